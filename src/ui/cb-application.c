@@ -1,0 +1,442 @@
+/* cb-application.c — the Callboard application
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Owns what all windows share: the settings, the backend profiles, the
+ * colour scheme. Handles the command line, including --screenshot, which
+ * renders one window once it has drawn a frame and exits; tests, the
+ * AppStream screenshots and anyone without a desktop use it to look at a page.
+ */
+#define G_LOG_DOMAIN "cb-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cb-application-private.h"
+#include "cb-media.h"
+#include "cb-preferences-window.h"
+#include "cb-window.h"
+
+/* Frames to let pass after the first one before taking a screenshot, so
+ * that late layout (fonts, icons) has settled. */
+#define SCREENSHOT_SETTLE_FRAMES 3
+
+struct _CbApplication
+{
+  AdwApplication parent_instance;
+
+  /* owned references */
+  GSettings      *settings;
+  CbProfileStore *profiles;
+  char           *screenshot_path;
+  char           *screenshot_section;
+  int             screenshot_width;
+  int             screenshot_height;
+  guint           screenshot_frames;
+  gboolean        screenshot_resized;
+  int             exit_status;
+};
+
+G_DEFINE_FINAL_TYPE (CbApplication, cb_application, ADW_TYPE_APPLICATION)
+
+static const char *
+color_scheme_to_string (AdwColorScheme scheme)
+{
+  switch (scheme)
+    {
+    case ADW_COLOR_SCHEME_FORCE_LIGHT:
+      return "light";
+    case ADW_COLOR_SCHEME_FORCE_DARK:
+      return "dark";
+    case ADW_COLOR_SCHEME_DEFAULT:
+    case ADW_COLOR_SCHEME_PREFER_LIGHT:
+    case ADW_COLOR_SCHEME_PREFER_DARK:
+    default:
+      return "system";
+    }
+}
+
+static void
+on_style_changed (CbApplication *self,
+                  const char    *key,
+                  GSettings     *settings)
+{
+  g_autofree char *style = g_settings_get_string (settings, "color-scheme");
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  AdwColorScheme scheme = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_strcmp0 (style, "light") == 0)
+    scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_strcmp0 (style, "dark") == 0)
+    scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+
+  g_debug ("Colour scheme: %s", color_scheme_to_string (scheme));
+  adw_style_manager_set_color_scheme (manager, scheme);
+}
+
+static void
+save_screenshot (CbApplication *self,
+                 GtkWidget     *window)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  if (node == NULL || renderer == NULL)
+    {
+      g_printerr (_("Could not render the window for a screenshot.\n"));
+      self->exit_status = 1;
+      return;
+    }
+
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, self->screenshot_path))
+    {
+      /* Translators: %s is a file name */
+      g_printerr (_("Could not write the screenshot to “%s”.\n"), self->screenshot_path);
+      self->exit_status = 1;
+      return;
+    }
+
+  self->exit_status = 0;
+}
+
+static gboolean
+on_screenshot_tick (GtkWidget     *window,
+                    GdkFrameClock *clock,
+                    gpointer       user_data)
+{
+  CbApplication *self = CB_APPLICATION (user_data);
+  int want_width = self->screenshot_width > 0 ? self->screenshot_width : 1280;
+  int want_height = self->screenshot_height > 0 ? self->screenshot_height : 800;
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+
+  /* The default size includes what the window manager or the client-side
+   * frame takes; correct for it once so the PNG has the asked size. */
+  if ((width != want_width || height != want_height) && width > 0 && height > 0
+      && !self->screenshot_resized)
+    {
+      int default_width, default_height;
+
+      gtk_window_get_default_size (GTK_WINDOW (window), &default_width, &default_height);
+      gtk_window_set_default_size (GTK_WINDOW (window),
+                                   default_width + want_width - width,
+                                   default_height + want_height - height);
+      self->screenshot_resized = TRUE;
+      self->screenshot_frames = 0;
+      return G_SOURCE_CONTINUE;
+    }
+
+  if (++self->screenshot_frames < SCREENSHOT_SETTLE_FRAMES)
+    return G_SOURCE_CONTINUE;
+
+  save_screenshot (self, window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+show_preferences (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  CbApplication *self = CB_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  CbPreferencesWindow *preferences;
+
+  preferences = cb_preferences_window_new (self->settings, self->profiles);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+show_about (GSimpleAction *action,
+            GVariant      *parameter,
+            gpointer       user_data)
+{
+  CbApplication *self = CB_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  static const char *developers[] = { "The Callboard developers", NULL };
+  g_autofree char *media = cb_media_describe ();
+  g_autofree char *debug_info = NULL;
+  GtkWidget *about;
+
+  debug_info = g_strdup_printf ("Callboard %s (%s)\nGTK %u.%u.%u\nlibadwaita %u.%u.%u\n"
+                                "GStreamer: %s\n",
+                                PACKAGE_VERSION, APP_ID,
+                                gtk_get_major_version (), gtk_get_minor_version (),
+                                gtk_get_micro_version (),
+                                adw_get_major_version (), adw_get_minor_version (),
+                                adw_get_micro_version (),
+                                media);
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", parent,
+                        "application-icon", APP_ID,
+                        "application-name", _("Callboard"),
+                        "developer-name", _("The Callboard developers"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Wallboards, live call monitoring, outbound campaigns and "
+                                      "quality scoring for contact centers"),
+                        "website", "https://github.com/callboard/callboard",
+                        "issue-url", "https://github.com/callboard/callboard/issues",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "developers", developers,
+                        /* Translators: replace with your names, one per line */
+                        "translator-credits", _("translator-credits"),
+                        "debug-info", debug_info,
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit_app (GSimpleAction *action,
+          GVariant      *parameter,
+          gpointer       user_data)
+{
+  GApplication *app = G_APPLICATION (user_data);
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  /* Close the windows so they save their state, then quit. */
+  while (windows != NULL)
+    {
+      GtkWindow *window = windows->data;
+
+      windows = windows->next;
+      gtk_window_close (window);
+    }
+  g_application_quit (app);
+}
+
+static void
+new_window (GSimpleAction *action,
+            GVariant      *parameter,
+            gpointer       user_data)
+{
+  CbApplication *self = CB_APPLICATION (user_data);
+  CbWindow *window = cb_window_new (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static const GActionEntry app_actions[] = {
+  { "preferences", show_preferences },
+  { "about", show_about },
+  { "quit", quit_app },
+  { "new-window", new_window },
+};
+
+static int
+cb_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  CbApplication *self = CB_APPLICATION (app);
+  const char *size = NULL;
+
+  g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot_path);
+  g_variant_dict_lookup (options, "section", "s", &self->screenshot_section);
+  g_variant_dict_lookup (options, "size", "&s", &size);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (self->screenshot_section != NULL && !cb_window_section_is_valid (self->screenshot_section))
+    {
+      g_autofree char *names = cb_window_list_sections ();
+
+      /* Translators: the first %s is what the user typed, the second a list of section names */
+      g_printerr (_("Unknown section “%s”. The sections are: %s.\n"),
+                  self->screenshot_section, names);
+      return 2;
+    }
+
+  if (size != NULL)
+    {
+      int width = 0, height = 0;
+      char end = 0;
+
+      if (sscanf (size, "%dx%d%c", &width, &height, &end) != 2
+          || width < 360 || height < 294 || width > 8192 || height > 8192)
+        {
+          /* Translators: %s is what the user typed after --size= */
+          g_printerr (_("“%s” is not a usable size. Give it as WIDTHxHEIGHT, at least 360x294, "
+                        "for example 1280x800.\n"), size);
+          return 2;
+        }
+      self->screenshot_width = width;
+      self->screenshot_height = height;
+    }
+
+  if (self->screenshot_path != NULL)
+    {
+      /* A screenshot is its own process: never hand it to a running instance. */
+      g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+    }
+  else if (self->screenshot_section != NULL || size != NULL)
+    {
+      g_printerr (_("--section and --size only apply together with --screenshot.\n"));
+      return 2;
+    }
+
+  return -1;
+}
+
+static void
+cb_application_startup (GApplication *app)
+{
+  CbApplication *self = CB_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *prefs_accels[] = { "<Control>comma", NULL };
+  static const char *new_window_accels[] = { "<Control>n", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
+
+  G_APPLICATION_CLASS (cb_application_parent_class)->startup (app);
+
+  cb_media_init ();
+
+  self->settings = g_settings_new ("io.github.callboard.Callboard");
+  self->profiles = cb_profile_store_new (self->settings);
+
+  g_signal_connect_object (self->settings, "changed::color-scheme",
+                           G_CALLBACK (on_style_changed), self, G_CONNECT_SWAPPED);
+  on_style_changed (self, "color-scheme", self->settings);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.new-window",
+                                         new_window_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+}
+
+static void
+cb_application_activate (GApplication *app)
+{
+  CbApplication *self = CB_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window != NULL && self->screenshot_path == NULL)
+    {
+      gtk_window_present (window);
+      return;
+    }
+
+  window = GTK_WINDOW (cb_window_new (self));
+
+  if (self->screenshot_path != NULL)
+    {
+      cb_window_set_remember_state (CB_WINDOW (window), FALSE);
+      gtk_window_unmaximize (window);
+      gtk_window_set_default_size (window,
+                                   self->screenshot_width > 0 ? self->screenshot_width : 1280,
+                                   self->screenshot_height > 0 ? self->screenshot_height : 800);
+      if (self->screenshot_section != NULL)
+        cb_window_show_section (CB_WINDOW (window), self->screenshot_section);
+      self->exit_status = 1;
+      gtk_widget_add_tick_callback (GTK_WIDGET (window), on_screenshot_tick, self, NULL);
+    }
+
+  gtk_window_present (window);
+}
+
+static void
+cb_application_shutdown (GApplication *app)
+{
+  CbApplication *self = CB_APPLICATION (app);
+
+  G_APPLICATION_CLASS (cb_application_parent_class)->shutdown (app);
+
+  g_clear_object (&self->profiles);
+  g_clear_object (&self->settings);
+}
+
+static void
+cb_application_finalize (GObject *object)
+{
+  CbApplication *self = CB_APPLICATION (object);
+
+  g_clear_pointer (&self->screenshot_path, g_free);
+  g_clear_pointer (&self->screenshot_section, g_free);
+
+  G_OBJECT_CLASS (cb_application_parent_class)->finalize (object);
+}
+
+static void
+cb_application_class_init (CbApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = cb_application_finalize;
+
+  app_class->handle_local_options = cb_application_handle_local_options;
+  app_class->startup = cb_application_startup;
+  app_class->activate = cb_application_activate;
+  app_class->shutdown = cb_application_shutdown;
+}
+
+static void
+cb_application_init (CbApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Render the main window to a PNG file once it has drawn, then exit"), N_("FILE") },
+    { "section", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Section to show in the screenshot: wallboard, live-calls, campaigns, lead-lists, "
+         "compliance or quality"), N_("NAME") },
+    { "size", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Window size for the screenshot, for example 1280x800"), N_("WIDTHxHEIGHT") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("A console for contact-center supervisors, "
+                                              "campaign managers and QA analysts."));
+  self->exit_status = 0;
+}
+
+CbApplication *
+cb_application_new (void)
+{
+  return g_object_new (CB_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "resource-base-path", RESOURCE_PATH,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       NULL);
+}
+
+GSettings *
+cb_application_get_settings (CbApplication *self)
+{
+  g_return_val_if_fail (CB_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+CbProfileStore *
+cb_application_get_profile_store (CbApplication *self)
+{
+  g_return_val_if_fail (CB_IS_APPLICATION (self), NULL);
+  return self->profiles;
+}
+
+/* The exit status of a --screenshot run: 0 once the PNG is written. */
+int
+_cb_application_get_exit_status (CbApplication *self)
+{
+  return self->exit_status;
+}

@@ -1,0 +1,101 @@
+/* test-widgets.c — every widget class can be created and destroyed
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Catches leaks, and any template that names a widget GTK 4.8 or
+ * libadwaita 1.2 lacks: such a template only fails when instantiated.
+ */
+#include "config.h"
+
+#include "cb-application.h"
+#include "cb-preferences-window.h"
+#include "cb-profile-editor.h"
+#include "cb-profile-row.h"
+#include "cb-window.h"
+
+static GSettings *settings;
+static CbProfileStore *store;
+
+static void
+test_window (void)
+{
+  GtkWidget *window = GTK_WIDGET (g_object_new (CB_TYPE_WINDOW, NULL));
+
+  g_object_ref_sink (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+static void
+test_preferences_window (void)
+{
+  GtkWidget *window = GTK_WIDGET (cb_preferences_window_new (settings, store));
+
+  g_object_ref_sink (window);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+static void
+test_profile_editor (void)
+{
+  CbProfile *demo = cb_profile_store_lookup (store, CB_PROFILE_DEMO_ID);
+  GtkWidget *editor = GTK_WIDGET (cb_profile_editor_new (store, NULL));
+
+  g_object_ref_sink (editor);
+  gtk_window_destroy (GTK_WINDOW (editor));
+  g_assert_finalize_object (editor);
+
+  editor = GTK_WIDGET (cb_profile_editor_new (store, demo));
+  g_object_ref_sink (editor);
+  gtk_window_destroy (GTK_WINDOW (editor));
+  g_assert_finalize_object (editor);
+}
+
+static void
+test_profile_row (void)
+{
+  g_autoptr(CbProfile) profile = cb_profile_new ("x", "Riga", "wss://riga.example.com/cb");
+  GtkWidget *row = cb_profile_row_new (profile);
+
+  g_object_ref_sink (row);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Riga");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "wss://riga.example.com/cb");
+  cb_profile_set_name (profile, "Rīga");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Rīga");
+  g_assert_finalize_object (row);
+}
+
+static void
+test_application (void)
+{
+  CbApplication *app = cb_application_new ();
+
+  g_assert_finalize_object (app);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  settings = g_settings_new ("io.github.callboard.Callboard");
+  store = cb_profile_store_new (settings);
+
+  g_test_add_func ("/callboard/widgets/window", test_window);
+  g_test_add_func ("/callboard/widgets/preferences-window", test_preferences_window);
+  g_test_add_func ("/callboard/widgets/profile-editor", test_profile_editor);
+  g_test_add_func ("/callboard/widgets/profile-row", test_profile_row);
+  g_test_add_func ("/callboard/widgets/application", test_application);
+
+  ret = g_test_run ();
+
+  g_clear_object (&store);
+  g_clear_object (&settings);
+  return ret;
+}
