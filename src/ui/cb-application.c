@@ -139,6 +139,12 @@ on_screenshot_tick (GtkWidget     *window,
   if (++self->screenshot_frames < SCREENSHOT_SETTLE_FRAMES)
     return G_SOURCE_CONTINUE;
 
+  if (width != want_width || height != want_height)
+    /* Translators: all four are sizes in pixels */
+    g_printerr (_("The window could not take the size %d×%d (is the screen smaller?); "
+                  "the screenshot is %d×%d.\n"),
+                want_width, want_height, width, height);
+
   save_screenshot (self, window);
   gtk_window_destroy (GTK_WINDOW (window));
   return G_SOURCE_REMOVE;
@@ -338,6 +344,8 @@ cb_application_activate (GApplication *app)
 
   if (self->screenshot_path != NULL)
     {
+      /* A screenshot shows where things settle, not a transition. */
+      g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
       cb_window_set_remember_state (CB_WINDOW (window), FALSE);
       gtk_window_unmaximize (window);
       gtk_window_set_default_size (window,

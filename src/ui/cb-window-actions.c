@@ -23,7 +23,6 @@ show_section (GtkWidget  *widget,
     }
 
   cb_window_show_section (self, section);
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 }
 
 static void

@@ -111,7 +111,6 @@ on_sidebar_row_activated (CbWindow      *self,
                           GtkListBox    *list_box)
 {
   cb_window_show_section (self, gtk_widget_get_name (GTK_WIDGET (row)));
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 }
 
 static void
@@ -314,6 +313,8 @@ cb_window_show_section (CbWindow   *self,
   g_return_if_fail (cb_window_section_is_valid (section));
 
   gtk_stack_set_visible_child_name (self->stack, section);
+  /* When folded, showing a section means leaving the sidebar for it. */
+  adw_leaflet_set_visible_child_name (self->leaflet, "content");
 }
 
 /**
