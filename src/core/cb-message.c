@@ -1,0 +1,462 @@
+/* cb-message.c — decoding and encoding protocol messages
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every frame from a peer passes through cb_message_decode(), which never
+ * trusts it: the size is checked against the agreed maximum, the nesting
+ * depth is checked before json-glib sees the text (json-glib recurses and
+ * has no limit of its own), and every member the message's type requires is
+ * checked for presence, JSON type and range. Unknown types and unknown
+ * members are allowed (the protocol's extensibility rule); the caller
+ * ignores them.
+ */
+#define G_LOG_DOMAIN "cb-message"
+
+#include "config.h"
+
+#include "cb-message.h"
+
+G_DEFINE_QUARK (cb-message-error-quark, cb_message_error)
+G_DEFINE_BOXED_TYPE (CbMessage, cb_message, cb_message_ref, cb_message_unref)
+
+static const struct {
+  const char    *name;
+  CbMessageType  type;
+} message_types[] = {
+  { "event",       CB_MESSAGE_EVENT },
+  { "heartbeat",   CB_MESSAGE_HEARTBEAT },
+  { "res",         CB_MESSAGE_RESPONSE },
+  { "req",         CB_MESSAGE_REQUEST },
+  { "snapshot",    CB_MESSAGE_SNAPSHOT },
+  { "hello",       CB_MESSAGE_HELLO },
+  { "welcome",     CB_MESSAGE_WELCOME },
+  { "subscribe",   CB_MESSAGE_SUBSCRIBE },
+  { "unsubscribe", CB_MESSAGE_UNSUBSCRIBE },
+  { "reset",       CB_MESSAGE_RESET },
+};
+
+static const char * const error_codes[] = {
+  [CB_ERROR_BAD_REQUEST]         = "bad_request",
+  [CB_ERROR_UNAUTHENTICATED]     = "unauthenticated",
+  [CB_ERROR_FORBIDDEN]           = "forbidden",
+  [CB_ERROR_NOT_FOUND]           = "not_found",
+  [CB_ERROR_CONFLICT]            = "conflict",
+  [CB_ERROR_INVALID_STATE]       = "invalid_state",
+  [CB_ERROR_COMPLIANCE_BLOCKED]  = "compliance_blocked",
+  [CB_ERROR_RATE_LIMITED]        = "rate_limited",
+  [CB_ERROR_UNSUPPORTED]         = "unsupported",
+  [CB_ERROR_BACKEND_UNAVAILABLE] = "backend_unavailable",
+  [CB_ERROR_TIMEOUT]             = "timeout",
+  [CB_ERROR_INTERNAL]            = "internal",
+};
+
+const char *
+cb_error_code_to_string (CbErrorCode code)
+{
+  if ((guint) code < G_N_ELEMENTS (error_codes))
+    return error_codes[code];
+  return "internal";
+}
+
+CbErrorCode
+cb_error_code_from_string (const char *string)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (error_codes); i++)
+    if (g_strcmp0 (string, error_codes[i]) == 0)
+      return (CbErrorCode) i;
+  return CB_ERROR_UNKNOWN;
+}
+
+/**
+ * cb_json_depth_ok:
+ *
+ * Whether the JSON text nests objects and arrays at most @max_depth deep.
+ * Brackets inside strings do not count. Linear, and reads no further than
+ * the first violation.
+ */
+gboolean
+cb_json_depth_ok (const char *text,
+                  gsize       length,
+                  guint       max_depth)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+        case '{':
+        case '[':
+          if (++depth > max_depth)
+            return FALSE;
+          break;
+        case '}':
+        case ']':
+          if (depth > 0)
+            depth--;
+          break;
+        default:
+          break;
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+member_error (GError     **error,
+              int          code,
+              const char  *member,
+              const char  *what)
+{
+  g_set_error (error, CB_MESSAGE_ERROR, code, "member “%s” %s", member, what);
+  return FALSE;
+}
+
+gboolean
+cb_json_get_string (JsonObject   *object,
+                    const char   *member,
+                    gboolean      required,
+                    const char  **out,
+                    GError      **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be a string");
+
+  *out = json_node_get_string (node);
+  return TRUE;
+}
+
+gboolean
+cb_json_get_int (JsonObject  *object,
+                 const char  *member,
+                 gboolean     required,
+                 gint64       minimum,
+                 gint64      *out,
+                 GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be an integer");
+
+  *out = json_node_get_int (node);
+  if (*out < minimum)
+    return member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, member, "is out of range");
+  return TRUE;
+}
+
+gboolean
+cb_json_get_bool (JsonObject  *object,
+                  const char  *member,
+                  gboolean     required,
+                  gboolean    *out,
+                  GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be true or false");
+
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+gboolean
+cb_json_get_object (JsonObject   *object,
+                    const char   *member,
+                    gboolean      required,
+                    JsonObject  **out,
+                    GError      **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be an object");
+
+  *out = json_node_get_object (node);
+  return TRUE;
+}
+
+gboolean
+cb_json_get_array (JsonObject  *object,
+                   const char  *member,
+                   gboolean     required,
+                   JsonArray  **out,
+                   GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be an array");
+
+  *out = json_node_get_array (node);
+  return TRUE;
+}
+
+static gboolean
+decode_event (CbMessage  *message,
+              GError    **error)
+{
+  JsonObject *entity = NULL;
+  const char *kind = NULL;
+
+  if (!cb_json_get_int (message->object, "seq", TRUE, 1, &message->seq, error)
+      || !cb_json_get_int (message->object, "ts", TRUE, 0, &message->ts, error)
+      || !cb_json_get_string (message->object, "topic", TRUE, &message->topic, error)
+      || !cb_json_get_string (message->object, "kind", TRUE, &kind, error)
+      || !cb_json_get_object (message->object, "entity", TRUE, &entity, error)
+      || !cb_json_get_string (entity, "type", TRUE, &message->entity_type, error)
+      || !cb_json_get_string (entity, "id", TRUE, &message->entity_id, error)
+      || !cb_json_get_int (entity, "rev", TRUE, 0, &message->rev, error))
+    return FALSE;
+
+  if (g_str_equal (kind, "upsert"))
+    message->kind = CB_EVENT_UPSERT;
+  else if (g_str_equal (kind, "delete"))
+    message->kind = CB_EVENT_DELETE;
+  else if (g_str_equal (kind, "signal"))
+    message->kind = CB_EVENT_SIGNAL;
+  else
+    return member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, "kind",
+                         "must be upsert, delete or signal");
+
+  if (*message->entity_id == '\0')
+    return member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, "entity.id", "is empty");
+
+  /* An upsert carries the whole entity; a delete may carry nothing. */
+  return cb_json_get_object (message->object, "data", message->kind == CB_EVENT_UPSERT,
+                             &message->data, error);
+}
+
+static gboolean
+decode_response (CbMessage  *message,
+                 GError    **error)
+{
+  if (!cb_json_get_string (message->object, "id", TRUE, &message->id, error)
+      || !cb_json_get_bool (message->object, "ok", TRUE, &message->ok, error))
+    return FALSE;
+
+  if (message->ok)
+    return cb_json_get_object (message->object, "data", FALSE, &message->data, error);
+
+  {
+    const char *code = NULL;
+
+    if (!cb_json_get_object (message->object, "error", TRUE, &message->error, error)
+        || !cb_json_get_string (message->error, "code", TRUE, &code, error))
+      return FALSE;
+    message->error_code = cb_error_code_from_string (code);
+  }
+
+  return TRUE;
+}
+
+static gboolean
+decode_request (CbMessage  *message,
+                GError    **error)
+{
+  if (!cb_json_get_string (message->object, "id", TRUE, &message->id, error)
+      || !cb_json_get_string (message->object, "op", TRUE, &message->op, error)
+      || !cb_json_get_object (message->object, "data", FALSE, &message->data, error))
+    return FALSE;
+
+  if (*message->id == '\0')
+    return member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, "id", "is empty");
+  return TRUE;
+}
+
+static gboolean
+decode_body (CbMessage  *message,
+             GError    **error)
+{
+  switch (message->type)
+    {
+    case CB_MESSAGE_EVENT:
+      return decode_event (message, error);
+
+    case CB_MESSAGE_HEARTBEAT:
+      return cb_json_get_int (message->object, "seq", TRUE, 0, &message->seq, error)
+          && cb_json_get_int (message->object, "server_time", FALSE, 0, &message->ts, error);
+
+    case CB_MESSAGE_RESPONSE:
+      return decode_response (message, error);
+
+    case CB_MESSAGE_REQUEST:
+      return decode_request (message, error);
+
+    case CB_MESSAGE_SNAPSHOT:
+      return cb_json_get_int (message->object, "as_of", TRUE, 0, &message->seq, error);
+
+    case CB_MESSAGE_WELCOME:
+      return cb_json_get_string (message->object, "session", TRUE, &message->id, error);
+
+    case CB_MESSAGE_HELLO:
+    case CB_MESSAGE_SUBSCRIBE:
+    case CB_MESSAGE_UNSUBSCRIBE:
+    case CB_MESSAGE_RESET:
+    case CB_MESSAGE_UNKNOWN:
+    default:
+      return TRUE;
+    }
+}
+
+/**
+ * cb_message_decode:
+ * @text: the frame's payload, not necessarily nul-terminated
+ * @max_size: the largest frame accepted, 0 for CB_PROTOCOL_DEFAULT_MAX_MESSAGE
+ *
+ * Returns: (transfer full): the message, or %NULL with @error set in the
+ *   #CB_MESSAGE_ERROR domain
+ */
+CbMessage *
+cb_message_decode (const char  *text,
+                   gsize        length,
+                   gsize        max_size,
+                   GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(CbMessage) message = NULL;
+  JsonNode *root;
+  const char *type_name = NULL;
+
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  if (max_size == 0)
+    max_size = CB_PROTOCOL_DEFAULT_MAX_MESSAGE;
+  if (length > max_size)
+    {
+      g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_TOO_LARGE,
+                   "message of %" G_GSIZE_FORMAT " bytes exceeds the limit of %" G_GSIZE_FORMAT,
+                   length, max_size);
+      return NULL;
+    }
+
+  if (!g_utf8_validate_len (text, length, NULL))
+    {
+      g_set_error_literal (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MALFORMED,
+                           "message is not valid UTF-8");
+      return NULL;
+    }
+
+  if (!cb_json_depth_ok (text, length, CB_PROTOCOL_MAX_DEPTH))
+    {
+      g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_TOO_DEEP,
+                   "message nests deeper than %d levels", CB_PROTOCOL_MAX_DEPTH);
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, text, length, &local_error))
+    {
+      g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MALFORMED,
+                   "message is not JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MALFORMED,
+                           "message is empty");
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_NOT_OBJECT,
+                           "message is not a JSON object");
+      return NULL;
+    }
+
+  message = g_new0 (CbMessage, 1);
+  g_atomic_ref_count_init (&message->ref_count);
+  message->root = json_node_ref (root);
+  message->object = json_node_get_object (root);
+
+  if (!cb_json_get_string (message->object, "type", TRUE, &type_name, error))
+    return NULL;
+
+  message->type_name = type_name;
+  message->type = CB_MESSAGE_UNKNOWN;
+  for (guint i = 0; i < G_N_ELEMENTS (message_types); i++)
+    if (g_str_equal (type_name, message_types[i].name))
+      {
+        message->type = message_types[i].type;
+        break;
+      }
+
+  if (!decode_body (message, error))
+    return NULL;
+
+  return g_steal_pointer (&message);
+}
+
+CbMessage *
+cb_message_ref (CbMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+  g_atomic_ref_count_inc (&message->ref_count);
+  return message;
+}
+
+void
+cb_message_unref (CbMessage *message)
+{
+  g_return_if_fail (message != NULL);
+
+  if (g_atomic_ref_count_dec (&message->ref_count))
+    {
+      g_clear_pointer (&message->root, json_node_unref);
+      g_free (message);
+    }
+}
+
+/**
+ * cb_message_encode:
+ * @root: a JSON object node
+ * @length: (out) (optional): the length of the result
+ *
+ * Returns: (transfer full): compact JSON text
+ */
+char *
+cb_message_encode (JsonNode *root,
+                   gsize    *length)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  g_return_val_if_fail (root != NULL, NULL);
+
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, length);
+}

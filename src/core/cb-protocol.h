@@ -1,0 +1,68 @@
+/* cb-protocol.h — constants of the Callboard protocol v1 (docs/protocol.md)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CB_PROTOCOL_SUBPROTOCOL       "callboard.v1"
+#define CB_PROTOCOL_MEDIA_SUBPROTOCOL "callboard.media.v1"
+
+/* The largest frame a peer accepts before `welcome` raises it. */
+#define CB_PROTOCOL_DEFAULT_MAX_MESSAGE (1024 * 1024)
+/* Snapshot parts are at most this large. */
+#define CB_PROTOCOL_MAX_SNAPSHOT_PART   (256 * 1024)
+/* Deeper JSON than this is refused before it is parsed. */
+#define CB_PROTOCOL_MAX_DEPTH           32
+
+/**
+ * CbCloseCode:
+ *
+ * WebSocket close codes of the protocol; see docs/protocol.md for the
+ * client's reaction to each.
+ */
+typedef enum
+{
+  CB_CLOSE_NORMAL           = 1000,
+  CB_CLOSE_GOING_AWAY_WS    = 1001,
+  CB_CLOSE_TOO_BIG          = 1009,
+  CB_CLOSE_PROTOCOL_ERROR   = 4000,
+  CB_CLOSE_TOKEN_INVALID    = 4401,
+  CB_CLOSE_FORBIDDEN        = 4403,
+  CB_CLOSE_VERSION          = 4406,
+  CB_CLOSE_HELLO_TIMEOUT    = 4408,
+  CB_CLOSE_SESSION_TAKEN    = 4409,
+  CB_CLOSE_RATE_LIMITED     = 4429,
+  CB_CLOSE_SERVER_ERROR     = 4500,
+  CB_CLOSE_GOING_AWAY       = 4503,
+} CbCloseCode;
+
+/**
+ * CbErrorCode:
+ *
+ * The `error.code` of a failed request.
+ */
+typedef enum
+{
+  CB_ERROR_BAD_REQUEST,
+  CB_ERROR_UNAUTHENTICATED,
+  CB_ERROR_FORBIDDEN,
+  CB_ERROR_NOT_FOUND,
+  CB_ERROR_CONFLICT,
+  CB_ERROR_INVALID_STATE,
+  CB_ERROR_COMPLIANCE_BLOCKED,
+  CB_ERROR_RATE_LIMITED,
+  CB_ERROR_UNSUPPORTED,
+  CB_ERROR_BACKEND_UNAVAILABLE,
+  CB_ERROR_TIMEOUT,
+  CB_ERROR_INTERNAL,
+  CB_ERROR_UNKNOWN,      /* a code this console does not know */
+} CbErrorCode;
+
+const char  *cb_error_code_to_string   (CbErrorCode  code);
+CbErrorCode  cb_error_code_from_string (const char  *string);
+
+G_END_DECLS
