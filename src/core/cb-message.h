@@ -85,6 +85,7 @@ typedef struct
 } CbMessage;
 
 GQuark      cb_message_error_quark   (void);
+#define CB_TYPE_MESSAGE (cb_message_get_type ())
 GType       cb_message_get_type      (void) G_GNUC_CONST;
 CbMessage  *cb_message_decode        (const char   *text,
                                       gsize         length,
