@@ -25,6 +25,8 @@ typedef struct
   gboolean                 silent;         /* answer nothing at all */
   guint                    heartbeat_ms;
   gboolean                 answer_requests;
+  gint64                   welcome_seq;
+  guint                    resets_after_welcome;
 
   CbConnection            *connection;
   GPtrArray               *messages;      /* CbMessage the client emitted */
@@ -84,9 +86,14 @@ on_peer_message (SoupWebsocketConnection *socket,
           soup_websocket_connection_close (socket, f->close_on_hello, "scripted");
           return;
         }
-      send_json (f, "{\"type\":\"welcome\",\"session\":\"s1\",\"epoch\":7,\"seq\":0,"
-                 "\"resumed\":%s,\"heartbeat_ms\":%u,\"limits\":{\"max_message_size\":65536}}",
-                 f->hellos->len > 1 ? "true" : "false", f->heartbeat_ms);
+      send_json (f, "{\"type\":\"welcome\",\"protocol\":\"callboard.v1\",\"session\":\"s1\","
+                 "\"epoch\":\"e-7\",\"seq\":%" G_GINT64_FORMAT ",\"resumed\":%s,\"heartbeat_ms\":%u,"
+                 "\"limits\":{\"max_message_bytes\":1048576}}",
+                 f->welcome_seq, f->hellos->len > 1 ? "true" : "false", f->heartbeat_ms);
+      if (f->resets_after_welcome > 0)
+        for (guint i = 0; i < f->resets_after_welcome; i++)
+          send_json (f, "{\"type\":\"reset\",\"reason\":\"cursor_too_old\",\"message\":\"x\","
+                     "\"session\":\"s1\",\"epoch\":\"e-7\"}");
       return;
     }
 
@@ -244,10 +251,11 @@ test_handshake (Fixture       *f,
   g_assert_true (cb_json_get_object (hello->object, "client", TRUE, &client, NULL));
   g_assert_cmpstr (json_object_get_string_member (client, "name"), ==, "callboard");
   g_assert_false (json_object_has_member (hello->object, "resume"));
-  g_assert_cmpint (json_object_get_int_member (hello->object, "max_message_size"), >=, 1024 * 1024);
+  g_assert_cmpint (json_object_get_int_member (hello->object, "max_message_bytes"), >=, 1024 * 1024);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (hello->object, "features")), ==, 0);
 
   g_assert_cmpstr (cb_connection_get_session (f->connection), ==, "s1");
-  g_assert_cmpint (cb_connection_get_epoch (f->connection), ==, 7);
+  g_assert_cmpstr (cb_connection_get_epoch (f->connection), ==, "e-7");
   g_assert_nonnull (cb_connection_get_welcome (f->connection));
 }
 
@@ -283,7 +291,7 @@ assert_resumed_after (Fixture *f,
 
   g_assert_true (cb_json_get_object (hello->object, "resume", TRUE, &resume, NULL));
   g_assert_cmpstr (json_object_get_string_member (resume, "session"), ==, "s1");
-  g_assert_cmpint (json_object_get_int_member (resume, "epoch"), ==, 7);
+  g_assert_cmpstr (json_object_get_string_member (resume, "epoch"), ==, "e-7");
   g_assert_cmpint (json_object_get_int_member (resume, "last_seq"), ==, last_seq);
 }
 
@@ -427,6 +435,67 @@ test_too_big_twice_stops (Fixture       *f,
 }
 
 static void
+test_too_big_then_fresh_session (Fixture       *f,
+                                 gconstpointer  data)
+{
+  CbMessage *second;
+
+  cb_connection_start (f->connection);
+  wait_until (f, is_ready, 5000);
+  send_event (f, 1, 1);
+  soup_websocket_connection_close (f->peer, CB_CLOSE_TOO_BIG, "too big");
+  wait_until (f, has_two_hellos, 5000);
+
+  /* A resume would replay the same oversized message: start afresh. */
+  second = g_ptr_array_index (f->hellos, 1);
+  g_assert_false (json_object_has_member (second->object, "resume"));
+}
+
+static void
+test_protocol_errors_limit (Fixture       *f,
+                            gconstpointer  data)
+{
+  f->close_on_hello = CB_CLOSE_PROTOCOL_ERROR;
+  cb_connection_start (f->connection);
+  wait_until (f, is_failed, 10000);
+  spin_for (300);
+  g_assert_cmpint (cb_connection_get_failure (f->connection), ==, CB_FAILURE_PROTOCOL);
+  g_assert_cmpuint (f->connections, ==, 3);
+}
+
+static gboolean has_two_connections (Fixture *f) { return f->connections >= 2; }
+
+static void
+test_second_reset_is_protocol_error (Fixture       *f,
+                                     gconstpointer  data)
+{
+  f->resets_after_welcome = 2;
+  cb_connection_start (f->connection);
+  wait_until (f, has_two_connections, 5000);
+
+  /* The first reset reaches the sync layer; the second one is refused. */
+  g_assert_cmpuint (f->messages->len, >=, 1);
+  g_assert_cmpint (((CbMessage *) g_ptr_array_index (f->messages, 0))->type, ==, CB_MESSAGE_RESET);
+  for (guint i = 1; i < f->messages->len; i++)
+    g_assert_cmpint (((CbMessage *) g_ptr_array_index (f->messages, i))->type, !=, CB_MESSAGE_RESET);
+}
+
+static void
+test_welcome_seq_starts_sequence (Fixture       *f,
+                                  gconstpointer  data)
+{
+  f->welcome_seq = 41;
+  cb_connection_start (f->connection);
+  wait_until (f, is_ready, 5000);
+  g_assert_cmpint (cb_connection_get_last_seq (f->connection), ==, 41);
+  send_event (f, 42, 1);
+  send_event (f, 43, 2);
+  send_event (f, 44, 3);
+  wait_until (f, has_three_messages, 5000);
+  g_assert_cmpuint (f->gaps, ==, 0);
+}
+
+static void
 test_no_common_subprotocol (Fixture       *f,
                             gconstpointer  data)
 {
@@ -536,6 +605,10 @@ main (int   argc,
   ADD ("taken-over-stops", test_taken_over_stops, NULL);
   ADD ("server-error-retries", test_server_error_retries, NULL);
   ADD ("too-big-twice-stops", test_too_big_twice_stops, NULL);
+  ADD ("too-big-then-fresh-session", test_too_big_then_fresh_session, NULL);
+  ADD ("protocol-errors-limit", test_protocol_errors_limit, NULL);
+  ADD ("second-reset-is-protocol-error", test_second_reset_is_protocol_error, NULL);
+  ADD ("welcome-seq-starts-sequence", test_welcome_seq_starts_sequence, NULL);
   ADD ("no-common-subprotocol", test_no_common_subprotocol, "none");
   ADD ("malformed-frame-reconnects", test_malformed_frame_reconnects, NULL);
   ADD ("requests", test_requests, NULL);

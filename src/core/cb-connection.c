@@ -24,11 +24,15 @@
 #include "cb-connection.h"
 
 #define CLIENT_MAX_MESSAGE     (16 * 1024 * 1024)
-#define HANDSHAKE_TIMEOUT_MS   10000
+#define HANDSHAKE_TIMEOUT_MS   15000     /* §2.7 */
 #define DEFAULT_HEARTBEAT_MS   15000
-#define DEAD_FACTOR            2.5
-#define STABLE_AFTER_MS        30000
-#define RATE_LIMIT_MIN_MS      5000
+#define DEAD_FACTOR            2.5       /* §6.3 */
+#define STABLE_AFTER_MS        60000     /* §14.4: n resets after 60 s up */
+#define RATE_LIMIT_MIN_MS      30000     /* §14.3, 4429 */
+#define GOING_AWAY_SPREAD_MS   3000      /* §14.3, 4503 */
+#define PROTOCOL_ERROR_LIMIT   3         /* 4000 closes … */
+#define PROTOCOL_ERROR_WINDOW  (5 * 60 * G_USEC_PER_SEC)   /* … within 5 minutes */
+#define TOO_BIG_WINDOW         (60 * G_USEC_PER_SEC)       /* two 1009 within 60 s */
 
 enum {
   PROP_0,
@@ -63,13 +67,15 @@ struct _CbConnection
   GRand                   *rand;
 
   char                    *session;
-  gint64                   epoch;
+  char                    *epoch;
   gint64                   last_seq;
+  gint64                   max_seq_this_connection;
+  gint64                   protocol_errors[PROTOCOL_ERROR_LIMIT];   /* monotonic µs */
+  gint64                   last_too_big_us;
 
   guint                    backoff_initial_ms;
   guint                    backoff_max_ms;
   guint                    attempts;
-  guint                    too_big_closes;
   guint                    request_counter;
   guint                    heartbeat_ms;
   gsize                    max_message;
@@ -83,6 +89,8 @@ struct _CbConnection
   CbConnectionPhase        phase;
   CbConnectionFailure      failure;
   guint                    stopping : 1;
+  guint                    got_reset : 1;
+  guint                    fresh_session : 1;   /* next hello without resume (after 1009) */
 };
 
 G_DEFINE_FINAL_TYPE (CbConnection, cb_connection, G_TYPE_OBJECT)
@@ -193,9 +201,13 @@ on_retry (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* §14.4: delay(n) = min(cap, base × 2^n) × (0.5 + random[0, 0.5)), so a
+ * floor of consoles that lost the same backend do not come back in step.
+ * @immediate makes the first attempt after a dead socket or a gap at once. */
 static void
-schedule_retry (CbConnection *self,
-                guint         minimum_ms)
+schedule_retry_full (CbConnection *self,
+                     guint         minimum_ms,
+                     gboolean      immediate)
 {
   guint64 delay = self->backoff_initial_ms;
   guint64 jittered;
@@ -206,9 +218,9 @@ schedule_retry (CbConnection *self,
   for (guint i = 0; i < self->attempts && delay < self->backoff_max_ms; i++)
     delay *= 2;
   delay = MIN (delay, self->backoff_max_ms);
-  /* "Equal jitter": half fixed, half random, so a floor of consoles that lost
-   * the same backend do not come back in step. */
-  jittered = delay / 2 + g_rand_int_range (self->rand, 0, (gint32) MAX (1, delay / 2 + 1));
+  jittered = (guint64) (delay * (0.5 + g_rand_double_range (self->rand, 0.0, 0.5)));
+  if (immediate && self->attempts == 0)
+    jittered = 0;
   jittered = MAX (jittered, minimum_ms);
 
   self->attempts++;
@@ -218,16 +230,65 @@ schedule_retry (CbConnection *self,
   self->retry_source = g_timeout_add ((guint) jittered, on_retry, self);
 }
 
-/* Loses the socket and tries again; the cursor makes the backend replay. */
 static void
-reconnect (CbConnection *self,
-           const char   *why,
-           guint         minimum_ms)
+schedule_retry (CbConnection *self,
+                guint         minimum_ms)
+{
+  schedule_retry_full (self, minimum_ms, FALSE);
+}
+
+/* Closes the socket with @code (when it can still send) and resumes at
+ * once: the cursor makes the backend replay what was missed. */
+static void
+reconnect_now (CbConnection *self,
+               gushort       code,
+               const char   *why)
 {
   g_debug ("reconnecting: %s", why);
+  if (self->socket != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->socket, self);
+      if (soup_websocket_connection_get_state (self->socket) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->socket, code, why);
+    }
   clear_socket (self);
   fail_pending_requests (self, why);
-  schedule_retry (self, minimum_ms);
+  schedule_retry_full (self, 0, TRUE);
+}
+
+/* Parses "retry_after=<seconds>" from a close reason (§14.3). */
+static guint
+retry_after_ms (const char *reason)
+{
+  const char *found = reason ? strstr (reason, "retry_after=") : NULL;
+  guint64 seconds;
+
+  if (found == NULL)
+    return 0;
+  seconds = g_ascii_strtoull (found + strlen ("retry_after="), NULL, 10);
+  return (guint) MIN (seconds, 3600) * 1000;
+}
+
+static gboolean
+too_many_protocol_errors (CbConnection *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  memmove (self->protocol_errors, self->protocol_errors + 1,
+           sizeof self->protocol_errors[0] * (PROTOCOL_ERROR_LIMIT - 1));
+  self->protocol_errors[PROTOCOL_ERROR_LIMIT - 1] = now;
+
+  return self->protocol_errors[0] != 0 && now - self->protocol_errors[0] <= PROTOCOL_ERROR_WINDOW;
+}
+
+/* Closes with 4000; a protocol error is a bug on one side (§14.3). */
+static void
+protocol_error (CbConnection *self,
+                const char   *why)
+{
+  g_message ("Protocol error: %s", why);
+  if (self->socket != NULL)
+    soup_websocket_connection_close (self->socket, CB_CLOSE_PROTOCOL_ERROR, why);
 }
 
 static JsonNode *
@@ -247,18 +308,17 @@ build_hello (CbConnection *self)
   json_builder_end_object (b);
   json_builder_set_member_name (b, "features");
   json_builder_begin_array (b);
-  json_builder_add_string_value (b, "resume");
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "max_message_size");
+  json_builder_set_member_name (b, "max_message_bytes");
   json_builder_add_int_value (b, CLIENT_MAX_MESSAGE);
-  if (self->session != NULL)
+  if (self->session != NULL && self->epoch != NULL && !self->fresh_session)
     {
       json_builder_set_member_name (b, "resume");
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "session");
       json_builder_add_string_value (b, self->session);
       json_builder_set_member_name (b, "epoch");
-      json_builder_add_int_value (b, self->epoch);
+      json_builder_add_string_value (b, self->epoch);
       json_builder_set_member_name (b, "last_seq");
       json_builder_add_int_value (b, self->last_seq);
       json_builder_end_object (b);
@@ -281,7 +341,7 @@ on_heartbeat (gpointer user_data)
       /* Half-open: nothing arrives, and a close handshake would never be
        * answered. Drop the stream and resume elsewhere in time. */
       self->heartbeat_source = 0;
-      reconnect (self, "no data for 2.5 heartbeat intervals", 0);
+      reconnect_now (self, CB_CLOSE_HELLO_TIMEOUT, "heartbeat timeout");
       return G_SOURCE_REMOVE;
     }
 
@@ -308,33 +368,43 @@ static void
 handle_welcome (CbConnection *self,
                 CbMessage    *message)
 {
-  gint64 epoch = 0, seq = 0, heartbeat_ms = DEFAULT_HEARTBEAT_MS, max_message = 0;
+  gint64 seq = 0, heartbeat_ms = DEFAULT_HEARTBEAT_MS, max_message = 0;
+  const char *epoch = NULL;
   JsonObject *limits = NULL;
   gboolean resumed = FALSE;
+  g_autoptr(GError) error = NULL;
 
-  cb_json_get_int (message->object, "epoch", FALSE, 0, &epoch, NULL);
-  cb_json_get_int (message->object, "seq", FALSE, 0, &seq, NULL);
-  cb_json_get_int (message->object, "heartbeat_ms", FALSE, 1000, &heartbeat_ms, NULL);
-  cb_json_get_bool (message->object, "resumed", FALSE, &resumed, NULL);
-  if (cb_json_get_object (message->object, "limits", FALSE, &limits, NULL) && limits != NULL)
-    cb_json_get_int (limits, "max_message_size", FALSE, 1024, &max_message, NULL);
+  if (!cb_json_get_string (message->object, "epoch", TRUE, &epoch, &error)
+      || !cb_json_get_int (message->object, "seq", TRUE, 0, &seq, &error)
+      || !cb_json_get_int (message->object, "heartbeat_ms", FALSE, 1000, &heartbeat_ms, &error)
+      || !cb_json_get_bool (message->object, "resumed", FALSE, &resumed, &error)
+      || !cb_json_get_object (message->object, "limits", FALSE, &limits, &error)
+      || (limits != NULL
+          && !cb_json_get_int (limits, "max_message_bytes", FALSE, 1024, &max_message, &error)))
+    {
+      protocol_error (self, error->message);
+      return;
+    }
 
   g_clear_handle_id (&self->handshake_source, g_source_remove);
   g_clear_pointer (&self->welcome, cb_message_unref);
   self->welcome = cb_message_ref (message);
 
-  if (!resumed || g_strcmp0 (self->session, message->id) != 0 || epoch != self->epoch)
+  if (!resumed || g_strcmp0 (self->session, message->id) != 0 || g_strcmp0 (epoch, self->epoch) != 0)
     {
       /* A new session: its seq starts where welcome says. */
       g_free (self->session);
+      g_free (self->epoch);
       self->session = g_strdup (message->id);
-      self->epoch = epoch;
+      self->epoch = g_strdup (epoch);
       self->last_seq = seq;
     }
+  self->fresh_session = FALSE;
+  self->got_reset = FALSE;
+  self->max_seq_this_connection = 0;
 
   self->heartbeat_ms = (guint) CLAMP (heartbeat_ms, 1000, 600000);
   self->max_message = max_message > 0 ? (gsize) max_message : CB_PROTOCOL_DEFAULT_MAX_MESSAGE;
-  self->too_big_closes = 0;
   self->ready_since_us = g_get_monotonic_time ();
 
   g_clear_handle_id (&self->heartbeat_source, g_source_remove);
@@ -375,15 +445,14 @@ on_socket_message (SoupWebsocketConnection *socket,
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
-      soup_websocket_connection_close (socket, CB_CLOSE_PROTOCOL_ERROR, "binary frame on the control socket");
+      protocol_error (self, "binary frame on the control socket");
       return;
     }
 
   message = cb_message_decode (text, length, self->max_message ? self->max_message : CLIENT_MAX_MESSAGE, &error);
   if (message == NULL)
     {
-      g_message ("Protocol error from the backend: %s", error->message);
-      soup_websocket_connection_close (socket, CB_CLOSE_PROTOCOL_ERROR, error->message);
+      protocol_error (self, error->message);
       return;
     }
 
@@ -392,7 +461,7 @@ on_socket_message (SoupWebsocketConnection *socket,
       if (message->type == CB_MESSAGE_WELCOME)
         handle_welcome (self, message);
       else
-        soup_websocket_connection_close (socket, CB_CLOSE_PROTOCOL_ERROR, "expected welcome");
+        protocol_error (self, "expected welcome");
       return;
     }
 
@@ -407,19 +476,22 @@ on_socket_message (SoupWebsocketConnection *socket,
       if (message->seq != self->last_seq + 1)
         {
           g_signal_emit (self, signals[GAP], 0, self->last_seq + 1, message->seq);
-          reconnect (self, "a seq was skipped", 0);
+          reconnect_now (self, CB_CLOSE_NORMAL, "a seq was skipped");
           return;
         }
       self->last_seq = message->seq;
+      self->max_seq_this_connection = message->seq;
       g_signal_emit (self, signals[MESSAGE], 0, message);
       break;
 
     case CB_MESSAGE_HEARTBEAT:
-      if (message->seq > self->last_seq)
+      if (message->seq < self->max_seq_this_connection)
+        protocol_error (self, "heartbeat seq went backwards");
+      else if (message->seq > self->last_seq)
         {
           /* The backend has sent events we never saw. */
           g_signal_emit (self, signals[GAP], 0, self->last_seq + 1, message->seq);
-          reconnect (self, "heartbeat is ahead of the last event", 0);
+          reconnect_now (self, CB_CLOSE_NORMAL, "heartbeat is ahead of the last event");
         }
       break;
 
@@ -428,15 +500,15 @@ on_socket_message (SoupWebsocketConnection *socket,
       break;
 
     case CB_MESSAGE_RESET:
-      /* The cursor is void; the sync layer resubscribes. Events continue
-       * from the seq the reset names. */
-      {
-        gint64 seq = self->last_seq;
-
-        if (cb_json_get_int (message->object, "seq", FALSE, 0, &seq, NULL))
-          self->last_seq = seq;
-        g_signal_emit (self, signals[MESSAGE], 0, message);
-      }
+      /* The cursor is void; the new session from welcome stands and the
+       * sync layer resubscribes. Exactly one per connection (§7.3). */
+      if (self->got_reset)
+        {
+          protocol_error (self, "a second reset on one connection");
+          return;
+        }
+      self->got_reset = TRUE;
+      g_signal_emit (self, signals[MESSAGE], 0, message);
       break;
 
     case CB_MESSAGE_UNKNOWN:
@@ -487,17 +559,39 @@ on_socket_closed (SoupWebsocketConnection *socket,
     case CB_CLOSE_SESSION_TAKEN:
       fail (self, CB_FAILURE_TAKEN_OVER);
       break;
-    case CB_CLOSE_TOO_BIG:
-      /* Once may be a glitch; twice in a row, reconnecting cannot help. */
-      if (++self->too_big_closes >= 2)
-        fail (self, CB_FAILURE_TOO_BIG);
+    case CB_CLOSE_PROTOCOL_ERROR:
+      if (too_many_protocol_errors (self))
+        fail (self, CB_FAILURE_PROTOCOL);
       else
         schedule_retry (self, 0);
       break;
+    case CB_CLOSE_TOO_BIG:
+      {
+        gint64 now = g_get_monotonic_time ();
+
+        /* Once may be one odd message; twice within 60 s, reconnecting
+         * cannot help. The next session is fresh: a resume would replay
+         * the same message. */
+        if (self->last_too_big_us != 0 && now - self->last_too_big_us <= TOO_BIG_WINDOW)
+          fail (self, CB_FAILURE_TOO_BIG);
+        else
+          {
+            self->last_too_big_us = now;
+            self->fresh_session = TRUE;
+            schedule_retry (self, 0);
+          }
+      }
+      break;
     case CB_CLOSE_RATE_LIMITED:
-      schedule_retry (self, RATE_LIMIT_MIN_MS);
+      schedule_retry (self, MAX (RATE_LIMIT_MIN_MS, retry_after_ms (reason)));
+      break;
+    case CB_CLOSE_GOING_AWAY:
+    case CB_CLOSE_GOING_AWAY_WS:
+      schedule_retry (self, MAX (retry_after_ms (reason),
+                                 (guint) g_rand_int_range (self->rand, 0, GOING_AWAY_SPREAD_MS)));
       break;
     default:
+      /* 1000, 1006, 4408, 4500, and unknown codes (§14.3: as 4500 or 1006) */
       schedule_retry (self, 0);
       break;
     }
@@ -509,7 +603,9 @@ on_handshake_timeout (gpointer user_data)
   CbConnection *self = CB_CONNECTION (user_data);
 
   self->handshake_source = 0;
-  reconnect (self, "no welcome in time", 0);
+  clear_socket (self);
+  fail_pending_requests (self, "no welcome in time");
+  schedule_retry (self, 0);
   return G_SOURCE_REMOVE;
 }
 
@@ -547,10 +643,13 @@ on_connected (GObject      *object,
         return;
 
       g_debug ("connect failed (HTTP %u): %s", status, error->message);
+      /* §2.3, §2.4: HTTP refusals mean what the close codes mean. */
       if (status == SOUP_STATUS_UNAUTHORIZED)
         fail (self, CB_FAILURE_TOKEN);
       else if (status == SOUP_STATUS_FORBIDDEN)
         fail (self, CB_FAILURE_FORBIDDEN);
+      else if (status == SOUP_STATUS_BAD_REQUEST || status == 426)
+        fail (self, CB_FAILURE_VERSION);
       else
         schedule_retry (self, 0);
       return;
@@ -660,6 +759,7 @@ cb_connection_finalize (GObject *object)
   g_clear_pointer (&self->client_name, g_free);
   g_clear_pointer (&self->client_version, g_free);
   g_clear_pointer (&self->session, g_free);
+  g_clear_pointer (&self->epoch, g_free);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->rand, g_rand_free);
 
@@ -713,7 +813,7 @@ cb_connection_init (CbConnection *self)
 {
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->rand = g_rand_new ();
-  self->backoff_initial_ms = 500;
+  self->backoff_initial_ms = 1000;
   self->backoff_max_ms = 30000;
   self->heartbeat_ms = DEFAULT_HEARTBEAT_MS;
   self->client_name = g_strdup ("callboard");
@@ -770,14 +870,15 @@ cb_connection_set_trusted_certificate (CbConnection    *self,
 void
 cb_connection_set_resume (CbConnection *self,
                           const char   *session,
-                          gint64        epoch,
+                          const char   *epoch,
                           gint64        last_seq)
 {
   g_return_if_fail (CB_IS_CONNECTION (self));
 
   g_free (self->session);
+  g_free (self->epoch);
   self->session = g_strdup (session);
-  self->epoch = epoch;
+  self->epoch = g_strdup (epoch);
   self->last_seq = last_seq;
 }
 
@@ -869,10 +970,10 @@ cb_connection_get_session (CbConnection *self)
   return self->session;
 }
 
-gint64
+const char *
 cb_connection_get_epoch (CbConnection *self)
 {
-  g_return_val_if_fail (CB_IS_CONNECTION (self), 0);
+  g_return_val_if_fail (CB_IS_CONNECTION (self), NULL);
   return self->epoch;
 }
 

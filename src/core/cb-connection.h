@@ -46,7 +46,8 @@ typedef enum
   CB_FAILURE_FORBIDDEN,      /* 4403: this user may not use this console */
   CB_FAILURE_VERSION,        /* 4406 or no common subprotocol */
   CB_FAILURE_TAKEN_OVER,     /* 4409: another console resumed this session */
-  CB_FAILURE_TOO_BIG,        /* repeated 1009: the backend sends more than we take */
+  CB_FAILURE_TOO_BIG,        /* two 1009 closes within 60 s */
+  CB_FAILURE_PROTOCOL,       /* three 4000 closes within 5 minutes: a bug on one side */
   CB_FAILURE_BAD_URL,
 } CbConnectionFailure;
 
@@ -63,7 +64,7 @@ void                cb_connection_set_trusted_certificate (CbConnection   *self,
                                                      GTlsCertificate      *certificate);
 void                cb_connection_set_resume        (CbConnection         *self,
                                                      const char           *session,
-                                                     gint64                epoch,
+                                                     const char           *epoch,
                                                      gint64                last_seq);
 void                cb_connection_set_backoff       (CbConnection         *self,
                                                      guint                 initial_ms,
@@ -77,7 +78,7 @@ CbConnectionPhase   cb_connection_get_phase         (CbConnection         *self)
 CbConnectionFailure cb_connection_get_failure       (CbConnection         *self);
 CbMessage          *cb_connection_get_welcome       (CbConnection         *self);
 const char         *cb_connection_get_session       (CbConnection         *self);
-gint64              cb_connection_get_epoch         (CbConnection         *self);
+const char         *cb_connection_get_epoch         (CbConnection         *self);
 gint64              cb_connection_get_last_seq      (CbConnection         *self);
 guint               cb_connection_get_attempts      (CbConnection         *self);
 gboolean            cb_connection_send              (CbConnection         *self,
