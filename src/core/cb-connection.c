@@ -94,7 +94,6 @@ struct _CbConnection
 };
 
 G_DEFINE_FINAL_TYPE (CbConnection, cb_connection, G_TYPE_OBJECT)
-G_DEFINE_QUARK (cb-request-error-quark, cb_request_error)
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
@@ -1038,40 +1037,35 @@ on_request_timeout (gpointer user_data)
 }
 
 /**
- * cb_connection_request_async:
- * @data: (nullable): the request's data object
- * @if_rev: the entity revision the edit is based on, or -1
- * @idem: (nullable): an idempotency key for live commands
+ * cb_connection_call_async:
+ * @message: a message object without "id" (a req, subscribe or unsubscribe);
+ *   an "id" is added to it
  * @timeout_ms: how long to wait for the response
  *
- * Sends a request. The result is the response message: ok or not, as the
- * backend said; only transport failures (not connected, timeout, lost
- * connection) are errors in the #CB_REQUEST_ERROR domain.
+ * Sends @message and completes with the `res` that carries its id. The
+ * result is the response message, ok or not, as the backend said; only
+ * transport failures (not connected, timeout, lost connection) are errors
+ * in the #CB_REQUEST_ERROR domain.
  */
 void
-cb_connection_request_async (CbConnection        *self,
-                             const char          *op,
-                             JsonNode            *data,
-                             gint64               if_rev,
-                             const char          *idem,
-                             guint                timeout_ms,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+cb_connection_call_async (CbConnection        *self,
+                          JsonObject          *message,
+                          guint                timeout_ms,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
   Request *request;
   char *id;
 
   g_return_if_fail (CB_IS_CONNECTION (self));
-  g_return_if_fail (op != NULL);
-  g_return_if_fail (data == NULL || JSON_NODE_HOLDS_OBJECT (data));
+  g_return_if_fail (message != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cb_connection_request_async);
+  g_task_set_source_tag (task, cb_connection_call_async);
 
   if (self->phase != CB_PHASE_READY)
     {
@@ -1085,30 +1079,9 @@ cb_connection_request_async (CbConnection        *self,
   request->id = g_strdup (id);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "req");
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, id);
-  json_builder_set_member_name (b, "op");
-  json_builder_add_string_value (b, op);
-  if (data != NULL)
-    {
-      json_builder_set_member_name (b, "data");
-      json_builder_add_value (b, json_node_copy (data));
-    }
-  if (if_rev >= 0)
-    {
-      json_builder_set_member_name (b, "if_rev");
-      json_builder_add_int_value (b, if_rev);
-    }
-  if (idem != NULL)
-    {
-      json_builder_set_member_name (b, "idem");
-      json_builder_add_string_value (b, idem);
-    }
-  json_builder_end_object (b);
-  node = json_builder_get_root (b);
+  json_object_set_string_member (message, "id", id);
+  node = json_node_alloc ();
+  json_node_init_object (node, message);
 
   if (!cb_connection_send (self, node, &error))
     {
@@ -1123,6 +1096,57 @@ cb_connection_request_async (CbConnection        *self,
 }
 
 /**
+ * cb_connection_call_finish:
+ *
+ * Returns: (transfer full): the response message
+ */
+CbMessage *
+cb_connection_call_finish (CbConnection  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * cb_connection_request_async:
+ * @data: (nullable): the request's data object
+ * @if_rev: the entity revision the edit is based on, or -1
+ * @idem: (nullable): an idempotency key for live commands
+ *
+ * Sends a `req` for @op; see cb_connection_call_async().
+ */
+void
+cb_connection_request_async (CbConnection        *self,
+                             const char          *op,
+                             JsonNode            *data,
+                             gint64               if_rev,
+                             const char          *idem,
+                             guint                timeout_ms,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(JsonObject) message = json_object_new ();
+
+  g_return_if_fail (CB_IS_CONNECTION (self));
+  g_return_if_fail (op != NULL);
+  g_return_if_fail (data == NULL || JSON_NODE_HOLDS_OBJECT (data));
+
+  json_object_set_string_member (message, "type", "req");
+  json_object_set_string_member (message, "op", op);
+  if (data != NULL)
+    json_object_set_member (message, "data", json_node_copy (data));
+  if (if_rev >= 0)
+    json_object_set_int_member (message, "if_rev", if_rev);
+  if (idem != NULL)
+    json_object_set_string_member (message, "idem", idem);
+
+  cb_connection_call_async (self, message, timeout_ms, cancellable, callback, user_data);
+}
+
+/**
  * cb_connection_request_finish:
  *
  * Returns: (transfer full): the response message
@@ -1132,6 +1156,5 @@ cb_connection_request_finish (CbConnection  *self,
                               GAsyncResult  *result,
                               GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return cb_connection_call_finish (self, result, error);
 }

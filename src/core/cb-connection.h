@@ -11,8 +11,6 @@
 
 G_BEGIN_DECLS
 
-#define CB_REQUEST_ERROR (cb_request_error_quark ())
-
 /**
  * CbConnectionPhase:
  * @CB_PHASE_IDLE: not started, or stopped
@@ -54,7 +52,6 @@ typedef enum
 #define CB_TYPE_CONNECTION (cb_connection_get_type ())
 G_DECLARE_FINAL_TYPE (CbConnection, cb_connection, CB, CONNECTION, GObject)
 
-GQuark              cb_request_error_quark          (void);
 CbConnection       *cb_connection_new               (const char           *url,
                                                      const char           *token);
 void                cb_connection_set_client        (CbConnection         *self,
@@ -85,6 +82,15 @@ gboolean            cb_connection_send              (CbConnection         *self,
                                                      JsonNode             *message,
                                                      GError              **error);
 char               *cb_connection_new_request_id    (CbConnection         *self);
+void                cb_connection_call_async        (CbConnection         *self,
+                                                     JsonObject           *message,
+                                                     guint                 timeout_ms,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+CbMessage          *cb_connection_call_finish       (CbConnection         *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
 void                cb_connection_request_async     (CbConnection         *self,
                                                      const char           *op,
                                                      JsonNode             *data,

@@ -17,6 +17,7 @@
 #include "cb-message.h"
 
 G_DEFINE_QUARK (cb-message-error-quark, cb_message_error)
+G_DEFINE_QUARK (cb-request-error-quark, cb_request_error)
 G_DEFINE_BOXED_TYPE (CbMessage, cb_message, cb_message_ref, cb_message_unref)
 
 static const struct {

@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 
 #define CB_MESSAGE_ERROR (cb_message_error_quark ())
 
+/* Errors of requests: the code is a CbErrorCode. */
+#define CB_REQUEST_ERROR (cb_request_error_quark ())
+
 typedef enum
 {
   CB_MESSAGE_ERROR_TOO_LARGE,    /* over the agreed maximum size */
@@ -85,6 +88,7 @@ typedef struct
 } CbMessage;
 
 GQuark      cb_message_error_quark   (void);
+GQuark      cb_request_error_quark   (void);
 #define CB_TYPE_MESSAGE (cb_message_get_type ())
 GType       cb_message_get_type      (void) G_GNUC_CONST;
 CbMessage  *cb_message_decode        (const char   *text,

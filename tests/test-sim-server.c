@@ -1,0 +1,817 @@
+/* test-sim-server.c — the reference backend's protocol server, end to end
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A CbSimServer on loopback serves a CbSimState the test changes; the real
+ * client (CbConnection) talks to it. A small applier keeps what a console
+ * would hold (id → rev per topic, by the rules of docs/protocol.md §5.3 and
+ * §4.3) and every convergence test ends by comparing its digest with the
+ * server's.
+ */
+#include "config.h"
+
+#include "cb-connection.h"
+#include "cb-sim-server.h"
+
+#define SUPERVISOR_TOKEN "supervisor-token-0123456789"
+#define QA_TOKEN         "qa-token-0123456789abcdef"
+#define ADMIN_TOKEN      "admin-token-0123456789abcd"
+
+typedef struct
+{
+  CbSimState   *state;
+  CbSimUsers   *users;
+  CbSimServer  *server;
+  char         *url;
+  CbConnection *client;
+
+  /* what the client holds */
+  GHashTable   *held;          /* "type\tid" → rev (as gint64 in a pointer-sized box) */
+  GHashTable   *snapshot_ids;  /* topic → current snapshot id */
+  GPtrArray    *buffered;      /* events of topics whose snapshot is incomplete */
+  GHashTable   *incomplete;    /* topics with a snapshot in progress */
+  guint         resets;
+  guint         events;
+  guint         snapshot_parts;
+  gsize         largest_part;
+  guint         gaps;
+  GPtrArray    *responses;
+} Fixture;
+
+static void
+put_agent (Fixture    *f,
+           const char *id,
+           const char *state,
+           const char *team)
+{
+  JsonObject *data = json_object_new ();
+  JsonArray *teams = json_array_new ();
+
+  json_array_add_string_element (teams, team);
+  json_object_set_string_member (data, "name", id);
+  json_object_set_string_member (data, "state", state);
+  json_object_set_array_member (data, "team_ids", teams);
+  json_object_set_array_member (data, "queue_ids", json_array_new ());
+  cb_sim_state_upsert (f->state, "agents", "agent", id, data, g_get_real_time () / 1000);
+  json_object_unref (data);
+}
+
+static int
+strcmp_ptr (gconstpointer a,
+            gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char *
+held_key (const char *type,
+          const char *id)
+{
+  return g_strdup_printf ("%s\t%s", type, id);
+}
+
+static void
+apply_event (Fixture   *f,
+             CbMessage *m)
+{
+  g_autofree char *key = held_key (m->entity_type, m->entity_id);
+  gpointer old = NULL;
+  gboolean have = g_hash_table_lookup_extended (f->held, key, NULL, &old);
+  gint64 held_rev = have ? (gint64) GPOINTER_TO_SIZE (old) : -1;
+
+  /* §4.3: an upsert applies if newer, a delete if not older. */
+  if (m->kind == CB_EVENT_UPSERT && m->rev > held_rev)
+    g_hash_table_replace (f->held, g_steal_pointer (&key), GSIZE_TO_POINTER (m->rev));
+  else if (m->kind == CB_EVENT_DELETE && m->rev >= held_rev)
+    g_hash_table_remove (f->held, key);
+}
+
+static void
+on_message (CbConnection *client,
+            CbMessage    *m,
+            Fixture      *f)
+{
+  switch (m->type)
+    {
+    case CB_MESSAGE_EVENT:
+      f->events++;
+      if (g_hash_table_contains (f->incomplete, m->topic))
+        g_ptr_array_add (f->buffered, cb_message_ref (m));
+      else
+        apply_event (f, m);
+      break;
+
+    case CB_MESSAGE_SNAPSHOT:
+      {
+        const char *topic = json_object_get_string_member (m->object, "topic");
+        const char *sid = json_object_get_string_member (m->object, "snapshot_id");
+        gint64 part = json_object_get_int_member (m->object, "part");
+        gint64 parts = json_object_get_int_member (m->object, "parts");
+        JsonArray *items = json_object_get_array_member (m->object, "items");
+        gsize length = 0;
+        g_autofree char *text = cb_message_encode (m->root, &length);
+
+        f->snapshot_parts++;
+        f->largest_part = MAX (f->largest_part, length);
+        g_assert_cmpstr (sid, ==, g_hash_table_lookup (f->snapshot_ids, topic));
+
+        if (part == 1)
+          {
+            /* A complete snapshot replaces the topic (§5.3 rule 2); the
+             * entity types of "agents" are "agent". */
+            GHashTableIter iter;
+            const char *key;
+
+            g_hash_table_iter_init (&iter, f->held);
+            while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+              if (g_str_has_prefix (key, "agent\t") && g_str_equal (topic, "agents"))
+                g_hash_table_iter_remove (&iter);
+          }
+
+        for (guint i = 0; i < json_array_get_length (items); i++)
+          {
+            JsonObject *entity = json_object_get_object_member (json_array_get_object_element (items, i), "entity");
+            char *key = held_key (json_object_get_string_member (entity, "type"),
+                                  json_object_get_string_member (entity, "id"));
+
+            g_hash_table_replace (f->held, key, GSIZE_TO_POINTER (json_object_get_int_member (entity, "rev")));
+          }
+
+        if (part == parts)
+          {
+            g_hash_table_remove (f->incomplete, topic);
+            for (guint i = 0; i < f->buffered->len; i++)
+              apply_event (f, g_ptr_array_index (f->buffered, i));
+            g_ptr_array_set_size (f->buffered, 0);
+          }
+      }
+      break;
+
+    case CB_MESSAGE_RESET:
+      f->resets++;
+      break;
+
+    default:
+      break;
+    }
+}
+
+static void
+on_gap (CbConnection *client,
+        gint64        expected,
+        gint64        seen,
+        Fixture      *f)
+{
+  f->gaps++;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->state = cb_sim_state_new ();
+  f->users = cb_sim_users_new ();
+  cb_sim_users_add (f->users, "maris", "Maris Tamm", "supervisor", SUPERVISOR_TOKEN);
+  cb_sim_users_add (f->users, "olena", "Olena Koval", "qa", QA_TOKEN);
+  cb_sim_users_add (f->users, "root", "Admin", "admin", ADMIN_TOKEN);
+  cb_sim_users_add (f->users, "nobody", "No Role", "janitor", "nobody-token-0123456789");
+
+  f->server = cb_sim_server_new (f->state, f->users, "callboard-sim", "Europe/Tallinn");
+  cb_sim_server_set_heartbeat (f->server, 1000);
+  g_assert_true (cb_sim_server_listen (f->server, "127.0.0.1", 0, NULL, &error));
+  g_assert_no_error (error);
+  f->url = cb_sim_server_get_url (f->server);
+
+  f->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  f->snapshot_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  f->incomplete = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  f->buffered = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
+  f->responses = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
+}
+
+static void
+new_client (Fixture    *f,
+            const char *token)
+{
+  if (f->client != NULL)
+    {
+      cb_connection_stop (f->client);
+      g_clear_object (&f->client);
+    }
+  f->client = cb_connection_new (f->url, token);
+  cb_connection_set_backoff (f->client, 20, 200);
+  g_signal_connect (f->client, "message", G_CALLBACK (on_message), f);
+  g_signal_connect (f->client, "gap", G_CALLBACK (on_gap), f);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  if (f->client != NULL)
+    {
+      cb_connection_stop (f->client);
+      for (guint i = 0; i < 500 && G_OBJECT (f->client)->ref_count > 1; i++)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (1000);
+        }
+      g_assert_finalize_object (f->client);
+    }
+  g_assert_finalize_object (f->server);
+  cb_sim_state_free (f->state);
+  cb_sim_users_free (f->users);
+  g_hash_table_unref (f->held);
+  g_hash_table_unref (f->snapshot_ids);
+  g_hash_table_unref (f->incomplete);
+  g_ptr_array_unref (f->buffered);
+  g_ptr_array_unref (f->responses);
+  g_free (f->url);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+typedef gboolean (*Condition) (Fixture *f);
+
+static void
+wait_until (Fixture   *f,
+            Condition  condition,
+            guint      timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (!condition (f))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out after %u ms", timeout_ms);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+    }
+}
+
+static void
+spin_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+    }
+}
+
+static gboolean is_ready (Fixture *f) { return cb_connection_get_phase (f->client) == CB_PHASE_READY; }
+static gboolean is_failed (Fixture *f) { return cb_connection_get_phase (f->client) == CB_PHASE_FAILED; }
+static gboolean synced (Fixture *f) { return g_hash_table_size (f->incomplete) == 0; }
+
+typedef struct
+{
+  CbMessage *response;
+  GError    *error;
+  gboolean   done;
+} Result;
+
+static void
+on_done (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Result *r = user_data;
+
+  r->response = cb_connection_request_finish (CB_CONNECTION (object), result, &r->error);
+  r->done = TRUE;
+}
+
+static void
+wait_result (Result *r)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!r->done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* Sends a message with an id (subscribe, unsubscribe, req) and waits for
+ * its res. */
+static CbMessage *
+call (Fixture    *f,
+      const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  Result r = { 0 };
+
+  g_assert_nonnull (node);
+  cb_connection_call_async (f->client, json_node_get_object (node), 5000, NULL, on_done, &r);
+  wait_result (&r);
+  g_assert_no_error (r.error);
+  return r.response;
+}
+
+static CbMessage *
+subscribe (Fixture    *f,
+           const char *topic,
+           const char *filter_json)
+{
+  g_autofree char *text = g_strdup_printf ("{\"type\":\"subscribe\",\"topic\":\"%s\",\"filter\":%s}",
+                                           topic, filter_json ? filter_json : "{}");
+  CbMessage *res;
+
+  g_hash_table_add (f->incomplete, g_strdup (topic));
+  res = call (f, text);
+  if (res->ok)
+    g_hash_table_replace (f->snapshot_ids, g_strdup (topic),
+                          g_strdup (json_object_get_string_member (res->data, "snapshot_id")));
+  else
+    g_hash_table_remove (f->incomplete, topic);
+  return res;
+}
+
+static CbMessage *
+request (Fixture    *f,
+         const char *op,
+         const char *data_json,
+         const char *idem)
+{
+  g_autoptr(JsonNode) data = data_json ? json_from_string (data_json, NULL) : NULL;
+  Result r = { 0 };
+
+  cb_connection_request_async (f->client, op, data, -1, idem, 5000, NULL, on_done, &r);
+  wait_result (&r);
+  g_assert_no_error (r.error);
+  return r.response;
+}
+
+static char *
+client_digest (Fixture    *f,
+               const char *type)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *prefix = g_strdup_printf ("%s\t", type);
+  GHashTableIter iter;
+  const char *key;
+  gpointer rev;
+
+  g_hash_table_iter_init (&iter, f->held);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, &rev))
+    if (g_str_has_prefix (key, prefix))
+      g_ptr_array_add (lines, g_strdup_printf ("%s\t%" G_GSIZE_FORMAT "\n", key, GPOINTER_TO_SIZE (rev)));
+
+  g_ptr_array_sort (lines, (GCompareFunc) strcmp_ptr);
+  for (guint i = 0; i < lines->len; i++)
+    g_checksum_update (checksum, g_ptr_array_index (lines, i), -1);
+
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static void
+assert_converged (Fixture *f)
+{
+  g_autofree char *server = cb_sim_state_digest (f->state, "agents");
+  g_autofree char *client = client_digest (f, "agent");
+
+  g_assert_cmpstr (client, ==, server);
+}
+
+static void
+connect_as (Fixture    *f,
+            const char *token)
+{
+  new_client (f, token);
+  cb_connection_start (f->client);
+  wait_until (f, is_ready, 5000);
+}
+
+/* ---- tests ---- */
+
+static void
+test_welcome (Fixture       *f,
+              gconstpointer  data)
+{
+  CbMessage *welcome;
+  JsonObject *user, *limits, *replay;
+  JsonArray *permissions;
+
+  connect_as (f, SUPERVISOR_TOKEN);
+  welcome = cb_connection_get_welcome (f->client);
+
+  g_assert_cmpstr (json_object_get_string_member (welcome->object, "protocol"), ==, "callboard.v1");
+  g_assert_false (json_object_get_boolean_member (welcome->object, "resumed"));
+  g_assert_cmpint (json_object_get_int_member (welcome->object, "seq"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (welcome->object, "epoch"), ==,
+                   cb_sim_server_get_epoch (f->server));
+  replay = json_object_get_object_member (welcome->object, "replay");
+  g_assert_cmpint (json_object_get_int_member (replay, "events"), >=, 1000);
+  g_assert_cmpint (json_object_get_int_member (replay, "seconds"), >=, 60);
+  limits = json_object_get_object_member (welcome->object, "limits");
+  g_assert_cmpint (json_object_get_int_member (limits, "max_message_bytes"), >=, 1024 * 1024);
+
+  user = json_object_get_object_member (welcome->object, "user");
+  g_assert_cmpstr (json_object_get_string_member (user, "login"), ==, "maris");
+  permissions = json_object_get_array_member (user, "permissions");
+  for (guint i = 0; i < json_array_get_length (permissions); i++)
+    g_assert_false (g_str_equal (json_array_get_string_element (permissions, i), "users.read"));
+  g_assert_cmpuint (json_array_get_length (permissions), ==, 19);
+}
+
+static void
+check_refused (Fixture             *f,
+               const char          *token,
+               CbConnectionFailure  failure)
+{
+  new_client (f, token);
+  cb_connection_start (f->client);
+  wait_until (f, is_failed, 5000);
+  g_assert_cmpint (cb_connection_get_failure (f->client), ==, failure);
+}
+
+static void
+test_bad_token (Fixture *f, gconstpointer data)
+{
+  check_refused (f, "not-a-token-of-anybody-at-all", CB_FAILURE_TOKEN);
+}
+
+static void
+test_no_role (Fixture *f, gconstpointer data)
+{
+  check_refused (f, "nobody-token-0123456789", CB_FAILURE_FORBIDDEN);
+}
+
+static void
+test_snapshot_in_parts (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CbMessage) res = NULL;
+  guint n = 4000;
+
+  /* Enough agents that one snapshot part cannot hold them. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("ag-%05u", i);
+
+      put_agent (f, id, i % 3 ? "available" : "on_call", i % 2 ? "t-north" : "t-south");
+    }
+
+  connect_as (f, SUPERVISOR_TOKEN);
+  res = subscribe (f, "agents", NULL);
+  g_assert_true (res->ok);
+  g_assert_cmpint (json_object_get_int_member (res->data, "count"), ==, n);
+  g_assert_cmpint (json_object_get_int_member (res->data, "as_of"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (res->data, "parts"), >, 1);
+
+  wait_until (f, synced, 10000);
+  g_test_message ("%u agents in %u parts, the largest %" G_GSIZE_FORMAT " bytes",
+                  n, f->snapshot_parts, f->largest_part);
+  g_assert_cmpuint (f->snapshot_parts, ==, json_object_get_int_member (res->data, "parts"));
+  g_assert_cmpuint (f->largest_part, <=, 256 * 1024);
+  g_assert_cmpuint (g_hash_table_size (f->held), ==, n);
+  assert_converged (f);
+}
+
+static gboolean got_two_events (Fixture *f) { return f->events >= 2; }
+
+static void
+test_events_and_filters (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(CbMessage) res = NULL;
+
+  put_agent (f, "ag-1", "available", "t-north");
+  put_agent (f, "ag-2", "available", "t-south");
+  connect_as (f, SUPERVISOR_TOKEN);
+
+  res = subscribe (f, "agents", "{\"team_ids\":[\"t-north\"]}");
+  g_assert_true (res->ok);
+  g_assert_cmpint (json_object_get_int_member (res->data, "count"), ==, 1);
+  wait_until (f, synced, 5000);
+  g_assert_cmpuint (g_hash_table_size (f->held), ==, 1);
+
+  /* ag-1 leaves the filter (a delete), ag-2 enters it (an upsert). */
+  put_agent (f, "ag-1", "paused", "t-south");
+  put_agent (f, "ag-2", "on_call", "t-north");
+  wait_until (f, got_two_events, 5000);
+  spin_for (50);
+  g_assert_cmpuint (f->events, ==, 2);
+  g_assert_cmpuint (g_hash_table_size (f->held), ==, 1);
+  g_assert_true (g_hash_table_contains (f->held, "agent\tag-2"));
+
+  /* A change outside the filter sends nothing. */
+  put_agent (f, "ag-1", "available", "t-south");
+  spin_for (100);
+  g_assert_cmpuint (f->events, ==, 2);
+}
+
+static void
+test_subscribe_errors (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(CbMessage) unknown = NULL;
+  g_autoptr(CbMessage) bad_key = NULL;
+  g_autoptr(CbMessage) bad_value = NULL;
+  g_autoptr(CbMessage) forbidden = NULL;
+  g_autoptr(CbMessage) feature = NULL;
+
+  connect_as (f, QA_TOKEN);
+  unknown = subscribe (f, "weather", NULL);
+  g_assert_cmpint (unknown->error_code, ==, CB_ERROR_UNSUPPORTED);
+  bad_key = subscribe (f, "agents", "{\"colour\":[\"red\"]}");
+  g_assert_cmpint (bad_key->error_code, ==, CB_ERROR_BAD_REQUEST);
+  bad_value = subscribe (f, "agents", "{\"ids\":\"ag-1\"}");
+  g_assert_cmpint (bad_value->error_code, ==, CB_ERROR_BAD_REQUEST);
+  /* QA analysts do not see live calls (§10.1) */
+  forbidden = subscribe (f, "calls", NULL);
+  g_assert_cmpint (forbidden->error_code, ==, CB_ERROR_FORBIDDEN);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (forbidden->error, "details"),
+                                                  "permission"), ==, "calls.read");
+  /* a topic of a feature the sim does not advertise yet */
+  feature = subscribe (f, "campaigns", NULL);
+  g_assert_cmpint (feature->error_code, ==, CB_ERROR_UNSUPPORTED);
+}
+
+static gboolean has_two_hellos_worth (Fixture *f) { return is_ready (f) && cb_connection_get_attempts (f->client) > 0; }
+
+static void
+test_resume_replays (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CbMessage) res = NULL;
+  g_autofree char *session = NULL;
+  CbMessage *welcome;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("ag-%02u", i);
+      put_agent (f, id, "available", "t-north");
+    }
+  connect_as (f, SUPERVISOR_TOKEN);
+  res = subscribe (f, "agents", NULL);
+  wait_until (f, synced, 5000);
+  session = g_strdup (cb_connection_get_session (f->client));
+
+  /* Cut the connection mid-stream; changes keep coming while it is gone. */
+  cb_connection_drop (f->client, 4500, "test");
+  for (guint i = 0; i < 20; i += 2)
+    {
+      g_autofree char *id = g_strdup_printf ("ag-%02u", i);
+      put_agent (f, id, "on_call", "t-north");
+    }
+  cb_sim_state_delete (f->state, "agent", "ag-19", 1);
+
+  wait_until (f, has_two_hellos_worth, 5000);
+  welcome = cb_connection_get_welcome (f->client);
+  g_assert_true (json_object_get_boolean_member (welcome->object, "resumed"));
+  g_assert_cmpstr (cb_connection_get_session (f->client), ==, session);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (welcome->object, "subscriptions")), ==, 1);
+  spin_for (100);
+  g_assert_cmpuint (f->resets, ==, 0);
+  g_assert_cmpuint (f->gaps, ==, 0);
+  assert_converged (f);
+}
+
+static void
+test_resume_old_epoch_resets_once (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(CbMessage) res = NULL;
+  g_autoptr(CbMessage) again = NULL;
+
+  put_agent (f, "ag-1", "available", "t-north");
+  connect_as (f, SUPERVISOR_TOKEN);
+  res = subscribe (f, "agents", NULL);
+  wait_until (f, synced, 5000);
+
+  /* The backend's event log restarts: cursors are void. */
+  cb_sim_server_new_epoch (f->server);
+  put_agent (f, "ag-2", "available", "t-north");
+  wait_until (f, has_two_hellos_worth, 8000);
+  spin_for (100);
+
+  g_assert_cmpuint (f->resets, ==, 1);
+  g_assert_false (json_object_get_boolean_member (cb_connection_get_welcome (f->client)->object, "resumed"));
+
+  /* The console resubscribes on the new session and converges. */
+  again = subscribe (f, "agents", NULL);
+  g_assert_true (again->ok);
+  wait_until (f, synced, 5000);
+  assert_converged (f);
+  spin_for (200);
+  g_assert_cmpuint (f->resets, ==, 1);
+}
+
+static void
+test_second_console_keeps_session (Fixture       *f,
+                                   gconstpointer  data)
+{
+  CbConnection *first;
+  g_autofree char *first_session = NULL;
+
+  connect_as (f, SUPERVISOR_TOKEN);
+  first = g_object_ref (f->client);
+  first_session = g_strdup (cb_connection_get_session (first));
+
+  /* The same user on a second console: a new session, the first one stays. */
+  new_client (f, SUPERVISOR_TOKEN);
+  g_object_unref (first);   /* new_client stopped it; start it again */
+  connect_as (f, SUPERVISOR_TOKEN);
+  g_assert_cmpstr (cb_connection_get_session (f->client), !=, first_session);
+  g_assert_cmpuint (cb_sim_server_get_n_sessions (f->server), >=, 2);
+}
+
+static void
+test_takeover_by_resume (Fixture       *f,
+                         gconstpointer  data)
+{
+  CbConnection *second;
+
+  connect_as (f, SUPERVISOR_TOKEN);
+
+  /* Another console restores the same cursor: the first one is taken over
+   * (4409) and does not fight back. */
+  second = cb_connection_new (f->url, SUPERVISOR_TOKEN);
+  cb_connection_set_resume (second, cb_connection_get_session (f->client),
+                            cb_connection_get_epoch (f->client), cb_connection_get_last_seq (f->client));
+  cb_connection_start (second);
+  wait_until (f, is_failed, 5000);
+  g_assert_cmpint (cb_connection_get_failure (f->client), ==, CB_FAILURE_TAKEN_OVER);
+  g_assert_cmpint (cb_connection_get_phase (second), ==, CB_PHASE_READY);
+  g_assert_true (json_object_get_boolean_member (cb_connection_get_welcome (second)->object, "resumed"));
+
+  cb_connection_stop (second);
+  for (guint i = 0; i < 500 && G_OBJECT (second)->ref_count > 1; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_finalize_object (second);
+}
+
+static gboolean
+set_agent_state (CbSimServer      *server,
+                 const CbSimUser  *user,
+                 JsonObject       *data,
+                 JsonNode        **result,
+                 GError          **error,
+                 gpointer          user_data)
+{
+  Fixture *f = user_data;
+  const char *agent = json_object_get_string_member_with_default (data, "agent_id", "");
+  const CbSimEntity *entity = cb_sim_state_lookup (f->state, "agent", agent);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (entity == NULL)
+    {
+      g_set_error (error, CB_REQUEST_ERROR, CB_ERROR_NOT_FOUND, "no agent %s", agent);
+      return FALSE;
+    }
+
+  put_agent (f, agent, json_object_get_string_member (data, "state"), "t-north");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "pending");
+  json_builder_add_boolean_value (b, FALSE);
+  json_builder_set_member_name (b, "changes");
+  json_builder_add_int_value (b, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (server), "changes")) + 1);
+  json_builder_end_object (b);
+  g_object_set_data (G_OBJECT (server), "changes",
+                     GINT_TO_POINTER (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (server), "changes")) + 1));
+  *result = json_builder_get_root (b);
+  return TRUE;
+}
+
+static void
+test_requests (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(CbMessage) ping = NULL, me = NULL, unknown = NULL, no_idem = NULL;
+  g_autoptr(CbMessage) first = NULL, replay = NULL, reused = NULL, missing = NULL, sub = NULL;
+  g_autoptr(CbMessage) qa = NULL;
+
+  cb_sim_server_add_op (f->server, "agent.set_state", "agents.control", TRUE, set_agent_state, f);
+  put_agent (f, "ag-7", "available", "t-north");
+  connect_as (f, SUPERVISOR_TOKEN);
+  sub = subscribe (f, "agents", NULL);
+  wait_until (f, synced, 5000);
+
+  ping = request (f, "ping", "{\"client_time\":1234}", NULL);
+  g_assert_true (ping->ok);
+  g_assert_cmpint (json_object_get_int_member (ping->data, "client_time"), ==, 1234);
+  g_assert_cmpint (json_object_get_int_member (ping->data, "server_time"), >, 0);
+
+  me = request (f, "user.me", NULL, NULL);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (me->data, "user"), "id"),
+                   ==, "u-maris");
+
+  unknown = request (f, "teleport", NULL, NULL);
+  g_assert_cmpint (unknown->error_code, ==, CB_ERROR_UNSUPPORTED);
+
+  no_idem = request (f, "agent.set_state", "{\"agent_id\":\"ag-7\",\"state\":\"paused\"}", NULL);
+  g_assert_cmpint (no_idem->error_code, ==, CB_ERROR_BAD_REQUEST);
+
+  /* Read your writes: the agent's event comes before the response. */
+  first = request (f, "agent.set_state", "{\"agent_id\":\"ag-7\",\"state\":\"paused\"}", "k-1");
+  g_assert_true (first->ok);
+  g_assert_cmpuint (f->events, ==, 1);
+  assert_converged (f);
+
+  /* The same key again: not executed twice, the same answer. */
+  replay = request (f, "agent.set_state", "{\"agent_id\":\"ag-7\",\"state\":\"paused\"}", "k-1");
+  g_assert_true (replay->ok);
+  g_assert_true (json_object_get_boolean_member (replay->object, "idem_replayed"));
+  g_assert_cmpint (json_object_get_int_member (replay->data, "changes"), ==, 1);
+  g_assert_cmpuint (f->events, ==, 1);
+
+  reused = request (f, "agent.set_state", "{\"agent_id\":\"ag-7\",\"state\":\"available\"}", "k-1");
+  g_assert_cmpint (reused->error_code, ==, CB_ERROR_BAD_REQUEST);
+
+  missing = request (f, "agent.set_state", "{\"agent_id\":\"ag-404\",\"state\":\"paused\"}", "k-2");
+  g_assert_cmpint (missing->error_code, ==, CB_ERROR_NOT_FOUND);
+
+  /* Permissions are enforced by the server, not by a hidden button. */
+  connect_as (f, QA_TOKEN);
+  qa = request (f, "agent.set_state", "{\"agent_id\":\"ag-7\",\"state\":\"available\"}", "k-3");
+  g_assert_cmpint (qa->error_code, ==, CB_ERROR_FORBIDDEN);
+}
+
+static void
+test_rate_limit (Fixture       *f,
+                 gconstpointer  data)
+{
+  Result results[60] = { 0 };
+  guint limited = 0, ok = 0;
+
+  connect_as (f, SUPERVISOR_TOKEN);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    cb_connection_request_async (f->client, "ping", NULL, -1, NULL, 5000, NULL, on_done, &results[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      wait_result (&results[i]);
+      g_assert_no_error (results[i].error);
+      if (results[i].response->ok)
+        ok++;
+      else
+        {
+          g_assert_cmpint (results[i].response->error_code, ==, CB_ERROR_RATE_LIMITED);
+          g_assert_cmpint (json_object_get_int_member (results[i].response->error, "retry_after_ms"), >=, 1);
+          limited++;
+        }
+      cb_message_unref (results[i].response);
+    }
+
+  g_test_message ("%u answered, %u rate limited", ok, limited);
+  g_assert_cmpuint (ok, >=, 40);
+  g_assert_cmpuint (limited, >=, 10);
+}
+
+static void
+test_skipped_seq_is_caught (Fixture       *f,
+                            gconstpointer  data)
+{
+  CbSimFaults faults = { .skip_seq_every = 5 };
+  g_autoptr(CbMessage) res = NULL;
+
+  put_agent (f, "ag-1", "available", "t-north");
+  connect_as (f, SUPERVISOR_TOKEN);
+  res = subscribe (f, "agents", NULL);
+  wait_until (f, synced, 5000);
+
+  cb_sim_server_set_faults (f->server, &faults);
+  for (guint i = 0; i < 12; i++)
+    put_agent (f, "ag-1", i % 2 ? "on_call" : "available", "t-north");
+  spin_for (300);
+
+  /* The client saw the hole, resumed; the hole cannot be replayed, so the
+   * server answered with one reset. */
+  g_assert_cmpuint (f->gaps, >=, 1);
+  g_assert_cmpuint (f->resets, >=, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/callboard/sim-server/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("welcome", test_welcome);
+  ADD ("bad-token", test_bad_token);
+  ADD ("no-role", test_no_role);
+  ADD ("snapshot-in-parts", test_snapshot_in_parts);
+  ADD ("events-and-filters", test_events_and_filters);
+  ADD ("subscribe-errors", test_subscribe_errors);
+  ADD ("resume-replays", test_resume_replays);
+  ADD ("resume-old-epoch-resets-once", test_resume_old_epoch_resets_once);
+  ADD ("second-console-keeps-session", test_second_console_keeps_session);
+  ADD ("takeover-by-resume", test_takeover_by_resume);
+  ADD ("requests", test_requests);
+  ADD ("rate-limit", test_rate_limit);
+  ADD ("skipped-seq-is-caught", test_skipped_seq_is_caught);
+
+  return g_test_run ();
+}
