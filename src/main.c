@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 
 #include "cb-application-private.h"
 
@@ -15,6 +16,10 @@ main (int   argc,
 {
   g_autoptr(CbApplication) app = NULL;
   int status;
+
+  /* A backend or a child that goes away is an error to report, not a
+   * reason to die on a write to its socket or pipe. */
+  signal (SIGPIPE, SIG_IGN);
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-application-private.h"
+#include "cb-demo-backend.h"
 #include "cb-media.h"
 #include "cb-preferences-window.h"
 #include "cb-window.h"
@@ -21,6 +22,17 @@
 /* Frames to let pass after the first one before taking a screenshot, so
  * that late layout (fonts, icons) has settled. */
 #define SCREENSHOT_SETTLE_FRAMES 3
+/* How long a screenshot waits for the backend before showing what it has. */
+#define SCREENSHOT_CONNECT_WAIT_US (8 * G_USEC_PER_SEC)
+
+enum {
+  PROP_0,
+  PROP_CONNECTION_STATE,
+  PROP_CONNECTION_DETAIL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 struct _CbApplication
 {
@@ -35,7 +47,15 @@ struct _CbApplication
   int             screenshot_height;
   guint           screenshot_frames;
   gboolean        screenshot_resized;
+  gint64          screenshot_started_us;
   int             exit_status;
+
+  CbDemoBackend  *demo;
+  CbConnection   *connection;
+  GCancellable   *connecting;
+  char           *connection_detail;
+  CbConnectionState connection_state;
+  gboolean        connect_on_activate;
 };
 
 G_DEFINE_FINAL_TYPE (CbApplication, cb_application, ADW_TYPE_APPLICATION)
@@ -76,6 +96,188 @@ on_style_changed (CbApplication *self,
 }
 
 static void
+set_connection_state (CbApplication     *self,
+                      CbConnectionState  state,
+                      const char        *detail)
+{
+  gboolean changed = self->connection_state != state;
+
+  self->connection_state = state;
+  if (g_strcmp0 (self->connection_detail, detail) != 0)
+    {
+      g_free (self->connection_detail);
+      self->connection_detail = g_strdup (detail);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_DETAIL]);
+    }
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_STATE]);
+}
+
+static const char *
+describe_failure (CbConnectionFailure failure)
+{
+  switch (failure)
+    {
+    case CB_FAILURE_TOKEN:
+      return _("The backend refused the token. Enter a new one in Preferences, then reconnect.");
+    case CB_FAILURE_FORBIDDEN:
+      return _("This account may not use the console. Ask your administrator for a role.");
+    case CB_FAILURE_VERSION:
+      return _("This backend speaks a different version of the Callboard protocol.");
+    case CB_FAILURE_TAKEN_OVER:
+      return _("This session was continued in another window or on another computer. "
+               "Reconnect to start a new one.");
+    case CB_FAILURE_TOO_BIG:
+    case CB_FAILURE_PROTOCOL:
+      return _("The backend sent data this console cannot read. Reconnect to try again; "
+               "if it keeps happening, report it to your backend's administrator.");
+    case CB_FAILURE_BAD_URL:
+      return _("The backend's address is not valid. Correct it in Preferences.");
+    case CB_FAILURE_NONE:
+    default:
+      return NULL;
+    }
+}
+
+static void
+on_connection_phase (CbApplication *self,
+                     GParamSpec    *pspec,
+                     CbConnection  *connection)
+{
+  switch (cb_connection_get_phase (connection))
+    {
+    case CB_PHASE_READY:
+      set_connection_state (self, CB_CONNECTION_LIVE, NULL);
+      break;
+    case CB_PHASE_CONNECTING:
+    case CB_PHASE_HANDSHAKE:
+    case CB_PHASE_BACKOFF:
+      set_connection_state (self, CB_CONNECTION_CONNECTING, NULL);
+      break;
+    case CB_PHASE_FAILED:
+      set_connection_state (self, CB_CONNECTION_OFFLINE,
+                            describe_failure (cb_connection_get_failure (connection)));
+      break;
+    case CB_PHASE_IDLE:
+    default:
+      set_connection_state (self, CB_CONNECTION_OFFLINE, NULL);
+      break;
+    }
+}
+
+static void
+open_connection (CbApplication *self,
+                 const char    *url,
+                 const char    *token)
+{
+  g_autofree char *version = g_strdup_printf ("%s; GTK %u.%u", PACKAGE_VERSION,
+                                              gtk_get_major_version (), gtk_get_minor_version ());
+
+  self->connection = cb_connection_new (url, token);
+  cb_connection_set_client (self->connection, "callboard", version);
+  g_signal_connect_object (self->connection, "notify::phase",
+                           G_CALLBACK (on_connection_phase), self, G_CONNECT_SWAPPED);
+  cb_connection_start (self->connection);
+  on_connection_phase (self, NULL, self->connection);
+}
+
+static void
+on_demo_started (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(CbApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  CbDemoBackend *demo = CB_DEMO_BACKEND (object);
+
+  if (!cb_demo_backend_start_finish (demo, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_connection_state (self, CB_CONNECTION_OFFLINE, error->message);
+      return;
+    }
+
+  open_connection (self, cb_demo_backend_get_url (demo), cb_demo_backend_get_token (demo));
+}
+
+static void
+on_token_found (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CbApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = cb_profile_store_lookup_token_finish (CB_PROFILE_STORE (object), result, &error);
+  CbProfile *profile = cb_profile_store_get_active (CB_PROFILE_STORE (object));
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || profile == NULL)
+    return;
+
+  if (token == NULL)
+    {
+      set_connection_state (self, CB_CONNECTION_OFFLINE,
+                            _("No token is stored for this backend. Enter one in Preferences."));
+      return;
+    }
+
+  open_connection (self, cb_profile_get_url (profile), token);
+  explicit_bzero (token, strlen (token));
+}
+
+static void
+disconnect (CbApplication *self)
+{
+  g_cancellable_cancel (self->connecting);
+  g_clear_object (&self->connecting);
+  if (self->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->connection, self);
+      cb_connection_stop (self->connection);
+      g_clear_object (&self->connection);
+    }
+  if (self->demo != NULL)
+    cb_demo_backend_stop (self->demo);
+}
+
+/* Connects to the active profile: the demo starts its own backend first. */
+static void
+connect_active (CbApplication *self)
+{
+  CbProfile *profile = cb_profile_store_get_active (self->profiles);
+
+  disconnect (self);
+  self->connecting = g_cancellable_new ();
+  set_connection_state (self, CB_CONNECTION_CONNECTING, NULL);
+
+  if (cb_profile_is_builtin (profile))
+    {
+      if (self->demo == NULL)
+        self->demo = cb_demo_backend_new ();
+      cb_demo_backend_start_async (self->demo, self->connecting, on_demo_started, g_object_ref (self));
+    }
+  else
+    cb_profile_store_lookup_token_async (self->profiles, cb_profile_get_id (profile),
+                                         self->connecting, on_token_found, g_object_ref (self));
+}
+
+static void
+on_active_profile_changed (CbApplication  *self,
+                           GParamSpec     *pspec,
+                           CbProfileStore *profiles)
+{
+  if (!self->connect_on_activate)
+    connect_active (self);
+}
+
+static void
+reconnect (GSimpleAction *action,
+           GVariant      *parameter,
+           gpointer       user_data)
+{
+  connect_active (CB_APPLICATION (user_data));
+}
+
+static void
 save_screenshot (CbApplication *self,
                  GtkWidget     *window)
 {
@@ -107,6 +309,8 @@ save_screenshot (CbApplication *self,
     }
 
   self->exit_status = 0;
+  self->connect_on_activate = TRUE;
+  self->connection_state = CB_CONNECTION_OFFLINE;
 }
 
 static gboolean
@@ -137,6 +341,11 @@ on_screenshot_tick (GtkWidget     *window,
     }
 
   if (++self->screenshot_frames < SCREENSHOT_SETTLE_FRAMES)
+    return G_SOURCE_CONTINUE;
+
+  /* Show the console connected when the backend answers in time. */
+  if (self->connection_state == CB_CONNECTION_CONNECTING
+      && g_get_monotonic_time () - self->screenshot_started_us < SCREENSHOT_CONNECT_WAIT_US)
     return G_SOURCE_CONTINUE;
 
   if (width != want_width || height != want_height)
@@ -239,6 +448,7 @@ static const GActionEntry app_actions[] = {
   { "about", show_about },
   { "quit", quit_app },
   { "new-window", new_window },
+  { "reconnect", reconnect },
 };
 
 static int
@@ -307,6 +517,7 @@ cb_application_startup (GApplication *app)
   static const char *prefs_accels[] = { "<Control>comma", NULL };
   static const char *new_window_accels[] = { "<Control>n", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *reconnect_accels[] = { "<Control>r", NULL };
 
   G_APPLICATION_CLASS (cb_application_parent_class)->startup (app);
 
@@ -326,6 +537,10 @@ cb_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.new-window",
                                          new_window_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.reconnect", reconnect_accels);
+
+  g_signal_connect_object (self->profiles, "notify::active",
+                           G_CALLBACK (on_active_profile_changed), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -342,6 +557,14 @@ cb_application_activate (GApplication *app)
 
   window = GTK_WINDOW (cb_window_new (self));
 
+  /* The first window connects; the console has one connection however many
+   * windows show it. */
+  if (self->connect_on_activate)
+    {
+      self->connect_on_activate = FALSE;
+      connect_active (self);
+    }
+
   if (self->screenshot_path != NULL)
     {
       /* A screenshot shows where things settle, not a transition. */
@@ -354,6 +577,7 @@ cb_application_activate (GApplication *app)
       if (self->screenshot_section != NULL)
         cb_window_show_section (CB_WINDOW (window), self->screenshot_section);
       self->exit_status = 1;
+      self->screenshot_started_us = g_get_monotonic_time ();
       gtk_widget_add_tick_callback (GTK_WIDGET (window), on_screenshot_tick, self, NULL);
     }
 
@@ -365,10 +589,34 @@ cb_application_shutdown (GApplication *app)
 {
   CbApplication *self = CB_APPLICATION (app);
 
+  disconnect (self);
+  g_clear_object (&self->demo);
+
   G_APPLICATION_CLASS (cb_application_parent_class)->shutdown (app);
 
   g_clear_object (&self->profiles);
   g_clear_object (&self->settings);
+}
+
+static void
+cb_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  CbApplication *self = CB_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONNECTION_STATE:
+      g_value_set_int (value, self->connection_state);
+      break;
+    case PROP_CONNECTION_DETAIL:
+      g_value_set_string (value, self->connection_detail);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -377,6 +625,10 @@ cb_application_finalize (GObject *object)
   CbApplication *self = CB_APPLICATION (object);
 
   g_clear_pointer (&self->screenshot_path, g_free);
+  g_clear_pointer (&self->connection_detail, g_free);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->connecting);
+  g_clear_object (&self->demo);
   g_clear_pointer (&self->screenshot_section, g_free);
 
   G_OBJECT_CLASS (cb_application_parent_class)->finalize (object);
@@ -388,7 +640,17 @@ cb_application_class_init (CbApplicationClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->get_property = cb_application_get_property;
   object_class->finalize = cb_application_finalize;
+
+  properties[PROP_CONNECTION_STATE] =
+    g_param_spec_int ("connection-state", NULL, NULL, CB_CONNECTION_OFFLINE, CB_CONNECTION_CACHED,
+                      CB_CONNECTION_OFFLINE,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONNECTION_DETAIL] =
+    g_param_spec_string ("connection-detail", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   app_class->handle_local_options = cb_application_handle_local_options;
   app_class->startup = cb_application_startup;
@@ -416,6 +678,8 @@ cb_application_init (CbApplication *self)
                                             _("A console for contact-center supervisors, "
                                               "campaign managers and QA analysts."));
   self->exit_status = 0;
+  self->connect_on_activate = TRUE;
+  self->connection_state = CB_CONNECTION_OFFLINE;
 }
 
 CbApplication *
@@ -447,4 +711,35 @@ int
 _cb_application_get_exit_status (CbApplication *self)
 {
   return self->exit_status;
+}
+
+CbConnectionState
+cb_application_get_connection_state (CbApplication *self)
+{
+  g_return_val_if_fail (CB_IS_APPLICATION (self), CB_CONNECTION_OFFLINE);
+  return self->connection_state;
+}
+
+/**
+ * cb_application_get_connection_detail:
+ *
+ * Returns: (nullable): why the console is offline, when it knows
+ */
+const char *
+cb_application_get_connection_detail (CbApplication *self)
+{
+  g_return_val_if_fail (CB_IS_APPLICATION (self), NULL);
+  return self->connection_detail;
+}
+
+/**
+ * cb_application_get_connection:
+ *
+ * Returns: (transfer none) (nullable): the connection to the active backend
+ */
+CbConnection *
+cb_application_get_connection (CbApplication *self)
+{
+  g_return_val_if_fail (CB_IS_APPLICATION (self), NULL);
+  return self->connection;
 }

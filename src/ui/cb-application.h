@@ -5,6 +5,8 @@
 #pragma once
 
 #include "cb-ui-types.h"
+#include "cb-connection.h"
+#include "cb-core-types.h"
 #include "cb-profile-store.h"
 
 G_BEGIN_DECLS
@@ -13,6 +15,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CbApplication, cb_application, CB, APPLICATION, AdwApplication)
 
 CbApplication  *cb_application_new                (void);
+CbConnectionState cb_application_get_connection_state  (CbApplication *self);
+const char     *cb_application_get_connection_detail (CbApplication *self);
+CbConnection   *cb_application_get_connection       (CbApplication *self);
 GSettings      *cb_application_get_settings       (CbApplication *self);
 CbProfileStore *cb_application_get_profile_store  (CbApplication *self);
 

@@ -84,6 +84,15 @@ update_connection (CbWindow *self)
       break;
     }
 
+  {
+    GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+    const char *detail = CB_IS_APPLICATION (app)
+                         ? cb_application_get_connection_detail (CB_APPLICATION (app)) : NULL;
+
+    if (detail != NULL && self->connection_state == CB_CONNECTION_OFFLINE)
+      tooltip = detail;
+  }
+
   gtk_label_set_label (self->connection_label, label);
   gtk_image_set_from_icon_name (self->connection_icon, icon);
   gtk_widget_set_tooltip_text (self->connection_box, tooltip);
@@ -162,6 +171,14 @@ cb_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (cb_window_parent_class)->close_request (window);
 }
 
+static void
+on_app_connection_changed (CbWindow      *self,
+                           GParamSpec    *pspec,
+                           CbApplication *app)
+{
+  cb_window_set_connection_state (self, cb_application_get_connection_state (app), NULL);
+}
+
 /* The application is set after construction (it is not a construct
  * property), so everything that needs its settings and profiles waits here. */
 static void
@@ -191,6 +208,12 @@ on_application_changed (CbWindow   *self,
   g_signal_connect_object (self->profiles, "notify::active",
                            G_CALLBACK (on_active_profile_changed), self, G_CONNECT_SWAPPED);
   on_active_profile_changed (self, NULL, self->profiles);
+
+  g_signal_connect_object (app, "notify::connection-state",
+                           G_CALLBACK (on_app_connection_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "notify::connection-detail",
+                           G_CALLBACK (on_app_connection_changed), self, G_CONNECT_SWAPPED);
+  on_app_connection_changed (self, NULL, CB_APPLICATION (app));
 }
 
 static void

@@ -1,0 +1,35 @@
+/* cb-sim-world.h — the simulated contact center, published as entities
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "cb-sim-server.h"
+#include "cb-sim-state.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CbSimWorld CbSimWorld;
+
+typedef struct
+{
+  guint64 seed;
+  double  speed;
+  guint   n_agents;
+  guint   n_queues;
+  guint   n_campaigns;
+} CbSimWorldConfig;
+
+void        cb_sim_world_config_init (CbSimWorldConfig       *config);
+CbSimWorld *cb_sim_world_new         (const CbSimWorldConfig *config,
+                                      CbSimState             *state,
+                                      CbSimServer            *server);
+void        cb_sim_world_start       (CbSimWorld             *world);
+void        cb_sim_world_stop        (CbSimWorld             *world);
+void        cb_sim_world_advance     (CbSimWorld             *world,
+                                      gint64                  sim_ms);
+void        cb_sim_world_free        (CbSimWorld             *world);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbSimWorld, cb_sim_world_free)
+
+G_END_DECLS
