@@ -810,7 +810,8 @@ cb_connection_class_init (CbConnectionClass *klass)
 static void
 cb_connection_init (CbConnection *self)
 {
-  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* Keys are borrowed from each task's Request, which outlives its entry. */
+  self->pending = g_hash_table_new (g_str_hash, g_str_equal);
   self->rand = g_rand_new ();
   self->backoff_initial_ms = 1000;
   self->backoff_max_ms = 30000;
@@ -1059,7 +1060,7 @@ cb_connection_call_async (CbConnection        *self,
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
   Request *request;
-  char *id;
+  const char *id;
 
   g_return_if_fail (CB_IS_CONNECTION (self));
   g_return_if_fail (message != NULL);
@@ -1074,9 +1075,9 @@ cb_connection_call_async (CbConnection        *self,
       return;
     }
 
-  id = cb_connection_new_request_id (self);
   request = g_new0 (Request, 1);
-  request->id = g_strdup (id);
+  request->id = cb_connection_new_request_id (self);
+  id = request->id;
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   json_object_set_string_member (message, "id", id);
@@ -1085,14 +1086,13 @@ cb_connection_call_async (CbConnection        *self,
 
   if (!cb_connection_send (self, node, &error))
     {
-      g_free (id);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
   request->timeout = g_timeout_source_new (timeout_ms);
   g_task_attach_source (task, request->timeout, on_request_timeout);
-  g_hash_table_insert (self->pending, id, g_steal_pointer (&task));
+  g_hash_table_insert (self->pending, (gpointer) id, g_steal_pointer (&task));
 }
 
 /**

@@ -450,13 +450,13 @@ session_new (CbSimServer     *self,
 static char *
 render_event (Session           *session,
               gint64             seq,
-              CbSimChange        change,
+              CbSimStateChange        change,
               const CbSimEntity *entity,
               gboolean           as_delete)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  gboolean is_delete = change == CB_SIM_CHANGE_DELETE || as_delete;
+  gboolean is_delete = change == CB_SIM_STATE_DELETE || as_delete;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
@@ -504,7 +504,7 @@ session_trim (Session *session)
 /* Numbers an event for @session, keeps it for replay and sends it. */
 static void
 session_emit (Session           *session,
-              CbSimChange        change,
+              CbSimStateChange        change,
               const CbSimEntity *entity,
               gboolean           as_delete)
 {
@@ -581,7 +581,7 @@ session_send (Session    *session,
 /* Routes a state change to every session subscribed to its topic. */
 static void
 on_state_changed (CbSimState        *state,
-                  CbSimChange        change,
+                  CbSimStateChange        change,
                   const CbSimEntity *entity,
                   gpointer           user_data)
 {
@@ -599,7 +599,7 @@ on_state_changed (CbSimState        *state,
         continue;
 
       was = g_hash_table_contains (sub->visible, entity->id);
-      now = change == CB_SIM_CHANGE_UPSERT && entity_matches (self, entity, sub->filter);
+      now = change == CB_SIM_STATE_UPSERT && entity_matches (self, entity, sub->filter);
 
       if (now)
         {
@@ -647,7 +647,7 @@ connection_free (Connection *c)
   g_clear_handle_id (&c->snapshot_source, g_source_remove);
   g_clear_handle_id (&c->fault_source, g_source_remove);
   g_queue_clear_full (&c->snapshots, (GDestroyNotify) snapshot_job_free);
-  g_queue_clear (&c->limited);
+  g_queue_clear_full (&c->limited, g_free);
   g_clear_pointer (&c->held, g_free);
   if (c->ws != NULL)
     g_signal_handlers_disconnect_by_data (c->ws, c);
@@ -1343,8 +1343,7 @@ rate_limited (Connection *c,
   if (wait_ms == 0)
     return FALSE;
 
-  g_queue_push_tail (&c->limited, GINT_TO_POINTER (0));
-  c->limited.tail->data = g_memdup2 (&now, sizeof now);
+  g_queue_push_tail (&c->limited, g_memdup2 (&now, sizeof now));
   while (!g_queue_is_empty (&c->limited) && now - *(gint64 *) g_queue_peek_head (&c->limited) > LIMITED_WINDOW_US)
     g_free (g_queue_pop_head (&c->limited));
 

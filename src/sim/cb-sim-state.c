@@ -121,7 +121,7 @@ cb_sim_state_upsert (CbSimState *state,
   entity->public.data = json_node_get_object (node);
 
   if (state->listener)
-    state->listener (state, CB_SIM_CHANGE_UPSERT, &entity->public, state->listener_data);
+    state->listener (state, CB_SIM_STATE_UPSERT, &entity->public, state->listener_data);
 
   return state->rev_counter;
 }
@@ -143,7 +143,7 @@ cb_sim_state_delete (CbSimState *state,
   entity->public.ts = ts;
   entity->public.data = NULL;
   if (state->listener)
-    state->listener (state, CB_SIM_CHANGE_DELETE, &entity->public, state->listener_data);
+    state->listener (state, CB_SIM_STATE_DELETE, &entity->public, state->listener_data);
 
   g_hash_table_remove (state->entities, key);
   return TRUE;

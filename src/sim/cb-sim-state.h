@@ -12,9 +12,9 @@ typedef struct _CbSimState CbSimState;
 
 typedef enum
 {
-  CB_SIM_CHANGE_UPSERT,
-  CB_SIM_CHANGE_DELETE,
-} CbSimChange;
+  CB_SIM_STATE_UPSERT,
+  CB_SIM_STATE_DELETE,
+} CbSimStateChange;
 
 typedef struct
 {
@@ -27,7 +27,7 @@ typedef struct
 } CbSimEntity;
 
 typedef void (*CbSimStateListener) (CbSimState        *state,
-                                    CbSimChange        change,
+                                    CbSimStateChange        change,
                                     const CbSimEntity *entity,
                                     gpointer           user_data);
 
