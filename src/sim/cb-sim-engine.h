@@ -79,7 +79,7 @@ typedef enum
 
 typedef enum
 {
-  CB_SIM_CALL_QUEUED,      /* inbound: waiting in a queue; outbound: answered, waiting for an agent */
+  CB_SIM_CALL_QUEUED,      /* inbound: waiting in a queue; outbound: answered, no agent yet */
   CB_SIM_CALL_RINGING,     /* inbound: offered to an agent; outbound: ringing at the customer */
   CB_SIM_CALL_CONNECTED,
   CB_SIM_CALL_ON_HOLD,
@@ -149,7 +149,7 @@ typedef enum
 {
   CB_SIM_PAUSE_BY_RATE,        /* Poisson, @rate per logged-in hour */
   CB_SIM_PAUSE_MID_SHIFT,      /* once per shift of 5 h or more, near its middle (lunch) */
-  CB_SIM_PAUSE_AFTER_CALL,     /* with probability @rate after a call's wrap-up (extra after-call work) */
+  CB_SIM_PAUSE_AFTER_CALL,     /* probability @rate after a wrap-up (more after-call work) */
   CB_SIM_PAUSE_ON_MISSED,      /* after a ring-no-answer; @rate is ignored */
   CB_SIM_PAUSE_ON_REQUEST,     /* only by command */
 } CbSimPauseTrigger;
@@ -202,7 +202,7 @@ typedef struct
   CbSimRetryRule retry[CB_SIM_N_DISPOSITIONS];
   guint          window_start_min;         /* calling window in the lead's local time, minutes */
   guint          window_end_min;
-  int            lead_zones_min[CB_SIM_MAX_LEAD_ZONES];   /* UTC offsets of leads; none: by country */
+  int            lead_zones_min[CB_SIM_MAX_LEAD_ZONES];   /* leads' UTC offsets; none: by country */
   double         lead_zone_weights[CB_SIM_MAX_LEAD_ZONES];
   guint          n_lead_zones;
 } CbSimCampaignConfig;
@@ -212,7 +212,8 @@ typedef struct
  *
  * Everything the simulation is made of. Start from
  * cb_sim_config_init_default() and change what you need; the engine copies
- * the struct (strings must be static or outlive the engine's creation).
+ * the struct, but not the strings it points to (time zone, pause reason
+ * codes): they must be static or outlive the engine.
  * Inbound parameters are per queue; with @queue_variation > 0 each queue
  * gets its own rate and handle time around them.
  */
@@ -301,7 +302,7 @@ typedef struct
   CbSimAgentState  state;
   gint64           state_since_ms;
   const char      *pause_reason;        /* when paused */
-  const char      *call_id;             /* ringing, on a call, or in its wrap-up; or previewing */
+  const char      *call_id;             /* ringing, on a call, in its wrap-up; a preview dial */
   gboolean         has_pending;         /* a pause or log-out waits for the call to end */
   CbSimAgentState  pending_state;
   const char      *pending_reason;

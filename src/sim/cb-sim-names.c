@@ -121,11 +121,13 @@ static const char * const pl_surname_f[] = {
 
 static const Country countries[CB_SIM_N_COUNTRIES] = {
   [CB_SIM_COUNTRY_EE] = { "EE", 120, 0.30, ee_male, ee_female, ee_surname, NULL, "+3725", 7 },
-  [CB_SIM_COUNTRY_SK] = { "SK", 60, 0.15, sk_male, sk_female, sk_surname_m, sk_surname_f, "+4219", 8 },
+  [CB_SIM_COUNTRY_SK] = { "SK", 60, 0.15, sk_male, sk_female, sk_surname_m, sk_surname_f,
+                          "+4219", 8 },
   [CB_SIM_COUNTRY_HR] = { "HR", 60, 0.15, hr_male, hr_female, hr_surname, NULL, "+3859", 8 },
   [CB_SIM_COUNTRY_BA] = { "BA", 60, 0.10, ba_male, ba_female, ba_surname, NULL, "+3876", 7 },
   [CB_SIM_COUNTRY_UA] = { "UA", 120, 0.15, ua_male, ua_female, ua_surname, NULL, "+380", 9 },
-  [CB_SIM_COUNTRY_PL] = { "PL", 60, 0.15, pl_male, pl_female, pl_surname_m, pl_surname_f, "+48", 9 },
+  [CB_SIM_COUNTRY_PL] = { "PL", 60, 0.15, pl_male, pl_female, pl_surname_m, pl_surname_f,
+                          "+48", 9 },
 };
 
 static const char * const queue_names[] = {

@@ -56,10 +56,14 @@ typedef struct
   double        max_s;
 } CbSimDist;
 
-#define CB_SIM_DIST_INIT_FIXED(s)          ((CbSimDist) { CB_SIM_DIST_FIXED, (s), 0.0, 0.0, 0.0 })
-#define CB_SIM_DIST_INIT_EXP(s)            ((CbSimDist) { CB_SIM_DIST_EXPONENTIAL, (s), 1.0, 0.0, 0.0 })
-#define CB_SIM_DIST_INIT_LOGNORMAL(s, c)   ((CbSimDist) { CB_SIM_DIST_LOGNORMAL, (s), (c), 0.0, 0.0 })
-#define CB_SIM_DIST_INIT_UNIFORM(lo, hi)   ((CbSimDist) { CB_SIM_DIST_UNIFORM, ((lo) + (hi)) / 2.0, 0.0, (lo), (hi) })
+#define CB_SIM_DIST_INIT_FIXED(s) \
+  ((CbSimDist) { CB_SIM_DIST_FIXED, (s), 0.0, 0.0, 0.0 })
+#define CB_SIM_DIST_INIT_EXP(s) \
+  ((CbSimDist) { CB_SIM_DIST_EXPONENTIAL, (s), 1.0, 0.0, 0.0 })
+#define CB_SIM_DIST_INIT_LOGNORMAL(s, c) \
+  ((CbSimDist) { CB_SIM_DIST_LOGNORMAL, (s), (c), 0.0, 0.0 })
+#define CB_SIM_DIST_INIT_UNIFORM(lo, hi) \
+  ((CbSimDist) { CB_SIM_DIST_UNIFORM, ((lo) + (hi)) / 2.0, 0.0, (lo), (hi) })
 
 guint64  cb_sim_splitmix64           (guint64           *state);
 void     cb_sim_random_init          (CbSimRandom       *rng,

@@ -1,0 +1,1054 @@
+/* cb-sim-dialer.c — outbound campaigns of the simulator: leads, dial modes, the predictive pacer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Leads are grouped by UTC offset ("zones"), because a zone's leads share a
+ * calling window. Each zone holds its fresh leads in list order and a
+ * min-heap of leads due for a retry or a callback, so choosing the next lead
+ * costs O(zones + log n): due leads of open zones first (earliest first),
+ * then fresh leads of open zones in turn. A lead whose window is closed is
+ * never chosen, and the window is checked again at the instant of the dial.
+ * See cb-sim-engine.c for the model and the pacer.
+ */
+#define G_LOG_DOMAIN "cb-sim"
+
+#include "config.h"
+
+#include <math.h>
+
+#include "cb-sim-engine-private.h"
+
+#define MINUTE_MS (G_GINT64_CONSTANT (60) * 1000)
+
+#define CALLBACK_MAX_ATTEMPTS  6      /* no callback is scheduled past this many attempts */
+#define LEVEL_HISTORY_MAX      4096
+#define PACER_SETPOINT         0.75   /* aim the day's drop rate at this share of the target */
+#define PACER_GAIN             0.1    /* dial level per drop of budget */
+#define PACER_PRIOR_HUMANS     100.0  /* allowance at midnight, in persons reached */
+#define PACER_WINDOW_MIN       30     /* persons in the window before its rate counts */
+#define PACER_SLEW_UP          0.02   /* per tick */
+#define PACER_SLEW_DOWN        0.1
+#define PACER_IDLE_MIN         0.05
+
+/* Leads --------------------------------------------------------------------- */
+
+static inline gboolean
+due_before (const CbSimDueLead *a,
+            const CbSimDueLead *b)
+{
+  return a->at_ms < b->at_ms || (a->at_ms == b->at_ms && a->lead < b->lead);
+}
+
+static void
+due_push (GArray  *heap,
+          gint64   at_ms,
+          guint32  lead)
+{
+  CbSimDueLead item = { at_ms, lead };
+  CbSimDueLead *data;
+  guint i;
+
+  g_array_append_val (heap, item);
+  data = (CbSimDueLead *) (gpointer) heap->data;
+  i = heap->len - 1;
+  while (i > 0 && due_before (&item, &data[(i - 1) / 2]))
+    {
+      data[i] = data[(i - 1) / 2];
+      i = (i - 1) / 2;
+    }
+  data[i] = item;
+}
+
+static guint32
+due_pop (GArray *heap)
+{
+  CbSimDueLead *data = (CbSimDueLead *) (gpointer) heap->data;
+  guint32 top = data[0].lead;
+  CbSimDueLead last = data[heap->len - 1];
+  guint len = heap->len - 1;
+  guint i = 0;
+
+  g_array_set_size (heap, len);
+  if (len == 0)
+    return top;
+
+  for (;;)
+    {
+      guint child = 2 * i + 1;
+
+      if (child >= len)
+        break;
+      if (child + 1 < len && due_before (&data[child + 1], &data[child]))
+        child++;
+      if (!due_before (&data[child], &last))
+        break;
+      data[i] = data[child];
+      i = child;
+    }
+  data[i] = last;
+  return top;
+}
+
+static gboolean
+status_dialable (CbSimLeadStatus status)
+{
+  return status == CB_SIM_LEAD_NEW || status == CB_SIM_LEAD_RETRY || status == CB_SIM_LEAD_CALLBACK;
+}
+
+static gboolean
+status_done (CbSimLeadStatus status)
+{
+  return status == CB_SIM_LEAD_DONE || status == CB_SIM_LEAD_DNC;
+}
+
+static void
+lead_set_status (CbSimCampaignPriv *campaign,
+                 CbSimLeadPriv     *lead,
+                 CbSimLeadStatus    status)
+{
+  CbSimCampaignStats *stats = &campaign->pub.stats;
+
+  if (status_dialable (lead->pub.status))
+    stats->leads_dialable--;
+  if (status_done (lead->pub.status))
+    stats->leads_done--;
+  lead->pub.status = status;
+  if (status_dialable (status))
+    stats->leads_dialable++;
+  if (status_done (status))
+    stats->leads_done++;
+}
+
+/* Is it inside the calling window in the lead's local time? */
+static gboolean
+window_open (CbSimEngine       *self,
+             CbSimCampaignPriv *campaign,
+             int                offset_min)
+{
+  /* Floor division: the clock may be before 1970 in a test. */
+  gint64 utc_minute = self->now >= 0 ? self->now / MINUTE_MS
+                                     : (self->now - MINUTE_MS + 1) / MINUTE_MS;
+  gint64 minute = utc_minute + offset_min;
+  guint local = (guint) (((minute % 1440) + 1440) % 1440);
+  guint start = campaign->pub.window_start_min;
+  guint end = campaign->pub.window_end_min;
+
+  if (start <= end)
+    return local >= start && local < end;
+  return local >= start || local < end;
+}
+
+/* The next lead to dial now, marked dialing; or NULL. */
+static CbSimLeadPriv *
+next_lead (CbSimEngine       *self,
+           CbSimCampaignPriv *campaign)
+{
+  CbSimLeadZone *best = NULL;
+  CbSimLeadPriv *lead = NULL;
+
+  for (guint z = 0; z < campaign->n_zones; z++)
+    {
+      CbSimLeadZone *zone = &campaign->zones[z];
+      const CbSimDueLead *top;
+
+      if (zone->due->len == 0)
+        continue;
+      top = &g_array_index (zone->due, CbSimDueLead, 0);
+      if (top->at_ms > self->now || !window_open (self, campaign, zone->offset_min))
+        continue;
+      if (best == NULL || due_before (top, &g_array_index (best->due, CbSimDueLead, 0)))
+        best = zone;
+    }
+
+  if (best != NULL)
+    {
+      lead = &campaign->leads[due_pop (best->due)];
+    }
+  else
+    {
+      for (guint k = 0; k < campaign->n_zones && lead == NULL; k++)
+        {
+          guint z = (campaign->zone_rotor + k) % campaign->n_zones;
+          CbSimLeadZone *zone = &campaign->zones[z];
+
+          if (zone->fresh_next >= zone->fresh->len || !window_open (self, campaign,
+                                                                    zone->offset_min))
+            continue;
+          lead = &campaign->leads[g_array_index (zone->fresh, guint32, zone->fresh_next++)];
+          campaign->zone_rotor = z + 1;
+        }
+    }
+
+  if (lead == NULL)
+    return NULL;
+
+  lead->status_before = lead->pub.status;
+  lead_set_status (campaign, lead, CB_SIM_LEAD_DIALING);
+  _cb_sim_touch_lead (self, lead);
+  return lead;
+}
+
+/* A preview ended without a dial: the lead goes back, due now. */
+static void
+lead_release (CbSimEngine       *self,
+              CbSimCampaignPriv *campaign,
+              CbSimLeadPriv     *lead)
+{
+  lead_set_status (campaign, lead, lead->status_before);
+  due_push (campaign->zones[lead->zone].due, MAX (self->now, lead->pub.next_attempt_ms),
+            lead->index);
+  _cb_sim_touch_lead (self, lead);
+}
+
+/* Apply the retry rules after an attempt that ended with @disposition. */
+static void
+lead_outcome (CbSimEngine       *self,
+              CbSimCampaignPriv *campaign,
+              CbSimLeadPriv     *lead,
+              CbSimDisposition   disposition)
+{
+  const CbSimCampaignConfig *config = &self->config.campaign;
+  CbSimLeadStatus status = CB_SIM_LEAD_DONE;
+  gint64 delay = 0;
+
+  lead->pub.last_disposition = disposition;
+
+  if (disposition == CB_SIM_DISPOSITION_HUMAN)
+    {
+      if (cb_sim_random_chance (&self->rng, config->dnc_probability))
+        status = CB_SIM_LEAD_DNC;
+      else if (lead->pub.attempts < CALLBACK_MAX_ATTEMPTS &&
+               cb_sim_random_chance (&self->rng, config->callback_probability))
+        {
+          status = CB_SIM_LEAD_CALLBACK;
+          delay = config->callback_delay_ms;
+        }
+    }
+  else if (disposition < CB_SIM_N_DISPOSITIONS &&
+           lead->pub.attempts < config->retry[disposition].max_attempts)
+    {
+      status = CB_SIM_LEAD_RETRY;
+      delay = config->retry[disposition].delay_ms;
+    }
+
+  lead_set_status (campaign, lead, status);
+  if (status_dialable (status))
+    {
+      lead->pub.next_attempt_ms = self->now + delay;
+      due_push (campaign->zones[lead->zone].due, lead->pub.next_attempt_ms, lead->index);
+    }
+  else
+    {
+      lead->pub.next_attempt_ms = 0;
+    }
+  _cb_sim_touch_lead (self, lead);
+}
+
+/* The drop-rate window ------------------------------------------------------- */
+
+static CbSimDropBucket *
+bucket_now (CbSimEngine       *self,
+            CbSimCampaignPriv *campaign)
+{
+  gint64 minute = self->now / MINUTE_MS;
+  CbSimDropBucket *bucket = &campaign->buckets[minute % campaign->n_buckets];
+
+  if (bucket->minute != minute)
+    *bucket = (CbSimDropBucket) { minute, 0, 0 };
+  return bucket;
+}
+
+static void
+window_sums (CbSimEngine       *self,
+             CbSimCampaignPriv *campaign,
+             guint             *humans,
+             guint             *drops)
+{
+  gint64 minute = self->now / MINUTE_MS;
+
+  *humans = 0;
+  *drops = 0;
+  for (guint i = 0; i < campaign->n_buckets; i++)
+    {
+      const CbSimDropBucket *bucket = &campaign->buckets[i];
+
+      if (bucket->minute > minute - (gint64) campaign->n_buckets && bucket->minute <= minute)
+        {
+          *humans += bucket->humans;
+          *drops += bucket->drops;
+        }
+    }
+}
+
+static void
+update_drop_rates (CbSimEngine       *self,
+                   CbSimCampaignPriv *campaign)
+{
+  CbSimCampaignStats *stats = &campaign->pub.stats;
+  guint humans, drops;
+
+  window_sums (self, campaign, &humans, &drops);
+  stats->drop_rate_pct = stats->humans > 0 ? 100.0 * stats->dropped / stats->humans : 0.0;
+  stats->window_drop_rate_pct = humans > 0 ? 100.0 * drops / humans : 0.0;
+}
+
+/* Dialing ------------------------------------------------------------------- */
+
+static void
+history_add_level (CbSimEngine       *self,
+                   CbSimCampaignPriv *campaign)
+{
+  CbSimLevelPoint point = { self->now, campaign->pub.dial_level_current };
+
+  if (campaign->level_history->len >= LEVEL_HISTORY_MAX)
+    g_array_remove_range (campaign->level_history, 0, LEVEL_HISTORY_MAX / 2);
+  g_array_append_val (campaign->level_history, point);
+}
+
+static void
+dial (CbSimEngine       *self,
+      CbSimCampaignPriv *campaign,
+      CbSimLeadPriv     *lead,
+      CbSimAgentPriv    *agent)
+{
+  const CbSimCampaignConfig *config = &self->config.campaign;
+  CbSimCallPriv *call = _cb_sim_call_new (self, CB_SIM_DIRECTION_OUTBOUND);
+  CbSimDisposition outcome;
+  gint64 delay;
+
+  call->campaign = campaign;
+  call->lead = lead;
+  call->handling = &campaign->handling;
+  call->pub.campaign_id = campaign->pub.id;
+  call->pub.lead_id = lead->pub.id;
+  call->pub.service_number = campaign->caller_id;
+  g_strlcpy (call->pub.customer_number, lead->pub.phone, sizeof call->pub.customer_number);
+
+  lead->pub.attempts++;
+  lead->pub.last_attempt_ms = self->now;
+  _cb_sim_touch_lead (self, lead);
+
+  campaign->pub.stats.dials++;
+  campaign->pub.stats.lines_dialing++;
+  campaign->dials_since_tick++;
+
+  outcome = (CbSimDisposition) cb_sim_random_weighted (&self->rng, config->odds,
+                                                       CB_SIM_DISPOSITION_INVALID + 1);
+  switch (outcome)
+    {
+    case CB_SIM_DISPOSITION_HUMAN:
+      delay = cb_sim_dist_sample_ms (&config->time_to_answer, &self->rng);
+      delay = MIN (delay, MAX (config->ring_timeout_ms - 500, 0));
+      break;
+
+    case CB_SIM_DISPOSITION_MACHINE:
+      delay = cb_sim_dist_sample_ms (&config->time_to_answer, &self->rng);
+      delay = MIN (delay, MAX (config->ring_timeout_ms - 500, 0));
+      call->amd_ms = cb_sim_dist_sample_ms (&config->amd_time, &self->rng);
+      delay += call->amd_ms;
+      break;
+
+    case CB_SIM_DISPOSITION_BUSY:
+      delay = cb_sim_dist_sample_ms (&config->busy_time, &self->rng);
+      break;
+
+    case CB_SIM_DISPOSITION_INVALID:
+      delay = cb_sim_dist_sample_ms (&config->invalid_time, &self->rng);
+      break;
+
+    case CB_SIM_DISPOSITION_NO_ANSWER:
+    case CB_SIM_DISPOSITION_NONE:
+    case CB_SIM_DISPOSITION_DROPPED:
+    case CB_SIM_DISPOSITION_RESOLVED:
+    case CB_SIM_DISPOSITION_UNRESOLVED:
+    case CB_SIM_N_DISPOSITIONS:
+    default:
+      outcome = CB_SIM_DISPOSITION_NO_ANSWER;
+      delay = config->ring_timeout_ms;
+      break;
+    }
+  call->outcome = outcome;
+
+  if (agent != NULL)
+    {
+      /* Preview: the reserved agent listens to the call being placed. */
+      call->agent = agent;
+      call->pub.agent_id = agent->pub.id;
+      _cb_sim_agent_set_call (self, agent, call);
+      _cb_sim_touch_agent (self, agent);
+    }
+
+  _cb_sim_call_set_state (self, call, CB_SIM_CALL_RINGING);
+  _cb_sim_schedule_call (self, self->now + delay, CB_SIM_EV_DIAL_RESULT, call, call->token);
+  _cb_sim_touch_campaign (self, campaign);
+}
+
+/* How many lines the campaign should have in flight now: a number of lines
+ * per free agent. Agents about to finish are not anticipated; the pacer
+ * makes up for the wait with the level. */
+static guint
+lines_wanted (CbSimCampaignPriv *campaign)
+{
+  double ready = campaign->ready.length;
+
+  switch (campaign->pub.dial_mode)
+    {
+    case CB_SIM_DIAL_PROGRESSIVE:
+      return (guint) ready;
+
+    case CB_SIM_DIAL_POWER:
+    case CB_SIM_DIAL_PREDICTIVE:
+      return (guint) floor (campaign->pub.dial_level_current * ready + 0.5);
+
+    case CB_SIM_DIAL_PREVIEW:
+    default:
+      return 0;
+    }
+}
+
+void
+_cb_sim_dialer_pace (CbSimEngine       *self,
+                     CbSimCampaignPriv *campaign)
+{
+  guint in_flight, wanted;
+
+  if (campaign->pub.status != CB_SIM_CAMPAIGN_RUNNING || campaign->agents->len == 0)
+    return;
+
+  if (campaign->pub.dial_mode == CB_SIM_DIAL_PREVIEW)
+    {
+      while (campaign->ready.head != NULL)
+        {
+          CbSimAgentPriv *agent;
+          CbSimLeadPriv *lead = next_lead (self, campaign);
+
+          if (lead == NULL)
+            {
+              campaign->starved = TRUE;
+              break;
+            }
+
+          agent = campaign->ready.head->data;
+          g_queue_unlink (&campaign->ready, &agent->ready_link);
+          agent->in_ready = FALSE;
+          agent->reserved = TRUE;
+          agent->preview_lead = lead;
+          _cb_sim_schedule (self,
+                            self->now + cb_sim_dist_sample_ms (&self->config.campaign.preview,
+                                                               &self->rng),
+                            CB_SIM_EV_PREVIEW_END, agent->index, agent->token, NULL, 0);
+        }
+      return;
+    }
+
+  in_flight = campaign->pub.stats.lines_dialing + campaign->pub.stats.lines_waiting;
+  wanted = lines_wanted (campaign);
+  while (in_flight < wanted)
+    {
+      CbSimLeadPriv *lead = next_lead (self, campaign);
+
+      if (lead == NULL)
+        {
+          campaign->starved = TRUE;
+          break;
+        }
+      dial (self, campaign, lead, NULL);
+      in_flight++;
+    }
+}
+
+static void
+connect_person (CbSimEngine       *self,
+                CbSimCampaignPriv *campaign,
+                CbSimCallPriv     *call,
+                CbSimAgentPriv    *agent)
+{
+  campaign->pub.stats.connected++;
+  _cb_sim_call_connect (self, call, agent);
+}
+
+static void
+dial_result (CbSimEngine   *self,
+             CbSimCallPriv *call)
+{
+  CbSimCampaignPriv *campaign = call->campaign;
+  CbSimCampaignStats *stats = &campaign->pub.stats;
+  CbSimAgentPriv *agent = call->agent;
+  CbSimDisposition outcome = call->outcome;
+
+  stats->lines_dialing--;
+
+  if (outcome == CB_SIM_DISPOSITION_HUMAN)
+    {
+      call->pub.answered_ms = self->now;
+      stats->humans++;
+      bucket_now (self, campaign)->humans++;
+
+      if (agent == NULL && campaign->ready.head != NULL)
+        agent = campaign->ready.head->data;
+
+      if (agent != NULL)
+        {
+          connect_person (self, campaign, call, agent);
+        }
+      else
+        {
+          /* Nobody free: the person hears silence for up to max_connect_delay. */
+          call->queue_link.data = call;
+          g_queue_push_tail_link (&campaign->waiting, &call->queue_link);
+          stats->lines_waiting++;
+          _cb_sim_call_set_state (self, call, CB_SIM_CALL_QUEUED);
+          _cb_sim_schedule_call (self, self->now + self->config.campaign.max_connect_delay_ms,
+                                 CB_SIM_EV_CONNECT_TIMEOUT, call, call->token);
+        }
+      update_drop_rates (self, campaign);
+      _cb_sim_touch_campaign (self, campaign);
+      _cb_sim_dialer_pace (self, campaign);
+      return;
+    }
+
+  switch (outcome)
+    {
+    case CB_SIM_DISPOSITION_MACHINE:
+      call->pub.answered_ms = self->now - call->amd_ms;
+      call->pub.end_reason = CB_SIM_END_MACHINE;
+      stats->machines++;
+      break;
+
+    case CB_SIM_DISPOSITION_BUSY:
+      call->pub.end_reason = CB_SIM_END_BUSY;
+      stats->busy++;
+      break;
+
+    case CB_SIM_DISPOSITION_INVALID:
+      call->pub.end_reason = CB_SIM_END_FAILED;
+      stats->invalid++;
+      break;
+
+    case CB_SIM_DISPOSITION_NO_ANSWER:
+    case CB_SIM_DISPOSITION_NONE:
+    case CB_SIM_DISPOSITION_HUMAN:
+    case CB_SIM_DISPOSITION_DROPPED:
+    case CB_SIM_DISPOSITION_RESOLVED:
+    case CB_SIM_DISPOSITION_UNRESOLVED:
+    case CB_SIM_N_DISPOSITIONS:
+    default:
+      call->pub.end_reason = CB_SIM_END_NO_ANSWER;
+      stats->no_answer++;
+      break;
+    }
+
+  call->pub.disposition = outcome;
+  call->pub.ended_ms = self->now;
+  _cb_sim_call_finish (self, call);
+  lead_outcome (self, campaign, call->lead, outcome);
+
+  if (agent != NULL)
+    {
+      call->agent = NULL;
+      _cb_sim_agent_set_call (self, agent, NULL);
+      _cb_sim_agent_free (self, agent, FALSE);
+    }
+
+  _cb_sim_touch_campaign (self, campaign);
+  _cb_sim_dialer_pace (self, campaign);
+}
+
+static void
+connect_timeout (CbSimEngine   *self,
+                 CbSimCallPriv *call)
+{
+  CbSimCampaignPriv *campaign = call->campaign;
+  CbSimCampaignStats *stats = &campaign->pub.stats;
+
+  g_queue_unlink (&campaign->waiting, &call->queue_link);
+  stats->lines_waiting--;
+  stats->dropped++;
+  bucket_now (self, campaign)->drops++;
+  update_drop_rates (self, campaign);
+
+  call->pub.dropped = TRUE;
+  call->pub.end_reason = CB_SIM_END_DROPPED;
+  call->pub.disposition = CB_SIM_DISPOSITION_DROPPED;
+  call->pub.ended_ms = self->now;
+  _cb_sim_call_finish (self, call);
+  lead_outcome (self, campaign, call->lead, CB_SIM_DISPOSITION_DROPPED);
+
+  _cb_sim_touch_campaign (self, campaign);
+  _cb_sim_dialer_pace (self, campaign);
+}
+
+void
+_cb_sim_dialer_talk_end (CbSimEngine   *self,
+                         CbSimCallPriv *call)
+{
+  CbSimCampaignPriv *campaign = call->campaign;
+
+  call->pub.disposition = CB_SIM_DISPOSITION_HUMAN;
+  call->pub.converted = cb_sim_random_chance (&self->rng,
+                                              self->config.campaign.conversion_probability);
+  if (call->pub.converted)
+    campaign->pub.stats.conversions++;
+
+  _cb_sim_call_hangup (self, call);
+  lead_outcome (self, campaign, call->lead, CB_SIM_DISPOSITION_HUMAN);
+  _cb_sim_touch_campaign (self, campaign);
+}
+
+/* An agent of the campaign became available: a waiting person first. */
+void
+_cb_sim_dialer_agent_ready (CbSimEngine    *self,
+                            CbSimAgentPriv *agent)
+{
+  CbSimCampaignPriv *campaign = agent->campaign;
+
+  if (campaign->waiting.head != NULL && !agent->reserved)
+    {
+      GList *link = g_queue_pop_head_link (&campaign->waiting);
+
+      campaign->pub.stats.lines_waiting--;
+      connect_person (self, campaign, link->data, agent);
+      _cb_sim_touch_campaign (self, campaign);
+      return;
+    }
+
+  _cb_sim_dialer_pace (self, campaign);
+}
+
+static void
+preview_end (CbSimEngine    *self,
+             CbSimAgentPriv *agent)
+{
+  CbSimCampaignPriv *campaign = agent->campaign;
+  CbSimLeadPriv *lead = agent->preview_lead;
+
+  agent->preview_lead = NULL;
+  if (campaign->pub.status == CB_SIM_CAMPAIGN_RUNNING &&
+      window_open (self, campaign, campaign->zones[lead->zone].offset_min))
+    {
+      dial (self, campaign, lead, agent);
+      return;
+    }
+
+  lead_release (self, campaign, lead);
+  _cb_sim_agent_free (self, agent, FALSE);
+}
+
+/* The predictive pacer ------------------------------------------------------- */
+
+/* Integral control on the day's drop rate. The campaign may drop
+ * PACER_SETPOINT × target of the persons it reached (plus a small allowance
+ * at midnight); what is left of that allowance is a budget B, counted in
+ * drops, and the level the pacer wants is 1 + PACER_GAIN × B. So the level
+ * rises while persons are reached without drops, every drop takes 0.1 off
+ * it, and it settles where drops come at the setpoint rate. It follows
+ * that wish by at most +0.02 or −0.1 per tick; it does not rise without
+ * free agents (over 5 % of the time) and leads to dial, and it falls
+ * whenever the sliding window's rate is over the target. */
+static void
+pacer_adjust (CbSimEngine       *self,
+              CbSimCampaignPriv *campaign)
+{
+  const CbSimCampaignStats *stats = &campaign->pub.stats;
+  double target = campaign->pub.max_abandon_pct / 100.0;
+  double budget = PACER_SETPOINT * target * (stats->humans + PACER_PRIOR_HUMANS) - stats->dropped;
+  double level = campaign->pub.dial_level_current;
+  double wanted = 1.0 + PACER_GAIN * MAX (budget, 0.0);
+  guint humans, drops;
+
+  window_sums (self, campaign, &humans, &drops);
+  if (humans >= PACER_WINDOW_MIN && drops > target * humans)
+    wanted = MIN (wanted, level - PACER_SLEW_DOWN);
+  if (wanted > level &&
+      (campaign->idle_ema <= PACER_IDLE_MIN || campaign->dials_since_tick == 0 ||
+       campaign->starved))
+    wanted = level;
+
+  level += CLAMP (wanted - level, -PACER_SLEW_DOWN, PACER_SLEW_UP);
+  level = CLAMP (level, 1.0, MAX (campaign->pub.dial_level, 1.0));
+  if (fabs (level - campaign->pub.dial_level_current) > 1e-9)
+    {
+      campaign->pub.dial_level_current = level;
+      history_add_level (self, campaign);
+    }
+}
+
+static void
+pacer_tick (CbSimEngine       *self,
+            CbSimCampaignPriv *campaign)
+{
+  const CbSimCampaignStats *stats = &campaign->pub.stats;
+  guint active = stats->agents_available + stats->agents_busy;
+  double idle = active > 0 ? (double) campaign->ready.length / active : 0.0;
+
+  _cb_sim_schedule (self, self->now + self->config.pacer_interval_ms, CB_SIM_EV_PACER,
+                    campaign->index, 0, NULL, 0);
+
+  if (campaign->agents->len == 0)
+    return;
+
+  campaign->idle_ema = 0.7 * campaign->idle_ema + 0.3 * idle;
+  update_drop_rates (self, campaign);
+  if (campaign->pub.dial_mode == CB_SIM_DIAL_PREDICTIVE &&
+      campaign->pub.status == CB_SIM_CAMPAIGN_RUNNING)
+    pacer_adjust (self, campaign);
+
+  campaign->dials_since_tick = 0;
+  campaign->starved = FALSE;
+  _cb_sim_touch_campaign (self, campaign);
+  _cb_sim_dialer_pace (self, campaign);
+}
+
+void
+_cb_sim_dialer_dispatch (CbSimEngine      *self,
+                         const CbSimEvent *event)
+{
+  switch ((CbSimEventKind) event->kind)
+    {
+    case CB_SIM_EV_PACER:
+      pacer_tick (self, &self->campaigns[event->index]);
+      break;
+
+    case CB_SIM_EV_PREVIEW_END:
+      {
+        CbSimAgentPriv *agent = &self->agents[event->index];
+
+        if (agent->token == event->token && agent->reserved && agent->preview_lead != NULL)
+          preview_end (self, agent);
+      }
+      break;
+
+    case CB_SIM_EV_DIAL_RESULT:
+      {
+        CbSimCallPriv *call = event->ptr;
+
+        if (call->token == event->token && call->pub.state == CB_SIM_CALL_RINGING)
+          dial_result (self, call);
+      }
+      break;
+
+    case CB_SIM_EV_CONNECT_TIMEOUT:
+      {
+        CbSimCallPriv *call = event->ptr;
+
+        if (call->token == event->token && call->pub.state == CB_SIM_CALL_QUEUED)
+          connect_timeout (self, call);
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Setup --------------------------------------------------------------------- */
+
+static double
+initial_level (const CbSimCampaignPriv *campaign)
+{
+  switch (campaign->pub.dial_mode)
+    {
+    case CB_SIM_DIAL_POWER:
+      return campaign->pub.dial_level;
+    case CB_SIM_DIAL_PREVIEW:
+    case CB_SIM_DIAL_PROGRESSIVE:
+    case CB_SIM_DIAL_PREDICTIVE:
+    default:
+      return 1.0;
+    }
+}
+
+static guint
+zone_for_offset (CbSimCampaignPriv *campaign,
+                 int                offset_min)
+{
+  for (guint z = 0; z < campaign->n_zones; z++)
+    if (campaign->zones[z].offset_min == offset_min)
+      return z;
+
+  g_assert (campaign->n_zones < CB_SIM_MAX_LEAD_ZONES);
+  campaign->zones[campaign->n_zones] = (CbSimLeadZone) {
+    .offset_min = offset_min,
+    .fresh = g_array_new (FALSE, FALSE, sizeof (guint32)),
+    .fresh_next = 0,
+    .due = g_array_new (FALSE, FALSE, sizeof (CbSimDueLead)),
+  };
+  return campaign->n_zones++;
+}
+
+void
+_cb_sim_dialer_setup (CbSimEngine *self)
+{
+  const CbSimCampaignConfig *config = &self->config.campaign;
+  static const CbSimDialMode cycle[] = {
+    CB_SIM_DIAL_PREDICTIVE, CB_SIM_DIAL_PROGRESSIVE, CB_SIM_DIAL_POWER, CB_SIM_DIAL_PREVIEW,
+  };
+
+  self->n_campaigns = self->config.n_campaigns;
+  self->campaigns = g_new0 (CbSimCampaignPriv, MAX (self->n_campaigns, 1));
+
+  for (guint i = 0; i < self->n_campaigns; i++)
+    {
+      CbSimCampaignPriv *campaign = &self->campaigns[i];
+      guint n_zones = MIN (config->n_lead_zones, CB_SIM_MAX_LEAD_ZONES);
+
+      campaign->index = i;
+      g_snprintf (campaign->pub.id, sizeof campaign->pub.id, "campaign-%02u", i + 1);
+      g_snprintf (campaign->caller_id, sizeof campaign->caller_id, "+3726%03u%03u", 900 + i / 1000,
+                  i % 1000);
+      campaign->name = cb_sim_names_campaign (i);
+      campaign->pub.name = campaign->name;
+      campaign->pub.caller_id = campaign->caller_id;
+      campaign->pub.dial_mode = config->mixed_modes ? cycle[i % G_N_ELEMENTS (cycle)]
+                                                    : config->dial_mode;
+      campaign->pub.status = CB_SIM_CAMPAIGN_RUNNING;
+      campaign->pub.dial_level = CLAMP (config->dial_level, 1.0, 10.0);
+      campaign->pub.dial_level_current = initial_level (campaign);
+      campaign->pub.max_abandon_pct = config->max_abandon_pct;
+      campaign->pub.window_start_min = config->window_start_min;
+      campaign->pub.window_end_min = config->window_end_min;
+
+      campaign->handling.talk = config->talk;
+      campaign->handling.hold_probability = config->hold_probability;
+      campaign->handling.second_hold_probability = 0.0;
+      campaign->handling.hold = config->hold;
+      campaign->handling.wrap_up = config->wrap_up;
+
+      campaign->agents = g_ptr_array_new ();
+      g_queue_init (&campaign->ready);
+      g_queue_init (&campaign->waiting);
+      campaign->n_buckets = (guint) CLAMP (self->config.pacer_window_ms / MINUTE_MS, 1,
+                                           CB_SIM_MAX_DROP_BUCKETS);
+      for (guint b = 0; b < CB_SIM_MAX_DROP_BUCKETS; b++)
+        campaign->buckets[b].minute = G_MININT64;
+      campaign->level_history = g_array_new (FALSE, FALSE, sizeof (CbSimLevelPoint));
+      history_add_level (self, campaign);
+
+      campaign->pub.n_leads = config->n_leads;
+      campaign->leads = g_new0 (CbSimLeadPriv, MAX (config->n_leads, 1));
+      for (guint l = 0; l < config->n_leads; l++)
+        {
+          CbSimLeadPriv *lead = &campaign->leads[l];
+          CbSimCountry country = cb_sim_names_pick_country (&self->setup_rng);
+          int offset;
+
+          if (n_zones > 0)
+            {
+              guint z = cb_sim_random_weighted (&self->setup_rng, config->lead_zone_weights,
+                                                n_zones);
+
+              offset = config->lead_zones_min[z];
+            }
+          else
+            {
+              offset = cb_sim_country_utc_offset_min (country);
+            }
+
+          lead->campaign = campaign;
+          lead->index = l;
+          g_snprintf (lead->pub.id, sizeof lead->pub.id, "lead-%02u-%06u", i + 1, l + 1);
+          lead->pub.campaign_id = campaign->pub.id;
+          cb_sim_names_phone (&self->setup_rng, country, lead->pub.phone, sizeof lead->pub.phone);
+          lead->pub.country = cb_sim_country_code (country);
+          lead->pub.utc_offset_min = offset;
+          lead->pub.status = CB_SIM_LEAD_NEW;
+          lead->zone = zone_for_offset (campaign, offset);
+          g_array_append_val (campaign->zones[lead->zone].fresh, l);
+          g_hash_table_insert (self->lead_by_id, lead->pub.id, lead);
+        }
+      campaign->pub.stats.leads_dialable = config->n_leads;
+
+      g_hash_table_insert (self->campaign_by_id, campaign->pub.id, campaign);
+    }
+}
+
+void
+_cb_sim_dialer_start (CbSimEngine *self)
+{
+  for (guint i = 0; i < self->n_campaigns; i++)
+    {
+      CbSimCampaignPriv *campaign = &self->campaigns[i];
+
+      campaign->pub.n_agents = campaign->agents->len;
+      /* Spread the campaigns' ticks over the interval. */
+      _cb_sim_schedule (self, self->now + (i * 997) % MAX (self->config.pacer_interval_ms, 1),
+                        CB_SIM_EV_PACER, i, 0, NULL, 0);
+    }
+}
+
+void
+_cb_sim_dialer_reset_day (CbSimCampaignPriv *campaign)
+{
+  CbSimCampaignStats *s = &campaign->pub.stats;
+
+  s->dials = 0;
+  s->humans = 0;
+  s->machines = 0;
+  s->busy = 0;
+  s->no_answer = 0;
+  s->invalid = 0;
+  s->dropped = 0;
+  s->connected = 0;
+  s->conversions = 0;
+  s->drop_rate_pct = 0.0;
+}
+
+void
+_cb_sim_dialer_finalize (CbSimEngine *self)
+{
+  for (guint i = 0; i < self->n_campaigns; i++)
+    {
+      CbSimCampaignPriv *campaign = &self->campaigns[i];
+
+      for (guint z = 0; z < campaign->n_zones; z++)
+        {
+          g_clear_pointer (&campaign->zones[z].fresh, g_array_unref);
+          g_clear_pointer (&campaign->zones[z].due, g_array_unref);
+        }
+      g_clear_pointer (&campaign->leads, g_free);
+      g_clear_pointer (&campaign->agents, g_ptr_array_unref);
+      g_clear_pointer (&campaign->level_history, g_array_unref);
+      g_free (campaign->name);
+    }
+  g_clear_pointer (&self->campaigns, g_free);
+}
+
+/* Commands ------------------------------------------------------------------ */
+
+static CbSimCampaignPriv *
+lookup_campaign (CbSimEngine *self,
+                 const char  *id)
+{
+  return g_hash_table_lookup (self->campaign_by_id, id);
+}
+
+static CbSimResult
+set_status (CbSimEngine         *self,
+            const char          *campaign_id,
+            CbSimCampaignStatus  status)
+{
+  CbSimCampaignPriv *campaign;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  if (campaign->pub.status == status)
+    return CB_SIM_OK;
+  if (status == CB_SIM_CAMPAIGN_PAUSED && campaign->pub.status == CB_SIM_CAMPAIGN_STOPPED)
+    return CB_SIM_ERROR_INVALID_STATE;
+
+  campaign->pub.status = status;
+  _cb_sim_touch_campaign (self, campaign);
+  _cb_sim_dialer_pace (self, campaign);
+  return CB_SIM_OK;
+}
+
+/* Running: dials. Allowed from paused and stopped; running already is fine. */
+CbSimResult
+cb_sim_engine_start_campaign (CbSimEngine *self,
+                              const char  *campaign_id)
+{
+  return set_status (self, campaign_id, CB_SIM_CAMPAIGN_RUNNING);
+}
+
+/* Paused: no new dials; calls in progress go on. A stopped campaign cannot
+ * be paused (invalid state). */
+CbSimResult
+cb_sim_engine_pause_campaign (CbSimEngine *self,
+                              const char  *campaign_id)
+{
+  return set_status (self, campaign_id, CB_SIM_CAMPAIGN_PAUSED);
+}
+
+/* Stopped: no new dials; calls in progress go on. */
+CbSimResult
+cb_sim_engine_stop_campaign (CbSimEngine *self,
+                             const char  *campaign_id)
+{
+  return set_status (self, campaign_id, CB_SIM_CAMPAIGN_STOPPED);
+}
+
+/* A new mode starts at its own level: 1 for preview, progressive and
+ * predictive (the pacer raises it), dial_level for power. */
+CbSimResult
+cb_sim_engine_set_campaign_dial_mode (CbSimEngine   *self,
+                                      const char    *campaign_id,
+                                      CbSimDialMode  mode)
+{
+  CbSimCampaignPriv *campaign;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  if (mode > CB_SIM_DIAL_PREDICTIVE)
+    return CB_SIM_ERROR_INVALID_ARGUMENT;
+  if (campaign->pub.dial_mode == mode)
+    return CB_SIM_OK;
+
+  campaign->pub.dial_mode = mode;
+  campaign->pub.dial_level_current = initial_level (campaign);
+  history_add_level (self, campaign);
+  _cb_sim_touch_campaign (self, campaign);
+  _cb_sim_dialer_pace (self, campaign);
+  return CB_SIM_OK;
+}
+
+/* 1.0–10.0: the fixed ratio in power mode, the ceiling in predictive mode. */
+CbSimResult
+cb_sim_engine_set_campaign_dial_level (CbSimEngine *self,
+                                       const char  *campaign_id,
+                                       double       level)
+{
+  CbSimCampaignPriv *campaign;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  if (!(level >= 1.0 && level <= 10.0))
+    return CB_SIM_ERROR_INVALID_ARGUMENT;
+
+  campaign->pub.dial_level = level;
+  if (campaign->pub.dial_mode == CB_SIM_DIAL_POWER)
+    campaign->pub.dial_level_current = level;
+  else if (campaign->pub.dial_mode == CB_SIM_DIAL_PREDICTIVE)
+    campaign->pub.dial_level_current = MIN (campaign->pub.dial_level_current, level);
+  history_add_level (self, campaign);
+  _cb_sim_touch_campaign (self, campaign);
+  _cb_sim_dialer_pace (self, campaign);
+  return CB_SIM_OK;
+}
+
+/* The drop-rate target of the pacer, in percent: (0, 100]. */
+CbSimResult
+cb_sim_engine_set_campaign_max_abandon (CbSimEngine *self,
+                                        const char  *campaign_id,
+                                        double       pct)
+{
+  CbSimCampaignPriv *campaign;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  if (!(pct > 0.0 && pct <= 100.0))
+    return CB_SIM_ERROR_INVALID_ARGUMENT;
+
+  campaign->pub.max_abandon_pct = pct;
+  _cb_sim_touch_campaign (self, campaign);
+  return CB_SIM_OK;
+}
