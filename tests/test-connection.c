@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 
 #include "cb-connection.h"
+#include "cb-test-view.h"
 
 typedef struct
 {
@@ -209,28 +210,10 @@ wait_until (Fixture   *f,
             Condition  condition,
             guint      timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
-
-  while (!condition (f))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out after %u ms", timeout_ms);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  cb_test_wait ((CbTestCondition) condition, f, timeout_ms);
 }
 
-static void
-spin_for (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
+#define spin_for cb_test_spin
 
 static gboolean is_ready (Fixture *f) { return cb_connection_get_phase (f->connection) == CB_PHASE_READY && f->peer; }
 static gboolean is_failed (Fixture *f) { return cb_connection_get_phase (f->connection) == CB_PHASE_FAILED; }

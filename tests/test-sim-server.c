@@ -12,6 +12,7 @@
 
 #include "cb-connection.h"
 #include "cb-sim-server.h"
+#include "cb-test-view.h"
 
 #define SUPERVISOR_TOKEN "supervisor-token-0123456789"
 #define QA_TOKEN         "qa-token-0123456789abcdef"
@@ -24,18 +25,8 @@ typedef struct
   CbSimServer  *server;
   char         *url;
   CbConnection *client;
-
-  /* what the client holds */
-  GHashTable   *held;          /* "type\tid" → rev (as gint64 in a pointer-sized box) */
-  GHashTable   *snapshot_ids;  /* topic → current snapshot id */
-  GPtrArray    *buffered;      /* events of topics whose snapshot is incomplete */
-  GHashTable   *incomplete;    /* topics with a snapshot in progress */
-  guint         resets;
-  guint         events;
-  guint         snapshot_parts;
-  gsize         largest_part;
+  CbTestView   *view;      /* what the client holds */
   guint         gaps;
-  GPtrArray    *responses;
 } Fixture;
 
 static void
@@ -56,104 +47,12 @@ put_agent (Fixture    *f,
   json_object_unref (data);
 }
 
-static int
-strcmp_ptr (gconstpointer a,
-            gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-static char *
-held_key (const char *type,
-          const char *id)
-{
-  return g_strdup_printf ("%s\t%s", type, id);
-}
-
-static void
-apply_event (Fixture   *f,
-             CbMessage *m)
-{
-  g_autofree char *key = held_key (m->entity_type, m->entity_id);
-  gpointer old = NULL;
-  gboolean have = g_hash_table_lookup_extended (f->held, key, NULL, &old);
-  gint64 held_rev = have ? (gint64) GPOINTER_TO_SIZE (old) : -1;
-
-  /* §4.3: an upsert applies if newer, a delete if not older. */
-  if (m->kind == CB_EVENT_UPSERT && m->rev > held_rev)
-    g_hash_table_replace (f->held, g_steal_pointer (&key), GSIZE_TO_POINTER (m->rev));
-  else if (m->kind == CB_EVENT_DELETE && m->rev >= held_rev)
-    g_hash_table_remove (f->held, key);
-}
-
 static void
 on_message (CbConnection *client,
             CbMessage    *m,
             Fixture      *f)
 {
-  switch (m->type)
-    {
-    case CB_MESSAGE_EVENT:
-      f->events++;
-      if (g_hash_table_contains (f->incomplete, m->topic))
-        g_ptr_array_add (f->buffered, cb_message_ref (m));
-      else
-        apply_event (f, m);
-      break;
-
-    case CB_MESSAGE_SNAPSHOT:
-      {
-        const char *topic = json_object_get_string_member (m->object, "topic");
-        const char *sid = json_object_get_string_member (m->object, "snapshot_id");
-        gint64 part = json_object_get_int_member (m->object, "part");
-        gint64 parts = json_object_get_int_member (m->object, "parts");
-        JsonArray *items = json_object_get_array_member (m->object, "items");
-        gsize length = 0;
-        g_autofree char *text = cb_message_encode (m->root, &length);
-
-        f->snapshot_parts++;
-        f->largest_part = MAX (f->largest_part, length);
-        g_assert_cmpstr (sid, ==, g_hash_table_lookup (f->snapshot_ids, topic));
-
-        if (part == 1)
-          {
-            /* A complete snapshot replaces the topic (§5.3 rule 2); the
-             * entity types of "agents" are "agent". */
-            GHashTableIter iter;
-            const char *key;
-
-            g_hash_table_iter_init (&iter, f->held);
-            while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
-              if (g_str_has_prefix (key, "agent\t") && g_str_equal (topic, "agents"))
-                g_hash_table_iter_remove (&iter);
-          }
-
-        for (guint i = 0; i < json_array_get_length (items); i++)
-          {
-            JsonObject *entity = json_object_get_object_member (json_array_get_object_element (items, i), "entity");
-            char *key = held_key (json_object_get_string_member (entity, "type"),
-                                  json_object_get_string_member (entity, "id"));
-
-            g_hash_table_replace (f->held, key, GSIZE_TO_POINTER (json_object_get_int_member (entity, "rev")));
-          }
-
-        if (part == parts)
-          {
-            g_hash_table_remove (f->incomplete, topic);
-            for (guint i = 0; i < f->buffered->len; i++)
-              apply_event (f, g_ptr_array_index (f->buffered, i));
-            g_ptr_array_set_size (f->buffered, 0);
-          }
-      }
-      break;
-
-    case CB_MESSAGE_RESET:
-      f->resets++;
-      break;
-
-    default:
-      break;
-    }
+  cb_test_view_handle (f->view, m);
 }
 
 static void
@@ -184,11 +83,7 @@ fixture_set_up (Fixture       *f,
   g_assert_no_error (error);
   f->url = cb_sim_server_get_url (f->server);
 
-  f->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  f->snapshot_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  f->incomplete = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  f->buffered = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
-  f->responses = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
+  f->view = cb_test_view_new ();
 }
 
 static void
@@ -223,11 +118,7 @@ fixture_tear_down (Fixture       *f,
   g_assert_finalize_object (f->server);
   cb_sim_state_free (f->state);
   cb_sim_users_free (f->users);
-  g_hash_table_unref (f->held);
-  g_hash_table_unref (f->snapshot_ids);
-  g_hash_table_unref (f->incomplete);
-  g_ptr_array_unref (f->buffered);
-  g_ptr_array_unref (f->responses);
+  cb_test_view_free (f->view);
   g_free (f->url);
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -240,32 +131,14 @@ wait_until (Fixture   *f,
             Condition  condition,
             guint      timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
-
-  while (!condition (f))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out after %u ms", timeout_ms);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (500);
-    }
+  cb_test_wait ((CbTestCondition) condition, f, timeout_ms);
 }
 
-static void
-spin_for (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (500);
-    }
-}
+#define spin_for cb_test_spin
 
 static gboolean is_ready (Fixture *f) { return cb_connection_get_phase (f->client) == CB_PHASE_READY; }
 static gboolean is_failed (Fixture *f) { return cb_connection_get_phase (f->client) == CB_PHASE_FAILED; }
-static gboolean synced (Fixture *f) { return g_hash_table_size (f->incomplete) == 0; }
+static gboolean synced (Fixture *f) { return cb_test_view_is_synced (f->view); }
 
 typedef struct
 {
@@ -322,13 +195,10 @@ subscribe (Fixture    *f,
                                            topic, filter_json ? filter_json : "{}");
   CbMessage *res;
 
-  g_hash_table_add (f->incomplete, g_strdup (topic));
+  cb_test_view_expect_snapshot (f->view, topic);
   res = call (f, text);
-  if (res->ok)
-    g_hash_table_replace (f->snapshot_ids, g_strdup (topic),
-                          g_strdup (json_object_get_string_member (res->data, "snapshot_id")));
-  else
-    g_hash_table_remove (f->incomplete, topic);
+  if (!res->ok)
+    g_hash_table_remove (f->view->snapshots, topic);
   return res;
 }
 
@@ -347,34 +217,11 @@ request (Fixture    *f,
   return r.response;
 }
 
-static char *
-client_digest (Fixture    *f,
-               const char *type)
-{
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree char *prefix = g_strdup_printf ("%s\t", type);
-  GHashTableIter iter;
-  const char *key;
-  gpointer rev;
-
-  g_hash_table_iter_init (&iter, f->held);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &key, &rev))
-    if (g_str_has_prefix (key, prefix))
-      g_ptr_array_add (lines, g_strdup_printf ("%s\t%" G_GSIZE_FORMAT "\n", key, GPOINTER_TO_SIZE (rev)));
-
-  g_ptr_array_sort (lines, (GCompareFunc) strcmp_ptr);
-  for (guint i = 0; i < lines->len; i++)
-    g_checksum_update (checksum, g_ptr_array_index (lines, i), -1);
-
-  return g_strdup (g_checksum_get_string (checksum));
-}
-
 static void
 assert_converged (Fixture *f)
 {
   g_autofree char *server = cb_sim_state_digest (f->state, "agents");
-  g_autofree char *client = client_digest (f, "agent");
+  g_autofree char *client = cb_test_view_digest (f->view, "agent");
 
   g_assert_cmpstr (client, ==, server);
 }
@@ -467,14 +314,14 @@ test_snapshot_in_parts (Fixture       *f,
 
   wait_until (f, synced, 10000);
   g_test_message ("%u agents in %u parts, the largest %" G_GSIZE_FORMAT " bytes",
-                  n, f->snapshot_parts, f->largest_part);
-  g_assert_cmpuint (f->snapshot_parts, ==, json_object_get_int_member (res->data, "parts"));
-  g_assert_cmpuint (f->largest_part, <=, 256 * 1024);
-  g_assert_cmpuint (g_hash_table_size (f->held), ==, n);
+                  n, f->view->snapshot_parts, f->view->largest_part);
+  g_assert_cmpuint (f->view->snapshot_parts, ==, json_object_get_int_member (res->data, "parts"));
+  g_assert_cmpuint (f->view->largest_part, <=, 256 * 1024);
+  g_assert_cmpuint (cb_test_view_count (f->view, "agent"), ==, n);
   assert_converged (f);
 }
 
-static gboolean got_two_events (Fixture *f) { return f->events >= 2; }
+static gboolean got_two_events (Fixture *f) { return f->view->events >= 2; }
 
 static void
 test_events_and_filters (Fixture       *f,
@@ -490,21 +337,21 @@ test_events_and_filters (Fixture       *f,
   g_assert_true (res->ok);
   g_assert_cmpint (json_object_get_int_member (res->data, "count"), ==, 1);
   wait_until (f, synced, 5000);
-  g_assert_cmpuint (g_hash_table_size (f->held), ==, 1);
+  g_assert_cmpuint (cb_test_view_count (f->view, "agent"), ==, 1);
 
   /* ag-1 leaves the filter (a delete), ag-2 enters it (an upsert). */
   put_agent (f, "ag-1", "paused", "t-south");
   put_agent (f, "ag-2", "on_call", "t-north");
   wait_until (f, got_two_events, 5000);
   spin_for (50);
-  g_assert_cmpuint (f->events, ==, 2);
-  g_assert_cmpuint (g_hash_table_size (f->held), ==, 1);
-  g_assert_true (g_hash_table_contains (f->held, "agent\tag-2"));
+  g_assert_cmpuint (f->view->events, ==, 2);
+  g_assert_cmpuint (cb_test_view_count (f->view, "agent"), ==, 1);
+  g_assert_true (cb_test_view_holds (f->view, "agent", "ag-2"));
 
   /* A change outside the filter sends nothing. */
   put_agent (f, "ag-1", "available", "t-south");
   spin_for (100);
-  g_assert_cmpuint (f->events, ==, 2);
+  g_assert_cmpuint (f->view->events, ==, 2);
 }
 
 static void
@@ -569,7 +416,7 @@ test_resume_replays (Fixture       *f,
   g_assert_cmpstr (cb_connection_get_session (f->client), ==, session);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (welcome->object, "subscriptions")), ==, 1);
   spin_for (100);
-  g_assert_cmpuint (f->resets, ==, 0);
+  g_assert_cmpuint (f->view->resets, ==, 0);
   g_assert_cmpuint (f->gaps, ==, 0);
   assert_converged (f);
 }
@@ -592,7 +439,7 @@ test_resume_old_epoch_resets_once (Fixture       *f,
   wait_until (f, has_two_hellos_worth, 8000);
   spin_for (100);
 
-  g_assert_cmpuint (f->resets, ==, 1);
+  g_assert_cmpuint (f->view->resets, ==, 1);
   g_assert_false (json_object_get_boolean_member (cb_connection_get_welcome (f->client)->object, "resumed"));
 
   /* The console resubscribes on the new session and converges. */
@@ -601,7 +448,7 @@ test_resume_old_epoch_resets_once (Fixture       *f,
   wait_until (f, synced, 5000);
   assert_converged (f);
   spin_for (200);
-  g_assert_cmpuint (f->resets, ==, 1);
+  g_assert_cmpuint (f->view->resets, ==, 1);
 }
 
 static void
@@ -715,7 +562,7 @@ test_requests (Fixture       *f,
   /* Read your writes: the agent's event comes before the response. */
   first = request (f, "agent.set_state", "{\"agent_id\":\"ag-7\",\"state\":\"paused\"}", "k-1");
   g_assert_true (first->ok);
-  g_assert_cmpuint (f->events, ==, 1);
+  g_assert_cmpuint (f->view->events, ==, 1);
   assert_converged (f);
 
   /* The same key again: not executed twice, the same answer. */
@@ -723,7 +570,7 @@ test_requests (Fixture       *f,
   g_assert_true (replay->ok);
   g_assert_true (json_object_get_boolean_member (replay->object, "idem_replayed"));
   g_assert_cmpint (json_object_get_int_member (replay->data, "changes"), ==, 1);
-  g_assert_cmpuint (f->events, ==, 1);
+  g_assert_cmpuint (f->view->events, ==, 1);
 
   reused = request (f, "agent.set_state", "{\"agent_id\":\"ag-7\",\"state\":\"available\"}", "k-1");
   g_assert_cmpint (reused->error_code, ==, CB_ERROR_BAD_REQUEST);
@@ -787,7 +634,7 @@ test_skipped_seq_is_caught (Fixture       *f,
   /* The client saw the hole, resumed; the hole cannot be replayed, so the
    * server answered with one reset. */
   g_assert_cmpuint (f->gaps, >=, 1);
-  g_assert_cmpuint (f->resets, >=, 1);
+  g_assert_cmpuint (f->view->resets, >=, 1);
 }
 
 int

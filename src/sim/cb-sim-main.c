@@ -34,6 +34,7 @@ static double opt_speed = 1.0;
 static int opt_agents = 40;
 static int opt_queues = 4;
 static int opt_campaigns = 2;
+static char *opt_time_zone = NULL;
 static CbSimFaults faults;
 
 static const GOptionEntry entries[] = {
@@ -51,6 +52,7 @@ static const GOptionEntry entries[] = {
   { "agents", 0, 0, G_OPTION_ARG_INT, &opt_agents, "Agents (default 40)", "N" },
   { "queues", 0, 0, G_OPTION_ARG_INT, &opt_queues, "Inbound queues (default 4)", "N" },
   { "campaigns", 0, 0, G_OPTION_ARG_INT, &opt_campaigns, "Outbound campaigns (default 2)", "N" },
+  { "time-zone", 0, 0, G_OPTION_ARG_STRING, &opt_time_zone, "Where the contact center is (an IANA zone); default: a zone where it is late morning now", "ZONE" },
   { "fault-drop-every", 0, 0, G_OPTION_ARG_INT, &faults.drop_every_s, "Cut every connection every S seconds", "S" },
   { "fault-skip-seq", 0, 0, G_OPTION_ARG_INT, &faults.skip_seq_every, "Skip a seq every N events", "N" },
   { "fault-duplicate", 0, 0, G_OPTION_ARG_INT, &faults.duplicate_every, "Send every Nth event twice", "N" },
@@ -185,7 +187,19 @@ main (int   argc,
   config.n_agents = (guint) opt_agents;
   config.n_queues = (guint) opt_queues;
   config.n_campaigns = (guint) opt_campaigns;
+  config.time_zone = opt_time_zone;
+  if (opt_time_zone != NULL)
+    {
+      g_autoptr(GTimeZone) zone = g_time_zone_new_identifier (opt_time_zone);
+
+      if (zone == NULL)
+        {
+          g_printerr ("callboard-sim: unknown time zone “%s”\n", opt_time_zone);
+          return 2;
+        }
+    }
   world = cb_sim_world_new (&config, state, server);
+  cb_sim_server_set_time_zone (server, cb_sim_world_get_time_zone (world));
 
   if (!cb_sim_server_listen (server, opt_host, (guint) opt_port, certificate, &error))
     {
@@ -220,6 +234,7 @@ main (int   argc,
       g_print ("callboard-sim %s: a simulated contact center\n", PACKAGE_VERSION);
       g_print ("  websocket  %s\n", url);
       g_print ("  admin      %s\n", admin_url);
+      g_print ("  located in %s\n", cb_sim_world_get_time_zone (world));
       if (opt_users == NULL)
         for (guint i = 0; i < list->len; i++)
           {

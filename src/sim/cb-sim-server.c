@@ -18,7 +18,8 @@
  *   simulation; changes an op makes are sent before its response;
  * - heartbeats and dead connections (4408);
  * - faults injected on purpose (CbSimFaults);
- * - GET /admin/digest for an admin token: per-topic counts and digests.
+ * - GET /admin/digest for an admin token: per-topic counts and digests;
+ *   POST /admin/clock?run=0|1 freezes and resumes simulated time.
  */
 #define G_LOG_DOMAIN "cb-sim-server"
 
@@ -141,6 +142,8 @@ struct _CbSimServer
   guint        epoch_source;
   guint        port;
   gboolean     tls;
+  CbSimClockFunc clock_func;
+  gpointer     clock_data;
 };
 
 G_DEFINE_FINAL_TYPE (CbSimServer, cb_sim_server, G_TYPE_OBJECT)
@@ -1678,6 +1681,23 @@ on_websocket (SoupServer              *server,
   c->hello_source = g_timeout_add (HELLO_TIMEOUT_MS, on_hello_timeout, c);
 }
 
+static const CbSimUser *
+admin_user (CbSimServer       *self,
+            SoupServerMessage *msg)
+{
+  const char *authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                            "Authorization");
+  gboolean expired;
+  const CbSimUser *user = cb_sim_users_authenticate (self->users, authorization, now_ms (), &expired);
+
+  if (user == NULL || !g_strv_contains ((const char * const *) user->roles, "admin"))
+    {
+      soup_server_message_set_status (msg, user ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_UNAUTHORIZED, NULL);
+      return NULL;
+    }
+  return user;
+}
+
 static void
 on_admin_digest (SoupServer        *server,
                  SoupServerMessage *msg,
@@ -1686,20 +1706,13 @@ on_admin_digest (SoupServer        *server,
                  gpointer           user_data)
 {
   CbSimServer *self = CB_SIM_SERVER (user_data);
-  const char *authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                            "Authorization");
-  gboolean expired;
-  const CbSimUser *user = cb_sim_users_authenticate (self->users, authorization, now_ms (), &expired);
   g_autoptr(JsonBuilder) b = NULL;
   g_autoptr(JsonNode) root = NULL;
   char *text;
   gsize length;
 
-  if (user == NULL || !g_strv_contains ((const char * const *) user->roles, "admin"))
-    {
-      soup_server_message_set_status (msg, user ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_UNAUTHORIZED, NULL);
-      return;
-    }
+  if (admin_user (self, msg) == NULL)
+    return;
 
   b = json_builder_new ();
   json_builder_begin_object (b);
@@ -1728,6 +1741,31 @@ on_admin_digest (SoupServer        *server,
   text = cb_message_encode (root, &length);
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
+}
+
+/* POST /admin/clock?run=0 freezes simulated time, run=1 lets it go on. */
+static void
+on_admin_clock (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  CbSimServer *self = CB_SIM_SERVER (user_data);
+  const char *run = query ? g_hash_table_lookup (query, "run") : NULL;
+
+  if (admin_user (self, msg) == NULL)
+    return;
+
+  if (g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0
+      || (g_strcmp0 (run, "0") != 0 && g_strcmp0 (run, "1") != 0) || self->clock_func == NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+      return;
+    }
+
+  self->clock_func (g_str_equal (run, "1"), self->clock_data);
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
 static gboolean
@@ -1890,11 +1928,28 @@ cb_sim_server_set_faults (CbSimServer       *self,
 }
 
 void
+cb_sim_server_set_time_zone (CbSimServer *self,
+                             const char  *time_zone)
+{
+  g_free (self->time_zone);
+  self->time_zone = g_strdup (time_zone);
+}
+
+void
 cb_sim_server_set_details (CbSimServer *self,
                            const char  *details)
 {
   g_free (self->details);
   self->details = g_strdup (details);
+}
+
+void
+cb_sim_server_set_clock_func (CbSimServer    *self,
+                              CbSimClockFunc  func,
+                              gpointer        user_data)
+{
+  self->clock_func = func;
+  self->clock_data = user_data;
 }
 
 void
@@ -1938,6 +1993,7 @@ cb_sim_server_listen (CbSimServer      *self,
   soup_server_add_websocket_handler (self->soup, "/callboard", NULL, (char **) protocols,
                                      on_websocket, self, NULL);
   soup_server_add_handler (self->soup, "/admin/digest", on_admin_digest, self, NULL);
+  soup_server_add_handler (self->soup, "/admin/clock", on_admin_clock, self, NULL);
 
   socket_address = g_inet_socket_address_new (address, port);
   if (!soup_server_listen (self->soup, socket_address, self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))

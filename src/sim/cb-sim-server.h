@@ -49,6 +49,16 @@ typedef gboolean (*CbSimOpFunc) (CbSimServer      *server,
                                  GError          **error,
                                  gpointer          user_data);
 
+/**
+ * CbSimClockFunc:
+ * @run: whether simulated time should advance
+ *
+ * Called by POST /admin/clock, so that tests can freeze the contact center
+ * and compare a console's view with the truth at one instant.
+ */
+typedef void (*CbSimClockFunc) (gboolean run,
+                                gpointer user_data);
+
 CbSimServer *cb_sim_server_new               (CbSimState        *state,
                                               CbSimUsers        *users,
                                               const char        *backend_name,
@@ -60,8 +70,13 @@ void         cb_sim_server_set_replay        (CbSimServer       *self,
                                               guint              seconds);
 void         cb_sim_server_set_faults        (CbSimServer       *self,
                                               const CbSimFaults *faults);
+void         cb_sim_server_set_time_zone     (CbSimServer       *self,
+                                              const char        *time_zone);
 void         cb_sim_server_set_details       (CbSimServer       *self,
                                               const char        *details);
+void         cb_sim_server_set_clock_func    (CbSimServer       *self,
+                                              CbSimClockFunc     func,
+                                              gpointer           user_data);
 void         cb_sim_server_add_op            (CbSimServer       *self,
                                               const char        *op,
                                               const char        *permission,

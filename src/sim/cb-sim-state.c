@@ -8,14 +8,14 @@
  * turns each change into events for the sessions that subscribe to the
  * topic.
  *
- * The digest of a topic is what a client holding the same state computes
- * too (docs/sim.md): SHA-256 over the lines "type\tid\trev\n" of its
- * entities, sorted by type and id.
+ * The digest of a topic (cb-digest.c) is what a client holding the same
+ * state computes too.
  */
 #define G_LOG_DOMAIN "cb-sim-state"
 
 #include "config.h"
 
+#include "cb-digest.h"
 #include "cb-sim-state.h"
 
 typedef struct
@@ -213,18 +213,16 @@ cb_sim_state_digest (CbSimState *state,
                      const char *topic)
 {
   g_autoptr(GPtrArray) list = cb_sim_state_list (state, topic);
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  CbDigest *digest = cb_digest_new ();
 
   for (guint i = 0; i < list->len; i++)
     {
       const CbSimEntity *entity = g_ptr_array_index (list, i);
-      g_autofree char *line = g_strdup_printf ("%s\t%s\t%" G_GINT64_FORMAT "\n",
-                                               entity->type, entity->id, entity->rev);
 
-      g_checksum_update (checksum, (const guchar *) line, -1);
+      cb_digest_add (digest, entity->type, entity->id, entity->rev);
     }
 
-  return g_strdup (g_checksum_get_string (checksum));
+  return cb_digest_end (digest);
 }
 
 /* Forgets everything, without events: for a new epoch. */

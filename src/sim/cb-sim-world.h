@@ -18,6 +18,7 @@ typedef struct
   guint   n_agents;
   guint   n_queues;
   guint   n_campaigns;
+  const char *time_zone;   /* NULL: a zone where it is business hours now */
 } CbSimWorldConfig;
 
 void        cb_sim_world_config_init (CbSimWorldConfig       *config);
@@ -29,6 +30,8 @@ void        cb_sim_world_stop        (CbSimWorld             *world);
 void        cb_sim_world_advance     (CbSimWorld             *world,
                                       gint64                  sim_ms);
 void        cb_sim_world_free        (CbSimWorld             *world);
+const char *cb_sim_world_get_time_zone (CbSimWorld           *world);
+const char *cb_sim_pick_daytime_zone (gint64                  now_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbSimWorld, cb_sim_world_free)
 

@@ -1,0 +1,247 @@
+/* cb-test-view.c — what a console holds, for tests against a backend
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The rules of docs/protocol.md a console applies, kept as small as
+ * possible so tests can compare the result with the backend's truth: a
+ * complete snapshot replaces its topic (§5.3), events of a topic whose
+ * snapshot is in progress wait for it, an upsert applies if newer and a
+ * delete if not older (§4.3).
+ */
+#include "config.h"
+
+#include "cb-digest.h"
+#include "cb-test-view.h"
+
+typedef struct
+{
+  char   *topic;
+  gint64  rev;
+} Held;
+
+static void
+held_free (Held *held)
+{
+  g_free (held->topic);
+  g_free (held);
+}
+
+CbTestView *
+cb_test_view_new (void)
+{
+  CbTestView *view = g_new0 (CbTestView, 1);
+
+  view->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) held_free);
+  view->snapshots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  view->buffered = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
+  return view;
+}
+
+void
+cb_test_view_free (CbTestView *view)
+{
+  g_hash_table_unref (view->held);
+  g_hash_table_unref (view->snapshots);
+  g_ptr_array_unref (view->buffered);
+  g_free (view);
+}
+
+/* Call before sending subscribe: the topic is incomplete until its last part. */
+void
+cb_test_view_expect_snapshot (CbTestView *view,
+                              const char *topic)
+{
+  g_hash_table_replace (view->snapshots, g_strdup (topic), NULL);
+}
+
+static char *
+key_of (const char *type,
+        const char *id)
+{
+  return g_strdup_printf ("%s\t%s", type, id);
+}
+
+static void
+apply_event (CbTestView *view,
+             CbMessage  *m)
+{
+  g_autofree char *key = key_of (m->entity_type, m->entity_id);
+  Held *held = g_hash_table_lookup (view->held, key);
+  gint64 rev = held ? held->rev : -1;
+
+  if (m->kind == CB_EVENT_UPSERT && m->rev > rev)
+    {
+      Held *fresh = g_new0 (Held, 1);
+
+      fresh->topic = g_strdup (m->topic);
+      fresh->rev = m->rev;
+      g_hash_table_replace (view->held, g_steal_pointer (&key), fresh);
+    }
+  else if (m->kind == CB_EVENT_DELETE && m->rev >= rev)
+    g_hash_table_remove (view->held, key);
+}
+
+static void
+apply_snapshot (CbTestView *view,
+                CbMessage  *m)
+{
+  const char *topic = json_object_get_string_member (m->object, "topic");
+  const char *id = json_object_get_string_member (m->object, "snapshot_id");
+  gint64 part = json_object_get_int_member (m->object, "part");
+  JsonArray *items = json_object_get_array_member (m->object, "items");
+  gsize length = 0;
+  g_autofree char *text = cb_message_encode (m->root, &length);
+
+  view->snapshot_parts++;
+  view->largest_part = MAX (view->largest_part, length);
+
+  if (part == 1)
+    {
+      GHashTableIter iter;
+      Held *held;
+
+      g_hash_table_replace (view->snapshots, g_strdup (topic), g_strdup (id));
+      g_hash_table_iter_init (&iter, view->held);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &held))
+        if (g_str_equal (held->topic, topic))
+          g_hash_table_iter_remove (&iter);
+    }
+  else
+    g_assert_cmpstr (g_hash_table_lookup (view->snapshots, topic), ==, id);
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *entity = json_object_get_object_member (json_array_get_object_element (items, i), "entity");
+      Held *held = g_new0 (Held, 1);
+
+      held->topic = g_strdup (topic);
+      held->rev = json_object_get_int_member (entity, "rev");
+      g_hash_table_replace (view->held, key_of (json_object_get_string_member (entity, "type"),
+                                                json_object_get_string_member (entity, "id")), held);
+    }
+
+  if (part == json_object_get_int_member (m->object, "parts"))
+    {
+      g_hash_table_remove (view->snapshots, topic);
+      for (guint i = 0; i < view->buffered->len; )
+        {
+          CbMessage *event = g_ptr_array_index (view->buffered, i);
+
+          if (g_str_equal (event->topic, topic))
+            {
+              apply_event (view, event);
+              g_ptr_array_remove_index (view->buffered, i);
+            }
+          else
+            i++;
+        }
+    }
+}
+
+void
+cb_test_view_handle (CbTestView *view,
+                     CbMessage  *m)
+{
+  switch (m->type)
+    {
+    case CB_MESSAGE_EVENT:
+      view->events++;
+      if (g_hash_table_contains (view->snapshots, m->topic))
+        g_ptr_array_add (view->buffered, cb_message_ref (m));
+      else
+        apply_event (view, m);
+      break;
+    case CB_MESSAGE_SNAPSHOT:
+      apply_snapshot (view, m);
+      break;
+    case CB_MESSAGE_RESET:
+      view->resets++;
+      break;
+    default:
+      break;
+    }
+}
+
+gboolean
+cb_test_view_is_synced (CbTestView *view)
+{
+  return g_hash_table_size (view->snapshots) == 0;
+}
+
+guint
+cb_test_view_count (CbTestView *view,
+                    const char *type)
+{
+  g_autofree char *prefix = g_strdup_printf ("%s\t", type);
+  GHashTableIter iter;
+  const char *key;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, view->held);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+    n += g_str_has_prefix (key, prefix);
+  return n;
+}
+
+gboolean
+cb_test_view_holds (CbTestView *view,
+                    const char *type,
+                    const char *id)
+{
+  g_autofree char *key = key_of (type, id);
+
+  return g_hash_table_contains (view->held, key);
+}
+
+char *
+cb_test_view_digest (CbTestView *view,
+                     const char *type)
+{
+  CbDigest *digest = cb_digest_new ();
+  GHashTableIter iter;
+  const char *key;
+  Held *held;
+
+  g_hash_table_iter_init (&iter, view->held);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &held))
+    {
+      const char *tab = strchr (key, '\t');
+
+      if (strncmp (key, type, tab - key) == 0 && type[tab - key] == '\0')
+        {
+          g_autofree char *entity_type = g_strndup (key, tab - key);
+
+          cb_digest_add (digest, entity_type, tab + 1, held->rev);
+        }
+    }
+
+  return cb_digest_end (digest);
+}
+
+void
+cb_test_spin (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+    }
+}
+
+void
+cb_test_wait (CbTestCondition condition,
+              gpointer        data,
+              guint           timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out after %u ms", timeout_ms);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+    }
+}

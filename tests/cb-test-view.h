@@ -1,0 +1,46 @@
+/* cb-test-view.h — what a console holds, for tests against a backend
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "cb-message.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GHashTable *held;          /* "type\tid" → Held */
+  GHashTable *snapshots;     /* topic → snapshot id in progress */
+  GPtrArray  *buffered;      /* events of topics whose snapshot is in progress */
+  guint       events;
+  guint       resets;
+  guint       snapshot_parts;
+  gsize       largest_part;
+} CbTestView;
+
+CbTestView *cb_test_view_new             (void);
+void        cb_test_view_free            (CbTestView *view);
+void        cb_test_view_expect_snapshot (CbTestView *view,
+                                          const char *topic);
+void        cb_test_view_handle          (CbTestView *view,
+                                          CbMessage  *message);
+gboolean    cb_test_view_is_synced       (CbTestView *view);
+guint       cb_test_view_count           (CbTestView *view,
+                                          const char *type);
+gboolean    cb_test_view_holds           (CbTestView *view,
+                                          const char *type,
+                                          const char *id);
+char       *cb_test_view_digest          (CbTestView *view,
+                                          const char *type);
+
+typedef gboolean (*CbTestCondition) (gpointer data);
+
+void        cb_test_spin                 (guint            ms);
+void        cb_test_wait                 (CbTestCondition  condition,
+                                          gpointer         data,
+                                          guint            timeout_ms);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestView, cb_test_view_free)
+
+G_END_DECLS
