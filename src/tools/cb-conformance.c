@@ -1,0 +1,1369 @@
+/* cb-conformance.c — callboard-conformance: check a backend against protocol v1
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Runs the checks of docs/protocol.md §17 against any backend and prints one
+ * line per check: PASS, FAIL with the evidence, or SKIP with the reason. It
+ * is what an adapter author runs first. Each check opens its own raw
+ * websocket (a "probe") so that it controls exactly what is sent: wrong
+ * subprotocols, no hello, malformed frames, a silent client, resumes with
+ * forged cursors.
+ */
+#define G_LOG_DOMAIN "callboard-conformance"
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "cb-message.h"
+
+typedef enum { RESULT_PASS, RESULT_FAIL, RESULT_SKIP } Result;
+
+static char *opt_url = NULL;
+static char *opt_token = NULL;
+static int opt_duration = 60;
+static gboolean opt_allow_writes = FALSE;
+static char *opt_only = NULL;
+static guint n_pass, n_fail, n_skip;
+static GPtrArray *errors_seen;   /* JsonNode of every error object, for C16 */
+
+/* ---- probes ------------------------------------------------------------- */
+
+typedef struct
+{
+  SoupSession             *session;
+  SoupWebsocketConnection *ws;
+  GQueue                   inbox;        /* CbMessage */
+  GPtrArray               *log;          /* CbMessage, everything received */
+  guint                    http_status;
+  gushort                  close_code;
+  gboolean                 closed;
+  gboolean                 done;
+  GError                  *error;
+  gint64                   closed_at_us;
+  guint                    bad_frames;
+  guint                    heartbeat_source;
+  gint64                   last_seq;
+  guint                    before_res;     /* of the inbox, how many came before the last res */
+} Probe;
+
+static void
+probe_free (Probe *p)
+{
+  g_clear_handle_id (&p->heartbeat_source, g_source_remove);
+  if (p->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (p->ws, p);
+      if (soup_websocket_connection_get_state (p->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (p->ws, 1000, NULL);
+      g_clear_object (&p->ws);
+    }
+  g_queue_clear_full (&p->inbox, (GDestroyNotify) cb_message_unref);
+  g_ptr_array_unref (p->log);
+  g_clear_object (&p->session);
+  g_clear_error (&p->error);
+  g_free (p);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Probe, probe_free)
+
+static void
+on_probe_message (SoupWebsocketConnection *ws,
+                  gint                     type,
+                  GBytes                  *bytes,
+                  Probe                   *p)
+{
+  gsize length;
+  const char *text = g_bytes_get_data (bytes, &length);
+  g_autoptr(GError) error = NULL;
+  CbMessage *m = cb_message_decode (text, length, 64 * 1024 * 1024, &error);
+
+  if (m == NULL)
+    {
+      p->bad_frames++;
+      return;
+    }
+  if (m->type == CB_MESSAGE_RESPONSE && !m->ok)
+    g_ptr_array_add (errors_seen, json_node_ref (json_object_get_member (m->object, "error")));
+  if (m->type == CB_MESSAGE_EVENT)
+    p->last_seq = m->seq;
+  g_ptr_array_add (p->log, cb_message_ref (m));
+  g_queue_push_tail (&p->inbox, m);
+}
+
+static void
+on_probe_closed (SoupWebsocketConnection *ws,
+                 Probe                   *p)
+{
+  p->closed = TRUE;
+  p->close_code = soup_websocket_connection_get_close_code (ws);
+  p->closed_at_us = g_get_monotonic_time ();
+}
+
+static void
+on_probe_connected (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Probe *p = user_data;
+  SoupMessage *msg = g_object_get_data (object, "msg");
+
+  p->ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &p->error);
+  p->http_status = msg ? soup_message_get_status (msg) : 0;
+  if (p->ws != NULL)
+    {
+      soup_websocket_connection_set_max_incoming_payload_size (p->ws, 64 * 1024 * 1024);
+      soup_websocket_connection_set_keepalive_interval (p->ws, 0);
+      g_signal_connect (p->ws, "message", G_CALLBACK (on_probe_message), p);
+      g_signal_connect (p->ws, "closed", G_CALLBACK (on_probe_closed), p);
+    }
+  p->done = TRUE;
+}
+
+static void
+iterate (void)
+{
+  g_main_context_iteration (NULL, FALSE);
+  g_usleep (300);
+}
+
+/* Opens a websocket offering @protocols (NULL: none) with @token. */
+static Probe *
+probe_open (const char  *token,
+            const char **protocols)
+{
+  Probe *p = g_new0 (Probe, 1);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", opt_url);
+  g_autofree char *authorization = g_strdup_printf ("Bearer %s", token);
+
+  p->log = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
+  p->session = soup_session_new ();
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", authorization);
+  g_object_set_data_full (G_OBJECT (p->session), "msg", g_object_ref (msg), g_object_unref);
+  soup_session_websocket_connect_async (p->session, msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT,
+                                        NULL, on_probe_connected, p);
+  while (!p->done)
+    iterate ();
+  g_object_set_data (G_OBJECT (p->session), "msg", NULL);
+  return p;
+}
+
+static void
+probe_send (Probe      *p,
+            const char *text)
+{
+  if (p->ws != NULL && soup_websocket_connection_get_state (p->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (p->ws, text);
+}
+
+/* The next message, or NULL after @timeout_ms or when closed. */
+static CbMessage *
+probe_next (Probe *p,
+            guint  timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_queue_is_empty (&p->inbox) && !p->closed && g_get_monotonic_time () < deadline)
+    iterate ();
+  return g_queue_pop_head (&p->inbox);
+}
+
+static gboolean
+probe_wait_closed (Probe *p,
+                   guint  timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!p->closed && g_get_monotonic_time () < deadline)
+    iterate ();
+  return p->closed;
+}
+
+static void
+probe_drain (Probe *p,
+             guint  ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    iterate ();
+}
+
+static const char *protocols_v1[] = { CB_PROTOCOL_SUBPROTOCOL, NULL };
+
+static char *
+hello_text (const char *session,
+            const char *epoch,
+            gint64      last_seq)
+{
+  if (session == NULL)
+    return g_strdup ("{\"type\":\"hello\",\"client\":{\"name\":\"callboard-conformance\",\"version\":\""
+                     PACKAGE_VERSION "\"},\"features\":[],\"max_message_bytes\":67108864}");
+  return g_strdup_printf ("{\"type\":\"hello\",\"client\":{\"name\":\"callboard-conformance\",\"version\":\""
+                          PACKAGE_VERSION "\"},\"features\":[],\"max_message_bytes\":67108864,"
+                          "\"resume\":{\"session\":\"%s\",\"epoch\":\"%s\",\"last_seq\":%" G_GINT64_FORMAT "}}",
+                          session, epoch, last_seq);
+}
+
+static void probe_send (Probe *p, const char *text);
+
+/* A well-behaved client sends heartbeats (§6.2), or the server may take it
+ * for dead. */
+static gboolean
+on_probe_heartbeat (gpointer user_data)
+{
+  Probe *p = user_data;
+  g_autofree char *text = g_strdup_printf ("{\"type\":\"heartbeat\",\"seq\":%" G_GINT64_FORMAT
+                                           ",\"client_time\":%" G_GINT64_FORMAT "}",
+                                           p->last_seq, g_get_real_time () / 1000);
+
+  probe_send (p, text);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Opens, says hello, and returns the welcome (NULL when none came). A
+ * @silent probe sends no heartbeats afterwards. */
+static CbMessage *
+probe_hello_full (Probe      *p,
+                  const char *session,
+                  const char *epoch,
+                  gint64      last_seq,
+                  gboolean    silent)
+{
+  g_autofree char *hello = hello_text (session, epoch, last_seq);
+  CbMessage *m;
+  gint64 heartbeat_ms = 15000;
+
+  if (p->ws == NULL)
+    return NULL;
+  probe_send (p, hello);
+  m = probe_next (p, 5000);
+  if (m != NULL && m->type != CB_MESSAGE_WELCOME)
+    {
+      cb_message_unref (m);
+      return NULL;
+    }
+  if (m != NULL)
+    {
+      cb_json_get_int (m->object, "seq", FALSE, 0, &p->last_seq, NULL);
+      if (!silent)
+        {
+          cb_json_get_int (m->object, "heartbeat_ms", FALSE, 100, &heartbeat_ms, NULL);
+          p->heartbeat_source = g_timeout_add ((guint) MAX (heartbeat_ms / 2, 100), on_probe_heartbeat, p);
+        }
+    }
+  return m;
+}
+
+static CbMessage *
+probe_hello (Probe      *p,
+             const char *session,
+             const char *epoch,
+             gint64      last_seq)
+{
+  return probe_hello_full (p, session, epoch, last_seq, FALSE);
+}
+
+static guint request_counter;
+
+/* Sends a message with a fresh id; waits for its res, keeping the rest. */
+static CbMessage *
+probe_call (Probe      *p,
+            const char *json_without_id)
+{
+  g_autoptr(JsonNode) node = json_from_string (json_without_id, NULL);
+  g_autofree char *id = g_strdup_printf ("cbconf-%u", ++request_counter);
+  g_autofree char *text = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GQueue kept = G_QUEUE_INIT;
+  CbMessage *res = NULL;
+
+  json_object_set_string_member (json_node_get_object (node), "id", id);
+  text = cb_message_encode (node, NULL);
+  probe_send (p, text);
+
+  while (res == NULL && !p->closed && g_get_monotonic_time () < deadline)
+    {
+      CbMessage *m = probe_next (p, 100);
+
+      if (m == NULL)
+        continue;
+      if (m->type == CB_MESSAGE_RESPONSE && g_strcmp0 (m->id, id) == 0)
+        res = m;
+      else
+        g_queue_push_tail (&kept, m);
+    }
+
+  /* What came meanwhile stays in the inbox, in order. */
+  p->before_res = kept.length;
+  while (!g_queue_is_empty (&kept))
+    g_queue_push_head (&p->inbox, g_queue_pop_tail (&kept));
+  return res;
+}
+
+/* ---- reporting ------------------------------------------------------------ */
+
+static gboolean
+selected (const char *id)
+{
+  g_auto(GStrv) only = NULL;
+
+  if (opt_only == NULL)
+    return TRUE;
+  only = g_strsplit (opt_only, ",", -1);
+  return g_strv_contains ((const char * const *) only, id);
+}
+
+static void
+report (const char *id,
+        const char *title,
+        Result      result,
+        const char *format,
+        ...) G_GNUC_PRINTF (4, 5);
+
+static void
+report (const char *id,
+        const char *title,
+        Result      result,
+        const char *format,
+        ...)
+{
+  static const char * const words[] = { "PASS", "FAIL", "SKIP" };
+  g_autofree char *detail = NULL;
+  va_list ap;
+
+  if (format != NULL)
+    {
+      va_start (ap, format);
+      detail = g_strdup_vprintf (format, ap);
+      va_end (ap);
+    }
+
+  g_print ("%s  %s  %s%s%s\n", words[result], id, title, detail ? ": " : "", detail ? detail : "");
+  fflush (stdout);
+  if (result == RESULT_PASS)
+    n_pass++;
+  else if (result == RESULT_FAIL)
+    n_fail++;
+  else
+    n_skip++;
+}
+
+#define CHECK(id, title, cond, ...) \
+  report (id, title, (cond) ? RESULT_PASS : RESULT_FAIL, __VA_ARGS__)
+
+/* ---- what the backend said in its first welcome ---------------------------- */
+
+static struct {
+  char       *session;
+  char       *epoch;
+  gint64      heartbeat_ms;
+  gint64      max_message_bytes;
+  gint64      burst;
+  gint64      replay_events;
+  char      **permissions;
+  char      **features;
+  JsonNode   *user;
+} backend;
+
+static const struct {
+  const char *topic;
+  const char *permission;
+  const char *feature;
+} topics[] = {
+  { "users", "users.read", NULL },
+  { "agents", "agents.read", NULL },
+  { "queues", "queues.read", NULL },
+  { "calls", "calls.read", NULL },
+  { "campaigns", "campaigns.read", "campaigns" },
+  { "lead_lists", "leads.read", "campaigns" },
+  { "dnc_lists", "compliance.read", "dnc" },
+  { "rule_sets", "compliance.read", "campaigns" },
+  { "catalogs", "catalogs.read", NULL },
+  { "qa_forms", "qa.read", "qa" },
+  { "monitors", "monitors.read", "monitor.listen" },
+  { "alerts", "alerts.read", "alerts" },
+};
+
+static char **
+string_array (JsonArray *array)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *n = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
+        g_strv_builder_add (b, json_node_get_string (n));
+    }
+  return g_strv_builder_end (b);
+}
+
+static gboolean
+has (char **list,
+     const char *item)
+{
+  return item == NULL || (list != NULL && g_strv_contains ((const char * const *) list, item));
+}
+
+static gboolean
+topic_readable (guint i)
+{
+  return has (backend.permissions, topics[i].permission) && has (backend.features, topics[i].feature);
+}
+
+/* ---- handshake ------------------------------------------------------------- */
+
+static void
+check_handshake (void)
+{
+  if (selected ("C01"))
+    {
+      g_autoptr(Probe) p = probe_open (opt_token, protocols_v1);
+      const char *chosen = p->ws ? soup_websocket_connection_get_protocol (p->ws) : NULL;
+
+      CHECK ("C01", "connect with callboard.v1", g_strcmp0 (chosen, CB_PROTOCOL_SUBPROTOCOL) == 0,
+             "%s", p->ws ? (chosen ? chosen : "101 without Sec-WebSocket-Protocol")
+                         : (p->error ? p->error->message : "no connection"));
+    }
+
+  if (selected ("C02"))
+    {
+      const char *v0[] = { "callboard.v0", NULL };
+      g_autoptr(Probe) p = probe_open (opt_token, v0);
+
+      if (p->ws == NULL && (p->http_status == 400 || p->http_status == 426))
+        report ("C02", "subprotocol refusal", RESULT_PASS, "HTTP %u (warning: 4406 after the upgrade is preferred)",
+                p->http_status);
+      else
+        {
+          probe_wait_closed (p, 5000);
+          CHECK ("C02", "subprotocol refusal", p->closed && p->close_code == CB_CLOSE_VERSION,
+                 "close %u", p->close_code);
+        }
+    }
+
+  if (selected ("C03"))
+    {
+      g_autoptr(Probe) p = probe_open (opt_token, NULL);
+
+      probe_wait_closed (p, 5000);
+      CHECK ("C03", "no subprotocol offered", p->closed && p->close_code == CB_CLOSE_VERSION,
+             "%s close %u", p->ws ? "upgraded," : "not upgraded,", p->close_code);
+    }
+
+  if (selected ("C04"))
+    {
+      g_autoptr(Probe) p = probe_open ("cbconf-not-a-token-0000000000000000", protocols_v1);
+      g_autoptr(CbMessage) welcome = NULL;
+
+      if (p->ws == NULL)
+        CHECK ("C04", "bad token refused", p->http_status == 401, "HTTP %u", p->http_status);
+      else
+        {
+          welcome = probe_hello (p, NULL, NULL, 0);
+          probe_wait_closed (p, 5000);
+          CHECK ("C04", "bad token refused", welcome == NULL && p->close_code == CB_CLOSE_TOKEN_INVALID,
+                 "%s, close %u", welcome ? "a welcome came" : "no welcome", p->close_code);
+        }
+    }
+
+  if (selected ("C05"))
+    {
+      g_autoptr(Probe) p = probe_open (opt_token, protocols_v1);
+      gint64 start = g_get_monotonic_time ();
+      double seconds;
+
+      probe_wait_closed (p, 33000);
+      seconds = (p->closed_at_us - start) / 1e6;
+      CHECK ("C05", "hello timeout", p->closed && p->close_code == CB_CLOSE_HELLO_TIMEOUT && seconds >= 5 && seconds <= 32,
+             "close %u after %.1f s", p->close_code, p->closed ? seconds : 0.0);
+    }
+
+  if (selected ("C06"))
+    {
+      g_autoptr(Probe) p = probe_open (opt_token, protocols_v1);
+
+      probe_send (p, "{\"type\":\"req\",\"id\":\"r-1\",\"op\":\"ping\"}");
+      probe_wait_closed (p, 5000);
+      CHECK ("C06", "first message not hello", p->close_code == CB_CLOSE_PROTOCOL_ERROR, "close %u", p->close_code);
+    }
+
+  /* C07: the welcome, and what the rest of the run relies on. */
+  {
+    g_autoptr(Probe) p = probe_open (opt_token, protocols_v1);
+    g_autoptr(CbMessage) w = probe_hello (p, NULL, NULL, 0);
+    JsonObject *limits = NULL, *replay = NULL, *user = NULL, *backend_obj = NULL, *rate = NULL;
+    JsonArray *permissions = NULL, *features = NULL, *subscriptions = NULL;
+    const char *protocol = NULL, *epoch = NULL;
+    gint64 seq = -1, heartbeat = 0, server_time = 0, max_bytes = 0, replay_events = 0, replay_seconds = 0;
+    gboolean resumed = TRUE;
+    g_autoptr(GError) error = NULL;
+    gboolean ok;
+
+    ok = w != NULL
+      && cb_json_get_string (w->object, "protocol", TRUE, &protocol, &error)
+      && cb_json_get_bool (w->object, "resumed", TRUE, &resumed, &error)
+      && cb_json_get_string (w->object, "epoch", TRUE, &epoch, &error)
+      && cb_json_get_int (w->object, "seq", TRUE, 0, &seq, &error)
+      && cb_json_get_int (w->object, "heartbeat_ms", TRUE, 0, &heartbeat, &error)
+      && cb_json_get_object (w->object, "replay", TRUE, &replay, &error)
+      && cb_json_get_int (replay, "events", TRUE, 0, &replay_events, &error)
+      && cb_json_get_int (replay, "seconds", TRUE, 0, &replay_seconds, &error)
+      && cb_json_get_object (w->object, "limits", TRUE, &limits, &error)
+      && cb_json_get_int (limits, "max_message_bytes", TRUE, 0, &max_bytes, &error)
+      && cb_json_get_object (limits, "request_rate", TRUE, &rate, &error)
+      && cb_json_get_int (rate, "burst", TRUE, 1, &backend.burst, &error)
+      && cb_json_get_object (w->object, "user", TRUE, &user, &error)
+      && cb_json_get_array (user, "permissions", TRUE, &permissions, &error)
+      && cb_json_get_object (w->object, "backend", TRUE, &backend_obj, &error)
+      && cb_json_get_array (w->object, "features", TRUE, &features, &error)
+      && cb_json_get_int (w->object, "server_time", TRUE, 0, &server_time, &error)
+      && cb_json_get_array (w->object, "subscriptions", TRUE, &subscriptions, &error);
+
+    if (!ok)
+      {
+        report ("C07", "welcome", RESULT_FAIL, "%s", w ? error->message : "no welcome within 5 s");
+        g_print ("\nThe handshake failed; the remaining checks need a welcome.\n");
+        return;
+      }
+
+    backend.session = g_strdup (w->id);
+    backend.epoch = g_strdup (epoch);
+    backend.heartbeat_ms = heartbeat;
+    backend.max_message_bytes = max_bytes;
+    backend.replay_events = replay_events;
+    backend.permissions = string_array (permissions);
+    backend.features = string_array (features);
+    backend.user = json_node_copy (json_object_get_member (w->object, "user"));
+
+    if (selected ("C07"))
+      {
+        gint64 skew = server_time - g_get_real_time () / 1000;
+
+        CHECK ("C07", "welcome",
+               g_str_equal (protocol, CB_PROTOCOL_SUBPROTOCOL) && !resumed && heartbeat >= 1000 && heartbeat <= 60000
+               && replay_events >= 1000 && replay_seconds >= 60 && max_bytes >= 1024 * 1024
+               && ABS (skew) < 24 * 3600 * 1000,
+               "heartbeat %" G_GINT64_FORMAT " ms, replay %" G_GINT64_FORMAT " events / %" G_GINT64_FORMAT
+               " s, max %" G_GINT64_FORMAT " bytes, clock skew %" G_GINT64_FORMAT " ms%s",
+               heartbeat, replay_events, replay_seconds, max_bytes, skew,
+               heartbeat < 5000 ? " (heartbeat below the 5000 ms production minimum)" : "");
+      }
+
+    if (selected ("C08"))
+      {
+        probe_send (p, "{\"type\":\"req\",\"id\":");
+        probe_wait_closed (p, 5000);
+        CHECK ("C08", "malformed JSON after welcome", p->close_code == CB_CLOSE_PROTOCOL_ERROR,
+               "close %u", p->close_code);
+      }
+  }
+
+  if (selected ("C09"))
+    {
+      g_autoptr(Probe) p = probe_open (opt_token, protocols_v1);
+      g_autoptr(CbMessage) w = probe_hello (p, NULL, NULL, 0);
+      g_autoptr(CbMessage) res = NULL;
+
+      probe_send (p, "{\"type\":\"x_conformance\",\"foo\":1}");
+      res = probe_call (p, "{\"type\":\"req\",\"op\":\"ping\",\"x_conformance\":true,\"data\":{}}");
+      CHECK ("C09", "unknown type and members ignored", res != NULL && res->ok && !p->closed,
+             "%s", p->closed ? "the server closed" : res ? "ping answered" : "no answer");
+    }
+}
+
+/* ---- requests and errors ------------------------------------------------------ */
+
+static Probe *
+session_probe (CbMessage **welcome)
+{
+  Probe *p = probe_open (opt_token, protocols_v1);
+
+  *welcome = probe_hello (p, NULL, NULL, 0);
+  return p;
+}
+
+static const char *
+error_code (CbMessage *res)
+{
+  if (res == NULL)
+    return "no response";
+  if (res->ok)
+    return "ok";
+  return json_object_get_string_member_with_default (res->error, "code", "?");
+}
+
+static void
+check_requests (void)
+{
+  g_autoptr(CbMessage) w = NULL;
+  g_autoptr(Probe) p = session_probe (&w);
+
+  if (w == NULL)
+    return;
+
+  if (selected ("C10"))
+    {
+      gint64 sent = g_get_real_time () / 1000;
+      g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"op\":\"ping\",\"data\":{\"client_time\":%" G_GINT64_FORMAT "}}", sent);
+      g_autoptr(CbMessage) res = probe_call (p, text);
+      gint64 now = g_get_real_time () / 1000;
+      gint64 echoed = -1, server_time = -1;
+
+      if (res != NULL && res->ok && res->data != NULL)
+        {
+          cb_json_get_int (res->data, "client_time", FALSE, 0, &echoed, NULL);
+          cb_json_get_int (res->data, "server_time", FALSE, 0, &server_time, NULL);
+        }
+      CHECK ("C10", "ping", echoed == sent && server_time > 0,
+             "rtt %" G_GINT64_FORMAT " ms, skew %" G_GINT64_FORMAT " ms", now - sent,
+             server_time + (now - sent) / 2 - now);
+    }
+
+  if (selected ("C11"))
+    {
+      g_autoptr(CbMessage) res = probe_call (p, "{\"type\":\"req\",\"op\":\"user.me\",\"data\":{}}");
+      JsonObject *me = res && res->ok && res->data ? json_object_get_object_member (res->data, "user") : NULL;
+      JsonObject *hello_user = json_node_get_object (backend.user);
+      gboolean same = me != NULL
+        && g_strcmp0 (json_object_get_string_member (me, "id"), json_object_get_string_member (hello_user, "id")) == 0
+        && json_array_get_length (json_object_get_array_member (me, "permissions"))
+           == json_array_get_length (json_object_get_array_member (hello_user, "permissions"));
+
+      CHECK ("C11", "user.me equals welcome.user", same, "%s", same ? "same user" : error_code (res));
+    }
+
+  if (selected ("C12"))
+    {
+      g_autoptr(CbMessage) res = probe_call (p, "{\"type\":\"req\",\"op\":\"x_conformance.nothing\",\"data\":{}}");
+
+      CHECK ("C12", "unknown op", g_strcmp0 (error_code (res), "unsupported") == 0 && !p->closed, "%s", error_code (res));
+    }
+
+  if (selected ("C13"))
+    {
+      g_autoptr(CbMessage) res = probe_call (p, "{\"type\":\"req\",\"op\":\"ping\",\"data\":{\"client_time\":\"soon\"}}");
+      gboolean retryable = TRUE;
+      gint64 after = -1;
+
+      if (res != NULL && !res->ok)
+        {
+          cb_json_get_bool (res->error, "retryable", FALSE, &retryable, NULL);
+          cb_json_get_int (res->error, "retry_after_ms", FALSE, 0, &after, NULL);
+        }
+      CHECK ("C13", "malformed data", g_strcmp0 (error_code (res), "bad_request") == 0 && !retryable && after >= 0,
+             "%s", error_code (res));
+    }
+
+  if (selected ("C14"))
+    {
+      if (!has (backend.permissions, "agents.control") || !has (backend.features, "agent_control"))
+        report ("C14", "unknown id", RESULT_SKIP, "needs agents.control and the agent_control feature");
+      else
+        {
+          g_autoptr(CbMessage) res =
+            probe_call (p, "{\"type\":\"req\",\"op\":\"agent.set_state\",\"idem\":\"cbconf-missing-1\","
+                           "\"data\":{\"agent_id\":\"cbconf-missing\",\"state\":\"available\"}}");
+
+          CHECK ("C14", "unknown id", g_strcmp0 (error_code (res), "not_found") == 0, "agent.set_state: %s",
+                 error_code (res));
+        }
+    }
+
+  if (selected ("C15"))
+    {
+      guint forbidden_ok = 0, forbidden_bad = 0, tried = 0;
+      GString *evidence = g_string_new (NULL);
+
+      for (guint i = 0; i < G_N_ELEMENTS (topics); i++)
+        {
+          g_autofree char *text = NULL;
+          g_autoptr(CbMessage) res = NULL;
+          gboolean may = has (backend.permissions, topics[i].permission);
+
+          if (!has (backend.features, topics[i].feature))
+            continue;
+          text = g_strdup_printf ("{\"type\":\"subscribe\",\"topic\":\"%s\"}", topics[i].topic);
+          res = probe_call (p, text);
+          tried++;
+          if (!may && g_strcmp0 (error_code (res), "forbidden") == 0)
+            forbidden_ok++;
+          else if (!may || g_strcmp0 (error_code (res), "forbidden") == 0)
+            {
+              forbidden_bad++;
+              g_string_append_printf (evidence, " %s→%s", topics[i].topic, error_code (res));
+            }
+          if (res != NULL && res->ok)
+            {
+              g_autofree char *unsub = g_strdup_printf ("{\"type\":\"unsubscribe\",\"topic\":\"%s\"}", topics[i].topic);
+              g_autoptr(CbMessage) un = probe_call (p, unsub);
+            }
+        }
+
+      if (forbidden_ok == 0 && forbidden_bad == 0)
+        report ("C15", "permissions", RESULT_SKIP, "the token may read every topic the backend offers (%u)", tried);
+      else
+        CHECK ("C15", "permissions", forbidden_bad == 0, "%u topics refused as they should be%s%s", forbidden_ok,
+               forbidden_bad ? "; wrong:" : "", evidence->str);
+      g_string_free (evidence, TRUE);
+    }
+
+  if (selected ("C20"))
+    {
+      if (!opt_allow_writes)
+        report ("C20", "rate limit", RESULT_SKIP, "floods the server; run with --allow-writes");
+      else
+        {
+          guint n = (guint) backend.burst + 10, limited = 0, ok = 0;
+          gboolean hint = TRUE;
+
+          for (guint i = 0; i < n; i++)
+            {
+              g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"id\":\"cbconf-flood-%u\",\"op\":\"ping\",\"data\":{}}", i);
+              probe_send (p, text);
+            }
+          for (guint got = 0; got < n; )
+            {
+              g_autoptr(CbMessage) m = probe_next (p, 5000);
+
+              if (m == NULL)
+                break;
+              if (m->type != CB_MESSAGE_RESPONSE || !g_str_has_prefix (m->id, "cbconf-flood-"))
+                continue;
+              got++;
+              if (m->ok)
+                ok++;
+              else if (g_strcmp0 (error_code (m), "rate_limited") == 0)
+                {
+                  gint64 after = 0;
+
+                  cb_json_get_int (m->error, "retry_after_ms", FALSE, 0, &after, NULL);
+                  hint &= after >= 1;
+                  limited++;
+                }
+            }
+          CHECK ("C20", "rate limit", limited > 0 && ok > 0 && hint && !p->closed,
+                 "%u answered, %u rate limited, of %u", ok, limited, n);
+        }
+    }
+
+  if (selected ("C21"))
+    {
+      g_autoptr(CbMessage) w2 = NULL;
+      g_autoptr(Probe) big = session_probe (&w2);
+      gsize size = (gsize) backend.max_message_bytes + 1024;
+      g_autofree char *text = g_malloc (size + 128);
+      int head = g_snprintf (text, 128, "{\"type\":\"req\",\"id\":\"cbconf-big\",\"op\":\"ping\",\"data\":{\"pad\":\"");
+
+      memset (text + head, 'x', size);
+      strcpy (text + head + size, "\"}}");
+      probe_send (big, text);
+      probe_wait_closed (big, 10000);
+      /* A server that refuses at the frame header closes while the client
+       * is still writing; the reset often destroys its 1009 close frame. */
+      if (big->closed && big->close_code == CB_CLOSE_TOO_BIG)
+        report ("C21", "message too big", RESULT_PASS, "close 1009");
+      else if (big->closed && (big->close_code == 0 || big->close_code == 1006))
+        report ("C21", "message too big", RESULT_PASS,
+                "connection cut (warning: the 1009 close frame was not seen; it may have been lost to the reset)");
+      else
+        report ("C21", "message too big", RESULT_FAIL, "%s",
+                big->closed ? "closed with another code" : "the server accepted the message");
+    }
+}
+
+/* ---- subscriptions, events, heartbeats ---------------------------------------- */
+
+typedef struct
+{
+  GHashTable *revs;          /* "type\tid" → last rev */
+  gint64      last_seq;
+  guint       events;
+  guint       heartbeats;
+  guint       seq_errors;
+  guint       rev_errors;
+  guint       kind_errors;
+  gint64      last_heartbeat_us;
+  gint64      heartbeat_min_us;
+  gint64      heartbeat_max_us;
+  guint       heartbeat_seq_errors;
+  GString    *evidence;
+} Observer;
+
+static void
+observe (Observer  *o,
+         CbMessage *m)
+{
+  if (m->type == CB_MESSAGE_EVENT)
+    {
+      g_autofree char *key = g_strdup_printf ("%s\t%s", m->entity_type, m->entity_id);
+      gpointer old;
+
+      o->events++;
+      if (m->seq != o->last_seq + 1)
+        {
+          if (o->seq_errors++ == 0)
+            g_string_append_printf (o->evidence, " seq %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT ";",
+                                    m->seq, o->last_seq);
+        }
+      o->last_seq = m->seq;
+
+      if (g_hash_table_lookup_extended (o->revs, key, NULL, &old))
+        {
+          gint64 held = (gint64) GPOINTER_TO_SIZE (old);
+
+          if ((m->kind == CB_EVENT_UPSERT && m->rev < held) || (m->kind == CB_EVENT_DELETE && m->rev < held))
+            if (o->rev_errors++ == 0)
+              g_string_append_printf (o->evidence, " %s rev %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT ";",
+                                      key, m->rev, held);
+        }
+      if (m->kind == CB_EVENT_UPSERT
+          && (json_object_get_int_member_with_default (m->data, "rev", -1) != m->rev
+              || g_strcmp0 (json_object_get_string_member_with_default (m->data, "id", NULL), m->entity_id) != 0))
+        o->kind_errors++;
+      g_hash_table_replace (o->revs, g_steal_pointer (&key), GSIZE_TO_POINTER (m->rev));
+    }
+  else if (m->type == CB_MESSAGE_HEARTBEAT)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (o->last_heartbeat_us != 0)
+        {
+          gint64 gap = now - o->last_heartbeat_us;
+
+          o->heartbeat_min_us = o->heartbeat_min_us ? MIN (o->heartbeat_min_us, gap) : gap;
+          o->heartbeat_max_us = MAX (o->heartbeat_max_us, gap);
+        }
+      o->last_heartbeat_us = now;
+      o->heartbeats++;
+      if (m->seq != o->last_seq)
+        o->heartbeat_seq_errors++;
+    }
+}
+
+static void
+check_subscriptions (void)
+{
+  g_autoptr(CbMessage) w = NULL;
+  g_autoptr(Probe) p = session_probe (&w);
+  Observer o = { 0 };
+  guint snapshot_errors = 0, parts_total = 0, items_total = 0, subscribed = 0;
+  gsize largest = 0;
+  GString *snap_evidence = g_string_new (NULL);
+  gint64 until;
+  const char *one_agent = NULL;
+  g_autofree char *one_agent_copy = NULL;
+
+  if (w == NULL)
+    return;
+
+  o.revs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  o.evidence = g_string_new (NULL);
+  o.last_seq = json_object_get_int_member (w->object, "seq");
+
+  /* C24: every readable topic, snapshot by snapshot. */
+  for (guint i = 0; i < G_N_ELEMENTS (topics); i++)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(CbMessage) res = NULL;
+      gint64 parts = 0, count = 0, as_of = -1, got_items = 0;
+      const char *snapshot_id = NULL;
+
+      if (!topic_readable (i))
+        continue;
+      text = g_strdup_printf ("{\"type\":\"subscribe\",\"topic\":\"%s\"}", topics[i].topic);
+      res = probe_call (p, text);
+      subscribed++;
+      if (res == NULL || !res->ok
+          || !cb_json_get_int (res->data, "parts", TRUE, 1, &parts, NULL)
+          || !cb_json_get_int (res->data, "count", TRUE, 0, &count, NULL)
+          || !cb_json_get_int (res->data, "as_of", TRUE, 0, &as_of, NULL)
+          || !cb_json_get_string (res->data, "snapshot_id", TRUE, &snapshot_id, NULL))
+        {
+          snapshot_errors++;
+          g_string_append_printf (snap_evidence, " %s: %s;", topics[i].topic, error_code (res));
+          continue;
+        }
+
+      for (gint64 part = 1; part <= parts; )
+        {
+          g_autoptr(CbMessage) m = probe_next (p, 10000);
+          gsize length = 0;
+          g_autofree char *again = NULL;
+          JsonArray *items;
+
+          if (m == NULL)
+            {
+              snapshot_errors++;
+              g_string_append_printf (snap_evidence, " %s: part %" G_GINT64_FORMAT " never came;", topics[i].topic, part);
+              break;
+            }
+          if (m->type != CB_MESSAGE_SNAPSHOT)
+            {
+              observe (&o, m);
+              continue;
+            }
+          again = cb_message_encode (m->root, &length);
+          largest = MAX (largest, length);
+          items = json_object_get_array_member (m->object, "items");
+          if (json_object_get_int_member (m->object, "part") != part
+              || json_object_get_int_member (m->object, "as_of") != as_of
+              || g_strcmp0 (json_object_get_string_member (m->object, "snapshot_id"), snapshot_id) != 0
+              || length > 262144 || items == NULL)
+            {
+              snapshot_errors++;
+              g_string_append_printf (snap_evidence, " %s: part %" G_GINT64_FORMAT " malformed;", topics[i].topic, part);
+            }
+          for (guint j = 0; items && j < json_array_get_length (items); j++)
+            {
+              JsonObject *item = json_array_get_object_element (items, j);
+              JsonObject *entity = json_object_get_object_member (item, "entity");
+              JsonObject *data = json_object_get_object_member (item, "data");
+              g_autofree char *key = g_strdup_printf ("%s\t%s", json_object_get_string_member (entity, "type"),
+                                                      json_object_get_string_member (entity, "id"));
+
+              if (g_strcmp0 (json_object_get_string_member (data, "id"), json_object_get_string_member (entity, "id")) != 0
+                  || json_object_get_int_member (data, "rev") != json_object_get_int_member (entity, "rev"))
+                snapshot_errors++;
+              if (one_agent == NULL && g_str_equal (topics[i].topic, "agents"))
+                one_agent = one_agent_copy = g_strdup (json_object_get_string_member (entity, "id"));
+              g_hash_table_replace (o.revs, g_steal_pointer (&key),
+                                    GSIZE_TO_POINTER (json_object_get_int_member (entity, "rev")));
+              got_items++;
+            }
+          parts_total++;
+          part++;
+        }
+
+      items_total += got_items;
+      if (got_items != count)
+        {
+          snapshot_errors++;
+          g_string_append_printf (snap_evidence, " %s: %" G_GINT64_FORMAT " items for count %" G_GINT64_FORMAT ";",
+                                  topics[i].topic, got_items, count);
+        }
+    }
+
+  if (selected ("C24"))
+    CHECK ("C24", "snapshots of every readable topic", subscribed > 0 && snapshot_errors == 0,
+           "%u topics, %u parts, %u items, largest part %" G_GSIZE_FORMAT " bytes%s", subscribed, parts_total,
+           items_total, largest, snap_evidence->str);
+
+  if (selected ("C25"))
+    {
+      g_autoptr(CbMessage) unknown = probe_call (p, "{\"type\":\"subscribe\",\"topic\":\"x_conformance\"}");
+      g_autoptr(CbMessage) bad_key = probe_call (p, "{\"type\":\"subscribe\",\"topic\":\"catalogs\",\"filter\":{\"x_colour\":[\"red\"]}}");
+
+      CHECK ("C25", "unknown topic and filter key",
+             g_strcmp0 (error_code (unknown), "unsupported") == 0 && g_strcmp0 (error_code (bad_key), "bad_request") == 0,
+             "%s; %s", error_code (unknown), error_code (bad_key));
+    }
+
+  /* Live traffic, with heartbeats. */
+  until = g_get_monotonic_time () + (gint64) opt_duration * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < until && !p->closed)
+    {
+      g_autoptr(CbMessage) m = probe_next (p, 200);
+
+      if (m != NULL)
+        observe (&o, m);
+    }
+
+  if (selected ("C27"))
+    {
+      if (p->closed)
+        g_string_append_printf (o.evidence, " the server closed the connection (%u) during the observation;",
+                                p->close_code);
+      if (p->bad_frames > 0)
+        g_string_append_printf (o.evidence, " %u frames were not valid messages;", p->bad_frames);
+      CHECK ("C27", "seq continuity", o.seq_errors == 0 && !p->closed && p->bad_frames == 0,
+             "%u events over %d s%s", o.events, opt_duration, o.evidence->str);
+    }
+  if (selected ("C28"))
+    CHECK ("C28", "rev monotonic, data matches entity", o.rev_errors == 0 && o.kind_errors == 0,
+           "%u entities tracked, %u upserts with id or rev unlike their entity", g_hash_table_size (o.revs),
+           o.kind_errors);
+
+  if (selected ("C32"))
+    {
+      double hb = (double) backend.heartbeat_ms;
+      gint64 silence_us = o.last_heartbeat_us ? g_get_monotonic_time () - o.last_heartbeat_us : 0;
+      double lo, hi;
+
+      /* Heartbeats that stop are a gap as long as the silence since. */
+      if (!p->closed)
+        o.heartbeat_max_us = MAX (o.heartbeat_max_us, silence_us);
+      lo = o.heartbeat_min_us / 1000.0;
+      hi = o.heartbeat_max_us / 1000.0;
+
+      if (o.heartbeats < 3 && hi <= 1.1 * hb + 50)
+        report ("C32", "server heartbeats", RESULT_SKIP, "only %u heartbeats in %d s; use a longer --duration",
+                o.heartbeats, opt_duration);
+      else
+        CHECK ("C32", "server heartbeats", lo >= 0.9 * hb - 50 && hi <= 1.1 * hb + 50 && o.heartbeat_seq_errors == 0,
+               "%u heartbeats, every %.0f–%.0f ms for %" G_GINT64_FORMAT " ms; %u with a seq unlike the last event's",
+               o.heartbeats, lo, hi, backend.heartbeat_ms, o.heartbeat_seq_errors);
+    }
+
+  if (selected ("C26"))
+    {
+      if (one_agent == NULL)
+        report ("C26", "filter honoured", RESULT_SKIP, "no agent to filter on");
+      else
+        {
+          g_autoptr(CbMessage) w2 = NULL;
+          g_autoptr(Probe) q = session_probe (&w2);
+          g_autofree char *text = g_strdup_printf ("{\"type\":\"subscribe\",\"topic\":\"agents\",\"filter\":{\"ids\":[\"%s\"]}}", one_agent);
+          g_autoptr(CbMessage) res = probe_call (q, text);
+          guint strangers = 0, seen = 0;
+          gint64 end = g_get_monotonic_time () + MIN (opt_duration, 10) * G_USEC_PER_SEC;
+
+          while (g_get_monotonic_time () < end && !q->closed)
+            {
+              g_autoptr(CbMessage) m = probe_next (q, 200);
+              JsonArray *items;
+
+              if (m == NULL)
+                continue;
+              if (m->type == CB_MESSAGE_EVENT)
+                {
+                  seen++;
+                  strangers += g_strcmp0 (m->entity_id, one_agent) != 0;
+                }
+              else if (m->type == CB_MESSAGE_SNAPSHOT && (items = json_object_get_array_member (m->object, "items")))
+                for (guint j = 0; j < json_array_get_length (items); j++)
+                  {
+                    JsonObject *entity = json_object_get_object_member (json_array_get_object_element (items, j), "entity");
+
+                    seen++;
+                    strangers += g_strcmp0 (json_object_get_string_member (entity, "id"), one_agent) != 0;
+                  }
+            }
+          CHECK ("C26", "filter honoured", res && res->ok && strangers == 0 && seen > 0,
+                 "%u items and events, %u for other agents", seen, strangers);
+        }
+    }
+
+  if (selected ("C31"))
+    {
+      g_autoptr(CbMessage) res = NULL;
+      guint after = 0;
+      gint64 end;
+
+      if (!topic_readable (1))
+        report ("C31", "unsubscribe", RESULT_SKIP, "the token cannot read agents");
+      else
+        {
+          res = probe_call (p, "{\"type\":\"unsubscribe\",\"topic\":\"agents\"}");
+          /* Events sent before the res still count for seq; only later ones are wrong. */
+          for (guint i = 0; i < p->before_res; i++)
+            cb_message_unref (g_queue_pop_head (&p->inbox));
+          end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+          while (g_get_monotonic_time () < end && !p->closed)
+            {
+              g_autoptr(CbMessage) m = probe_next (p, 200);
+
+              if (m != NULL && m->type == CB_MESSAGE_EVENT && g_str_equal (m->topic, "agents"))
+                after++;
+            }
+          CHECK ("C31", "unsubscribe", res && res->ok && after == 0, "%s, %u agent events after it",
+                 error_code (res), after);
+        }
+    }
+
+  g_hash_table_unref (o.revs);
+  g_string_free (o.evidence, TRUE);
+  g_string_free (snap_evidence, TRUE);
+}
+
+/* ---- liveness, resume and reset ------------------------------------------------ */
+
+static void
+check_dead_client (void)
+{
+  g_autoptr(CbMessage) w = NULL;
+  g_autoptr(Probe) p = NULL;
+  gint64 start;
+  double factor;
+
+  if (!selected ("C33"))
+    return;
+  if (backend.heartbeat_ms > 15000 && opt_duration < 60)
+    {
+      report ("C33", "server detects a dead client", RESULT_SKIP, "would take over a minute at heartbeat %" G_GINT64_FORMAT " ms",
+              backend.heartbeat_ms);
+      return;
+    }
+
+  /* Say nothing after hello: no heartbeats, no pongs. */
+  p = probe_open (opt_token, protocols_v1);
+  w = probe_hello_full (p, NULL, NULL, 0, TRUE);
+  start = g_get_monotonic_time ();
+  probe_wait_closed (p, (guint) (5 * backend.heartbeat_ms));
+  factor = p->closed ? (p->closed_at_us - start) / 1000.0 / backend.heartbeat_ms : 0;
+  CHECK ("C33", "server detects a dead client", p->closed && factor >= 2.4 && factor <= 4.1,
+         "%s after %.2f × heartbeat", p->closed ? "closed" : "still open", factor);
+}
+
+static CbMessage *
+next_of_type (Probe         *p,
+              CbMessageType  type,
+              guint          timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      CbMessage *m = probe_next (p, 100);
+
+      if (m == NULL)
+        {
+          if (p->closed)
+            return NULL;
+          continue;
+        }
+      if (m->type == type)
+        return m;
+      cb_message_unref (m);
+    }
+  return NULL;
+}
+
+static void
+check_reset (const char *id,
+             const char *title,
+             const char *session,
+             const char *epoch,
+             gint64      last_seq,
+             const char *reason)
+{
+  g_autoptr(Probe) p = probe_open (opt_token, protocols_v1);
+  g_autoptr(CbMessage) w = probe_hello (p, session, epoch, last_seq);
+  g_autoptr(CbMessage) next = w ? probe_next (p, 3000) : NULL;
+  guint more = 0;
+
+  if (!selected (id))
+    return;
+
+  probe_drain (p, 500);
+  for (GList *l = p->inbox.head; l != NULL; l = l->next)
+    more += ((CbMessage *) l->data)->type == CB_MESSAGE_RESET;
+
+  CHECK (id, title,
+         w != NULL && !json_object_get_boolean_member (w->object, "resumed")
+         && g_strcmp0 (w->id, session) != 0
+         && next != NULL && next->type == CB_MESSAGE_RESET
+         && g_strcmp0 (json_object_get_string_member_with_default (next->object, "reason", ""), reason) == 0
+         && more == 0,
+         "%s%s%s, %u further resets", w ? "new session, then " : "no welcome",
+         next ? next->type_name : "nothing",
+         next && next->type == CB_MESSAGE_RESET
+           ? json_object_get_string_member_with_default (next->object, "reason", "?") : "", more);
+}
+
+static void
+check_resume (void)
+{
+  g_autoptr(CbMessage) w = NULL;
+  g_autoptr(Probe) a = session_probe (&w);
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
+  g_autofree char *session = NULL;
+  g_autofree char *topic_sub = NULL;
+  gint64 end;
+  int topic = -1;
+
+  if (w == NULL)
+    return;
+  session = g_strdup (w->id);
+
+  /* Subscribe to the busiest readable topic and collect some events. */
+  for (guint i = 0; i < G_N_ELEMENTS (topics) && topic < 0; i++)
+    if (topic_readable (i) && (g_str_equal (topics[i].topic, "agents") || g_str_equal (topics[i].topic, "calls")))
+      topic = (int) i;
+  if (topic < 0)
+    {
+      report ("C34", "resume replays", RESULT_SKIP, "no agents or calls topic to observe");
+      return;
+    }
+  topic_sub = g_strdup_printf ("{\"type\":\"subscribe\",\"topic\":\"%s\"}", topics[topic].topic);
+  {
+    g_autoptr(CbMessage) res = probe_call (a, topic_sub);
+  }
+
+  end = g_get_monotonic_time () + (gint64) MAX (opt_duration, 10) * G_USEC_PER_SEC;
+  while (before->len < 8 && g_get_monotonic_time () < end && !a->closed)
+    {
+      CbMessage *m = probe_next (a, 200);
+
+      if (m != NULL && m->type == CB_MESSAGE_EVENT)
+        g_ptr_array_add (before, m);
+      else if (m != NULL)
+        cb_message_unref (m);
+    }
+
+  if (before->len < 8)
+    {
+      report ("C34", "resume replays", RESULT_SKIP, "only %u events in the time given", before->len);
+      return;
+    }
+
+  /* C34: drop without a close frame; resume 5 events back. */
+  if (selected ("C34"))
+    {
+      gint64 from = ((CbMessage *) g_ptr_array_index (before, 2))->seq;
+      g_autoptr(Probe) b = NULL;
+      g_autoptr(CbMessage) w2 = NULL;
+      guint identical = 0, compared = 0, gaps = 0;
+      gint64 last = from;
+
+      g_io_stream_close (soup_websocket_connection_get_io_stream (a->ws), NULL, NULL);
+      b = probe_open (opt_token, protocols_v1);
+      w2 = probe_hello (b, session, backend.epoch, from);
+      for (guint i = 3; w2 != NULL && i < before->len; i++)
+        {
+          g_autoptr(CbMessage) m = next_of_type (b, CB_MESSAGE_EVENT, 3000);
+          CbMessage *old = g_ptr_array_index (before, i);
+          g_autofree char *t1 = NULL;
+          g_autofree char *t2 = NULL;
+
+          if (m == NULL)
+            break;
+          compared++;
+          t1 = cb_message_encode (m->root, NULL);
+          t2 = cb_message_encode (old->root, NULL);
+          identical += g_str_equal (t1, t2);
+          gaps += m->seq != last + 1;
+          last = m->seq;
+        }
+      CHECK ("C34", "resume replays", w2 != NULL && json_object_get_boolean_member (w2->object, "resumed")
+             && g_strcmp0 (w2->id, session) == 0 && compared == before->len - 3 && identical == compared && gaps == 0,
+             "%s; %u of %u replayed events identical", w2 ? (json_object_get_boolean_member (w2->object, "resumed")
+                                                               ? "resumed" : "not resumed") : "no welcome",
+             identical, before->len - 3);
+
+      /* C35: a third connection resumes it while b holds it. */
+      if (selected ("C35") && w2 != NULL)
+        {
+          g_autoptr(Probe) c = probe_open (opt_token, protocols_v1);
+          g_autoptr(CbMessage) w3 = probe_hello (c, session, backend.epoch, last);
+
+          probe_wait_closed (b, 5000);
+          CHECK ("C35", "takeover by resume", b->close_code == CB_CLOSE_SESSION_TAKEN && w3 != NULL
+                 && json_object_get_boolean_member (w3->object, "resumed"),
+                 "the first connection closed %u", b->close_code);
+        }
+    }
+
+  if (selected ("C36"))
+    {
+      g_autoptr(CbMessage) wa = NULL;
+      g_autoptr(Probe) pa = session_probe (&wa);
+      g_autoptr(CbMessage) wb = NULL;
+      g_autoptr(Probe) pb = session_probe (&wb);
+      g_autoptr(CbMessage) ping = NULL;
+
+      probe_drain (pa, 500);
+      ping = probe_call (pa, "{\"type\":\"req\",\"op\":\"ping\",\"data\":{}}");
+      CHECK ("C36", "no stealing", wa && wb && g_strcmp0 (wa->id, wb->id) != 0 && !pa->closed && ping && ping->ok,
+             "%s", wa && wb && g_strcmp0 (wa->id, wb->id) != 0 ? "two sessions, the first still answers" : "same session");
+    }
+
+  check_reset ("C37", "reset session_unknown", "cbconf-no-such-session", backend.epoch, 0, "session_unknown");
+  check_reset ("C38", "reset epoch_changed", session, "cbconf-other-epoch", 0, "epoch_changed");
+  check_reset ("C39", "reset cursor_invalid", session, backend.epoch, G_MAXINT32, "cursor_invalid");
+}
+
+static void
+check_error_shapes (void)
+{
+  guint bad = 0;
+
+  if (!selected ("C16"))
+    return;
+  for (guint i = 0; i < errors_seen->len; i++)
+    {
+      JsonObject *e = json_node_get_object (g_ptr_array_index (errors_seen, i));
+      const char *code, *message;
+      gboolean retryable;
+      gint64 after;
+
+      if (!cb_json_get_string (e, "code", TRUE, &code, NULL) || !cb_json_get_string (e, "message", TRUE, &message, NULL)
+          || !cb_json_get_bool (e, "retryable", TRUE, &retryable, NULL)
+          || !cb_json_get_int (e, "retry_after_ms", TRUE, 0, &after, NULL))
+        bad++;
+    }
+  if (errors_seen->len == 0)
+    report ("C16", "error object shape", RESULT_SKIP, "no error was answered");
+  else
+    CHECK ("C16", "error object shape", bad == 0, "%u errors seen, %u malformed", errors_seen->len, bad);
+}
+
+static void
+skip_unimplemented (void)
+{
+  static const struct { const char *id; const char *title; } writes[] = {
+    { "C17", "if_rev conflict" }, { "C18", "idempotency of creates" }, { "C19", "read your writes" },
+    { "C23", "upload" },
+  };
+  static const struct { const char *id; const char *title; } later[] = {
+    { "C22", "paging" }, { "C29", "convergence across connections" }, { "C30", "coalescing" },
+    { "C40", "reset cursor_too_old" }, { "C41", "monitor.start" }, { "C42", "media subprotocol refusal" },
+    { "C43", "media framing" }, { "C44", "media ticket single-use" }, { "C45", "monitor mode change" },
+    { "C46", "monitor stop" }, { "C47", "recordings over HTTP" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (writes); i++)
+    if (selected (writes[i].id))
+      report (writes[i].id, writes[i].title, RESULT_SKIP,
+              has (backend.features, "campaigns") ? "not yet checked by this version of the tool"
+                                                  : "the backend does not advertise campaigns");
+  for (guint i = 0; i < G_N_ELEMENTS (later); i++)
+    if (selected (later[i].id))
+      report (later[i].id, later[i].title, RESULT_SKIP, "not yet checked by this version of the tool");
+}
+
+static const GOptionEntry entries[] = {
+  { "token", 0, 0, G_OPTION_ARG_STRING, &opt_token, "Bearer token of a user of the backend", "TOKEN" },
+  { "duration", 0, 0, G_OPTION_ARG_INT, &opt_duration, "Seconds to observe live traffic (default 60)", "S" },
+  { "allow-writes", 0, 0, G_OPTION_ARG_NONE, &opt_allow_writes, "Run the checks that change the backend or flood it", NULL },
+  { "only", 0, 0, G_OPTION_ARG_STRING, &opt_only, "Run only these checks, e.g. C01,C07", "LIST" },
+  { NULL }
+};
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("URL");
+  g_autoptr(GError) error = NULL;
+
+  signal (SIGPIPE, SIG_IGN);
+  g_option_context_set_summary (context, "Checks a backend against the Callboard protocol v1 (docs/protocol.md §17).");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 || opt_token == NULL)
+    {
+      g_printerr ("usage: callboard-conformance URL --token TOKEN [--duration S] [--allow-writes] [--only LIST]\n");
+      return 2;
+    }
+  opt_url = argv[1];
+  errors_seen = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  g_print ("callboard-conformance %s against %s\n\n", PACKAGE_VERSION, opt_url);
+  check_handshake ();
+  if (backend.session != NULL)
+    {
+      check_requests ();
+      check_subscriptions ();
+      check_dead_client ();
+      check_resume ();
+      check_error_shapes ();
+      skip_unimplemented ();
+    }
+
+  g_print ("\n%u passed, %u failed, %u skipped\n", n_pass, n_fail, n_skip);
+  return n_fail > 0 || backend.session == NULL ? 1 : 0;
+}
