@@ -285,6 +285,45 @@ test_profile_editor_validates (void)
   spin ();
 }
 
+static void
+test_state_restored (void)
+{
+  GSettings *settings = cb_application_get_settings (app);
+  CbWindow *window;
+  int width, height;
+
+  g_settings_set_int (settings, "window-width", 1024);
+  g_settings_set_int (settings, "window-height", 700);
+  g_settings_set_string (settings, "last-section", "quality");
+
+  window = cb_window_new (app);
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 1024);
+  g_assert_cmpint (height, ==, 700);
+  g_assert_cmpstr (cb_window_get_section (window), ==, "quality");
+
+  /* Moving to another section and closing saves both. */
+  gtk_window_present (GTK_WINDOW (window));
+  spin ();
+  cb_window_show_section (window, "campaigns");
+  gtk_window_set_default_size (GTK_WINDOW (window), 1111, 777);
+  spin ();
+  gtk_window_close (GTK_WINDOW (window));
+  spin ();
+
+  {
+    g_autofree char *section = g_settings_get_string (settings, "last-section");
+
+    g_assert_cmpstr (section, ==, "campaigns");
+    g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1111);
+    g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 777);
+  }
+
+  g_settings_reset (settings, "last-section");
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -302,6 +341,7 @@ main (int   argc,
   g_test_add_func ("/callboard/window/connection-states", test_connection_states);
   g_test_add_func ("/callboard/window/shortcuts-window-complete", test_shortcuts_window_complete);
   g_test_add_func ("/callboard/window/profile-editor-validates", test_profile_editor_validates);
+  g_test_add_func ("/callboard/window/state-restored", test_state_restored);
 
   ret = g_test_run ();
 
