@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include "cb-connection.h"
 #include "cb-digest.h"
 #include "cb-test-view.h"
 
@@ -243,5 +244,29 @@ cb_test_wait (CbTestCondition condition,
         g_error ("timed out after %u ms", timeout_ms);
       g_main_context_iteration (NULL, FALSE);
       g_usleep (500);
+    }
+}
+
+/* A GAsyncReadyCallback for cb_connection_call_async() and friends. */
+void
+cb_test_reply_done (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      reply)
+{
+  CbTestReply *r = reply;
+
+  r->response = cb_connection_call_finish (CB_CONNECTION (object), result, &r->error);
+  r->done = TRUE;
+}
+
+void
+cb_test_reply_wait (CbTestReply *reply)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!reply->done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
     }
 }

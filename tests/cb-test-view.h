@@ -34,6 +34,19 @@ gboolean    cb_test_view_holds           (CbTestView *view,
 char       *cb_test_view_digest          (CbTestView *view,
                                           const char *type);
 
+/* The outcome of a request to a backend, for tests that wait for it. */
+typedef struct
+{
+  CbMessage *response;
+  GError    *error;
+  gboolean   done;
+} CbTestReply;
+
+void        cb_test_reply_done           (GObject      *object,
+                                          GAsyncResult *result,
+                                          gpointer      reply);
+void        cb_test_reply_wait           (CbTestReply  *reply);
+
 typedef gboolean (*CbTestCondition) (gpointer data);
 
 void        cb_test_spin                 (guint            ms);

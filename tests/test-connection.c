@@ -500,47 +500,17 @@ test_malformed_frame_reconnects (Fixture       *f,
   assert_resumed_after (f, 1);
 }
 
-typedef struct
-{
-  CbMessage *response;
-  GError    *error;
-  gboolean   done;
-} RequestResult;
-
-static void
-on_request_done (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  RequestResult *r = user_data;
-
-  r->response = cb_connection_request_finish (CB_CONNECTION (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-wait_request (RequestResult *r)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (!r->done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
 static void
 test_requests (Fixture       *f,
                gconstpointer  data)
 {
-  RequestResult ok = { 0 }, offline = { 0 }, timeout = { 0 };
+  CbTestReply ok = { 0 }, offline = { 0 }, timeout = { 0 };
   g_autoptr(JsonNode) payload = json_from_string ("{\"agent\":\"a1\",\"state\":\"paused\"}", NULL);
   CbMessage *sent;
 
   /* Offline: refused at once, not queued. */
-  cb_connection_request_async (f->connection, "ping", NULL, -1, NULL, 1000, NULL, on_request_done, &offline);
-  wait_request (&offline);
+  cb_connection_request_async (f->connection, "ping", NULL, -1, NULL, 1000, NULL, cb_test_reply_done, &offline);
+  cb_test_reply_wait (&offline);
   g_assert_error (offline.error, CB_REQUEST_ERROR, CB_ERROR_BACKEND_UNAVAILABLE);
   g_clear_error (&offline.error);
 
@@ -548,8 +518,8 @@ test_requests (Fixture       *f,
   wait_until (f, is_ready, 5000);
 
   cb_connection_request_async (f->connection, "agent.set_state", payload, 12, "k-42", 2000, NULL,
-                               on_request_done, &ok);
-  wait_request (&ok);
+                               cb_test_reply_done, &ok);
+  cb_test_reply_wait (&ok);
   g_assert_no_error (ok.error);
   g_assert_true (ok.response->ok);
   g_assert_cmpstr (json_object_get_string_member (ok.response->data, "op"), ==, "agent.set_state");
@@ -562,8 +532,8 @@ test_requests (Fixture       *f,
   g_clear_pointer (&ok.response, cb_message_unref);
 
   f->answer_requests = FALSE;
-  cb_connection_request_async (f->connection, "ping", NULL, -1, NULL, 150, NULL, on_request_done, &timeout);
-  wait_request (&timeout);
+  cb_connection_request_async (f->connection, "ping", NULL, -1, NULL, 150, NULL, cb_test_reply_done, &timeout);
+  cb_test_reply_wait (&timeout);
   g_assert_error (timeout.error, CB_REQUEST_ERROR, CB_ERROR_TIMEOUT);
   g_clear_error (&timeout.error);
 }

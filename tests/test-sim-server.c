@@ -140,36 +140,6 @@ static gboolean is_ready (Fixture *f) { return cb_connection_get_phase (f->clien
 static gboolean is_failed (Fixture *f) { return cb_connection_get_phase (f->client) == CB_PHASE_FAILED; }
 static gboolean synced (Fixture *f) { return cb_test_view_is_synced (f->view); }
 
-typedef struct
-{
-  CbMessage *response;
-  GError    *error;
-  gboolean   done;
-} Result;
-
-static void
-on_done (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->response = cb_connection_request_finish (CB_CONNECTION (object), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-wait_result (Result *r)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (!r->done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
 /* Sends a message with an id (subscribe, unsubscribe, req) and waits for
  * its res. */
 static CbMessage *
@@ -177,11 +147,11 @@ call (Fixture    *f,
       const char *json)
 {
   g_autoptr(JsonNode) node = json_from_string (json, NULL);
-  Result r = { 0 };
+  CbTestReply r = { 0 };
 
   g_assert_nonnull (node);
-  cb_connection_call_async (f->client, json_node_get_object (node), 5000, NULL, on_done, &r);
-  wait_result (&r);
+  cb_connection_call_async (f->client, json_node_get_object (node), 5000, NULL, cb_test_reply_done, &r);
+  cb_test_reply_wait (&r);
   g_assert_no_error (r.error);
   return r.response;
 }
@@ -209,10 +179,10 @@ request (Fixture    *f,
          const char *idem)
 {
   g_autoptr(JsonNode) data = data_json ? json_from_string (data_json, NULL) : NULL;
-  Result r = { 0 };
+  CbTestReply r = { 0 };
 
-  cb_connection_request_async (f->client, op, data, -1, idem, 5000, NULL, on_done, &r);
-  wait_result (&r);
+  cb_connection_request_async (f->client, op, data, -1, idem, 5000, NULL, cb_test_reply_done, &r);
+  cb_test_reply_wait (&r);
   g_assert_no_error (r.error);
   return r.response;
 }
@@ -588,15 +558,15 @@ static void
 test_rate_limit (Fixture       *f,
                  gconstpointer  data)
 {
-  Result results[60] = { 0 };
+  CbTestReply results[60] = { 0 };
   guint limited = 0, ok = 0;
 
   connect_as (f, SUPERVISOR_TOKEN);
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
-    cb_connection_request_async (f->client, "ping", NULL, -1, NULL, 5000, NULL, on_done, &results[i]);
+    cb_connection_request_async (f->client, "ping", NULL, -1, NULL, 5000, NULL, cb_test_reply_done, &results[i]);
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     {
-      wait_result (&results[i]);
+      cb_test_reply_wait (&results[i]);
       g_assert_no_error (results[i].error);
       if (results[i].response->ok)
         ok++;
