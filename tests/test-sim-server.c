@@ -468,6 +468,27 @@ test_takeover_by_resume (Fixture       *f,
   g_assert_finalize_object (second);
 }
 
+static void
+test_messages_after_detach (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(JsonNode) late = json_from_string ("{\"type\":\"subscribe\",\"id\":\"late\",\"topic\":\"agents\"}", NULL);
+
+  put_agent (f, "ag-1", "available", "t-north");
+  connect_as (f, SUPERVISOR_TOKEN);
+
+  /* The server lets go of the session (a restart here; a takeover or a
+   * heartbeat timeout do the same) while the client, not yet told, still
+   * sends: the late subscribe must be ignored, not crash the server. */
+  cb_sim_server_new_epoch (f->server);
+  g_assert_true (cb_connection_send (f->client, late, NULL));
+  spin_for (300);
+
+  /* The server is still serving: the client resumes onto a new session. */
+  wait_until (f, is_ready, 5000);
+  g_assert_cmpuint (f->view->resets, ==, 1);
+}
+
 static gboolean
 set_agent_state (CbSimServer      *server,
                  const CbSimUser  *user,
@@ -626,6 +647,7 @@ main (int   argc,
   ADD ("resume-old-epoch-resets-once", test_resume_old_epoch_resets_once);
   ADD ("second-console-keeps-session", test_second_console_keeps_session);
   ADD ("takeover-by-resume", test_takeover_by_resume);
+  ADD ("messages-after-detach", test_messages_after_detach);
   ADD ("requests", test_requests);
   ADD ("rate-limit", test_rate_limit);
   ADD ("skipped-seq-is-caught", test_skipped_seq_is_caught);

@@ -95,7 +95,7 @@ struct _Connection
   guint                    fault_counter;
   gboolean                 welcomed;
   gboolean                 stalled;
-  gboolean                 refused;
+  gboolean                 closing;     /* refused, or its session let go: ignore what comes */
 };
 
 typedef struct
@@ -633,6 +633,7 @@ snapshot_job_free (SnapshotJob *job)
 static void
 connection_detach (Connection *c)
 {
+  c->closing = TRUE;
   if (c->session != NULL)
     {
       c->session->connection = NULL;
@@ -1560,9 +1561,10 @@ on_ws_message (SoupWebsocketConnection *ws,
 
   c->last_rx_us = g_get_monotonic_time ();
 
-  /* A refused connection (version, token, role) is closing: whatever the
+  /* A refused connection (version, token, role), or one whose session was
+   * let go (takeover, restart, heartbeat timeout), is closing: whatever the
    * client sent before it heard so is not for us to act on. */
-  if (c->user == NULL || c->refused)
+  if (c->user == NULL || c->closing)
     return;
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
@@ -1673,7 +1675,7 @@ on_websocket (SoupServer              *server,
   if (c->user->roles == NULL || c->user->roles[0] == NULL
       || c->user->permissions == NULL || c->user->permissions[0] == NULL)
     {
-      c->refused = TRUE;
+      c->closing = TRUE;
       connection_close (c, CB_CLOSE_FORBIDDEN, "this account has no role");
       return;
     }
