@@ -450,28 +450,11 @@ session_new (CbSimServer     *self,
   return session;
 }
 
-static char *
-render_event (Session           *session,
-              gint64             seq,
-              CbSimStateChange        change,
-              const CbSimEntity *entity,
-              gboolean           as_delete)
+/* The entity reference of events and snapshot items: {type, id, rev}. */
+static void
+add_entity_ref (JsonBuilder       *b,
+                const CbSimEntity *entity)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  gboolean is_delete = change == CB_SIM_STATE_DELETE || as_delete;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "event");
-  json_builder_set_member_name (b, "seq");
-  json_builder_add_int_value (b, seq);
-  json_builder_set_member_name (b, "ts");
-  json_builder_add_int_value (b, entity->ts);
-  json_builder_set_member_name (b, "topic");
-  json_builder_add_string_value (b, entity->topic);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, is_delete ? "delete" : "upsert");
   json_builder_set_member_name (b, "entity");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
@@ -481,20 +464,51 @@ render_event (Session           *session,
   json_builder_set_member_name (b, "rev");
   json_builder_add_int_value (b, entity->rev);
   json_builder_end_object (b);
-  json_builder_set_member_name (b, "data");
-  if (is_delete)
-    json_builder_add_null_value (b);
-  else
-    {
-      JsonNode *data = json_node_alloc ();
+}
 
-      json_node_init_object (data, entity->data);
-      json_builder_add_value (b, data);
+static void
+add_entity_data (JsonBuilder       *b,
+                 const CbSimEntity *entity)
+{
+  JsonNode *data = json_node_alloc ();
+
+  json_node_init_object (data, entity->data);
+  json_builder_set_member_name (b, "data");
+  json_builder_add_value (b, data);
+}
+
+/* Everything of an event after its seq, from ",\"ts\":" to the closing
+ * brace. It is the same for every session, so a change is serialized once
+ * however many sessions receive it; only the seq differs. */
+static char *
+render_event_tail (const CbSimEntity *entity,
+                   gboolean           as_delete)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  char *text;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ts");
+  json_builder_add_int_value (b, entity->ts);
+  json_builder_set_member_name (b, "topic");
+  json_builder_add_string_value (b, entity->topic);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, as_delete ? "delete" : "upsert");
+  add_entity_ref (b, entity);
+  if (as_delete)
+    {
+      json_builder_set_member_name (b, "data");
+      json_builder_add_null_value (b);
     }
+  else
+    add_entity_data (b, entity);
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);
-  return node_to_text (root);
+  text = node_to_text (root);
+  text[0] = ',';
+  return text;
 }
 
 static void
@@ -506,10 +520,8 @@ session_trim (Session *session)
 
 /* Numbers an event for @session, keeps it for replay and sends it. */
 static void
-session_emit (Session           *session,
-              CbSimStateChange        change,
-              const CbSimEntity *entity,
-              gboolean           as_delete)
+session_emit (Session    *session,
+              const char *tail)
 {
   CbSimServer *self = session->server;
   Buffered *buffered;
@@ -522,7 +534,7 @@ session_emit (Session           *session,
 
   buffered = g_new0 (Buffered, 1);
   buffered->seq = ++session->seq;
-  buffered->text = render_event (session, buffered->seq, change, entity, as_delete);
+  buffered->text = g_strdup_printf ("{\"type\":\"event\",\"seq\":%" G_GINT64_FORMAT "%s", buffered->seq, tail);
   g_queue_push_tail (&session->buffer, buffered);
   session_trim (session);
 
@@ -589,6 +601,8 @@ on_state_changed (CbSimState        *state,
                   gpointer           user_data)
 {
   CbSimServer *self = user_data;
+  g_autofree char *upsert_tail = NULL;
+  g_autofree char *delete_tail = NULL;
   GHashTableIter iter;
   Session *session;
 
@@ -608,13 +622,17 @@ on_state_changed (CbSimState        *state,
         {
           if (!was)
             g_hash_table_add (sub->visible, g_strdup (entity->id));
-          session_emit (session, change, entity, FALSE);
+          if (upsert_tail == NULL)
+            upsert_tail = render_event_tail (entity, FALSE);
+          session_emit (session, upsert_tail);
         }
       else if (was)
         {
           /* Deleted, or no longer matching the filter: the client drops it. */
           g_hash_table_remove (sub->visible, entity->id);
-          session_emit (session, change, entity, TRUE);
+          if (delete_tail == NULL)
+            delete_tail = render_event_tail (entity, TRUE);
+          session_emit (session, delete_tail);
         }
     }
 }
@@ -1079,21 +1097,10 @@ render_item (const CbSimEntity *entity)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  JsonNode *data = json_node_alloc ();
 
-  json_node_init_object (data, entity->data);
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "entity");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, entity->type);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, entity->id);
-  json_builder_set_member_name (b, "rev");
-  json_builder_add_int_value (b, entity->rev);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "data");
-  json_builder_add_value (b, data);
+  add_entity_ref (b, entity);
+  add_entity_data (b, entity);
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);
