@@ -461,3 +461,21 @@ cb_message_encode (JsonNode *root,
   json_generator_set_root (generator, root);
   return json_generator_to_data (generator, length);
 }
+
+/**
+ * cb_json_builder_add_strv:
+ * @values: (nullable): a %NULL-terminated array, or %NULL for an empty one
+ *
+ * Adds @member as an array of strings to the object being built.
+ */
+void
+cb_json_builder_add_strv (JsonBuilder        *builder,
+                          const char         *member,
+                          const char * const *values)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}

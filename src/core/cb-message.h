@@ -133,6 +133,10 @@ gboolean    cb_json_get_array        (JsonObject   *object,
                                       JsonArray   **out,
                                       GError      **error);
 
+void        cb_json_builder_add_strv (JsonBuilder        *builder,
+                                      const char         *member,
+                                      const char * const *values);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbMessage, cb_message_unref)
 
 G_END_DECLS

@@ -758,18 +758,6 @@ on_token_expired (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-add_strv_member (JsonBuilder       *b,
-                 const char        *member,
-                 const char *const *values)
-{
-  json_builder_set_member_name (b, member);
-  json_builder_begin_array (b);
-  for (guint i = 0; values != NULL && values[i] != NULL; i++)
-    json_builder_add_string_value (b, values[i]);
-  json_builder_end_array (b);
-}
-
 static const char * const features[] = { "agent_control", NULL };
 
 static char *
@@ -844,7 +832,7 @@ build_welcome (CbSimServer *self,
   else
     json_builder_add_null_value (b);
   json_builder_end_object (b);
-  add_strv_member (b, "features", features);
+  cb_json_builder_add_strv (b, "features", features);
   json_builder_set_member_name (b, "server_time");
   json_builder_add_int_value (b, now_ms ());
   json_builder_set_member_name (b, "subscriptions");

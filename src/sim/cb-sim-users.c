@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "cb-message.h"
 #include "cb-sim-users.h"
 
 struct _CbSimUsers
@@ -346,18 +347,6 @@ cb_sim_user_can (const CbSimUser *user,
   return permission == NULL || g_strv_contains ((const char * const *) user->permissions, permission);
 }
 
-static void
-add_strv (JsonBuilder  *b,
-          const char   *member,
-          char        **values)
-{
-  json_builder_set_member_name (b, member);
-  json_builder_begin_array (b);
-  for (guint i = 0; values != NULL && values[i] != NULL; i++)
-    json_builder_add_string_value (b, values[i]);
-  json_builder_end_array (b);
-}
-
 /**
  * cb_sim_user_to_json:
  *
@@ -382,9 +371,9 @@ cb_sim_user_to_json (const CbSimUser *user)
     json_builder_add_string_value (b, user->email);
   else
     json_builder_add_null_value (b);
-  add_strv (b, "roles", user->roles);
-  add_strv (b, "permissions", user->permissions);
-  add_strv (b, "team_ids", user->team_ids);
+  cb_json_builder_add_strv (b, "roles", (const char * const *) user->roles);
+  cb_json_builder_add_strv (b, "permissions", (const char * const *) user->permissions);
+  cb_json_builder_add_strv (b, "team_ids", (const char * const *) user->team_ids);
   json_builder_set_member_name (b, "agent_id");
   json_builder_add_null_value (b);
   json_builder_end_object (b);
