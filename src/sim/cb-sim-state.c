@@ -198,9 +198,14 @@ guint
 cb_sim_state_count (CbSimState *state,
                     const char *topic)
 {
-  g_autoptr(GPtrArray) list = cb_sim_state_list (state, topic);
+  GHashTableIter iter;
+  Entity *entity;
+  guint n = 0;
 
-  return list->len;
+  g_hash_table_iter_init (&iter, state->entities);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entity))
+    n += g_str_equal (entity->topic, topic);
+  return n;
 }
 
 /**
