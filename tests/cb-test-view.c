@@ -270,3 +270,22 @@ cb_test_reply_wait (CbTestReply *reply)
       g_main_context_iteration (NULL, TRUE);
     }
 }
+
+/**
+ * cb_test_release_connection:
+ * @connection: (transfer full): a CbConnection
+ *
+ * Stops @connection, lets a cancelled connect return the reference its
+ * callback holds, and asserts the connection is then finalized.
+ */
+void
+cb_test_release_connection (gpointer connection)
+{
+  cb_connection_stop (CB_CONNECTION (connection));
+  for (guint i = 0; i < 1000 && G_OBJECT (connection)->ref_count > 1; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_finalize_object (connection);
+}

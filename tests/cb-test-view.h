@@ -47,6 +47,8 @@ void        cb_test_reply_done           (GObject      *object,
                                           gpointer      reply);
 void        cb_test_reply_wait           (CbTestReply  *reply);
 
+void        cb_test_release_connection   (gpointer      connection);
+
 typedef gboolean (*CbTestCondition) (gpointer data);
 
 void        cb_test_spin                 (guint            ms);

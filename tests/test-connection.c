@@ -184,14 +184,7 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  cb_connection_stop (f->connection);
-  /* A cancelled connect still owes its callback a reference. */
-  for (guint i = 0; i < 1000 && G_OBJECT (f->connection)->ref_count > 1; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  g_assert_finalize_object (f->connection);
+  cb_test_release_connection (f->connection);
   g_clear_object (&f->peer);
   soup_server_disconnect (f->server);
   g_clear_object (&f->server);

@@ -106,15 +106,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   if (f->client != NULL)
-    {
-      cb_connection_stop (f->client);
-      for (guint i = 0; i < 500 && G_OBJECT (f->client)->ref_count > 1; i++)
-        {
-          g_main_context_iteration (NULL, FALSE);
-          g_usleep (1000);
-        }
-      g_assert_finalize_object (f->client);
-    }
+    cb_test_release_connection (f->client);
   g_assert_finalize_object (f->server);
   cb_sim_state_free (f->state);
   cb_sim_users_free (f->users);
@@ -459,13 +451,7 @@ test_takeover_by_resume (Fixture       *f,
   g_assert_cmpint (cb_connection_get_phase (second), ==, CB_PHASE_READY);
   g_assert_true (json_object_get_boolean_member (cb_connection_get_welcome (second)->object, "resumed"));
 
-  cb_connection_stop (second);
-  for (guint i = 0; i < 500 && G_OBJECT (second)->ref_count > 1; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  g_assert_finalize_object (second);
+  cb_test_release_connection (second);
 }
 
 static void
