@@ -138,49 +138,68 @@ window_open (CbSimEngine       *self,
   return local >= start || local < end;
 }
 
-/* The next lead to dial now, marked dialing; or NULL. */
+/* The next lead to dial now, marked dialing; or NULL. Entries that
+ * cb_sim_engine_set_lead() made stale (a lead no longer new, or due at
+ * another time) are dropped on the way. */
 static CbSimLeadPriv *
 next_lead (CbSimEngine       *self,
            CbSimCampaignPriv *campaign)
 {
-  CbSimLeadZone *best = NULL;
   CbSimLeadPriv *lead = NULL;
 
-  for (guint z = 0; z < campaign->n_zones; z++)
+  while (lead == NULL)
     {
-      CbSimLeadZone *zone = &campaign->zones[z];
-      const CbSimDueLead *top;
+      CbSimLeadZone *best = NULL;
+      gboolean stale = FALSE;
 
-      if (zone->due->len == 0)
-        continue;
-      top = &g_array_index (zone->due, CbSimDueLead, 0);
-      if (top->at_ms > self->now || !window_open (self, campaign, zone->offset_min))
-        continue;
-      if (best == NULL || due_before (top, &g_array_index (best->due, CbSimDueLead, 0)))
-        best = zone;
-    }
-
-  if (best != NULL)
-    {
-      lead = &campaign->leads[due_pop (best->due)];
-    }
-  else
-    {
-      for (guint k = 0; k < campaign->n_zones && lead == NULL; k++)
+      for (guint z = 0; z < campaign->n_zones; z++)
         {
-          guint z = (campaign->zone_rotor + k) % campaign->n_zones;
           CbSimLeadZone *zone = &campaign->zones[z];
+          const CbSimDueLead *top;
 
-          if (zone->fresh_next >= zone->fresh->len || !window_open (self, campaign,
-                                                                    zone->offset_min))
+          if (zone->due->len == 0)
             continue;
-          lead = &campaign->leads[g_array_index (zone->fresh, guint32, zone->fresh_next++)];
-          campaign->zone_rotor = z + 1;
+          top = &g_array_index (zone->due, CbSimDueLead, 0);
+          if (top->at_ms > self->now || !window_open (self, campaign, zone->offset_min))
+            continue;
+          if (best == NULL || due_before (top, &g_array_index (best->due, CbSimDueLead, 0)))
+            best = zone;
         }
-    }
 
-  if (lead == NULL)
-    return NULL;
+      if (best != NULL)
+        {
+          gint64 at_ms = g_array_index (best->due, CbSimDueLead, 0).at_ms;
+
+          lead = &campaign->leads[due_pop (best->due)];
+          if (!status_dialable (lead->pub.status) || lead->pub.next_attempt_ms != at_ms)
+            {
+              lead = NULL;
+              stale = TRUE;
+            }
+        }
+      else
+        {
+          for (guint k = 0; k < campaign->n_zones && lead == NULL && !stale; k++)
+            {
+              guint z = (campaign->zone_rotor + k) % campaign->n_zones;
+              CbSimLeadZone *zone = &campaign->zones[z];
+
+              if (zone->fresh_next >= zone->fresh->len || !window_open (self, campaign,
+                                                                        zone->offset_min))
+                continue;
+              lead = &campaign->leads[g_array_index (zone->fresh, guint32, zone->fresh_next++)];
+              campaign->zone_rotor = z + 1;
+              if (lead->pub.status != CB_SIM_LEAD_NEW)
+                {
+                  lead = NULL;
+                  stale = TRUE;
+                }
+            }
+        }
+
+      if (lead == NULL && !stale)
+        return NULL;
+    }
 
   lead->status_before = lead->pub.status;
   lead_set_status (campaign, lead, CB_SIM_LEAD_DIALING);
@@ -225,10 +244,10 @@ lead_outcome (CbSimEngine       *self,
         }
     }
   else if (disposition < CB_SIM_N_DISPOSITIONS &&
-           lead->pub.attempts < config->retry[disposition].max_attempts)
+           lead->pub.attempts < campaign->retry[disposition].max_attempts)
     {
       status = CB_SIM_LEAD_RETRY;
-      delay = config->retry[disposition].delay_ms;
+      delay = campaign->retry[disposition].delay_ms;
     }
 
   lead_set_status (campaign, lead, status);
@@ -807,6 +826,7 @@ _cb_sim_dialer_setup (CbSimEngine *self)
       campaign->pub.max_abandon_pct = config->max_abandon_pct;
       campaign->pub.window_start_min = config->window_start_min;
       campaign->pub.window_end_min = config->window_end_min;
+      memcpy (campaign->retry, config->retry, sizeof campaign->retry);
 
       campaign->handling.talk = config->talk;
       campaign->handling.hold_probability = config->hold_probability;
@@ -1050,5 +1070,82 @@ cb_sim_engine_set_campaign_max_abandon (CbSimEngine *self,
 
   campaign->pub.max_abandon_pct = pct;
   _cb_sim_touch_campaign (self, campaign);
+  return CB_SIM_OK;
+}
+
+/* How a campaign retries after an outcome without an agent (busy, no
+ * answer, machine, dropped, invalid): from then on, for its next attempts. */
+CbSimResult
+cb_sim_engine_set_campaign_retry (CbSimEngine      *self,
+                                  const char       *campaign_id,
+                                  CbSimDisposition  disposition,
+                                  gint64            delay_ms,
+                                  guint             max_attempts)
+{
+  CbSimCampaignPriv *campaign;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  if (disposition == CB_SIM_DISPOSITION_NONE || disposition >= CB_SIM_N_DISPOSITIONS || delay_ms < 0)
+    return CB_SIM_ERROR_INVALID_ARGUMENT;
+
+  campaign->retry[disposition] = (CbSimRetryRule) { delay_ms, max_attempts };
+  return CB_SIM_OK;
+}
+
+/* Sets a lead's dialing state from outside: a restored database, or an
+ * edit. A lead being dialed cannot be changed (invalid state), nor can a
+ * lead be set to dialing. A dialable lead is due at @next_attempt_ms (now
+ * if 0 or past); a new lead with attempts is treated as a retry. */
+CbSimResult
+cb_sim_engine_set_lead (CbSimEngine     *self,
+                        const char      *lead_id,
+                        CbSimLeadStatus  status,
+                        guint            attempts,
+                        gint64           last_attempt_ms,
+                        gint64           next_attempt_ms)
+{
+  CbSimLeadPriv *lead;
+  CbSimCampaignPriv *campaign;
+  gboolean was_new;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (lead_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  lead = g_hash_table_lookup (self->lead_by_id, lead_id);
+  if (lead == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  if (status == CB_SIM_LEAD_DIALING || status > CB_SIM_LEAD_DNC)
+    return CB_SIM_ERROR_INVALID_ARGUMENT;
+  if (lead->pub.status == CB_SIM_LEAD_DIALING)
+    return CB_SIM_ERROR_INVALID_STATE;
+
+  campaign = lead->campaign;
+  if (status == CB_SIM_LEAD_NEW && attempts > 0)
+    status = CB_SIM_LEAD_RETRY;
+  was_new = lead->pub.status == CB_SIM_LEAD_NEW;
+
+  lead->pub.attempts = attempts;
+  lead->pub.last_attempt_ms = last_attempt_ms;
+  lead_set_status (campaign, lead, status);
+  if (status == CB_SIM_LEAD_RETRY || status == CB_SIM_LEAD_CALLBACK)
+    {
+      lead->pub.next_attempt_ms = MAX (next_attempt_ms, 0);
+      due_push (campaign->zones[lead->zone].due, lead->pub.next_attempt_ms, lead->index);
+    }
+  else
+    {
+      lead->pub.next_attempt_ms = 0;
+      /* A new lead that was dialed before goes back to the end of its zone. */
+      if (status == CB_SIM_LEAD_NEW && !was_new)
+        due_push (campaign->zones[lead->zone].due, 0, lead->index);
+    }
+  _cb_sim_touch_lead (self, lead);
   return CB_SIM_OK;
 }

@@ -152,6 +152,7 @@ struct _CbSimCampaignPriv
   guint                dials_since_tick;
   gboolean             starved;          /* wanted a line since the last tick, had no lead */
   GArray              *level_history;    /* CbSimLevelPoint */
+  CbSimRetryRule       retry[CB_SIM_N_DISPOSITIONS];   /* from the config; changed by command */
 };
 
 typedef enum

@@ -573,6 +573,17 @@ CbSimResult          cb_sim_engine_set_campaign_dial_level (CbSimEngine   *self,
 CbSimResult          cb_sim_engine_set_campaign_max_abandon (CbSimEngine  *self,
                                                              const char   *campaign_id,
                                                              double        pct);
+CbSimResult          cb_sim_engine_set_campaign_retry  (CbSimEngine       *self,
+                                                        const char        *campaign_id,
+                                                        CbSimDisposition   disposition,
+                                                        gint64             delay_ms,
+                                                        guint              max_attempts);
+CbSimResult          cb_sim_engine_set_lead            (CbSimEngine       *self,
+                                                        const char        *lead_id,
+                                                        CbSimLeadStatus    status,
+                                                        guint              attempts,
+                                                        gint64             last_attempt_ms,
+                                                        gint64             next_attempt_ms);
 
 /* Names of enumeration values, as the protocol spells them */
 const char          *cb_sim_entity_type_to_string      (CbSimEntityType      type);
