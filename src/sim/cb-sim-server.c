@@ -144,9 +144,24 @@ struct _CbSimServer
   gboolean     tls;
   CbSimClockFunc clock_func;
   gpointer     clock_data;
+  GPtrArray   *handlers;    /* Handler: paths the simulation's modules serve */
+  GPtrArray   *features;    /* char *, NULL-terminated: welcome.features */
+  gint64       request_if_rev;       /* of the request being carried out; -1: none */
+  JsonNode    *error_details;        /* set by an op that fails (cb_sim_server_set_error_extra) */
+  JsonNode    *error_current;
 };
 
 G_DEFINE_FINAL_TYPE (CbSimServer, cb_sim_server, G_TYPE_OBJECT)
+
+/* A path that a module of the simulation serves (media, recordings). */
+typedef struct
+{
+  char                        *path;
+  char                        *protocol;      /* websocket handlers: the subprotocol */
+  SoupServerCallback           callback;      /* early handler (websocket) or handler (HTTP) */
+  SoupServerWebsocketCallback  ws_callback;
+  gpointer                     user_data;
+} Handler;
 
 /* docs/protocol.md §5.1 */
 static const struct {
@@ -214,11 +229,12 @@ node_to_text (JsonNode *node)
 }
 
 static char *
-build_error_res (const char  *id,
-                 CbErrorCode  code,
-                 const char  *message,
-                 gint64       retry_after_ms,
-                 JsonNode    *details)
+build_error_res_full (const char  *id,
+                      CbErrorCode  code,
+                      const char  *message,
+                      gint64       retry_after_ms,
+                      JsonNode    *details,
+                      JsonNode    *current)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -242,7 +258,10 @@ build_error_res (const char  *id,
   json_builder_set_member_name (b, "retry_after_ms");
   json_builder_add_int_value (b, retry_after_ms);
   json_builder_set_member_name (b, "current");
-  json_builder_add_null_value (b);
+  if (current)
+    json_builder_add_value (b, json_node_copy (current));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "details");
   if (details)
     json_builder_add_value (b, json_node_copy (details));
@@ -253,6 +272,16 @@ build_error_res (const char  *id,
 
   root = json_builder_get_root (b);
   return node_to_text (root);
+}
+
+static char *
+build_error_res (const char  *id,
+                 CbErrorCode  code,
+                 const char  *message,
+                 gint64       retry_after_ms,
+                 JsonNode    *details)
+{
+  return build_error_res_full (id, code, message, retry_after_ms, details, NULL);
 }
 
 static JsonNode *
@@ -758,7 +787,11 @@ on_token_expired (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static const char * const features[] = { "agent_control", NULL };
+static const char * const *
+server_features (CbSimServer *self)
+{
+  return (const char * const *) self->features->pdata;
+}
 
 static char *
 build_welcome (CbSimServer *self,
@@ -832,7 +865,7 @@ build_welcome (CbSimServer *self,
   else
     json_builder_add_null_value (b);
   json_builder_end_object (b);
-  cb_json_builder_add_strv (b, "features", features);
+  cb_json_builder_add_strv (b, "features", server_features (self));
   json_builder_set_member_name (b, "server_time");
   json_builder_add_int_value (b, now_ms ());
   json_builder_set_member_name (b, "subscriptions");
@@ -1227,7 +1260,7 @@ handle_subscribe (Connection *c,
     }
 
   t = topic_index (topic);
-  if (t < 0 || (topics[t].feature != NULL && !g_strv_contains (features, topics[t].feature)))
+  if (t < 0 || (topics[t].feature != NULL && !g_strv_contains (server_features (c->server), topics[t].feature)))
     {
       error = build_error_res (id, CB_ERROR_UNSUPPORTED, "this backend has no such topic", 0, NULL);
       send_text (c, error);
@@ -1450,7 +1483,9 @@ handle_request (Connection *c,
   op = g_hash_table_lookup (self->ops, message->op);
   if (op == NULL)
     {
-      text = build_error_res (message->id, CB_ERROR_UNSUPPORTED, "this backend does not know this op", 0, NULL);
+      g_autoptr(JsonNode) details = details_node ("op", message->op);
+
+      text = build_error_res (message->id, CB_ERROR_UNSUPPORTED, "this backend does not know this op", 0, details);
       send_text (c, text);
       return;
     }
@@ -1471,6 +1506,17 @@ handle_request (Connection *c,
 
       text = build_error_res (message->id, CB_ERROR_BAD_REQUEST,
                               "live commands need an idempotency key of at most 64 characters", 0, details);
+      send_text (c, text);
+      return;
+    }
+
+  self->request_if_rev = -1;
+  if (json_object_has_member (message->object, "if_rev")
+      && !cb_json_get_int (message->object, "if_rev", FALSE, 1, &self->request_if_rev, NULL))
+    {
+      g_autoptr(JsonNode) details = details_node ("field", "if_rev");
+
+      text = build_error_res (message->id, CB_ERROR_BAD_REQUEST, "if_rev must be an integer ≥ 1", 0, details);
       send_text (c, text);
       return;
     }
@@ -1514,17 +1560,23 @@ handle_request (Connection *c,
         }
     }
 
+  g_clear_pointer (&self->error_details, json_node_unref);
+  g_clear_pointer (&self->error_current, json_node_unref);
   if (op->func (self, c->user, data, &result, &error, op->user_data))
     res = build_ok_res (message->id, result);
   else
     {
-      g_autofree char *error_text = build_error_res (message->id,
-                                                     error->domain == CB_REQUEST_ERROR ? (CbErrorCode) error->code
-                                                                                       : CB_ERROR_INTERNAL,
-                                                     error->message, 0, NULL);
+      g_autofree char *error_text = build_error_res_full (message->id,
+                                                          error->domain == CB_REQUEST_ERROR ? (CbErrorCode) error->code
+                                                                                            : CB_ERROR_INTERNAL,
+                                                          error->message, 0, self->error_details,
+                                                          self->error_current);
 
       res = json_from_string (error_text, NULL);
     }
+  g_clear_pointer (&self->error_details, json_node_unref);
+  g_clear_pointer (&self->error_current, json_node_unref);
+  self->request_if_rev = -1;
 
   if (keys != NULL)
     {
@@ -1824,6 +1876,10 @@ cb_sim_server_finalize (GObject *object)
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->ops, g_hash_table_unref);
   g_clear_pointer (&self->idempotency, g_hash_table_unref);
+  g_clear_pointer (&self->handlers, g_ptr_array_unref);
+  g_clear_pointer (&self->features, g_ptr_array_unref);
+  g_clear_pointer (&self->error_details, json_node_unref);
+  g_clear_pointer (&self->error_current, json_node_unref);
   g_free (self->backend_name);
   g_free (self->time_zone);
   g_free (self->details);
@@ -1862,12 +1918,25 @@ free_user_keys (GHashTable *keys)
 }
 
 static void
+handler_free (Handler *h)
+{
+  g_free (h->path);
+  g_free (h->protocol);
+  g_free (h);
+}
+
+static void
 cb_sim_server_init (CbSimServer *self)
 {
+  self->handlers = g_ptr_array_new_with_free_func ((GDestroyNotify) handler_free);
   self->connections = g_ptr_array_new_with_free_func ((GDestroyNotify) connection_free);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) session_free);
   self->ops = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) op_free);
   self->idempotency = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) free_user_keys);
+  self->features = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->features, g_strdup ("agent_control"));
+  g_ptr_array_add (self->features, NULL);
+  self->request_if_rev = -1;
   self->heartbeat_ms = 15000;
   self->replay_events = 10000;
   self->replay_seconds = 300;
@@ -1967,6 +2036,49 @@ cb_sim_server_add_op (CbSimServer *self,
   g_hash_table_replace (self->ops, entry->op, entry);
 }
 
+/**
+ * cb_sim_server_add_feature:
+ *
+ * Advertises @feature in welcome (§16.2) and opens the topics that need
+ * it. Add a feature only once every op of it works.
+ */
+void
+cb_sim_server_add_feature (CbSimServer *self,
+                           const char  *feature)
+{
+  g_return_if_fail (CB_IS_SIM_SERVER (self));
+
+  if (g_strv_contains (server_features (self), feature))
+    return;
+  g_ptr_array_insert (self->features, self->features->len - 1, g_strdup (feature));
+}
+
+/* The if_rev of the request an op is carrying out, or -1 when it has none. */
+gint64
+cb_sim_server_get_request_if_rev (CbSimServer *self)
+{
+  return self->request_if_rev;
+}
+
+/**
+ * cb_sim_server_set_error_extra:
+ * @details: (transfer full) (nullable): the error's `details`
+ * @current: (transfer full) (nullable): the error's `current` (a conflict)
+ *
+ * Called by an op that is about to fail, for the error object of its
+ * response.
+ */
+void
+cb_sim_server_set_error_extra (CbSimServer *self,
+                               JsonNode    *details,
+                               JsonNode    *current)
+{
+  g_clear_pointer (&self->error_details, json_node_unref);
+  g_clear_pointer (&self->error_current, json_node_unref);
+  self->error_details = details;
+  self->error_current = current;
+}
+
 gboolean
 cb_sim_server_listen (CbSimServer      *self,
                       const char       *host,
@@ -1991,6 +2103,21 @@ cb_sim_server_listen (CbSimServer      *self,
                                      on_websocket, self, NULL);
   soup_server_add_handler (self->soup, "/admin/digest", on_admin_digest, self, NULL);
   soup_server_add_handler (self->soup, "/admin/clock", on_admin_clock, self, NULL);
+  for (guint i = 0; i < self->handlers->len; i++)
+    {
+      Handler *h = g_ptr_array_index (self->handlers, i);
+      char *ws_protocols[] = { h->protocol, NULL };
+
+      if (h->ws_callback != NULL)
+        {
+          soup_server_add_websocket_handler (self->soup, h->path, NULL, ws_protocols, h->ws_callback,
+                                             h->user_data, NULL);
+          if (h->callback != NULL)
+            soup_server_add_early_handler (self->soup, h->path, h->callback, h->user_data, NULL);
+        }
+      else
+        soup_server_add_handler (self->soup, h->path, h->callback, h->user_data, NULL);
+    }
 
   socket_address = g_inet_socket_address_new (address, port);
   if (!soup_server_listen (self->soup, socket_address, self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
@@ -2080,4 +2207,74 @@ cb_sim_server_shutdown (CbSimServer *self)
 
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
+}
+
+/**
+ * cb_sim_server_add_http_handler:
+ *
+ * Serves @path (and below) with @callback once listening; for the modules
+ * of the simulation (recordings). Call before cb_sim_server_listen().
+ */
+void
+cb_sim_server_add_http_handler (CbSimServer        *self,
+                                const char         *path,
+                                SoupServerCallback  callback,
+                                gpointer            user_data)
+{
+  Handler *h = g_new0 (Handler, 1);
+
+  g_return_if_fail (CB_IS_SIM_SERVER (self));
+  g_return_if_fail (self->soup == NULL);
+
+  h->path = g_strdup (path);
+  h->callback = callback;
+  h->user_data = user_data;
+  g_ptr_array_add (self->handlers, h);
+}
+
+/**
+ * cb_sim_server_add_websocket_handler:
+ * @early: (nullable): an early handler for the same path, called when the
+ *   request's headers are in, before the upgrade is checked
+ *
+ * Serves websockets of subprotocol @protocol at @path once listening; for
+ * the media socket. Call before cb_sim_server_listen().
+ */
+void
+cb_sim_server_add_websocket_handler (CbSimServer                 *self,
+                                     const char                  *path,
+                                     const char                  *protocol,
+                                     SoupServerCallback           early,
+                                     SoupServerWebsocketCallback  callback,
+                                     gpointer                     user_data)
+{
+  Handler *h = g_new0 (Handler, 1);
+
+  g_return_if_fail (CB_IS_SIM_SERVER (self));
+  g_return_if_fail (self->soup == NULL);
+
+  h->path = g_strdup (path);
+  h->protocol = g_strdup (protocol);
+  h->callback = early;
+  h->ws_callback = callback;
+  h->user_data = user_data;
+  g_ptr_array_add (self->handlers, h);
+}
+
+CbSimUsers *
+cb_sim_server_get_users (CbSimServer *self)
+{
+  g_return_val_if_fail (CB_IS_SIM_SERVER (self), NULL);
+
+  return self->users;
+}
+
+/* "ws://127.0.0.1:PORT" (or wss, http, https): where clients reach us. */
+char *
+cb_sim_server_get_base_url (CbSimServer *self,
+                            const char  *scheme)
+{
+  g_return_val_if_fail (CB_IS_SIM_SERVER (self), NULL);
+
+  return base_url (self, scheme);
 }

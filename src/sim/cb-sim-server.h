@@ -83,6 +83,12 @@ void         cb_sim_server_add_op            (CbSimServer       *self,
                                               gboolean           live,
                                               CbSimOpFunc        func,
                                               gpointer           user_data);
+void         cb_sim_server_add_feature       (CbSimServer       *self,
+                                              const char        *feature);
+gint64       cb_sim_server_get_request_if_rev (CbSimServer      *self);
+void         cb_sim_server_set_error_extra   (CbSimServer       *self,
+                                              JsonNode          *details,
+                                              JsonNode          *current);
 gboolean     cb_sim_server_listen            (CbSimServer       *self,
                                               const char        *host,
                                               guint              port,
@@ -94,5 +100,18 @@ const char  *cb_sim_server_get_epoch         (CbSimServer       *self);
 void         cb_sim_server_new_epoch         (CbSimServer       *self);
 guint        cb_sim_server_get_n_sessions    (CbSimServer       *self);
 void         cb_sim_server_shutdown          (CbSimServer       *self);
+void         cb_sim_server_add_http_handler  (CbSimServer       *self,
+                                              const char        *path,
+                                              SoupServerCallback callback,
+                                              gpointer           user_data);
+void         cb_sim_server_add_websocket_handler (CbSimServer *self,
+                                              const char        *path,
+                                              const char        *protocol,
+                                              SoupServerCallback early,
+                                              SoupServerWebsocketCallback callback,
+                                              gpointer           user_data);
+CbSimUsers  *cb_sim_server_get_users         (CbSimServer       *self);
+char        *cb_sim_server_get_base_url      (CbSimServer       *self,
+                                              const char        *scheme);
 
 G_END_DECLS

@@ -126,6 +126,30 @@ cb_sim_state_upsert (CbSimState *state,
   return state->rev_counter;
 }
 
+/**
+ * cb_sim_state_upsert_at_rev:
+ * @rev: the rev to give the entity, when it is above every rev so far
+ *
+ * Like cb_sim_state_upsert(), for entities restored from a database with
+ * their revs: the counter jumps to @rev, so revs still only grow. A @rev
+ * not above the counter takes the next value as usual.
+ *
+ * Returns: the entity's new rev
+ */
+gint64
+cb_sim_state_upsert_at_rev (CbSimState *state,
+                            const char *topic,
+                            const char *type,
+                            const char *id,
+                            JsonObject *data,
+                            gint64      ts,
+                            gint64      rev)
+{
+  if (rev - 1 > state->rev_counter)
+    state->rev_counter = rev - 1;
+  return cb_sim_state_upsert (state, topic, type, id, data, ts);
+}
+
 gboolean
 cb_sim_state_delete (CbSimState *state,
                      const char *type,

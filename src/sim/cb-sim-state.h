@@ -42,6 +42,13 @@ gint64             cb_sim_state_upsert        (CbSimState         *state,
                                                const char         *id,
                                                JsonObject         *data,
                                                gint64              ts);
+gint64             cb_sim_state_upsert_at_rev (CbSimState       *state,
+                                               const char         *topic,
+                                               const char         *type,
+                                               const char         *id,
+                                               JsonObject         *data,
+                                               gint64              ts,
+                                               gint64              rev);
 gboolean           cb_sim_state_delete        (CbSimState         *state,
                                                const char         *type,
                                                const char         *id,
