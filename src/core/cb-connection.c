@@ -65,6 +65,7 @@ struct _CbConnection
   CbMessage               *welcome;
   GHashTable              *pending;          /* request id → GTask */
   GRand                   *rand;
+  GMainContext            *context;          /* where the connection lives */
 
   char                    *session;
   char                    *epoch;
@@ -81,6 +82,7 @@ struct _CbConnection
   gsize                    max_message;
   gint64                   last_rx_us;
   gint64                   ready_since_us;
+  gint64                   skew_ms;           /* server clock − local clock */
 
   guint                    retry_source;
   guint                    heartbeat_source;
@@ -97,6 +99,35 @@ G_DEFINE_FINAL_TYPE (CbConnection, cb_connection, G_TYPE_OBJECT)
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+/* Timers run in the context the connection was made in (a store's worker
+ * thread, or the main context), never implicitly in the global default. */
+static guint
+add_timeout (CbConnection *self,
+             guint         ms,
+             GSourceFunc   func)
+{
+  g_autoptr(GSource) source = g_timeout_source_new (ms);
+  guint id;
+
+  g_source_set_callback (source, func, self, NULL);
+  id = g_source_attach (source, self->context);
+  return id;
+}
+
+static void
+remove_source (CbConnection *self,
+               guint        *id)
+{
+  if (*id != 0)
+    {
+      GSource *source = g_main_context_find_source_by_id (self->context, *id);
+
+      if (source != NULL)
+        g_source_destroy (source);
+      *id = 0;
+    }
+}
 
 /* What a pending request's task carries. */
 typedef struct
@@ -178,8 +209,8 @@ fail_pending_requests (CbConnection *self,
 static void
 clear_socket (CbConnection *self)
 {
-  g_clear_handle_id (&self->heartbeat_source, g_source_remove);
-  g_clear_handle_id (&self->handshake_source, g_source_remove);
+  remove_source (self, &self->heartbeat_source);
+  remove_source (self, &self->handshake_source);
 
   if (self->socket != NULL)
     {
@@ -225,8 +256,8 @@ schedule_retry_full (CbConnection *self,
   self->attempts++;
   g_debug ("retry %u in %" G_GUINT64_FORMAT " ms", self->attempts, jittered);
   set_phase (self, CB_PHASE_BACKOFF);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
-  self->retry_source = g_timeout_add ((guint) jittered, on_retry, self);
+  remove_source (self, &self->retry_source);
+  self->retry_source = add_timeout (self, (guint) jittered, on_retry);
 }
 
 static void
@@ -363,6 +394,17 @@ on_heartbeat (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* §6.4: the first estimate from welcome, then every heartbeat. */
+static void
+update_skew (CbConnection *self,
+             CbMessage    *message)
+{
+  gint64 server_time = 0;
+
+  if (cb_json_get_int (message->object, "server_time", FALSE, 0, &server_time, NULL) && server_time > 0)
+    self->skew_ms = server_time - g_get_real_time () / 1000;
+}
+
 static void
 handle_welcome (CbConnection *self,
                 CbMessage    *message)
@@ -385,7 +427,8 @@ handle_welcome (CbConnection *self,
       return;
     }
 
-  g_clear_handle_id (&self->handshake_source, g_source_remove);
+  remove_source (self, &self->handshake_source);
+  update_skew (self, message);
   g_clear_pointer (&self->welcome, cb_message_unref);
   self->welcome = cb_message_ref (message);
 
@@ -406,8 +449,8 @@ handle_welcome (CbConnection *self,
   self->max_message = max_message > 0 ? (gsize) max_message : CB_PROTOCOL_DEFAULT_MAX_MESSAGE;
   self->ready_since_us = g_get_monotonic_time ();
 
-  g_clear_handle_id (&self->heartbeat_source, g_source_remove);
-  self->heartbeat_source = g_timeout_add (self->heartbeat_ms, on_heartbeat, self);
+  remove_source (self, &self->heartbeat_source);
+  self->heartbeat_source = add_timeout (self, self->heartbeat_ms, on_heartbeat);
 
   set_phase (self, CB_PHASE_READY);
   g_signal_emit (self, signals[WELCOME], 0, message);
@@ -484,6 +527,7 @@ on_socket_message (SoupWebsocketConnection *socket,
       break;
 
     case CB_MESSAGE_HEARTBEAT:
+      update_skew (self, message);
       if (message->seq < self->max_seq_this_connection)
         protocol_error (self, "heartbeat seq went backwards");
       else if (message->seq > self->last_seq)
@@ -672,7 +716,7 @@ on_connected (GObject      *object,
 
   self->last_rx_us = g_get_monotonic_time ();
   set_phase (self, CB_PHASE_HANDSHAKE);
-  self->handshake_source = g_timeout_add (HANDSHAKE_TIMEOUT_MS, on_handshake_timeout, self);
+  self->handshake_source = add_timeout (self, HANDSHAKE_TIMEOUT_MS, on_handshake_timeout);
 
   hello = build_hello (self);
   cb_connection_send (self, hello, NULL);
@@ -734,7 +778,7 @@ cb_connection_dispose (GObject *object)
 
   self->stopping = TRUE;
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
+  remove_source (self, &self->retry_source);
   clear_socket (self);
   if (self->pending != NULL)
     fail_pending_requests (self, "connection closed");
@@ -761,6 +805,7 @@ cb_connection_finalize (GObject *object)
   g_clear_pointer (&self->epoch, g_free);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->rand, g_rand_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (cb_connection_parent_class)->finalize (object);
 }
@@ -819,6 +864,7 @@ cb_connection_init (CbConnection *self)
   self->client_name = g_strdup ("callboard");
   self->client_version = g_strdup (PACKAGE_VERSION);
   self->soup = soup_session_new_with_options ("timeout", 30, "idle-timeout", 0, NULL);
+  self->context = g_main_context_ref_thread_default ();
 }
 
 CbConnection *
@@ -915,7 +961,7 @@ cb_connection_stop (CbConnection *self)
 
   self->stopping = TRUE;
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
+  remove_source (self, &self->retry_source);
   clear_socket (self);
   fail_pending_requests (self, "connection stopped");
   set_phase (self, CB_PHASE_IDLE);
@@ -982,6 +1028,14 @@ cb_connection_get_last_seq (CbConnection *self)
 {
   g_return_val_if_fail (CB_IS_CONNECTION (self), 0);
   return self->last_seq;
+}
+
+/* The server's clock minus ours, in ms (§6.4). */
+gint64
+cb_connection_get_skew_ms (CbConnection *self)
+{
+  g_return_val_if_fail (CB_IS_CONNECTION (self), 0);
+  return self->skew_ms;
 }
 
 guint

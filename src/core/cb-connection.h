@@ -78,6 +78,7 @@ const char         *cb_connection_get_session       (CbConnection         *self)
 const char         *cb_connection_get_epoch         (CbConnection         *self);
 gint64              cb_connection_get_last_seq      (CbConnection         *self);
 guint               cb_connection_get_attempts      (CbConnection         *self);
+gint64              cb_connection_get_skew_ms       (CbConnection         *self);
 gboolean            cb_connection_send              (CbConnection         *self,
                                                      JsonNode             *message,
                                                      GError              **error);

@@ -438,9 +438,73 @@ cb_message_unref (CbMessage *message)
 
   if (g_atomic_ref_count_dec (&message->ref_count))
     {
-      g_clear_pointer (&message->root, json_node_unref);
+      if (message->parent != NULL)
+        g_clear_pointer (&message->parent, cb_message_unref);
+      else
+        g_clear_pointer (&message->root, json_node_unref);
       g_free (message);
     }
+}
+
+/**
+ * cb_message_new_part:
+ * @parent: a decoded message
+ * @data: an object inside @parent's tree
+ *
+ * Makes a message that holds one object of @parent — an entity of a
+ * snapshot part — and keeps @parent alive for it. Nothing of the JSON tree
+ * is referenced twice, so the two may be released on different threads.
+ *
+ * Returns: (transfer full): the message, of type %CB_MESSAGE_UNKNOWN
+ */
+CbMessage *
+cb_message_new_part (CbMessage  *parent,
+                     JsonObject *data)
+{
+  CbMessage *message;
+
+  g_return_val_if_fail (parent != NULL && data != NULL, NULL);
+
+  message = g_new0 (CbMessage, 1);
+  g_atomic_ref_count_init (&message->ref_count);
+  message->parent = cb_message_ref (parent);
+  message->root = parent->root;
+  message->object = data;
+  message->data = data;
+  message->type = CB_MESSAGE_UNKNOWN;
+  message->type_name = "item";
+  return message;
+}
+
+/**
+ * cb_message_decode_body:
+ * @text: a cached entity's body: a message whose `data` member is the entity
+ *
+ * Decodes what the cache stored, with the checks of cb_message_decode(),
+ * and points @data of the result at the entity.
+ *
+ * Returns: (transfer full) (nullable): the message, or %NULL with @error set
+ */
+CbMessage *
+cb_message_decode_body (const char  *text,
+                        gsize        length,
+                        GError     **error)
+{
+  g_autoptr(CbMessage) message = cb_message_decode (text, length, G_MAXSIZE, error);
+  JsonNode *data;
+
+  if (message == NULL)
+    return NULL;
+
+  data = json_object_get_member (message->object, "data");
+  if (data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
+    {
+      g_set_error_literal (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MISSING,
+                           "a cached entity has no data");
+      return NULL;
+    }
+  message->data = json_node_get_object (data);
+  return g_steal_pointer (&message);
 }
 
 /**

@@ -85,6 +85,7 @@ typedef struct
 
   /*< private >*/
   gatomicrefcount ref_count;
+  gpointer        parent;     /* CbMessage whose tree this one borrows */
 } CbMessage;
 
 GQuark      cb_message_error_quark   (void);
@@ -95,6 +96,11 @@ CbMessage  *cb_message_decode        (const char   *text,
                                       gsize         length,
                                       gsize         max_size,
                                       GError      **error);
+CbMessage  *cb_message_decode_body   (const char   *text,
+                                      gsize         length,
+                                      GError      **error);
+CbMessage  *cb_message_new_part      (CbMessage    *parent,
+                                      JsonObject   *data);
 CbMessage  *cb_message_ref           (CbMessage    *message);
 void        cb_message_unref         (CbMessage    *message);
 gboolean    cb_json_depth_ok         (const char   *text,
