@@ -18,6 +18,8 @@
 #include <math.h>
 
 #include "cb-sim-engine.h"
+#include "cb-sim-media.h"
+#include "cb-sim-recordings.h"
 
 #define TICK_MS          100
 #define STATS_PERIOD_MS  1000   /* queue statistics: at most one update a second (§4.5) */
@@ -35,6 +37,8 @@ struct _CbSimWorld
   gint64           sim_start_ms;
   gint64           last_stats_real_us;
   const char      *time_zone;
+  CbSimRecordings *recordings;
+  CbSimMedia      *media;
 };
 
 /* Labels of the engine's pause reasons (§10.13). */
@@ -256,8 +260,8 @@ publish_call (CbSimWorld      *world,
       json_array_add_object_element (transfers, t);
     }
   json_object_set_array_member (o, "transfers", transfers);
-  json_object_set_array_member (o, "recording_ids", json_array_new ());
-  json_object_set_array_member (o, "monitor_ids", json_array_new ());
+  json_object_set_array_member (o, "recording_ids", cb_sim_recordings_ids_for_call (world->recordings, call->id));
+  json_object_set_array_member (o, "monitor_ids", cb_sim_media_monitor_ids_for_call (world->media, call->id));
   if (call->survey_score > 0)
     json_object_set_int_member (o, "survey_score", call->survey_score);
   else
@@ -361,7 +365,10 @@ on_engine_change (CbSimEngine     *engine,
           const CbSimCall *call = cb_sim_engine_get_call (engine, id);
 
           if (call != NULL)
-            publish_call (world, call);
+            {
+              cb_sim_recordings_note_call (world->recordings, call);
+              publish_call (world, call);
+            }
         }
       break;
 
@@ -576,6 +583,8 @@ cb_sim_world_new (const CbSimWorldConfig *config,
   /* The demo runs on today's clock, so "now" in the console means now. */
   engine_config.start_ms = g_get_real_time () / 1000;
   world->engine = cb_sim_engine_new (&engine_config);
+  world->recordings = cb_sim_recordings_new (world->engine, server, config->seed);
+  world->media = cb_sim_media_new (world->engine, state, server, config->seed);
   world->sim_start_ms = cb_sim_engine_get_now (world->engine);
 
   publish_catalogs (world);
@@ -620,6 +629,8 @@ cb_sim_world_free (CbSimWorld *world)
   cb_sim_world_stop (world);
   if (world->listener != 0)
     cb_sim_engine_remove_listener (world->engine, world->listener);
+  g_clear_pointer (&world->media, cb_sim_media_free);
+  g_clear_pointer (&world->recordings, cb_sim_recordings_free);
   g_clear_object (&world->engine);
   g_clear_pointer (&world->dirty_queues, g_hash_table_unref);
   g_free (world);
@@ -629,4 +640,23 @@ const char *
 cb_sim_world_get_time_zone (CbSimWorld *world)
 {
   return world->time_zone;
+}
+
+/* For tests: the simulation, its live monitoring and its recordings. */
+CbSimEngine *
+cb_sim_world_get_engine (CbSimWorld *world)
+{
+  return world->engine;
+}
+
+CbSimMedia *
+cb_sim_world_get_media (CbSimWorld *world)
+{
+  return world->media;
+}
+
+CbSimRecordings *
+cb_sim_world_get_recordings (CbSimWorld *world)
+{
+  return world->recordings;
 }

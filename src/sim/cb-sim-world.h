@@ -4,6 +4,9 @@
  */
 #pragma once
 
+#include "cb-sim-engine.h"
+#include "cb-sim-media.h"
+#include "cb-sim-recordings.h"
 #include "cb-sim-server.h"
 #include "cb-sim-state.h"
 
@@ -32,6 +35,9 @@ void        cb_sim_world_advance     (CbSimWorld             *world,
 void        cb_sim_world_free        (CbSimWorld             *world);
 const char *cb_sim_world_get_time_zone (CbSimWorld           *world);
 const char *cb_sim_pick_daytime_zone (gint64                  now_ms);
+CbSimEngine *cb_sim_world_get_engine  (CbSimWorld             *world);
+CbSimMedia  *cb_sim_world_get_media   (CbSimWorld             *world);
+CbSimRecordings *cb_sim_world_get_recordings (CbSimWorld       *world);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbSimWorld, cb_sim_world_free)
 

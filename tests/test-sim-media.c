@@ -1,0 +1,1271 @@
+/* test-sim-media.c — live monitoring and recordings of the reference backend
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * An in-process callboard-sim (server, world, media, recordings) on
+ * loopback. Simulated time is moved by hand and then held still, so the
+ * calls a test monitors stay connected while real audio flows; the control
+ * socket is the real client (CbConnection), the media socket and the HTTP
+ * requests are libsoup's. What is checked is what a console would see:
+ * the bytes of docs/protocol.md §12.3, the pacing of frames, the shape of
+ * the sound, close codes, ranges of §13.3.
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "cb-connection.h"
+#include "cb-sim-audio.h"
+#include "cb-sim-world.h"
+#include "cb-test-view.h"
+
+#define SUPERVISOR_TOKEN "supervisor-token-0123456789"
+#define QA_TOKEN         "qa-token-0123456789abcdef"
+#define MANAGER_TOKEN    "manager-token-0123456789ab"
+
+#define FLAG_DISCONTINUITY 0x0001
+#define FLAG_CH0_SYNTH     0x0002
+#define FLAG_LAST          0x0008
+
+typedef struct
+{
+  CbSimState   *state;
+  CbSimUsers   *users;
+  CbSimServer  *server;
+  CbSimWorld   *world;
+  CbSimEngine  *engine;
+  GHashTable   *clients;   /* token → CbConnection */
+  guint         idem;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  CbSimWorldConfig config;
+
+  f->state = cb_sim_state_new ();
+  f->users = cb_sim_users_new ();
+  cb_sim_users_add (f->users, "maris", "Maris Tamm", "supervisor", SUPERVISOR_TOKEN);
+  cb_sim_users_add (f->users, "olena", "Olena Koval", "qa", QA_TOKEN);
+  cb_sim_users_add (f->users, "kasia", "Katarzyna Nowak", "campaign_manager", MANAGER_TOKEN);
+  f->server = cb_sim_server_new (f->state, f->users, "callboard-sim", "Europe/Tallinn");
+  cb_sim_server_set_heartbeat (f->server, 1000);
+
+  cb_sim_world_config_init (&config);
+  config.seed = 11;
+  config.n_agents = 30;
+  config.n_queues = 2;
+  config.n_campaigns = 0;
+  f->world = cb_sim_world_new (&config, f->state, f->server);
+  f->engine = cb_sim_world_get_engine (f->world);
+  g_assert_true (cb_sim_server_listen (f->server, "127.0.0.1", 0, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Twenty busy minutes, then time stands still. */
+  cb_sim_world_advance (f->world, cb_sim_engine_get_now (f->engine) + 20 * 60 * 1000);
+  f->clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, cb_test_release_connection);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_hash_table_unref (f->clients);
+  cb_sim_world_free (f->world);
+  g_assert_finalize_object (f->server);
+  cb_sim_state_free (f->state);
+  cb_sim_users_free (f->users);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+is_ready (gpointer client)
+{
+  return cb_connection_get_phase (client) == CB_PHASE_READY;
+}
+
+static CbConnection *
+client_for (Fixture    *f,
+            const char *token)
+{
+  CbConnection *client = g_hash_table_lookup (f->clients, token);
+  g_autofree char *url = NULL;
+
+  if (client != NULL)
+    return client;
+  url = cb_sim_server_get_url (f->server);
+  client = cb_connection_new (url, token);
+  g_hash_table_insert (f->clients, (gpointer) token, client);
+  cb_connection_start (client);
+  cb_test_wait (is_ready, client, 5000);
+  return client;
+}
+
+/* Sends op with @data_json as @token (live ops get a fresh idem). */
+static CbMessage *
+request (Fixture    *f,
+         const char *token,
+         const char *op,
+         const char *data_json)
+{
+  g_autoptr(JsonNode) data = json_from_string (data_json, NULL);
+  g_autofree char *idem = g_strdup_printf ("t-%u", ++f->idem);
+  CbTestReply r = { 0 };
+
+  g_assert_nonnull (data);
+  cb_connection_request_async (client_for (f, token), op, data, -1, idem, 5000, NULL, cb_test_reply_done, &r);
+  cb_test_reply_wait (&r);
+  g_assert_no_error (r.error);
+  return r.response;
+}
+
+static const char *
+error_code (CbMessage *res)
+{
+  return res->ok ? "ok" : json_object_get_string_member (res->error, "code");
+}
+
+/* ---- calls --------------------------------------------------------------- */
+
+typedef struct
+{
+  CbSimCallState  state;
+  const CbSimCall *found;
+} CallSearch;
+
+static void
+find_call (gpointer data,
+           gpointer user_data)
+{
+  const CbSimCall *call = data;
+  CallSearch *search = user_data;
+
+  if (search->found == NULL && call->state == search->state && call->agent_id != NULL)
+    search->found = call;
+}
+
+static const char *
+call_in_state (Fixture        *f,
+               CbSimCallState  state)
+{
+  for (guint i = 0; i < 240; i++)
+    {
+      CallSearch search = { state, NULL };
+
+      cb_sim_engine_foreach_call (f->engine, find_call, &search);
+      if (search.found != NULL)
+        return search.found->id;
+      cb_sim_world_advance (f->world, cb_sim_engine_get_now (f->engine) + 5000);
+    }
+  g_error ("no call in state %s", cb_sim_call_state_to_string (state));
+}
+
+typedef struct
+{
+  char  *monitor_id;
+  char  *url;
+} Started;
+
+static void
+started_clear (Started *s)
+{
+  g_free (s->monitor_id);
+  g_free (s->url);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Started, started_clear)
+
+static CbMessage *
+try_start (Fixture    *f,
+           const char *token,
+           const char *call_id,
+           const char *mode,
+           const char *codecs,
+           Started    *out)
+{
+  g_autofree char *data = g_strdup_printf ("{\"call_id\":\"%s\",\"mode\":\"%s\",\"codecs\":%s}", call_id, mode, codecs);
+  CbMessage *res = request (f, token, "monitor.start", data);
+
+  if (res->ok && out != NULL)
+    {
+      JsonObject *monitor = json_object_get_object_member (res->data, "monitor");
+
+      out->monitor_id = g_strdup (json_object_get_string_member (monitor, "id"));
+      out->url = g_strdup (json_object_get_string_member (res->data, "media_url"));
+    }
+  return res;
+}
+
+static void
+start (Fixture    *f,
+       const char *token,
+       const char *call_id,
+       const char *mode,
+       const char *codecs,
+       Started    *out)
+{
+  g_autoptr(CbMessage) res = try_start (f, token, call_id, mode, codecs, out);
+
+  g_assert_cmpstr (error_code (res), ==, "ok");
+}
+
+/* ---- a media socket ------------------------------------------------------------ */
+
+typedef struct
+{
+  gboolean  text;
+  GBytes   *bytes;
+  JsonNode *json;
+  gint64    at_us;
+} Item;
+
+typedef struct
+{
+  SoupSession             *session;
+  SoupWebsocketConnection *ws;
+  GError                  *error;
+  gboolean                 done;
+  gboolean                 closed;
+  gushort                  close_code;
+  GPtrArray               *items;     /* Item */
+  guint                    n_frames;
+} Media;
+
+static void
+item_free (Item *item)
+{
+  g_clear_pointer (&item->bytes, g_bytes_unref);
+  g_clear_pointer (&item->json, json_node_unref);
+  g_free (item);
+}
+
+static void
+on_media_message (SoupWebsocketConnection *ws,
+                  gint                     type,
+                  GBytes                  *bytes,
+                  Media                   *m)
+{
+  Item *item = g_new0 (Item, 1);
+
+  item->at_us = g_get_monotonic_time ();
+  item->text = type == SOUP_WEBSOCKET_DATA_TEXT;
+  if (item->text)
+    {
+      gsize length;
+      const char *text = g_bytes_get_data (bytes, &length);
+
+      item->json = json_from_string (text, NULL);
+      g_assert_nonnull (item->json);
+    }
+  else
+    {
+      item->bytes = g_bytes_ref (bytes);
+      m->n_frames++;
+    }
+  g_ptr_array_add (m->items, item);
+}
+
+static void
+on_media_closed (SoupWebsocketConnection *ws,
+                 Media                   *m)
+{
+  m->closed = TRUE;
+  m->close_code = soup_websocket_connection_get_close_code (ws);
+}
+
+static void
+on_media_connected (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Media *m = user_data;
+
+  m->ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &m->error);
+  if (m->ws != NULL)
+    {
+      soup_websocket_connection_set_keepalive_interval (m->ws, 0);
+      g_signal_connect (m->ws, "message", G_CALLBACK (on_media_message), m);
+      g_signal_connect (m->ws, "closed", G_CALLBACK (on_media_closed), m);
+    }
+  m->done = TRUE;
+}
+
+static gboolean media_done (gpointer m) { return ((Media *) m)->done; }
+static gboolean media_closed (gpointer m) { return ((Media *) m)->closed; }
+
+static Media *
+media_open (const char *url,
+            const char *token,
+            const char *protocol)
+{
+  Media *m = g_new0 (Media, 1);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autofree char *authorization = g_strdup_printf ("Bearer %s", token);
+  char *protocols[] = { (char *) protocol, NULL };
+
+  m->items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
+  m->session = soup_session_new ();
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", authorization);
+  soup_session_websocket_connect_async (m->session, msg, NULL, protocols, G_PRIORITY_DEFAULT, NULL,
+                                        on_media_connected, m);
+  cb_test_wait (media_done, m, 5000);
+  g_assert_no_error (m->error);
+  return m;
+}
+
+static void
+media_free (Media *m)
+{
+  if (m->ws != NULL)
+    {
+      if (soup_websocket_connection_get_state (m->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        {
+          soup_websocket_connection_close (m->ws, 1000, NULL);
+          cb_test_wait (media_closed, m, 5000);
+        }
+      g_signal_handlers_disconnect_by_data (m->ws, m);
+      g_clear_object (&m->ws);
+    }
+  g_ptr_array_unref (m->items);
+  g_clear_object (&m->session);
+  g_clear_error (&m->error);
+  g_free (m);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Media, media_free)
+
+typedef struct
+{
+  Media *m;
+  guint  n;
+} FrameWait;
+
+static gboolean
+has_frames (gpointer data)
+{
+  FrameWait *w = data;
+
+  return w->m->n_frames >= w->n || w->m->closed;
+}
+
+static void
+wait_frames (Media *m,
+             guint  n)
+{
+  FrameWait w = { m, n };
+
+  cb_test_wait (has_frames, &w, 2000 + n * 40);
+}
+
+/* The @n-th binary frame (0-based). */
+static const guint8 *
+frame_nth (Media *m,
+           guint  n,
+           gsize *length)
+{
+  for (guint i = 0; i < m->items->len; i++)
+    {
+      Item *item = g_ptr_array_index (m->items, i);
+
+      if (!item->text && n-- == 0)
+        return g_bytes_get_data (item->bytes, length);
+    }
+  g_assert_not_reached ();
+}
+
+static JsonObject *
+text_nth (Media *m,
+          guint  n)
+{
+  for (guint i = 0; i < m->items->len; i++)
+    {
+      Item *item = g_ptr_array_index (m->items, i);
+
+      if (item->text && n-- == 0)
+        return json_node_get_object (item->json);
+    }
+  return NULL;
+}
+
+static guint
+be16 (const guint8 *p)
+{
+  return (p[0] << 8) | p[1];
+}
+
+static guint32
+be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static guint64
+be64 (const guint8 *p)
+{
+  return ((guint64) be32 (p) << 32) | be32 (p + 4);
+}
+
+/* RMS of one channel of L16 frames [first, last), per 100 ms (5 frames). */
+static GArray *
+rms_windows (Media *m,
+             guint  first,
+             guint  last,
+             guint  channel)
+{
+  GArray *windows = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (guint w = first; w + 5 <= last; w += 5)
+    {
+      double sum = 0;
+      guint n = 0;
+
+      for (guint k = w; k < w + 5; k++)
+        {
+          gsize length;
+          const guint8 *frame = frame_nth (m, k, &length);
+
+          if (frame[2] != 1)
+            continue;
+          for (gsize i = 24 + 2 * channel; i + 1 < length; i += 4)
+            {
+              double v = (gint16) be16 (frame + i) / 32768.0;
+
+              sum += v * v;
+              n++;
+            }
+        }
+      sum = n ? sqrt (sum / n) : 0;
+      g_array_append_val (windows, sum);
+    }
+  return windows;
+}
+
+/* ---- media tests --------------------------------------------------------------- */
+
+static void
+test_header (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  JsonObject *start_msg, *uplink;
+  const guint8 *frame;
+  gsize length;
+  /* docs/protocol.md §12.3: the 101st stereo L16 frame of 20 ms at 16 kHz. */
+  static const guint8 example[24] = {
+    0x01, 0x18, 0x01, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x01, 0x40,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7d, 0x00,
+  };
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"opus\",\"l16\",\"pcmu\"]", &s);
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (m->ws), ==, "callboard.media.v1");
+  wait_frames (m, 102);
+
+  /* start comes first, with every member of §12.2. */
+  g_assert_true (((Item *) g_ptr_array_index (m->items, 0))->text);
+  start_msg = text_nth (m, 0);
+  g_assert_cmpstr (json_object_get_string_member (start_msg, "type"), ==, "start");
+  g_assert_cmpstr (json_object_get_string_member (start_msg, "monitor_id"), ==, s.monitor_id);
+  g_assert_cmpstr (json_object_get_string_member (start_msg, "call_id"), ==, call_id);
+  g_assert_cmpstr (json_object_get_string_member (start_msg, "mode"), ==, "listen");
+  g_assert_cmpstr (json_object_get_string_member (start_msg, "codec"), ==, "l16");
+  g_assert_cmpint (json_object_get_int_member (start_msg, "sample_rate"), ==, 16000);
+  g_assert_cmpint (json_object_get_int_member (start_msg, "channels"), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (start_msg, "channel_map"), 0), ==,
+                   "customer");
+  g_assert_cmpint (json_object_get_int_member (start_msg, "frame_ms"), ==, 20);
+  g_assert_cmpint (json_object_get_int_member (start_msg, "max_queue_ms"), ==, 1000);
+  g_assert_cmpint (ABS (json_object_get_int_member (start_msg, "start_at") - g_get_real_time () / 1000), <, 10000);
+  uplink = json_object_get_object_member (start_msg, "uplink");
+  g_assert_cmpstr (json_object_get_string_member (uplink, "codec"), ==, "l16");
+  g_assert_cmpint (json_object_get_int_member (uplink, "channels"), ==, 1);
+
+  /* The first frame: version, header_len, audio, L16, stereo, DISCONTINUITY. */
+  frame = frame_nth (m, 0, &length);
+  g_assert_cmpuint (length, ==, 24 + 320 * 2 * 2);
+  g_assert_cmpuint (frame[0], ==, 1);
+  g_assert_cmpuint (frame[1], ==, 24);
+  g_assert_cmpuint (frame[2], ==, 1);
+  g_assert_cmpuint (frame[3], ==, 2);
+  g_assert_cmpuint (frame[4], ==, 2);
+  g_assert_cmpuint (frame[5], ==, 0);
+  g_assert_cmpuint (be16 (frame + 6), ==, FLAG_DISCONTINUITY);
+  g_assert_cmpuint (be32 (frame + 8), ==, 0);
+  g_assert_cmpuint (be32 (frame + 12), ==, 320);
+  g_assert_cmpuint (be64 (frame + 16), ==, 0);
+
+  /* The 101st is byte for byte the example of the spec. */
+  frame = frame_nth (m, 100, &length);
+  g_assert_cmpuint (length, ==, 24 + 1280);
+  g_assert_cmpmem (frame, 24, example, 24);
+}
+
+static void
+test_pcmu (Fixture       *f,
+           gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  g_autoptr(CbMessage) opus = NULL;
+  const guint8 *frame;
+  gsize length;
+  double peak = 0;
+
+  /* Only Opus offered: the sim cannot, and says so. */
+  opus = try_start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"opus\"]", NULL);
+  g_assert_cmpstr (error_code (opus), ==, "unsupported");
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"pcmu\",\"l16\"]", &s);
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 60);
+  g_assert_cmpstr (json_object_get_string_member (text_nth (m, 0), "codec"), ==, "pcmu");
+  g_assert_cmpint (json_object_get_int_member (text_nth (m, 0), "sample_rate"), ==, 8000);
+  for (guint i = 0; i < 60; i++)
+    {
+      frame = frame_nth (m, i, &length);
+      g_assert_cmpuint (frame[3], ==, 1);
+      g_assert_cmpuint (be32 (frame + 12), ==, 160);
+      g_assert_cmpuint (be64 (frame + 16), ==, 160 * i);
+      g_assert_cmpuint (length, ==, 24 + 160 * 2);
+      for (gsize k = 24; k < length; k++)
+        peak = MAX (peak, ABS (cb_sim_audio_ulaw_decode (frame[k])) / 32768.0);
+    }
+  g_assert_cmpfloat (peak, >, 0.02);
+
+  /* µ-law round trip, G.711's own figures. */
+  g_assert_cmpuint (cb_sim_audio_ulaw_encode (0), ==, 0xff);
+  g_assert_cmpuint (cb_sim_audio_ulaw_encode (-1), ==, 0x7f);
+  g_assert_cmpint (cb_sim_audio_ulaw_decode (0x80), ==, 32124);
+  g_assert_cmpint (cb_sim_audio_ulaw_decode (0x00), ==, -32124);
+  for (int v = -32000; v <= 32000; v += 250)
+    g_assert_cmpint (ABS (cb_sim_audio_ulaw_decode (cb_sim_audio_ulaw_encode ((gint16) v)) - v), <=,
+                     MAX (8, ABS (v) / 16));
+}
+
+static void
+test_pacing (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  g_autoptr(GArray) left = NULL;
+  g_autoptr(GArray) right = NULL;
+  gint64 first_us = 0, last_us = 0;
+  guint n = 0;
+  double rate, loudest = 0;
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 151);
+
+  /* seq +1 per frame, the timeline tiled exactly. */
+  for (guint i = 0; i < m->items->len; i++)
+    {
+      Item *item = g_ptr_array_index (m->items, i);
+      const guint8 *frame;
+      gsize length;
+
+      if (item->text)
+        continue;
+      frame = g_bytes_get_data (item->bytes, &length);
+      g_assert_cmpuint (be32 (frame + 8), ==, n);
+      g_assert_cmpuint (be64 (frame + 16), ==, (guint64) n * 320);
+      g_assert_cmpuint (be32 (frame + 12), ==, 320);
+      if (n == 1)
+        first_us = item->at_us;
+      if (n == 150)
+        last_us = item->at_us;
+      n++;
+    }
+
+  /* ~50 frames a second of wall time (the first one comes at once). */
+  g_assert_cmpuint (n, >=, 151);
+  rate = 149.0 / ((last_us - first_us) / 1e6);
+  g_test_message ("%.2f frames/s", rate);
+  g_assert_cmpfloat (rate, >, 47.5);
+  g_assert_cmpfloat (rate, <, 52.5);
+
+  /* Someone speaks within three seconds, and not at a constant level. */
+  left = rms_windows (m, 0, 150, 0);
+  right = rms_windows (m, 0, 150, 1);
+  for (guint i = 0; i < left->len; i++)
+    loudest = MAX (loudest, MAX (g_array_index (left, double, i), g_array_index (right, double, i)));
+  g_assert_cmpfloat (loudest, >, 0.03);
+}
+
+/* The conversation's structure, over a minute of the synthesizer's output. */
+static void
+test_conversation (Fixture       *f,
+                   gconstpointer  data)
+{
+  const guint rate = 8000, window = rate / 10, n_windows = 600;
+  g_autoptr(CbSimConversation) conversation = cb_sim_conversation_new (11, "call-000042", TRUE);
+  g_autoptr(CbSimConversation) again = cb_sim_conversation_new (11, "call-000042", TRUE);
+  g_autofree float *samples = g_new (float, 2 * window);
+  g_autofree float *other = g_new (float, 2 * window);
+  guint loud[2] = { 0, 0 }, quiet[2] = { 0, 0 }, both = 0, silent = 0, changes = 0;
+  gboolean was_loud[2] = { FALSE, FALSE };
+  double max_rms[2] = { 0, 0 };
+
+  for (guint w = 0; w < n_windows; w++)
+    {
+      double rms[2] = { 0, 0 };
+      gboolean now_loud[2];
+
+      cb_sim_conversation_render (conversation, rate, (gint64) w * window, window, samples);
+      for (guint i = 0; i < window; i++)
+        for (guint c = 0; c < 2; c++)
+          rms[c] += samples[2 * i + c] * samples[2 * i + c];
+      for (guint c = 0; c < 2; c++)
+        {
+          rms[c] = sqrt (rms[c] / window);
+          max_rms[c] = MAX (max_rms[c], rms[c]);
+          now_loud[c] = rms[c] > 0.02;
+          loud[c] += now_loud[c];
+          quiet[c] += rms[c] < 0.005;
+          changes += now_loud[c] != was_loud[c];
+          was_loud[c] = now_loud[c];
+        }
+      both += now_loud[0] && now_loud[1];
+      silent += !now_loud[0] && !now_loud[1];
+    }
+
+  g_test_message ("loud windows: customer %u, agent %u, both %u, neither %u; level changes %u",
+                  loud[0], loud[1], both, silent, changes);
+  /* Both parties speak, in turns, with pauses, rarely at once. */
+  g_assert_cmpuint (loud[0], >, n_windows / 8);
+  g_assert_cmpuint (loud[1], >, n_windows / 8);
+  g_assert_cmpuint (quiet[0], >, n_windows / 5);
+  g_assert_cmpuint (quiet[1], >, n_windows / 5);
+  g_assert_cmpuint (both, <, n_windows / 10);
+  g_assert_cmpuint (silent, >, n_windows / 20);
+  g_assert_cmpuint (changes, >, 40);
+  g_assert_cmpfloat (max_rms[0], <, 0.5);
+
+  /* Deterministic and random-access: a stretch rendered on its own is the
+   * same as in sequence. */
+  cb_sim_conversation_render (conversation, rate, 123457, window, samples);
+  cb_sim_conversation_render (again, rate, 123457, window, other);
+  g_assert_cmpmem (samples, 2 * window * sizeof (float), other, 2 * window * sizeof (float));
+}
+
+static void
+test_hold_music (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_ON_HOLD);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  g_autoptr(GArray) customer = NULL;
+  g_autoptr(GArray) agent = NULL;
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 50);
+
+  for (guint i = 0; i < 50; i++)
+    {
+      gsize length;
+      const guint8 *frame = frame_nth (m, i, &length);
+
+      g_assert_cmpuint (frame[2], ==, 1);
+      g_assert_cmpuint (be16 (frame + 6) & FLAG_CH0_SYNTH, ==, FLAG_CH0_SYNTH);
+    }
+  customer = rms_windows (m, 0, 50, 0);
+  agent = rms_windows (m, 0, 50, 1);
+  for (guint i = 0; i < customer->len; i++)
+    {
+      g_assert_cmpfloat (g_array_index (customer, double, i), >, 0.02);   /* music, without pause */
+      g_assert_cmpfloat (g_array_index (agent, double, i), <, 0.005);     /* the agent is off the line */
+    }
+}
+
+static void
+test_ticket (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) wrong = NULL;
+  g_autoptr(Media) first = NULL;
+  g_autoptr(Media) second = NULL;
+  g_autoptr(Media) late = NULL;
+  g_autoptr(Media) stranger = NULL;
+  g_autoptr(CbMessage) res = NULL;
+  g_autofree char *data_json = NULL;
+  g_autofree char *fresh = NULL;
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+
+  /* The wrong subprotocol: 4406, and the ticket is not spent. */
+  wrong = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v0");
+  cb_test_wait (media_closed, wrong, 5000);
+  g_assert_cmpuint (wrong->close_code, ==, 4406);
+  g_assert_cmpuint (wrong->n_frames, ==, 0);
+
+  /* Another user's token with the ticket: 4401. */
+  stranger = media_open (s.url, QA_TOKEN, "callboard.media.v1");
+  cb_test_wait (media_closed, stranger, 5000);
+  g_assert_cmpuint (stranger->close_code, ==, 4401);
+
+  first = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (first, 2);
+  g_assert_false (first->closed);
+
+  /* Single use: 4401. */
+  second = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  cb_test_wait (media_closed, second, 5000);
+  g_assert_cmpuint (second->close_code, ==, 4401);
+  g_assert_cmpuint (second->n_frames, ==, 0);
+  g_assert_false (first->closed);
+
+  /* An expired ticket: 4401; a fresh URL then works. */
+  cb_sim_media_set_timeouts (cb_sim_world_get_media (f->world), 100, 200);
+  data_json = g_strdup_printf ("{\"monitor_id\":\"%s\"}", s.monitor_id);
+  res = request (f, SUPERVISOR_TOKEN, "monitor.get_media_url", data_json);
+  g_assert_cmpstr (error_code (res), ==, "ok");
+  fresh = g_strdup (json_object_get_string_member (res->data, "media_url"));
+  cb_test_spin (300);
+  late = media_open (fresh, SUPERVISOR_TOKEN, "callboard.media.v1");
+  cb_test_wait (media_closed, late, 5000);
+  g_assert_cmpuint (late->close_code, ==, 4401);
+
+  /* A monitor that does not exist: 4404. */
+  {
+    g_autofree char *bogus = g_strdup (s.url);
+    g_autoptr(Media) gone = NULL;
+    char *at = strstr (bogus, "/media/mon-");
+
+    g_assert_nonnull (at);
+    memcpy (at + strlen ("/media/mon-"), "9", 1);
+    gone = media_open (bogus, SUPERVISOR_TOKEN, "callboard.media.v1");
+    cb_test_wait (media_closed, gone, 5000);
+    g_assert_true (gone->close_code == 4404 || gone->close_code == 4401);
+  }
+}
+
+static void
+test_permissions (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) qa = { 0 };
+  g_auto(Started) sup = { 0 };
+  g_autoptr(CbMessage) manager = NULL;
+  g_autoptr(CbMessage) whisper = NULL;
+  g_autoptr(CbMessage) again = NULL;
+  g_autoptr(CbMessage) barge = NULL;
+  g_autoptr(CbMessage) stop_other = NULL;
+  g_autoptr(CbMessage) preempt = NULL;
+  g_autoptr(Media) m = NULL;
+  g_autofree char *qa_data = NULL;
+  JsonObject *details;
+  JsonObject *stop_msg = NULL;
+
+  /* A campaign manager may not listen; QA may listen but not whisper. */
+  manager = try_start (f, MANAGER_TOKEN, call_id, "listen", "[\"l16\"]", NULL);
+  g_assert_cmpstr (error_code (manager), ==, "forbidden");
+  whisper = try_start (f, QA_TOKEN, call_id, "whisper", "[\"l16\"]", NULL);
+  g_assert_cmpstr (error_code (whisper), ==, "forbidden");
+  start (f, QA_TOKEN, call_id, "listen", "[\"l16\"]", &qa);
+
+  /* One monitor per user and call. */
+  again = try_start (f, QA_TOKEN, call_id, "listen", "[\"l16\"]", NULL);
+  g_assert_cmpstr (error_code (again), ==, "invalid_state");
+  details = json_object_get_object_member (again->error, "details");
+  g_assert_cmpstr (json_object_get_string_member (details, "monitor_id"), ==, qa.monitor_id);
+
+  qa_data = g_strdup_printf ("{\"monitor_id\":\"%s\",\"mode\":\"barge\"}", qa.monitor_id);
+  barge = request (f, QA_TOKEN, "monitor.set_mode", qa_data);
+  g_assert_cmpstr (error_code (barge), ==, "forbidden");
+
+  /* QA cannot stop the supervisor's monitor; the supervisor (barge) can stop QA's. */
+  start (f, SUPERVISOR_TOKEN, call_id, "barge", "[\"l16\"]", &sup);
+  {
+    g_autofree char *sup_data = g_strdup_printf ("{\"monitor_id\":\"%s\"}", sup.monitor_id);
+    g_autofree char *qa_stop = g_strdup_printf ("{\"monitor_id\":\"%s\"}", qa.monitor_id);
+
+    stop_other = request (f, QA_TOKEN, "monitor.stop", sup_data);
+    g_assert_cmpstr (error_code (stop_other), ==, "forbidden");
+
+    m = media_open (qa.url, QA_TOKEN, "callboard.media.v1");
+    wait_frames (m, 3);
+    preempt = request (f, SUPERVISOR_TOKEN, "monitor.stop", qa_stop);
+    g_assert_cmpstr (error_code (preempt), ==, "ok");
+  }
+  cb_test_wait (media_closed, m, 5000);
+  g_assert_cmpuint (m->close_code, ==, 1000);
+  for (guint i = 0; (stop_msg == NULL || g_strcmp0 (json_object_get_string_member (stop_msg, "type"), "stop") != 0)
+                    && text_nth (m, i) != NULL; i++)
+    stop_msg = text_nth (m, i);
+  g_assert_cmpstr (json_object_get_string_member (stop_msg, "type"), ==, "stop");
+  g_assert_cmpstr (json_object_get_string_member (stop_msg, "reason"), ==, "preempted");
+}
+
+static void
+test_whisper (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  g_autoptr(CbMessage) res = NULL;
+  g_autofree char *data_json = NULL;
+  guint8 uplink[24 + 320 * 2] = { 0 };
+  guint before = 0;
+  JsonObject *mode_msg;
+  gboolean discontinuity = FALSE;
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 5);
+
+  data_json = g_strdup_printf ("{\"monitor_id\":\"%s\",\"mode\":\"whisper\"}", s.monitor_id);
+  res = request (f, SUPERVISOR_TOKEN, "monitor.set_mode", data_json);
+  g_assert_cmpstr (error_code (res), ==, "ok");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (res->data, "monitor"), "mode"), ==,
+                   "whisper");
+  before = m->n_frames;
+  wait_frames (m, before + 3);
+
+  /* A mode message, and the next audio frame marks a discontinuity. */
+  mode_msg = text_nth (m, 1);
+  g_assert_nonnull (mode_msg);
+  g_assert_cmpstr (json_object_get_string_member (mode_msg, "type"), ==, "mode");
+  g_assert_cmpstr (json_object_get_string_member (mode_msg, "mode"), ==, "whisper");
+  for (guint i = 0, n = 0; i < m->items->len; i++)
+    {
+      Item *item = g_ptr_array_index (m->items, i);
+
+      if (item->text && g_strcmp0 (json_object_get_string_member (json_node_get_object (item->json), "type"), "mode") == 0)
+        {
+          for (guint j = i + 1; j < m->items->len; j++)
+            if (!((Item *) g_ptr_array_index (m->items, j))->text)
+              {
+                const guint8 *frame = g_bytes_get_data (((Item *) g_ptr_array_index (m->items, j))->bytes, NULL);
+
+                discontinuity = (be16 (frame + 6) & FLAG_DISCONTINUITY) != 0;
+                break;
+              }
+          break;
+        }
+      n += !item->text;
+    }
+  g_assert_true (discontinuity);
+
+  /* Uplink frames, mono L16 at 16 kHz, are accepted and counted. */
+  uplink[0] = 1;
+  uplink[1] = 24;
+  uplink[2] = 3;
+  uplink[3] = 2;
+  uplink[4] = 1;
+  uplink[14] = 0x01;
+  uplink[15] = 0x40;
+  for (guint i = 0; i < 25; i++)
+    {
+      uplink[11] = (guint8) i;
+      uplink[22] = (guint8) ((i * 320) >> 8);
+      uplink[23] = (guint8) (i * 320);
+      soup_websocket_connection_send_binary (m->ws, uplink, sizeof uplink);
+      cb_test_spin (20);
+    }
+  cb_test_spin (100);
+  g_assert_false (m->closed);
+  g_assert_cmpuint (cb_sim_media_get_uplink_frames (cb_sim_world_get_media (f->world), s.monitor_id), ==, 25);
+
+  /* A frame that contradicts start.uplink is a protocol error. */
+  uplink[4] = 2;
+  soup_websocket_connection_send_binary (m->ws, uplink, sizeof uplink);
+  cb_test_wait (media_closed, m, 5000);
+  g_assert_cmpuint (m->close_code, ==, 4000);
+}
+
+static void
+test_stop (Fixture       *f,
+           gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  g_autoptr(CbMessage) res = NULL;
+  g_autoptr(CbMessage) again = NULL;
+  g_autofree char *data_json = NULL;
+  const CbSimEntity *monitor, *call;
+  JsonArray *ids;
+  Item *last_frame = NULL, *stop_item = NULL;
+
+  cb_sim_media_set_timeouts (cb_sim_world_get_media (f->world), 30000, 200);
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+
+  /* While it lives, the call lists it. */
+  call = cb_sim_state_lookup (f->state, "call", call_id);
+  ids = json_object_get_array_member (call->data, "monitor_ids");
+  g_assert_cmpuint (json_array_get_length (ids), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (ids, 0), ==, s.monitor_id);
+  monitor = cb_sim_state_lookup (f->state, "monitor", s.monitor_id);
+  g_assert_cmpstr (json_object_get_string_member (monitor->data, "state"), ==, "connecting");
+
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 5);
+  monitor = cb_sim_state_lookup (f->state, "monitor", s.monitor_id);
+  g_assert_cmpstr (json_object_get_string_member (monitor->data, "state"), ==, "active");
+
+  data_json = g_strdup_printf ("{\"monitor_id\":\"%s\"}", s.monitor_id);
+  res = request (f, SUPERVISOR_TOKEN, "monitor.stop", data_json);
+  g_assert_cmpstr (error_code (res), ==, "ok");
+  g_assert_true (json_object_get_boolean_member (res->data, "stopped"));
+
+  /* stop, after a frame flagged LAST, then close 1000. */
+  cb_test_wait (media_closed, m, 5000);
+  g_assert_cmpuint (m->close_code, ==, 1000);
+  for (guint i = 0; i < m->items->len; i++)
+    {
+      Item *item = g_ptr_array_index (m->items, i);
+
+      if (item->text && g_strcmp0 (json_object_get_string_member (json_node_get_object (item->json), "type"),
+                                   "stop") == 0)
+        stop_item = item;
+      else if (!item->text)
+        {
+          g_assert_null (stop_item);   /* nothing after stop */
+          last_frame = item;
+        }
+    }
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (stop_item->json), "type"), ==, "stop");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (stop_item->json), "reason"), ==,
+                   "monitor_stopped");
+  g_assert_cmpuint (be16 ((const guint8 *) g_bytes_get_data (last_frame->bytes, NULL) + 6) & FLAG_LAST, ==, FLAG_LAST);
+
+  /* The entity ends, the call no longer lists it, then it is deleted. */
+  monitor = cb_sim_state_lookup (f->state, "monitor", s.monitor_id);
+  g_assert_cmpstr (json_object_get_string_member (monitor->data, "state"), ==, "ended");
+  g_assert_true (json_object_get_int_member (monitor->data, "ended_at") > 0);
+  call = cb_sim_state_lookup (f->state, "call", call_id);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (call->data, "monitor_ids")), ==, 0);
+  cb_test_spin (400);
+  g_assert_null (cb_sim_state_lookup (f->state, "monitor", s.monitor_id));
+
+  again = request (f, SUPERVISOR_TOKEN, "monitor.stop", data_json);
+  g_assert_cmpstr (error_code (again), ==, "not_found");
+}
+
+/* ---- recordings ------------------------------------------------------------------ */
+
+typedef struct
+{
+  SoupMessage *msg;
+  GBytes      *body;
+  GError      *error;
+  gboolean     done;
+} Http;
+
+static void
+on_http_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Http *h = user_data;
+
+  h->body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &h->error);
+  h->done = TRUE;
+}
+
+static gboolean http_done (gpointer h) { return ((Http *) h)->done; }
+
+static void
+http_clear (Http *h)
+{
+  g_clear_object (&h->msg);
+  g_clear_pointer (&h->body, g_bytes_unref);
+  g_clear_error (&h->error);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Http, http_clear)
+
+static void
+http (const char *method,
+      const char *url,
+      const char *range,
+      Http       *h)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+
+  h->msg = soup_message_new (method, url);
+  g_assert_nonnull (h->msg);
+  if (range != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (h->msg), "Range", range);
+  soup_session_send_and_read_async (session, h->msg, G_PRIORITY_DEFAULT, NULL, on_http_done, h);
+  cb_test_wait (http_done, h, 10000);
+  g_assert_no_error (h->error);
+}
+
+static const char *
+header (Http       *h,
+        const char *name)
+{
+  return soup_message_headers_get_one (soup_message_get_response_headers (h->msg), name);
+}
+
+static guint32
+le32 (const guint8 *p)
+{
+  return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static void
+test_recording_ranges (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(CbMessage) page = request (f, QA_TOKEN, "recording.query", "{\"limit\":1}");
+  g_autoptr(CbMessage) url_res = NULL;
+  g_autoptr(CbMessage) opus = NULL;
+  g_autofree char *data_json = NULL;
+  g_autofree char *size_text = NULL;
+  g_autofree char *range_text = NULL;
+  g_autofree char *beyond = NULL;
+  g_autofree char *tampered = NULL;
+  g_auto(Http) head = { 0 };
+  g_auto(Http) first = { 0 };
+  g_auto(Http) middle = { 0 };
+  g_auto(Http) overlap = { 0 };
+  g_auto(Http) tail = { 0 };
+  g_auto(Http) past = { 0 };
+  g_auto(Http) forged = { 0 };
+  JsonObject *recording;
+  const char *url;
+  const guint8 *h, *a, *b;
+  gint64 size, duration;
+  gsize length;
+
+  g_assert_cmpstr (error_code (page), ==, "ok");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (page->data, "items")), ==, 1);
+  recording = json_array_get_object_element (json_object_get_array_member (page->data, "items"), 0);
+  g_assert_cmpint (json_object_get_int_member (recording, "channels"), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (recording, "formats"), 0), ==, "wav");
+  size = json_object_get_int_member (recording, "size_bytes");
+  duration = json_object_get_int_member (recording, "duration_ms");
+
+  data_json = g_strdup_printf ("{\"recording_id\":\"%s\",\"format\":\"ogg_opus\"}",
+                               json_object_get_string_member (recording, "id"));
+  opus = request (f, QA_TOKEN, "recording.get_url", data_json);
+  g_assert_cmpstr (error_code (opus), ==, "unsupported");
+  g_free (data_json);
+  data_json = g_strdup_printf ("{\"recording_id\":\"%s\",\"format\":\"wav\"}",
+                               json_object_get_string_member (recording, "id"));
+  url_res = request (f, QA_TOKEN, "recording.get_url", data_json);
+  g_assert_cmpstr (error_code (url_res), ==, "ok");
+  url = json_object_get_string_member (url_res->data, "url");
+  g_assert_cmpint (json_object_get_int_member (url_res->data, "size_bytes"), ==, size);
+  g_assert_cmpint (json_object_get_int_member (url_res->data, "duration_ms"), ==, duration);
+  g_assert_cmpstr (json_object_get_string_member (url_res->data, "content_type"), ==, "audio/wav");
+  g_assert_null (strstr (url, QA_TOKEN));
+
+  /* HEAD: the whole length, ranges accepted. */
+  http ("HEAD", url, NULL, &head);
+  size_text = g_strdup_printf ("%" G_GINT64_FORMAT, size);
+  g_assert_cmpuint (soup_message_get_status (head.msg), ==, 200);
+  g_assert_cmpstr (header (&head, "Accept-Ranges"), ==, "bytes");
+  g_assert_cmpstr (header (&head, "Content-Length"), ==, size_text);
+  g_assert_cmpstr (header (&head, "Content-Type"), ==, "audio/wav");
+  g_assert_nonnull (header (&head, "ETag"));
+  g_assert_true (g_str_has_prefix (header (&head, "Cache-Control"), "private, max-age="));
+
+  /* The first 44 bytes: a WAV header for the duration. */
+  http ("GET", url, "bytes=0-43", &first);
+  g_assert_cmpuint (soup_message_get_status (first.msg), ==, 206);
+  range_text = g_strdup_printf ("bytes 0-43/%" G_GINT64_FORMAT, size);
+  g_assert_cmpstr (header (&first, "Content-Range"), ==, range_text);
+  h = g_bytes_get_data (first.body, &length);
+  g_assert_cmpuint (length, ==, 44);
+  g_assert_cmpmem (h, 4, "RIFF", 4);
+  g_assert_cmpmem (h + 8, 8, "WAVEfmt ", 8);
+  g_assert_cmpuint (le32 (h + 4), ==, size - 8);
+  g_assert_cmpuint (h[20] | (h[21] << 8), ==, 1);
+  g_assert_cmpuint (h[22] | (h[23] << 8), ==, 2);
+  g_assert_cmpuint (le32 (h + 24), ==, 8000);
+  g_assert_cmpuint (le32 (h + 28), ==, 8000 * 4);
+  g_assert_cmpuint (h[34] | (h[35] << 8), ==, 16);
+  g_assert_cmpmem (h + 36, 4, "data", 4);
+  g_assert_cmpuint (le32 (h + 40), ==, duration * 8 * 4);
+  g_assert_cmpuint (le32 (h + 40), ==, size - 44);
+
+  /* A range in the middle; an overlapping one agrees byte for byte. */
+  http ("GET", url, "bytes=20000-29999", &middle);
+  http ("GET", url, "bytes=25000-34999", &overlap);
+  g_assert_cmpuint (soup_message_get_status (middle.msg), ==, 206);
+  a = g_bytes_get_data (middle.body, &length);
+  g_assert_cmpuint (length, ==, 10000);
+  b = g_bytes_get_data (overlap.body, &length);
+  g_assert_cmpmem (a + 5000, 5000, b, 5000);
+
+  /* A suffix range. */
+  http ("GET", url, "bytes=-100", &tail);
+  g_assert_cmpuint (soup_message_get_status (tail.msg), ==, 206);
+  g_assert_cmpuint (g_bytes_get_size (tail.body), ==, 100);
+
+  /* Beyond the end: 416 with the size. */
+  beyond = g_strdup_printf ("bytes=%" G_GINT64_FORMAT "-", size);
+  http ("GET", url, beyond, &past);
+  g_assert_cmpuint (soup_message_get_status (past.msg), ==, 416);
+  g_free (range_text);
+  range_text = g_strdup_printf ("bytes */%" G_GINT64_FORMAT, size);
+  g_assert_cmpstr (header (&past, "Content-Range"), ==, range_text);
+
+  /* A tampered signature: 403. */
+  tampered = g_strdup (url);
+  tampered[strlen (tampered) - 1] = tampered[strlen (tampered) - 1] == '0' ? '1' : '0';
+  http ("GET", tampered, "bytes=0-99", &forged);
+  g_assert_cmpuint (soup_message_get_status (forged.msg), ==, 403);
+}
+
+static void
+test_recording_duration (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(CbMessage) page1 = request (f, QA_TOKEN, "recording.query", "{\"limit\":50,\"sort\":\"started_at\"}");
+  g_autoptr(CbMessage) page2 = NULL;
+  g_autoptr(CbMessage) bad = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *next = NULL;
+  JsonArray *items = json_object_get_array_member (page1->data, "items");
+  guint checked = 0, with_hold = 0;
+  gint64 previous = 0;
+
+  g_assert_cmpstr (error_code (page1), ==, "ok");
+  g_assert_cmpuint (json_array_get_length (items), ==, 50);
+  g_assert_cmpuint (cb_sim_recordings_get_count (cb_sim_world_get_recordings (f->world)), >, 50);
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *r = json_array_get_object_element (items, i);
+      const char *call_id = json_object_get_string_member (r, "call_id");
+      const CbSimCall *call = cb_sim_engine_get_call (f->engine, call_id);
+
+      g_hash_table_add (seen, (gpointer) json_object_get_string_member (r, "id"));
+      g_assert_cmpint (json_object_get_int_member (r, "started_at"), >=, previous);
+      previous = json_object_get_int_member (r, "started_at");
+      if (call == NULL)
+        call = cb_sim_engine_get_history_call (f->engine, call_id);
+      if (call == NULL || call->transfer_ms > 0 || call->direction != CB_SIM_DIRECTION_INBOUND)
+        continue;
+      /* The recording runs from the answer to the hang-up: talk and hold. */
+      g_assert_cmpint (json_object_get_int_member (r, "duration_ms"), ==, call->talk_ms + call->hold_ms);
+      g_assert_cmpint (json_object_get_int_member (r, "started_at"), ==, call->answered_ms);
+      checked++;
+      with_hold += call->hold_count > 0;
+    }
+  g_test_message ("%u recordings checked against their calls, %u with holds", checked, with_hold);
+  g_assert_cmpuint (checked, >, 10);
+
+  /* The next page continues without repeating. */
+  next = g_strdup_printf ("{\"limit\":50,\"sort\":\"started_at\",\"cursor\":\"%s\"}",
+                          json_object_get_string_member (page1->data, "next_cursor"));
+  page2 = request (f, QA_TOKEN, "recording.query", next);
+  g_assert_cmpstr (error_code (page2), ==, "ok");
+  items = json_object_get_array_member (page2->data, "items");
+  g_assert_cmpuint (json_array_get_length (items), >, 0);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *r = json_array_get_object_element (items, i);
+
+      g_assert_false (g_hash_table_contains (seen, json_object_get_string_member (r, "id")));
+      g_assert_cmpint (json_object_get_int_member (r, "started_at"), >=, previous);
+    }
+
+  /* A cursor of another sort does not fit. */
+  g_free (next);
+  next = g_strdup_printf ("{\"limit\":5,\"cursor\":\"%s\"}", json_object_get_string_member (page1->data, "next_cursor"));
+  bad = request (f, QA_TOKEN, "recording.query", next);
+  g_assert_cmpstr (error_code (bad), ==, "invalid_state");
+}
+
+/* A recording has the structure of a conversation too, and hold music in
+ * its holds. */
+static void
+test_recording_sound (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(CbMessage) page = request (f, QA_TOKEN, "recording.query", "{\"limit\":200,\"filter\":{\"min_duration_ms\":40000}}");
+  JsonArray *items = json_object_get_array_member (page->data, "items");
+  g_autoptr(CbMessage) url_res = NULL;
+  g_autofree char *data_json = NULL;
+  g_auto(Http) body = { 0 };
+  const guint8 *bytes;
+  gsize length;
+  guint loud[2] = { 0, 0 }, both = 0, windows = 0;
+  const char *id = NULL;
+
+  g_assert_cmpstr (error_code (page), ==, "ok");
+  for (guint i = 0; i < json_array_get_length (items) && id == NULL; i++)
+    {
+      JsonObject *r = json_array_get_object_element (items, i);
+      const CbSimCall *call = cb_sim_engine_get_history_call (f->engine, json_object_get_string_member (r, "call_id"));
+
+      if (call == NULL)
+        call = cb_sim_engine_get_call (f->engine, json_object_get_string_member (r, "call_id"));
+      /* No hold in the first 30 s. */
+      if (call != NULL && call->transfer_ms == 0
+          && (call->hold_count == 0 || call->holds[0].start_ms - call->answered_ms > 31000))
+        id = json_object_get_string_member (r, "id");
+    }
+  g_assert_nonnull (id);
+
+  data_json = g_strdup_printf ("{\"recording_id\":\"%s\",\"format\":\"wav\"}", id);
+  url_res = request (f, QA_TOKEN, "recording.get_url", data_json);
+  http ("GET", json_object_get_string_member (url_res->data, "url"), "bytes=44-960043", &body);
+  bytes = g_bytes_get_data (body.body, &length);
+  g_assert_cmpuint (length, ==, 960000);
+
+  for (gsize w = 0; w + 3200 <= length; w += 3200)   /* 100 ms */
+    {
+      double rms[2] = { 0, 0 };
+
+      for (gsize i = w; i < w + 3200; i += 4)
+        for (guint c = 0; c < 2; c++)
+          {
+            double v = (gint16) (bytes[i + 2 * c] | (bytes[i + 2 * c + 1] << 8)) / 32768.0;
+
+            rms[c] += v * v;
+          }
+      for (guint c = 0; c < 2; c++)
+        loud[c] += sqrt (rms[c] / 800) > 0.02;
+      both += sqrt (rms[0] / 800) > 0.02 && sqrt (rms[1] / 800) > 0.02;
+      windows++;
+    }
+  g_test_message ("30 s of %s: customer loud in %u windows, agent %u, both %u of %u", id, loud[0], loud[1], both, windows);
+  g_assert_cmpuint (loud[0], >, windows / 10);
+  g_assert_cmpuint (loud[1], >, windows / 10);
+  g_assert_cmpuint (both, <, windows / 8);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/callboard/sim-media/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("header", test_header);
+  ADD ("pcmu", test_pcmu);
+  ADD ("pacing", test_pacing);
+  ADD ("conversation", test_conversation);
+  ADD ("hold-music", test_hold_music);
+  ADD ("ticket", test_ticket);
+  ADD ("permissions", test_permissions);
+  ADD ("whisper", test_whisper);
+  ADD ("stop", test_stop);
+  ADD ("recording-ranges", test_recording_ranges);
+  ADD ("recording-duration", test_recording_duration);
+  ADD ("recording-sound", test_recording_sound);
+
+  return g_test_run ();
+}
