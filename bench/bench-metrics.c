@@ -56,6 +56,7 @@ main (int    argc,
   gint64 *ended = g_new (gint64, n_calls);
   gint64 *wrapped = g_new (gint64, n_calls);
   gboolean *abandoned = g_new (gboolean, n_calls);
+  guint32 *number = g_new (guint32, n_calls);
   guint32 seed = 12345;
   gint64 t0, apply_us = 0, now;
   guint n_applied = 0;
@@ -76,9 +77,10 @@ main (int    argc,
     {
       Event e = { 0, };
 
-      queued[i] = DAY_START + (gint64) ((double) i / n_calls * 86000000.0);
+      queued[i] = DAY_START + (gint64) ((double) i / n_calls * 82800000.0);  /* 00:00–23:00 */
       abandoned[i] = next_random (&seed) % 100 < 3;
-      answered[i] = queued[i] + 1000 + next_random (&seed) % 60000;
+      answered[i] = queued[i] + 1000 + next_random (&seed) % 30000;
+      number[i] = next_random (&seed) % (3 * n_calls);
       ended[i] = abandoned[i] ? answered[i] : answered[i] + 30000 + next_random (&seed) % 400000;
       wrapped[i] = abandoned[i] ? -1 : ended[i] + next_random (&seed) % 60000;
       e.call = i;
@@ -109,7 +111,7 @@ main (int    argc,
       guint i = e->call;
       g_autoptr(JsonObject) o = json_object_new ();
       g_autoptr(JsonObject) a = NULL;
-      char id[32], queue[16], agent[16];
+      char id[32], queue[16], agent[16], customer[24];
       static const char * const states[] = { "queued", "connected", "wrap_up", "ended" };
       gint64 start;
 
@@ -132,7 +134,8 @@ main (int    argc,
       if (e->kind >= 3)
         json_object_set_int_member (o, "wrap_up_ended_at", wrapped[i]);
       json_object_set_boolean_member (o, "abandoned", abandoned[i] && e->kind >= 2);
-      json_object_set_string_member (o, "customer_number", "+3725550000");
+      g_snprintf (customer, sizeof customer, "+3725%07u", number[i]);
+      json_object_set_string_member (o, "customer_number", customer);
       if (abandoned[i] && e->kind == 2)
         json_object_set_string_member (o, "end_reason", "abandoned");
 
@@ -140,7 +143,6 @@ main (int    argc,
       if (!abandoned[i] && e->kind >= 1)
         {
           static const char * const agent_states[] = { "", "on_call", "wrap_up", "available" };
-          g_autofree char *queue_ids = NULL;
           JsonArray *queues = json_array_new ();
 
           a = json_object_new ();
@@ -161,7 +163,7 @@ main (int    argc,
       n_applied++;
     }
 
-  now = DAY_START + 86000000 + 600000;
+  now = DAY_START + 84600000;  /* 23:30 */
   g_print ("calls: %u in %u queues, %u agents; events applied: %u\n",
            cb_metrics_get_n_calls (metrics), n_queues, n_agents, n_applied);
   g_print ("apply: %.0f events/s (%.2f µs per event, JSON building not counted)\n",
@@ -218,5 +220,6 @@ main (int    argc,
   g_free (ended);
   g_free (wrapped);
   g_free (abandoned);
+  g_free (number);
   return 0;
 }

@@ -113,7 +113,9 @@ put_call_at (CbMetrics      *metrics,
       json_array_add_object_element (transfers, t);
     }
   json_object_set_array_member (o, "transfers", transfers);
-  if (c->survey > 0)
+  if (c->survey > 0 && c->survey == floor (c->survey))
+    json_object_set_int_member (o, "survey_score", (gint64) c->survey);  /* as the sim sends it */
+  else if (c->survey > 0)
     json_object_set_double_member (o, "survey_score", c->survey);
   else
     json_object_set_null_member (o, "survey_score");
@@ -482,9 +484,11 @@ test_handle_times (void)
  *   D1  Fri 12:00, +372 4000   D2 Fri 12:00 + 72 h exactly     → repeat: not resolved
  *   E1  Fri 13:00, +372 5000   no other call                   → resolved
  *   C1  Fri 14:00, masked +372****3000, C2 Sat                → not judged
+ *   F1, F2  both Fri 15:00:00.000, +372 6000; F3 Sat 15:00        → neither resolved
+ *           (F1 and F2 are not each other's repeat: not later)
  *
- * FCR(3 days) = 2 / 4 = 50 %. With the default 7 days B2 is a repeat too:
- * 1 / 4 = 25 %.
+ * FCR(3 days) = 2 / 6 (B1, E1). With the default 7 days B2 is a repeat
+ * too: 1 / 6.
  */
 static void
 test_fcr_across_days (void)
@@ -504,7 +508,10 @@ test_fcr_across_days (void)
   put_call (metrics, HANDLED ("D1", "+3724000", fri + 12 * HOUR));
   put_call (metrics, HANDLED ("E1", "+3725000", fri + 13 * HOUR));
   put_call (metrics, HANDLED ("C1", "+372****3000", fri + 14 * HOUR));
+  put_call (metrics, HANDLED ("F1", "+3726000", fri + 15 * HOUR));
+  put_call (metrics, HANDLED ("F2", "+3726000", fri + 15 * HOUR));
   put_call (metrics, HANDLED ("C2", "+372****3000", fri + DAYS + 10 * HOUR));
+  put_call (metrics, HANDLED ("F3", "+3726000", fri + DAYS + 15 * HOUR));
   put_call (metrics, HANDLED ("A2", "+3721000", fri + 2 * DAYS + 9 * HOUR));
   /* D2 and B2: the repeats' created_at (here their queuing) against D1 / B1's */
   put_call (metrics, HANDLED ("D2", "+3724000", fri + 12 * HOUR + 3 * DAYS));
@@ -513,11 +520,11 @@ test_fcr_across_days (void)
 
   params.fcr_days = 3;
   v = compute (metrics, CB_METRIC_FCR, NULL, &friday, &params, now);
-  assert_value (v, 50.0, 1e-9);
+  assert_value (v, 100.0 * 2 / 6, 1e-9);
   g_assert_cmpfloat (v.numerator, ==, 2);
-  g_assert_cmpfloat (v.denominator, ==, 4);
+  g_assert_cmpfloat (v.denominator, ==, 6);
 
-  assert_value (compute (metrics, CB_METRIC_FCR, NULL, &friday, NULL, now), 25.0, 1e-9);
+  assert_value (compute (metrics, CB_METRIC_FCR, NULL, &friday, NULL, now), 100.0 / 6, 1e-9);
 }
 
 /* Surveys of four handled calls: 5, 4.5, 3, 1 (and one call without a

@@ -111,6 +111,8 @@ typedef struct
   gint64   wrap_up_ended_at;
   gint64   hold_ms;
   gint64   bucket;        /* the created_at bucket it is filed in */
+  gint64   prev_same;     /* created_at of the previous / next call of the same number or */
+  gint64   next_same;     /* lead in the repeat index; NO_TIME: none */
   float    survey;        /* < 0: none */
   guint32  queue;         /* atoms; 0: none */
   guint32  agent;
@@ -1007,75 +1009,143 @@ group_for (GHashTable *groups,
   return group;
 }
 
-/* Sorted arrays of instants under a string key: the repeat indexes. */
-static void
-time_index_add (GHashTable *index,
-                const char *key,
-                gint64      t)
+/* The repeat indexes: under a string key (a number, a lead), the calls
+ * sorted by created_at. Each call also holds the created_at of its two
+ * neighbours (prev_same, next_same), kept up to date here, so that FCR and
+ * first-call close read them without a lookup. */
+typedef struct
 {
-  GArray *times = g_hash_table_lookup (index, key);
+  gint64  t;
+  guint32 slot;
+  guint32 unused;
+} IndexEntry;
+
+static void
+time_index_add (CbMetrics  *self,
+                GHashTable *index,
+                const char *key,
+                gint64      t,
+                guint32     slot)
+{
+  GArray *entries = g_hash_table_lookup (index, key);
+  IndexEntry entry = { t, slot, 0 };
+  Call *call = call_at (self, slot);
   guint lo = 0, hi;
 
-  if (times == NULL)
+  if (entries == NULL)
     {
-      times = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_hash_table_insert (index, g_strdup (key), times);
+      entries = g_array_new (FALSE, FALSE, sizeof (IndexEntry));
+      g_hash_table_insert (index, g_strdup (key), entries);
     }
-  hi = times->len;
+  hi = entries->len;
   while (lo < hi)
     {
       guint mid = (lo + hi) / 2;
 
-      if (g_array_index (times, gint64, mid) <= t)
+      if (g_array_index (entries, IndexEntry, mid).t <= t)
         lo = mid + 1;
       else
         hi = mid;
     }
-  g_array_insert_val (times, lo, t);
+  g_array_insert_val (entries, lo, entry);
+
+  call->prev_same = NO_TIME;
+  call->next_same = NO_TIME;
+  if (lo > 0)
+    {
+      IndexEntry *prev = &g_array_index (entries, IndexEntry, lo - 1);
+
+      call->prev_same = prev->t;
+      call_at (self, prev->slot)->next_same = t;
+    }
+  if (lo + 1 < entries->len)
+    {
+      IndexEntry *next = &g_array_index (entries, IndexEntry, lo + 1);
+
+      call->next_same = next->t;
+      call_at (self, next->slot)->prev_same = t;
+    }
 }
 
 static void
-time_index_remove (GHashTable *index,
+time_index_remove (CbMetrics  *self,
+                   GHashTable *index,
                    const char *key,
-                   gint64      t)
+                   guint32     slot)
 {
-  GArray *times = g_hash_table_lookup (index, key);
+  GArray *entries = g_hash_table_lookup (index, key);
 
-  if (times == NULL)
+  if (entries == NULL)
     return;
-  for (guint i = 0; i < times->len; i++)
-    if (g_array_index (times, gint64, i) == t)
+  for (guint i = 0; i < entries->len; i++)
+    if (g_array_index (entries, IndexEntry, i).slot == slot)
       {
-        g_array_remove_index (times, i);
+        IndexEntry *prev = i > 0 ? &g_array_index (entries, IndexEntry, i - 1) : NULL;
+        IndexEntry *next = i + 1 < entries->len ? &g_array_index (entries, IndexEntry, i + 1) : NULL;
+
+        if (prev != NULL)
+          call_at (self, prev->slot)->next_same = next != NULL ? next->t : NO_TIME;
+        if (next != NULL)
+          call_at (self, next->slot)->prev_same = prev != NULL ? prev->t : NO_TIME;
+        g_array_remove_index (entries, i);
         break;
       }
-  if (times->len == 0)
+  if (entries->len == 0)
     g_hash_table_remove (index, key);
 }
 
-/* Whether any instant of @key lies in [lo, hi). */
+/* Whether any call of @key was created in [lo, hi). */
 static gboolean
 time_index_any_in (GHashTable *index,
                    const char *key,
                    gint64      lo,
                    gint64      hi)
 {
-  GArray *times = g_hash_table_lookup (index, key);
+  GArray *entries = g_hash_table_lookup (index, key);
   guint a = 0, b;
 
-  if (times == NULL)
+  if (entries == NULL)
     return FALSE;
-  b = times->len;
+  b = entries->len;
   while (a < b)
     {
       guint mid = (a + b) / 2;
 
-      if (g_array_index (times, gint64, mid) < lo)
+      if (g_array_index (entries, IndexEntry, mid).t < lo)
         a = mid + 1;
       else
         b = mid;
     }
-  return a < times->len && g_array_index (times, gint64, a) < hi;
+  return a < entries->len && g_array_index (entries, IndexEntry, a).t < hi;
+}
+
+/* A repeat within @horizon_ms after @call: its next neighbour, unless that
+ * was created in the same millisecond (then look further). */
+static gboolean
+call_has_repeat (CbMetrics  *self,
+                 const Call *call,
+                 gint64      horizon_ms)
+{
+  if (call->next_same == NO_TIME)
+    return FALSE;
+  if (call->next_same > call->created_at)
+    return call->next_same <= call->created_at + horizon_ms;
+  return time_index_any_in (self->number_index, call->number, call->created_at + 1,
+                            call->created_at + horizon_ms + 1);
+}
+
+/* An earlier contact within @horizon_ms before @call. */
+static gboolean
+call_has_earlier (CbMetrics  *self,
+                  const Call *call,
+                  gint64      horizon_ms)
+{
+  if (call->prev_same == NO_TIME)
+    return FALSE;
+  if (call->prev_same < call->created_at)
+    return call->prev_same >= call->created_at - horizon_ms;
+  return time_index_any_in (self->lead_index, call->lead_key, call->created_at - horizon_ms,
+                            call->created_at);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1331,12 +1401,14 @@ call_index (CbMetrics *self,
 {
   if (call->number != NULL && !(call->flags & F_OUT))
     {
-      time_index_add (self->number_index, call->number, call->created_at);
+      time_index_add (self, self->number_index, call->number, call->created_at,
+                      (guint32) (call - call_at (self, 0)));
       call->flags |= F_IN_NUMBER_INDEX;
     }
   if (call->lead_key != NULL && call_person (call))
     {
-      time_index_add (self->lead_index, call->lead_key, call->created_at);
+      time_index_add (self, self->lead_index, call->lead_key, call->created_at,
+                      (guint32) (call - call_at (self, 0)));
       call->flags |= F_IN_LEAD_INDEX;
     }
 }
@@ -1346,9 +1418,11 @@ call_unindex (CbMetrics *self,
               Call      *call)
 {
   if (call->flags & F_IN_NUMBER_INDEX)
-    time_index_remove (self->number_index, call->number, call->created_at);
+    time_index_remove (self, self->number_index, call->number,
+                       (guint32) (call - call_at (self, 0)));
   if (call->flags & F_IN_LEAD_INDEX)
-    time_index_remove (self->lead_index, call->lead_key, call->created_at);
+    time_index_remove (self, self->lead_index, call->lead_key,
+                       (guint32) (call - call_at (self, 0)));
   call->flags &= ~(F_IN_NUMBER_INDEX | F_IN_LEAD_INDEX);
 }
 
@@ -2255,6 +2329,8 @@ typedef struct
   gint64 from;
   gint64 to;
   gint64 fcr_ms;
+  gboolean want_fcr;           /* the repeat lookups cost a hash each: only when asked */
+  gboolean want_first_close;
 
   /* queue */
   guint  offered;
@@ -2369,11 +2445,10 @@ tally_call (CbMetrics  *self,
               if (call->survey >= 4.0f)
                 t->surveys_top++;
             }
-          if (call->flags & F_IN_NUMBER_INDEX)
+          if (t->want_fcr && (call->flags & F_IN_NUMBER_INDEX))
             {
               t->fcr_calls++;
-              if (!time_index_any_in (self->number_index, call->number, call->created_at + 1,
-                                      call->created_at + t->fcr_ms + 1))
+              if (!call_has_repeat (self, call, t->fcr_ms))
                 t->fcr_resolved++;
             }
         }
@@ -2403,9 +2478,9 @@ tally_call (CbMetrics  *self,
           if (call_category (self, call) == CATEGORY_SUCCESS)
             {
               t->successes++;
-              if (call->lead_key == NULL
-                  || !time_index_any_in (self->lead_index, call->lead_key,
-                                         call->created_at - t->fcr_ms, call->created_at))
+              if (!t->want_first_close)
+                ;
+              else if (!(call->flags & F_IN_LEAD_INDEX) || !call_has_earlier (self, call, t->fcr_ms))
                 t->first_closes++;
             }
         }
@@ -2998,6 +3073,8 @@ cb_metrics_compute (CbMetrics            *self,
       t.from = out->from_ms;
       t.to = out->to_ms;
       t.fcr_ms = (params->fcr_days > 0 ? params->fcr_days : DEFAULT_FCR_DAYS) * DAY_MS;
+      t.want_fcr = id == CB_METRIC_FCR;
+      t.want_first_close = id == CB_METRIC_FIRST_CALL_CLOSE;
       visit_calls (self, &sc, t.from, t.to, tally_call, &t);
 
       switch (id)
