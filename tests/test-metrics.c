@@ -1218,6 +1218,115 @@ test_scope (void)
   assert_value (compute (metrics, CB_METRIC_OFFERED, NULL, &today, NULL, now), 4, 0);
 }
 
+/* Many calls over three days with a one-day retention, moving between
+ * queues and some withdrawn, against a brute-force count of the test's own
+ * model: what the buckets, moves and forgetting keep must be exactly the
+ * calls a direct count finds. */
+typedef struct
+{
+  gint64   ts;
+  guint    call;
+  int      step;    /* 0 queued, 1 answered (or withdrawn), 2 ended */
+} ModelEvent;
+
+static int
+compare_model_events (gconstpointer a,
+                      gconstpointer b)
+{
+  const ModelEvent *x = a, *y = b;
+
+  if (x->ts != y->ts)
+    return x->ts < y->ts ? -1 : 1;
+  return x->step - y->step;
+}
+
+static void
+test_model (void)
+{
+  g_autoptr(CbMetrics) metrics = new_metrics ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261123);
+  g_autoptr(GArray) events = g_array_new (FALSE, FALSE, sizeof (ModelEvent));
+  enum { N = 3000, QUEUES = 5 };
+  static gint64 queued[N], answered[N], ended[N];
+  static guint first_queue[N], last_queue[N];
+  static gboolean withdrawn[N];
+  gint64 start = DAY - 2 * DAYS, latest = 0, cut;
+  guint kept = 0;
+
+  cb_metrics_set_retention (metrics, DAYS);
+  for (guint i = 0; i < N; i++)
+    {
+      ModelEvent e = { 0, i, 0 };
+
+      queued[i] = start + (gint64) g_rand_int_range (rand, 0, 3 * 24 * 3600) * SEC;
+      answered[i] = queued[i] + g_rand_int_range (rand, 1, 120) * SEC;
+      ended[i] = answered[i] + g_rand_int_range (rand, 10, 900) * SEC;
+      first_queue[i] = g_rand_int_range (rand, 0, QUEUES);
+      last_queue[i] = g_rand_int_range (rand, 0, 5) == 0 ? (guint) g_rand_int_range (rand, 0, QUEUES)
+                                                         : first_queue[i];
+      withdrawn[i] = g_rand_int_range (rand, 0, 20) == 0;
+      e.ts = queued[i];
+      g_array_append_val (events, e);
+      e.ts = answered[i];
+      e.step = 1;
+      g_array_append_val (events, e);
+      if (!withdrawn[i])
+        {
+          e.ts = ended[i];
+          e.step = 2;
+          g_array_append_val (events, e);
+        }
+    }
+  g_array_sort (events, compare_model_events);
+
+  for (guint k = 0; k < events->len; k++)
+    {
+      const ModelEvent *e = &g_array_index (events, ModelEvent, k);
+      guint i = e->call;
+      g_autofree char *id = g_strdup_printf ("m%04u", i);
+      g_autofree char *queue = g_strdup_printf ("q%u", e->step == 0 ? first_queue[i]
+                                                                    : last_queue[i]);
+
+      latest = MAX (latest, e->ts);
+      if (e->step == 1 && withdrawn[i])
+        {
+          cb_metrics_apply (metrics, e->ts, "call", id, NULL);
+          continue;
+        }
+      put_call_at (metrics, e->ts,
+                   &(TestCall) { .id = id, .queue = queue, .agent = e->step ? "a" : NULL,
+                                 .queued = queued[i], .answered = e->step ? answered[i] : 0,
+                                 .ended = e->step == 2 ? ended[i] : 0,
+                                 .state = e->step == 0 ? "queued" : e->step == 1 ? "connected"
+                                                                               : "ended" });
+    }
+
+  /* Kept: the calls not withdrawn whose quarter (by created_at, here
+   * queued_at) starts at or after the quarter of (latest − 1 day). */
+  cut = (latest - DAYS) / (15 * MINS);
+  for (guint i = 0; i < N; i++)
+    if (!withdrawn[i] && queued[i] / (15 * MINS) >= cut)
+      kept++;
+  g_assert_cmpuint (cb_metrics_get_n_calls (metrics), ==, kept);
+
+  /* Answered per queue in the last 20 hours (all inside the retention). */
+  for (guint q = 0; q < QUEUES; q++)
+    {
+      g_autofree char *queue = g_strdup_printf ("q%u", q);
+      const char * const ids[] = { queue, NULL };
+      CbMetricScope scope = { ids, NULL, NULL };
+      CbMetricWindow window = custom (latest - 20 * HOUR, latest + 1);
+      guint expected = 0;
+
+      for (guint i = 0; i < N; i++)
+        if (!withdrawn[i] && last_queue[i] == q && answered[i] >= latest - 20 * HOUR
+            && answered[i] <= latest)
+          expected++;
+      assert_value (compute (metrics, CB_METRIC_ANSWERED, &scope, &window, NULL, latest),
+                    expected, 0);
+    }
+}
+
 /* The catalog: every KPI described, keys unique, formulas for the variants. */
 static void
 test_catalog (void)
@@ -1278,6 +1387,7 @@ main (int    argc,
   g_test_add_func ("/callboard/metrics/deletes", test_deletes);
   g_test_add_func ("/callboard/metrics/no-data", test_no_data);
   g_test_add_func ("/callboard/metrics/scope", test_scope);
+  g_test_add_func ("/callboard/metrics/model", test_model);
   g_test_add_func ("/callboard/metrics/catalog", test_catalog);
 
   return g_test_run ();
