@@ -166,7 +166,7 @@ main (int    argc,
   now = DAY_START + 84600000;  /* 23:30 */
   g_print ("calls: %u in %u queues, %u agents; events applied: %u\n",
            cb_metrics_get_n_calls (metrics), n_queues, n_agents, n_applied);
-  g_print ("apply: %.0f events/s (%.2f µs per event, JSON building not counted)\n",
+  g_print ("apply: %.0f events/s (%.2f us per event, JSON building not counted)\n",
            n_applied / (apply_us / 1e6), (double) apply_us / n_applied);
 
   {
