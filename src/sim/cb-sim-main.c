@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "cb-sim-config.h"
 #include "cb-sim-server.h"
 #include "cb-sim-world.h"
 
@@ -35,6 +36,7 @@ static int opt_agents = 40;
 static int opt_queues = 4;
 static int opt_campaigns = 2;
 static char *opt_time_zone = NULL;
+static char *opt_db = NULL;
 static CbSimFaults faults;
 
 static const GOptionEntry entries[] = {
@@ -52,6 +54,7 @@ static const GOptionEntry entries[] = {
   { "agents", 0, 0, G_OPTION_ARG_INT, &opt_agents, "Agents (default 40)", "N" },
   { "queues", 0, 0, G_OPTION_ARG_INT, &opt_queues, "Inbound queues (default 4)", "N" },
   { "campaigns", 0, 0, G_OPTION_ARG_INT, &opt_campaigns, "Outbound campaigns (default 2)", "N" },
+  { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Keep the configuration (campaigns, leads, DNC, rule sets, QA) in this SQLite file; default: in memory for this run", "FILE" },
   { "time-zone", 0, 0, G_OPTION_ARG_STRING, &opt_time_zone, "Where the contact center is (an IANA zone); default: a zone where it is late morning now", "ZONE" },
   { "fault-drop-every", 0, 0, G_OPTION_ARG_INT, &faults.drop_every_s, "Cut every connection every S seconds", "S" },
   { "fault-skip-seq", 0, 0, G_OPTION_ARG_INT, &faults.skip_seq_every, "Skip a seq every N events", "N" },
@@ -84,6 +87,14 @@ on_signal (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Ended calls go to the call history (history.query). */
+static void
+on_ended_call (JsonObject *call,
+               gpointer    user_data)
+{
+  cb_sim_config_store_add_call (user_data, call);
+}
+
 static char *
 read_stdin (gsize *length)
 {
@@ -108,6 +119,8 @@ main (int   argc,
   g_autoptr(CbSimState) state = cb_sim_state_new ();
   g_autoptr(CbSimServer) server = NULL;
   g_autoptr(CbSimWorld) world = NULL;
+  g_autoptr(CbSimDb) db = NULL;
+  g_autoptr(CbSimConfigStore) store = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
@@ -200,6 +213,15 @@ main (int   argc,
     }
   world = cb_sim_world_new (&config, state, server);
   cb_sim_server_set_time_zone (server, cb_sim_world_get_time_zone (world));
+
+  db = cb_sim_db_open (opt_db, &error);
+  if (db == NULL)
+    {
+      g_printerr ("callboard-sim: %s\n", error->message);
+      return 1;
+    }
+  store = cb_sim_config_store_new (state, server, db, cb_sim_world_get_engine (world), (guint64) opt_seed);
+  cb_sim_world_set_ended_call_func (world, on_ended_call, store);
 
   if (!cb_sim_server_listen (server, opt_host, (guint) opt_port, certificate, &error))
     {

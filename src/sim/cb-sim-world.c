@@ -39,6 +39,8 @@ struct _CbSimWorld
   const char      *time_zone;
   CbSimRecordings *recordings;
   CbSimMedia      *media;
+  CbSimEndedCallFunc ended_call_func;
+  gpointer         ended_call_data;
 };
 
 /* Labels of the engine's pause reasons (§10.13). */
@@ -268,6 +270,8 @@ publish_call (CbSimWorld      *world,
     json_object_set_null_member (o, "survey_score");
 
   cb_sim_state_upsert (world->state, "calls", "call", call->id, o, cb_sim_engine_get_now (world->engine));
+  if (call->state == CB_SIM_CALL_ENDED && world->ended_call_func != NULL)
+    world->ended_call_func (o, world->ended_call_data);
 }
 
 static void
@@ -647,6 +651,15 @@ CbSimEngine *
 cb_sim_world_get_engine (CbSimWorld *world)
 {
   return world->engine;
+}
+
+void
+cb_sim_world_set_ended_call_func (CbSimWorld         *world,
+                                  CbSimEndedCallFunc  func,
+                                  gpointer            user_data)
+{
+  world->ended_call_func = func;
+  world->ended_call_data = user_data;
 }
 
 CbSimMedia *

@@ -36,6 +36,15 @@ void        cb_sim_world_free        (CbSimWorld             *world);
 const char *cb_sim_world_get_time_zone (CbSimWorld           *world);
 const char *cb_sim_pick_daytime_zone (gint64                  now_ms);
 CbSimEngine *cb_sim_world_get_engine  (CbSimWorld             *world);
+
+/* Called with every call that reaches `ended` (the whole entity), for the
+ * call history. */
+typedef void (*CbSimEndedCallFunc) (JsonObject *call,
+                                    gpointer    user_data);
+
+void        cb_sim_world_set_ended_call_func (CbSimWorld         *world,
+                                              CbSimEndedCallFunc  func,
+                                              gpointer            user_data);
 CbSimMedia  *cb_sim_world_get_media   (CbSimWorld             *world);
 CbSimRecordings *cb_sim_world_get_recordings (CbSimWorld       *world);
 
