@@ -956,6 +956,37 @@ test_stop (Fixture       *f,
   g_assert_cmpstr (error_code (again), ==, "not_found");
 }
 
+/* The call ends: stop with call_ended, then close 1000. */
+static void
+test_call_ended (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  JsonObject *stop_msg = NULL;
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 3);
+
+  for (guint i = 0; i < 2000 && !m->closed; i++)
+    {
+      const CbSimCall *call = cb_sim_engine_get_call (f->engine, call_id);
+
+      if (call != NULL && (call->state == CB_SIM_CALL_CONNECTED || call->state == CB_SIM_CALL_ON_HOLD))
+        cb_sim_world_advance (f->world, cb_sim_engine_get_now (f->engine) + 10000);
+      cb_test_spin (10);
+    }
+  cb_test_wait (media_closed, m, 5000);
+  g_assert_cmpuint (m->close_code, ==, 1000);
+  for (guint i = 0; text_nth (m, i) != NULL; i++)
+    stop_msg = text_nth (m, i);
+  g_assert_cmpstr (json_object_get_string_member (stop_msg, "type"), ==, "stop");
+  g_assert_cmpstr (json_object_get_string_member (stop_msg, "reason"), ==, "call_ended");
+  cb_test_spin (200);
+}
+
 /* ---- recordings ------------------------------------------------------------------ */
 
 typedef struct
@@ -1263,6 +1294,7 @@ main (int   argc,
   ADD ("permissions", test_permissions);
   ADD ("whisper", test_whisper);
   ADD ("stop", test_stop);
+  ADD ("call-ended", test_call_ended);
   ADD ("recording-ranges", test_recording_ranges);
   ADD ("recording-duration", test_recording_duration);
   ADD ("recording-sound", test_recording_sound);

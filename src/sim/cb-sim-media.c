@@ -85,6 +85,7 @@ typedef struct
   gboolean                 paused;
   guint64                  paused_from;     /* first frame not yet covered by a paused gap */
   gboolean                 discontinuity;
+  gboolean                 closed;          /* the websocket has closed */
 } MediaSocket;
 
 struct _Monitor
@@ -118,7 +119,8 @@ struct _CbSimMedia
   CbSimServer *server;     /* borrowed */
   guint64      seed;
   GHashTable  *monitors;   /* id → Monitor */
-  GPtrArray   *closing;    /* MediaSocket: retired, kept until closed */
+  GPtrArray   *closing;    /* MediaSocket: retired, kept until closed, then reaped */
+  guint        reap_source;
   guint        counter;
   guint        tick_source;
   guint        ticket_ms;
@@ -468,10 +470,25 @@ retire_socket (MediaSocket *s,
   if (m != NULL && m->socket == s)
     m->socket = NULL;
   s->monitor = NULL;
-  if (soup_websocket_connection_get_state (s->ws) == SOUP_WEBSOCKET_STATE_CLOSED)
-    media_socket_free (s);
-  else
+  if (!g_ptr_array_find (s->media->closing, s, NULL))
     g_ptr_array_add (s->media->closing, s);
+}
+
+/* Frees the retired sockets that have closed: never from their own signals. */
+static gboolean
+on_reap (gpointer user_data)
+{
+  CbSimMedia *self = user_data;
+
+  self->reap_source = 0;
+  for (guint i = self->closing->len; i > 0; i--)
+    {
+      MediaSocket *s = g_ptr_array_index (self->closing, i - 1);
+
+      if (s->closed)
+        g_ptr_array_remove_index_fast (self->closing, i - 1);
+    }
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -975,20 +992,21 @@ on_media_closed (SoupWebsocketConnection *ws,
                  MediaSocket             *s)
 {
   Monitor *m = s->monitor;
+  CbSimMedia *self = s->media;
 
-  if (m == NULL)
+  s->closed = TRUE;
+  if (m != NULL)
     {
-      g_ptr_array_remove_fast (s->media->closing, s);   /* frees it */
-      return;
+      retire_socket (s, NULL, SOUP_WEBSOCKET_CLOSE_NORMAL);
+      if (m->state == STATE_ACTIVE)
+        {
+          m->state = STATE_CONNECTING;
+          m->detached_since_us = g_get_monotonic_time ();
+          publish_monitor (m);
+        }
     }
-  m->socket = NULL;
-  media_socket_free (s);
-  if (m->state == STATE_ACTIVE)
-    {
-      m->state = STATE_CONNECTING;
-      m->detached_since_us = g_get_monotonic_time ();
-      publish_monitor (m);
-    }
+  if (self->reap_source == 0)
+    self->reap_source = g_idle_add (on_reap, self);
 }
 
 static void
@@ -1187,6 +1205,7 @@ cb_sim_media_free (CbSimMedia *self)
   if (self == NULL)
     return;
   g_clear_handle_id (&self->tick_source, g_source_remove);
+  g_clear_handle_id (&self->reap_source, g_source_remove);
   g_hash_table_unref (self->monitors);
   g_ptr_array_unref (self->closing);
   g_free (self);
