@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <sys/socket.h>
 
 #include "cb-connection.h"
 #include "cb-sim-audio.h"
@@ -520,6 +521,8 @@ test_pcmu (Fixture       *f,
   /* Only Opus offered: the sim cannot, and says so. */
   opus = try_start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"opus\"]", NULL);
   g_assert_cmpstr (error_code (opus), ==, "unsupported");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (
+                     json_object_get_object_member (opus->error, "details"), "codecs"), 0), ==, "l16");
 
   start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"pcmu\",\"l16\"]", &s);
   m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
@@ -956,6 +959,169 @@ test_stop (Fixture       *f,
   g_assert_cmpstr (error_code (again), ==, "not_found");
 }
 
+/* A client that stops reading (§12.5): the server queues at most
+ * max_queue_ms, drops the rest and says so with one congestion gap; the
+ * timeline still tiles. The client is a raw socket with a tiny receive
+ * buffer, so that not reading is felt at once. */
+static void
+test_congestion (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GByteArray) in = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request_text = NULL;
+  const guint8 *p, *end;
+  guint frames = 0, audio = 0, congestion = 0;
+  guint64 expected_pos = 0;
+  guint32 expected_seq = 0;
+  gboolean after_gap = FALSE;
+  int small = 2048;
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+  uri = g_uri_parse (s.url, G_URI_FLAGS_ENCODED, &error);
+  g_assert_no_error (error);
+
+  sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (setsockopt (g_socket_get_fd (sock), SOL_SOCKET, SO_RCVBUF, &small, sizeof small), ==, 0);
+  address = g_inet_socket_address_new (loopback, (guint16) g_uri_get_port (uri));
+  g_assert_true (g_socket_connect (sock, address, NULL, &error));
+  request_text = g_strdup_printf ("GET %s?%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                  "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: callboard.media.v1\r\n"
+                                  "Authorization: Bearer " SUPERVISOR_TOKEN "\r\n\r\n",
+                                  g_uri_get_path (uri), g_uri_get_query (uri), g_uri_get_port (uri));
+  g_assert_cmpint (g_socket_send (sock, request_text, strlen (request_text), NULL, &error), ==,
+                   (gssize) strlen (request_text));
+
+  /* Four seconds without reading, then read everything for two. */
+  cb_test_spin (4000);
+  g_socket_set_blocking (sock, FALSE);
+  for (gint64 until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC; g_get_monotonic_time () < until;)
+    {
+      guint8 buffer[65536];
+      gssize n = g_socket_receive (sock, (char *) buffer, sizeof buffer, NULL, NULL);
+
+      if (n > 0)
+        g_byte_array_append (in, buffer, (guint) n);
+      g_main_context_iteration (NULL, FALSE);
+    }
+
+  /* The upgrade, then websocket frames (unmasked from a server). */
+  p = (const guint8 *) g_strstr_len ((const char *) in->data, MIN (in->len, 4096), "\r\n\r\n");
+  g_assert_nonnull (p);
+  g_assert_true (g_str_has_prefix ((const char *) in->data, "HTTP/1.1 101"));
+  p += 4;
+  end = in->data + in->len;
+  while (end - p >= 2)
+    {
+      guint opcode = p[0] & 0x0f;
+      guint64 length = p[1] & 0x7f;
+      const guint8 *payload = p + 2;
+
+      if (length == 126)
+        {
+          length = be16 (p + 2);
+          payload = p + 4;
+        }
+      else if (length == 127)
+        {
+          length = be64 (p + 2);
+          payload = p + 10;
+        }
+      if (payload + length > end)
+        break;
+      if (opcode == 2)
+        {
+          guint kind = payload[2];
+
+          g_assert_cmpuint (be32 (payload + 8), ==, expected_seq);
+          g_assert_cmpuint (be64 (payload + 16), ==, expected_pos);
+          if (after_gap)
+            g_assert_cmpuint (be16 (payload + 6) & FLAG_DISCONTINUITY, ==, FLAG_DISCONTINUITY);
+          after_gap = kind == 2;
+          if (kind == 2)
+            {
+              g_assert_cmpuint (length, ==, 28);
+              g_assert_cmpuint (be32 (payload + 12), <=, 16000);
+              congestion += payload[24] == 3;
+            }
+          else
+            audio++;
+          expected_seq++;
+          expected_pos += be32 (payload + 12);
+          frames++;
+        }
+      p = payload + length;
+    }
+
+  g_test_message ("%u frames: %u audio, %u congestion gaps, %.1f s of timeline", frames, audio, congestion,
+                  expected_pos / 16000.0);
+  g_assert_cmpuint (congestion, >=, 1);
+  g_assert_cmpfloat (expected_pos / 16000.0, >, 4.5);      /* the timeline went on */
+  g_assert_cmpuint (audio, <, expected_pos / 320 - 25);   /* and audio was dropped */
+  g_socket_close (sock, NULL);
+  cb_test_spin (100);
+}
+
+/* pause: only paused gaps, one a second; resume: audio again, marked. */
+static void
+test_pause (Fixture       *f,
+            gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  guint before, gaps = 0, audio_in_pause = 0;
+  guint64 expected_pos = 0;
+  gboolean resumed_marked = FALSE;
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 5);
+  soup_websocket_connection_send_text (m->ws, "{\"type\":\"pause\"}");
+  cb_test_spin (100);
+  before = m->n_frames;
+  cb_test_spin (2500);
+  soup_websocket_connection_send_text (m->ws, "{\"type\":\"resume\"}");
+  wait_frames (m, m->n_frames + 5);
+
+  for (guint i = 0; i < m->n_frames; i++)
+    {
+      gsize length;
+      const guint8 *frame = frame_nth (m, i, &length);
+
+      g_assert_cmpuint (be64 (frame + 16), ==, expected_pos);
+      expected_pos += be32 (frame + 12);
+      if (i < before)
+        continue;
+      if (frame[2] == 2)
+        {
+          g_assert_cmpuint (frame[24], ==, 4);   /* paused */
+          g_assert_cmpuint (be32 (frame + 12), <=, 16000);
+          gaps++;
+        }
+      else if (gaps > 0 && !resumed_marked)
+        {
+          resumed_marked = (be16 (frame + 6) & FLAG_DISCONTINUITY) != 0;
+          g_assert_true (resumed_marked);
+        }
+      else if (gaps == 0)
+        audio_in_pause++;
+    }
+  g_test_message ("%u paused gaps", gaps);
+  g_assert_cmpuint (audio_in_pause, <=, 5);
+  g_assert_cmpuint (gaps, >=, 2);
+  g_assert_cmpuint (gaps, <=, 4);
+  g_assert_true (resumed_marked);
+}
+
 /* The call ends: stop with call_ended, then close 1000. */
 static void
 test_call_ended (Fixture       *f,
@@ -1295,6 +1461,8 @@ main (int   argc,
   ADD ("whisper", test_whisper);
   ADD ("stop", test_stop);
   ADD ("call-ended", test_call_ended);
+  ADD ("congestion", test_congestion);
+  ADD ("pause", test_pause);
   ADD ("recording-ranges", test_recording_ranges);
   ADD ("recording-duration", test_recording_duration);
   ADD ("recording-sound", test_recording_sound);

@@ -275,23 +275,23 @@ send_gaps (MediaSocket *s,
 {
   Monitor *m = s->monitor;
   guint per_second = 1000 / FRAME_MS;
+  guint64 first = from;
 
   while (from < to)
     {
       guint n = (guint) MIN (to - from, per_second);
       guint8 frame[HEADER_LEN + 4];
 
-      put_header (frame, KIND_GAP, m->codec, 2, s->discontinuity ? FLAG_DISCONTINUITY : 0, s->seq++,
+      put_header (frame, KIND_GAP, m->codec, 2, s->discontinuity || from > first ? FLAG_DISCONTINUITY : 0, s->seq++,
                   n * frame_samples (m), from * frame_samples (m));
       frame[HEADER_LEN] = (guint8) reason;
       frame[HEADER_LEN + 1] = 0x03;
       frame[HEADER_LEN + 2] = 0;
       frame[HEADER_LEN + 3] = 0;
       send_binary (s, frame, sizeof frame);
-      s->discontinuity = FALSE;
       from += n;
     }
-  s->discontinuity = TRUE;   /* the frame after a gap */
+  s->discontinuity = TRUE;   /* the frame after a gap (and each gap frame of a run) */
 }
 
 static gboolean
@@ -743,8 +743,18 @@ op_monitor_start (CbSimServer      *server,
         codec = CODEC_PCMU;
     }
   if (codec == 0)
-    return fail (self, error, CB_ERROR_UNSUPPORTED, "codecs", "l16,pcmu",
-                 "this backend sends l16 or pcmu; opus is not available");
+    {
+      g_autoptr(JsonBuilder) details = json_builder_new ();
+      static const char * const supported[] = { "l16", "pcmu", NULL };
+
+      /* §9.3: unsupported, and what this backend can send instead. */
+      json_builder_begin_object (details);
+      cb_json_builder_add_strv (details, "codecs", supported);
+      json_builder_end_object (details);
+      cb_sim_server_set_error_extra (self->server, json_builder_get_root (details), NULL);
+      return fail (self, error, CB_ERROR_UNSUPPORTED, NULL, NULL,
+                   "this backend sends l16 or pcmu; opus is not available");
+    }
 
   m = g_new0 (Monitor, 1);
   m->media = self;
