@@ -83,6 +83,7 @@ struct _CbConnection
   gint64                   last_rx_us;
   gint64                   ready_since_us;
   gint64                   skew_ms;           /* server clock − local clock */
+  gushort                  local_close_code;  /* why libsoup closed the socket itself */
 
   guint                    retry_source;
   guint                    heartbeat_source;
@@ -571,13 +572,32 @@ on_socket_message (SoupWebsocketConnection *socket,
 }
 
 static void
+on_socket_error (SoupWebsocketConnection *socket,
+                 GError                  *error,
+                 gpointer                 user_data)
+{
+  CbConnection *self = CB_CONNECTION (user_data);
+
+  g_debug ("socket error: %s", error->message);
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG))
+    self->local_close_code = CB_CLOSE_TOO_BIG;
+}
+
+static void
 on_socket_closed (SoupWebsocketConnection *socket,
                   gpointer                 user_data)
 {
   CbConnection *self = CB_CONNECTION (user_data);
   gushort code = soup_websocket_connection_get_close_code (socket);
   const char *reason = soup_websocket_connection_get_close_data (socket);
-  g_autofree char *why = g_strdup_printf ("closed with %u %s", code, reason ? reason : "");
+  g_autofree char *why = NULL;
+
+  /* A frame over our limit: libsoup closes with 1009 itself, and the code
+   * it reports is the peer's (none). Treat it as the 1009 it is. */
+  if (code == 0 && self->local_close_code != 0)
+    code = self->local_close_code;
+  self->local_close_code = 0;
+  why = g_strdup_printf ("closed with %u %s", code, reason ? reason : "");
 
   g_debug ("%s", why);
   g_signal_emit (self, signals[CLOSED], 0, (guint) code, reason);
@@ -713,6 +733,7 @@ on_connected (GObject      *object,
   soup_websocket_connection_set_keepalive_interval (socket, 0);
   g_signal_connect (socket, "message", G_CALLBACK (on_socket_message), self);
   g_signal_connect (socket, "closed", G_CALLBACK (on_socket_closed), self);
+  g_signal_connect (socket, "error", G_CALLBACK (on_socket_error), self);
 
   self->last_rx_us = g_get_monotonic_time ();
   set_phase (self, CB_PHASE_HANDSHAKE);
