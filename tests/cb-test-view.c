@@ -10,6 +10,9 @@
  */
 #include "config.h"
 
+#include <libsoup/soup.h>
+#include <signal.h>
+
 #include "cb-connection.h"
 #include "cb-digest.h"
 #include "cb-test-view.h"
@@ -288,4 +291,127 @@ cb_test_release_connection (gpointer connection)
       g_usleep (1000);
     }
   g_assert_finalize_object (connection);
+}
+
+/**
+ * cb_test_sim_start:
+ * @first_option: options of callboard-sim, %NULL-terminated
+ *
+ * Starts the callboard-sim program ($CALLBOARD_SIM) on a free port with
+ * one admin user (CB_TEST_ADMIN_TOKEN) and waits until it listens.
+ */
+CbTestSim *
+cb_test_sim_start (const char *first_option,
+                   ...)
+{
+  const char *users = "[user admin]\nroles=admin\ntoken=" CB_TEST_ADMIN_TOKEN "\n";
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(JsonNode) ready = NULL;
+  CbTestSim *sim = g_new0 (CbTestSim, 1);
+  JsonObject *object;
+  va_list args;
+
+  g_assert_nonnull (g_getenv ("CALLBOARD_SIM"));
+  g_ptr_array_add (argv, (gpointer) g_getenv ("CALLBOARD_SIM"));
+  g_ptr_array_add (argv, "--port=0");
+  g_ptr_array_add (argv, "--users=-");
+  g_ptr_array_add (argv, "--print-ready");
+  va_start (args, first_option);
+  for (const char *option = first_option; option != NULL; option = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) option);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  sim->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (sim->process), users, strlen (users), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (g_subprocess_get_stdin_pipe (sim->process), NULL, NULL);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  ready = json_from_string (line, &error);
+  g_assert_no_error (error);
+
+  object = json_node_get_object (ready);
+  sim->url = g_strdup (json_object_get_string_member (object, "url"));
+  sim->admin_url = g_strdup (json_object_get_string_member (object, "admin_url"));
+  sim->epoch = g_strdup (json_object_get_string_member (object, "epoch"));
+  return sim;
+}
+
+static GBytes *
+admin_call (CbTestSim  *sim,
+            const char *method,
+            const char *url,
+            guint       expected_status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GError) error = NULL;
+  GBytes *body;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                "Bearer " CB_TEST_ADMIN_TOKEN);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, expected_status);
+  return body;
+}
+
+/* Freezes (@run FALSE) or restarts simulated time, through POST /admin/clock. */
+void
+cb_test_sim_clock (CbTestSim *sim,
+                   gboolean   run)
+{
+  g_autofree char *url = g_strdup_printf ("%.*s/clock?run=%d",
+                                          (int) (strlen (sim->admin_url) - strlen ("/digest")),
+                                          sim->admin_url, run);
+  g_autoptr(GBytes) body = admin_call (sim, "POST", url, 204);
+}
+
+/* Returns: (transfer full): the sim's admin digest */
+JsonObject *
+cb_test_sim_digest (CbTestSim *sim)
+{
+  g_autoptr(GBytes) body = admin_call (sim, "GET", sim->admin_url, 200);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (g_bytes_get_data (body, NULL), &error);
+
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (node));
+}
+
+const char *
+cb_test_sim_topic_digest (JsonObject *digest,
+                          const char *topic,
+                          gint64     *count)
+{
+  JsonObject *topics = json_object_get_object_member (digest, "topics");
+  JsonObject *entry = json_object_get_object_member (topics, topic);
+
+  g_assert_nonnull (entry);
+  if (count)
+    *count = json_object_get_int_member (entry, "count");
+  return json_object_get_string_member (entry, "digest");
+}
+
+void
+cb_test_sim_stop (CbTestSim *sim)
+{
+  if (sim == NULL)
+    return;
+  g_subprocess_send_signal (sim->process, SIGTERM);
+  g_subprocess_wait (sim->process, NULL, NULL);
+  g_object_unref (sim->process);
+  g_free (sim->url);
+  g_free (sim->admin_url);
+  g_free (sim->epoch);
+  g_free (sim);
 }

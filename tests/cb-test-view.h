@@ -49,6 +49,27 @@ void        cb_test_reply_wait           (CbTestReply  *reply);
 
 void        cb_test_release_connection   (gpointer      connection);
 
+/* A callboard-sim program started for a test, with an admin user. */
+#define CB_TEST_ADMIN_TOKEN "test-admin-token-0123456789abcdef"
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *url;
+  char        *admin_url;
+  char        *epoch;
+} CbTestSim;
+
+CbTestSim  *cb_test_sim_start            (const char   *first_option,
+                                          ...) G_GNUC_NULL_TERMINATED;
+void        cb_test_sim_clock            (CbTestSim    *sim,
+                                          gboolean      run);
+JsonObject *cb_test_sim_digest           (CbTestSim    *sim);
+const char *cb_test_sim_topic_digest     (JsonObject   *digest,
+                                          const char   *topic,
+                                          gint64       *count);
+void        cb_test_sim_stop             (CbTestSim    *sim);
+
 typedef gboolean (*CbTestCondition) (gpointer data);
 
 void        cb_test_spin                 (guint            ms);
@@ -57,5 +78,6 @@ void        cb_test_wait                 (CbTestCondition  condition,
                                           guint            timeout_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestView, cb_test_view_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestSim, cb_test_sim_stop)
 
 G_END_DECLS

@@ -16,8 +16,6 @@
 #include "cb-connection.h"
 #include "cb-test-view.h"
 
-#define ADMIN_TOKEN "e2e-admin-token-0123456789abcdef"
-
 typedef struct
 {
   CbTestView *view;
@@ -35,43 +33,6 @@ on_message (CbConnection *c,
   if (m->type == CB_MESSAGE_EVENT && m->kind == CB_EVENT_UPSERT && g_str_equal (m->entity_type, "agent"))
     g_hash_table_add (v->agent_states, g_strdup (json_object_get_string_member (m->data, "state")));
   cb_test_view_handle (v->view, m);
-}
-
-static void
-admin_clock (const char *admin_url,
-             gboolean    run)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *url = g_strdup_printf ("%.*s/clock?run=%d", (int) (strlen (admin_url) - strlen ("/digest")),
-                                          admin_url, run);
-  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                "Bearer " ADMIN_TOKEN);
-  body = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 204);
-}
-
-static JsonObject *
-admin_digest (const char *admin_url)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", admin_url);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonNode *node;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                "Bearer " ADMIN_TOKEN);
-  body = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-  node = json_from_string (g_bytes_get_data (body, NULL), &error);
-  g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (node));
 }
 
 static void
@@ -104,38 +65,18 @@ wait_ready (CbConnection *c)
 static void
 test_console_converges_on_the_sim (void)
 {
-  const char *sim = g_getenv ("CALLBOARD_SIM");
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(JsonNode) ready = NULL;
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=60", "--queues=4", "--seed=7",
+                                                "--heartbeat-ms=1000", NULL);
   g_autoptr(CbConnection) client = NULL;
   g_autoptr(JsonObject) truth = NULL;
-  const char *users = "[user admin]\nroles=admin\ntoken=" ADMIN_TOKEN "\n";
   const char *topics[] = { "agents", "queues", "calls" };
   const char *types[] = { "agent", "queue", "call" };
   View v = { 0 };
 
-  process = g_subprocess_launcher_spawn (launcher, &error, sim, "--port=0", "--users=-", "--print-ready",
-                                         "--speed=60", "--agents=60", "--queues=4", "--seed=7",
-                                         "--heartbeat-ms=1000", NULL);
-  g_assert_no_error (error);
-  g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), users, strlen (users), NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_close (g_subprocess_get_stdin_pipe (process), NULL, NULL);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  ready = json_from_string (line, &error);
-  g_assert_no_error (error);
-
   v.view = cb_test_view_new ();
   v.agent_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  client = cb_connection_new (json_object_get_string_member (json_node_get_object (ready), "url"), ADMIN_TOKEN);
+  client = cb_connection_new (sim->url, CB_TEST_ADMIN_TOKEN);
   cb_connection_set_backoff (client, 20, 200);
   g_signal_connect (client, "message", G_CALLBACK (on_message), &v);
   cb_connection_start (client);
@@ -153,9 +94,9 @@ test_console_converges_on_the_sim (void)
   cb_test_spin (2000);
 
   /* Freeze simulated time; what the sim sent arrives; then ask the truth. */
-  admin_clock (json_object_get_string_member (json_node_get_object (ready), "admin_url"), FALSE);
+  cb_test_sim_clock (sim, FALSE);
   cb_test_spin (500);
-  truth = admin_digest (json_object_get_string_member (json_node_get_object (ready), "admin_url"));
+  truth = cb_test_sim_digest (sim);
 
   g_test_message ("%u events, %u of calls; agent states seen: %u; held %u entities",
                   v.view->events, v.calls_seen, g_hash_table_size (v.agent_states),
@@ -167,16 +108,15 @@ test_console_converges_on_the_sim (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (topics); i++)
     {
-      JsonObject *topic = json_object_get_object_member (json_object_get_object_member (truth, "topics"), topics[i]);
       g_autofree char *mine = cb_test_view_digest (v.view, types[i]);
+      gint64 count = 0;
+      const char *digest = cb_test_sim_topic_digest (truth, topics[i], &count);
 
-      g_test_message ("%s: %" G_GINT64_FORMAT " entities", topics[i], json_object_get_int_member (topic, "count"));
-      g_assert_cmpstr (mine, ==, json_object_get_string_member (topic, "digest"));
+      g_test_message ("%s: %" G_GINT64_FORMAT " entities", topics[i], count);
+      g_assert_cmpstr (mine, ==, digest);
     }
 
   cb_connection_stop (client);
-  g_subprocess_send_signal (process, SIGTERM);
-  g_subprocess_wait (process, NULL, NULL);
 
   cb_test_view_free (v.view);
   g_hash_table_unref (v.agent_states);

@@ -1,0 +1,597 @@
+/* test-store.c — the core's store against callboard-sim and its faults
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each case starts the real callboard-sim over loopback, accelerated and
+ * with heartbeats of one second, lets a CbStore (worker thread, SQLite
+ * cache, models) follow it through a fault, then freezes simulated time and
+ * ends by comparing the digest of what the store's models hold with the
+ * sim's admin digest, topic by topic: equal, or the test fails.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include "cb-cache.h"
+#include "cb-store.h"
+#include "cb-test-view.h"
+
+static const char * const live_topics[] = { "agents", "queues", "calls", NULL };
+
+typedef struct
+{
+  char *dir;
+  char *cache;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->dir = g_dir_make_tmp ("cb-store-XXXXXX", NULL);
+  f->cache = g_build_filename (f->dir, "cache.sqlite", NULL);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  remove_tree (f->dir);
+  g_free (f->cache);
+  g_free (f->dir);
+}
+
+static void
+on_opened (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cb_store_open_finish (CB_STORE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static CbStore *
+store_new (const char         *cache,
+           CbTestSim          *sim,
+           const char         *token,
+           const char * const *topics)
+{
+  CbStore *store = cb_store_new (cache);
+  gboolean opened = FALSE;
+
+  if (sim != NULL)
+    cb_store_set_backend (store, sim->url, token ? token : CB_TEST_ADMIN_TOKEN, NULL);
+  cb_store_set_topics (store, topics);
+  cb_store_set_backoff (store, 20, 200);
+  cb_store_open_async (store, NULL, on_opened, &opened);
+  cb_test_wait (flag_is_set, &opened, 10000);
+  return store;
+}
+
+static gboolean
+store_is_live (gpointer data)
+{
+  return cb_store_get_state (data) == CB_CONNECTION_LIVE;
+}
+
+static void
+wait_live (CbStore *store)
+{
+  cb_test_wait (store_is_live, store, 15000);
+}
+
+static void
+release_store (CbStore *store)
+{
+  cb_store_shutdown (store);
+  /* What the worker posted before it stopped is dropped harmlessly. */
+  cb_test_spin (20);
+  g_assert_finalize_object (store);
+}
+
+/* Freezes the sim, lets in-flight events land, and compares digests. */
+static void
+assert_converged (CbStore            *store,
+                  CbTestSim          *sim,
+                  const char * const *topics)
+{
+  g_autoptr(JsonObject) truth = NULL;
+
+  cb_test_sim_clock (sim, FALSE);
+  cb_test_spin (600);
+  wait_live (store);
+  cb_test_spin (300);
+  truth = cb_test_sim_digest (sim);
+
+  for (guint i = 0; topics[i] != NULL; i++)
+    {
+      g_autofree char *mine = cb_store_digest (store, topics[i]);
+      gint64 count = 0;
+      const char *digest = cb_test_sim_topic_digest (truth, topics[i], &count);
+
+      g_test_message ("%s: %" G_GINT64_FORMAT " entities", topics[i], count);
+      g_assert_cmpstr (mine, ==, digest);
+    }
+  cb_test_sim_clock (sim, TRUE);
+}
+
+static guint
+n_items (CbStore    *store,
+         const char *type)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (cb_store_get_model (store, type)));
+}
+
+/* A cut mid-call: events of the outage are replayed on resume. */
+static void
+test_resume_after_cut (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=60", "--seed=3", "--heartbeat-ms=1000", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+  guint64 before;
+
+  cb_store_connect (store);
+  wait_live (store);
+  g_assert_cmpuint (n_items (store, "agent"), ==, 60);
+  g_assert_cmpuint (n_items (store, "queue"), >, 0);
+  cb_test_spin (800);
+
+  before = cb_store_get_events_applied (store);
+  cb_store_drop_connection (store, CB_CLOSE_SERVER_ERROR);
+  cb_test_spin (300);
+  wait_live (store);
+  cb_test_spin (800);
+  g_assert_cmpuint (cb_store_get_events_applied (store), >, before);
+  g_assert_cmpuint (cb_store_get_resets (store), ==, 0);
+
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
+/* Events that change entities while their snapshot streams in many parts. */
+static void
+test_changes_during_snapshot (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=120", "--agents=3000", "--queues=30", "--seed=5",
+                                                "--heartbeat-ms=1000", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+
+  cb_store_connect (store);
+  wait_live (store);
+  g_assert_cmpuint (n_items (store, "agent"), ==, 3000);
+  cb_test_spin (1000);
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
+/* A cursor older than the replay window: exactly one reset, then a full
+ * resync — and what no longer exists is gone from the models. */
+static void
+test_cursor_too_old (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=200", "--agents=200", "--seed=11", "--heartbeat-ms=1000",
+                                                "--replay-events=1000", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+  gint64 seen = 0, now = 0;
+
+  cb_store_connect (store);
+  wait_live (store);
+  cb_store_disconnect (store);
+  cb_test_spin (100);
+  g_assert_cmpint (cb_store_get_state (store), ==, CB_CONNECTION_CACHED);
+
+  /* Far more than 1000 events happen meanwhile. */
+  seen = cb_store_get_last_seq (store);
+  cb_test_spin (4000);
+
+  cb_store_connect (store);
+  wait_live (store);
+  now = cb_store_get_last_seq (store);
+  g_test_message ("seq before %" G_GINT64_FORMAT ", after %" G_GINT64_FORMAT, seen, now);
+  g_assert_cmpuint (cb_store_get_resets (store), ==, 1);
+  cb_test_spin (500);
+  g_assert_cmpuint (cb_store_get_resets (store), ==, 1);
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
+/* The sim leaves out a seq every 50 events and never announces it. */
+static void
+test_skipped_seq (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=60", "--seed=13", "--heartbeat-ms=1000",
+                                                "--fault-skip-seq=50", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+
+  cb_store_connect (store);
+  wait_live (store);
+  cb_test_spin (2500);
+  /* Each skip is a gap: the store resumed (or resynced) rather than apply past it. */
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
+/* Duplicated and reordered events: duplicates dropped, a reorder is a gap. */
+static void
+test_duplicates_and_reorder (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=60", "--seed=17", "--heartbeat-ms=1000",
+                                                "--fault-duplicate=7", "--fault-reorder=40", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+
+  cb_store_connect (store);
+  wait_live (store);
+  cb_test_spin (2500);
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
+static gboolean
+store_is_not_ready (gpointer data)
+{
+  return cb_store_get_phase (data) != CB_PHASE_READY;
+}
+
+/* A half-open socket: the sim stops sending 2 s after welcome. */
+static void
+test_half_open_socket (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=30", "--agents=40", "--seed=19", "--heartbeat-ms=1000",
+                                                "--fault-stall-after=2", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+  gint64 live_at, lost_at;
+
+  cb_store_connect (store);
+  wait_live (store);
+  live_at = g_get_monotonic_time ();
+  cb_test_wait (store_is_not_ready, store, 10000);
+  lost_at = g_get_monotonic_time ();
+  g_test_message ("stalled 2 s after welcome, detected %.2f s after it",
+                  (lost_at - live_at) / 1e6);
+  /* 2 s of traffic, then at most 2.5 heartbeats (2.5 s) of silence, plus slack. */
+  g_assert_cmpint (lost_at - live_at, <, (2000 + 2500 + 700) * 1000);
+  g_assert_cmpint (lost_at - live_at, >, 2000 * 1000);
+
+  /* The stall recurs on every connection; compare right after a resume. */
+  cb_test_sim_clock (sim, FALSE);
+  wait_live (store);
+  cb_test_spin (300);
+  {
+    g_autoptr(JsonObject) truth = cb_test_sim_digest (sim);
+
+    for (guint i = 0; live_topics[i] != NULL; i++)
+      {
+        g_autofree char *mine = cb_store_digest (store, live_topics[i]);
+
+        g_assert_cmpstr (mine, ==, cb_test_sim_topic_digest (truth, live_topics[i], NULL));
+      }
+  }
+  release_store (store);
+}
+
+/* The main thread stalls for 2 s during a burst: the worker keeps reading;
+ * the models catch up in a few batches, not one per event. */
+static void
+test_stalled_reader (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=300", "--agents=300", "--seed=23", "--heartbeat-ms=1000",
+                                                NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+  guint batches = 0;
+  guint64 before;
+  gulong handler;
+
+  cb_store_connect (store);
+  wait_live (store);
+  before = cb_store_get_events_applied (store);
+  g_usleep (2 * G_USEC_PER_SEC);
+  handler = g_signal_connect_swapped (store, "batch-applied", G_CALLBACK (g_atomic_int_inc), &batches);
+  cb_test_spin (100);
+  g_test_message ("%" G_GUINT64_FORMAT " events in %u batches after the stall",
+                  cb_store_get_events_applied (store) - before, batches);
+  g_assert_cmpuint (cb_store_get_events_applied (store) - before, >, 100);
+  g_assert_cmpuint (batches, <, cb_store_get_events_applied (store) - before);
+  g_assert_cmpint (cb_store_get_phase (store), ==, CB_PHASE_READY);
+  g_signal_handler_disconnect (store, handler);
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
+static gboolean
+store_failed (gpointer data)
+{
+  return cb_store_get_phase (data) == CB_PHASE_FAILED;
+}
+
+/* The token expires mid-session: the store stops, says why, keeps the data. */
+static void
+test_token_expires (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=30", "--agents=40", "--seed=29", "--heartbeat-ms=1000",
+                                                "--fault-expire-token-after=1", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+  guint agents;
+
+  cb_store_connect (store);
+  wait_live (store);
+  agents = n_items (store, "agent");
+  cb_test_wait (store_failed, store, 10000);
+  g_assert_cmpint (cb_store_get_failure (store), ==, CB_FAILURE_TOKEN);
+  g_assert_cmpint (cb_store_get_state (store), ==, CB_CONNECTION_CACHED);
+  g_assert_nonnull (cb_store_get_status_message (store));
+  g_assert_nonnull (strstr (cb_store_get_status_message (store), "token"));
+  /* No reconnect loop: it stays failed. */
+  cb_test_spin (1500);
+  g_assert_cmpint (cb_store_get_phase (store), ==, CB_PHASE_FAILED);
+  g_assert_cmpuint (n_items (store, "agent"), ==, agents);
+  release_store (store);
+}
+
+/* Oversized messages: at most one retry, then a reason instead of a loop. */
+static void
+test_oversized_message (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=60", "--seed=31", "--heartbeat-ms=1000",
+                                                "--fault-oversize=30", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+
+  cb_store_connect (store);
+  cb_test_wait (store_failed, store, 15000);
+  g_assert_cmpint (cb_store_get_failure (store), ==, CB_FAILURE_TOO_BIG);
+  cb_test_spin (1000);
+  g_assert_cmpint (cb_store_get_phase (store), ==, CB_PHASE_FAILED);
+  g_assert_nonnull (cb_store_get_status_message (store));
+  release_store (store);
+}
+
+/* Two consoles signed in as the same user each keep their own session. */
+static void
+test_second_console_does_not_steal (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=60", "--seed=37", "--heartbeat-ms=1000", NULL);
+  g_autofree char *other = g_build_filename (f->dir, "other.sqlite", NULL);
+  CbStore *first = store_new (f->cache, sim, NULL, live_topics);
+  CbStore *second = store_new (other, sim, NULL, live_topics);
+  g_autofree char *first_session = NULL;
+
+  cb_store_connect (first);
+  wait_live (first);
+  first_session = g_strdup (cb_store_get_session (first));
+  cb_store_connect (second);
+  wait_live (second);
+  cb_test_spin (1000);
+
+  g_assert_cmpstr (cb_store_get_session (first), ==, first_session);
+  g_assert_cmpstr (cb_store_get_session (second), !=, first_session);
+  g_assert_cmpint (cb_store_get_state (first), ==, CB_CONNECTION_LIVE);
+  assert_converged (first, sim, live_topics);
+  assert_converged (second, sim, live_topics);
+  release_store (second);
+  release_store (first);
+}
+
+/* Restarting the console opens the cache at once, stamped with its age,
+ * and resumes the session it left — no reset, no new snapshot needed. */
+static void
+test_cold_open_and_resume (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=80", "--seed=41", "--heartbeat-ms=1000", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+  g_autofree char *session = NULL;
+  gint64 as_of;
+  guint agents;
+
+  cb_store_connect (store);
+  wait_live (store);
+  cb_test_spin (500);
+  session = g_strdup (cb_store_get_session (store));
+  agents = n_items (store, "agent");
+  release_store (store);
+
+  store = store_new (f->cache, sim, NULL, live_topics);
+  /* Before any connection: the cached state, marked as such. */
+  g_assert_cmpuint (n_items (store, "agent"), ==, agents);
+  g_assert_cmpint (cb_store_get_state (store), ==, CB_CONNECTION_CACHED);
+  as_of = cb_store_get_as_of (store);
+  g_assert_cmpint (as_of, >, 0);
+  g_assert_cmpint (as_of, <=, g_get_real_time () / 1000 + 5000);
+
+  cb_store_connect (store);
+  wait_live (store);
+  g_assert_cmpstr (cb_store_get_session (store), ==, session);
+  g_assert_cmpuint (cb_store_get_resets (store), ==, 0);
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
+/* A cache that is not a database: set aside, the user told, rebuilt. */
+static void
+test_corrupt_cache (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=30", "--agents=40", "--seed=43", "--heartbeat-ms=1000", NULL);
+  CbStore *store;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  gboolean set_aside = FALSE;
+
+  g_assert_true (g_file_set_contents (f->cache, "this is not an SQLite database, but a damaged file. "
+                                      "It is long enough to have a header of sorts......", -1, NULL));
+  store = store_new (f->cache, sim, NULL, live_topics);
+  g_assert_nonnull (cb_store_get_cache_message (store));
+  g_assert_nonnull (strstr (cb_store_get_cache_message (store), "damaged"));
+
+  dir = g_dir_open (f->dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    set_aside |= strstr (name, ".broken-") != NULL;
+  g_assert_true (set_aside);
+
+  cb_store_connect (store);
+  wait_live (store);
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
+static void
+on_request_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CbTestReply *reply = user_data;
+
+  reply->response = cb_store_request_finish (CB_STORE (object), result, &reply->error);
+  reply->done = TRUE;
+}
+
+/* Live commands are refused offline with a reason, and work when live. */
+static void
+test_live_commands (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=1", "--agents=20", "--seed=47", "--heartbeat-ms=1000", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+  g_autoptr(JsonObject) request = json_object_new ();
+  CbTestReply offline = { 0 }, online = { 0 };
+  CbEntityModel *agents;
+  CbEntity *agent = NULL;
+
+  json_object_set_string_member (request, "agent_id", "ag-0001");
+  json_object_set_string_member (request, "state", "available");
+  cb_store_request_async (store, "agent.set_state", request, CB_REQUEST_LIVE, NULL, on_request_done, &offline);
+  cb_test_reply_wait (&offline);
+  g_assert_error (offline.error, CB_REQUEST_ERROR, CB_ERROR_BACKEND_UNAVAILABLE);
+  g_assert_nonnull (strstr (offline.error->message, "not connected"));
+  g_clear_error (&offline.error);
+
+  cb_store_connect (store);
+  wait_live (store);
+  agents = cb_store_get_model (store, "agent");
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (agents)) && agent == NULL; i++)
+    {
+      CbEntity *candidate = cb_entity_model_get (agents, i);
+
+      if (g_strcmp0 (cb_entity_get_string (candidate, "state"), "available") == 0)
+        agent = candidate;
+    }
+  g_assert_nonnull (agent);
+
+  json_object_set_string_member (request, "agent_id", cb_entity_get_id (agent));
+  json_object_set_string_member (request, "state", "paused");
+  json_object_set_string_member (request, "reason_code", cb_entity_get_string (agent, "pause_reason") ?: "BREAK");
+  cb_store_request_async (store, "agent.set_state", request, CB_REQUEST_LIVE, NULL, on_request_done, &online);
+  cb_test_reply_wait (&online);
+  if (online.error != NULL)
+    g_test_message ("agent.set_state: %s", online.error->message);
+  g_assert_no_error (online.error);
+  g_assert_true (online.response->ok);
+  /* Read your writes: the model already shows it. */
+  g_assert_cmpstr (cb_entity_get_string (agent, "state"), ==, "paused");
+  cb_message_unref (online.response);
+  release_store (store);
+}
+
+/* kill -9 of a console mid-sync: the cache is intact and resumes. */
+static void
+test_killed_mid_sync (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=300", "--agents=500", "--seed=53", "--heartbeat-ms=1000", NULL);
+  const char *ctl = g_getenv ("CALLBOARD_CTL");
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cache_arg = g_strdup_printf ("--cache=%s", f->cache);
+  g_autofree char *url_arg = g_strdup_printf ("--url=%s", sim->url);
+  CbCacheRecovery recovery;
+  CbCache *cache;
+  CbStore *store;
+
+  g_assert_nonnull (ctl);
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDIN_PIPE, &error,
+                              ctl, url_arg, "--token-stdin", cache_arg, "watch", NULL);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), CB_TEST_ADMIN_TOKEN "\n",
+                             strlen (CB_TEST_ADMIN_TOKEN) + 1, NULL, NULL, &error);
+  g_output_stream_close (g_subprocess_get_stdin_pipe (process), NULL, NULL);
+  cb_test_spin (1500);
+  g_subprocess_send_signal (process, SIGKILL);
+  g_subprocess_wait (process, NULL, NULL);
+
+  cache = cb_cache_open (f->cache, &recovery, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (recovery, ==, CB_CACHE_OK);
+  g_assert_true (cb_cache_integrity_ok (cache));
+  g_assert_cmpint (cb_cache_count_journal (cache), >, 0);
+  cb_cache_close (cache);
+
+  store = store_new (f->cache, sim, NULL, NULL);
+  g_assert_cmpuint (n_items (store, "agent"), >, 0);
+  cb_store_connect (store);
+  wait_live (store);
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  signal (SIGPIPE, SIG_IGN);
+
+#define ADD(path, func) \
+  g_test_add ("/callboard/store/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("resume-after-cut", test_resume_after_cut);
+  ADD ("changes-during-snapshot", test_changes_during_snapshot);
+  ADD ("cursor-too-old", test_cursor_too_old);
+  ADD ("skipped-seq", test_skipped_seq);
+  ADD ("duplicates-and-reorder", test_duplicates_and_reorder);
+  ADD ("half-open-socket", test_half_open_socket);
+  ADD ("stalled-reader", test_stalled_reader);
+  ADD ("token-expires", test_token_expires);
+  ADD ("oversized-message", test_oversized_message);
+  ADD ("second-console-does-not-steal", test_second_console_does_not_steal);
+  ADD ("cold-open-and-resume", test_cold_open_and_resume);
+  ADD ("corrupt-cache", test_corrupt_cache);
+  ADD ("live-commands", test_live_commands);
+  ADD ("killed-mid-sync", test_killed_mid_sync);
+#undef ADD
+
+  return g_test_run ();
+}
