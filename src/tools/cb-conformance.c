@@ -1304,6 +1304,971 @@ check_error_shapes (void)
     CHECK ("C16", "error object shape", bad == 0, "%u errors seen, %u malformed", errors_seen->len, bad);
 }
 
+/* ---- media and recordings (§12, §13) ------------------------------------------ */
+
+typedef struct
+{
+  gboolean  text;
+  GBytes   *bytes;
+  JsonNode *json;
+  gint64    at_us;
+} MediaItem;
+
+typedef struct
+{
+  SoupSession             *session;
+  SoupWebsocketConnection *ws;
+  GPtrArray               *items;        /* MediaItem */
+  GError                  *error;
+  guint                    http_status;
+  gushort                  close_code;
+  gboolean                 closed;
+  gboolean                 done;
+  guint                    buffer_source;
+} MediaProbe;
+
+static void
+media_item_free (MediaItem *item)
+{
+  g_clear_pointer (&item->bytes, g_bytes_unref);
+  g_clear_pointer (&item->json, json_node_unref);
+  g_free (item);
+}
+
+static void
+media_probe_free (MediaProbe *m)
+{
+  g_clear_handle_id (&m->buffer_source, g_source_remove);
+  if (m->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (m->ws, m);
+      if (soup_websocket_connection_get_state (m->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (m->ws, 1000, NULL);
+      g_clear_object (&m->ws);
+    }
+  g_ptr_array_unref (m->items);
+  g_clear_object (&m->session);
+  g_clear_error (&m->error);
+  g_free (m);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MediaProbe, media_probe_free)
+
+static void
+on_media_probe_message (SoupWebsocketConnection *ws,
+                        gint                     type,
+                        GBytes                  *bytes,
+                        MediaProbe              *m)
+{
+  MediaItem *item = g_new0 (MediaItem, 1);
+
+  item->at_us = g_get_monotonic_time ();
+  item->text = type == SOUP_WEBSOCKET_DATA_TEXT;
+  if (item->text)
+    {
+      gsize length;
+      const char *text = g_bytes_get_data (bytes, &length);
+      JsonNode *node = length < 65536 ? json_from_string (text, NULL) : NULL;
+
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        item->json = node;
+      else
+        g_clear_pointer (&node, json_node_unref);
+    }
+  else
+    item->bytes = g_bytes_ref (bytes);
+  g_ptr_array_add (m->items, item);
+}
+
+static void
+on_media_probe_closed (SoupWebsocketConnection *ws,
+                       MediaProbe              *m)
+{
+  m->closed = TRUE;
+  m->close_code = soup_websocket_connection_get_close_code (ws);
+}
+
+/* §12.2: the client reports its buffer every second, which keeps the socket alive. */
+static gboolean
+on_media_probe_buffer (gpointer user_data)
+{
+  MediaProbe *m = user_data;
+
+  if (m->ws != NULL && soup_websocket_connection_get_state (m->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (m->ws, "{\"type\":\"buffer\",\"level_ms\":80,\"underruns\":0,\"late_frames\":0}");
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_media_probe_connected (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  MediaProbe *m = user_data;
+  SoupMessage *msg = g_object_get_data (object, "msg");
+
+  m->ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &m->error);
+  m->http_status = msg ? soup_message_get_status (msg) : 0;
+  if (m->ws != NULL)
+    {
+      soup_websocket_connection_set_max_incoming_payload_size (m->ws, 4 * 1024 * 1024);
+      soup_websocket_connection_set_keepalive_interval (m->ws, 0);
+      g_signal_connect (m->ws, "message", G_CALLBACK (on_media_probe_message), m);
+      g_signal_connect (m->ws, "closed", G_CALLBACK (on_media_probe_closed), m);
+      m->buffer_source = g_timeout_add (1000, on_media_probe_buffer, m);
+    }
+  m->done = TRUE;
+}
+
+static MediaProbe *
+media_probe_open (const char *url,
+                  const char *protocol)
+{
+  MediaProbe *m = g_new0 (MediaProbe, 1);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autofree char *authorization = g_strdup_printf ("Bearer %s", opt_token);
+  char *protocols[] = { (char *) protocol, NULL };
+
+  m->items = g_ptr_array_new_with_free_func ((GDestroyNotify) media_item_free);
+  m->session = soup_session_new ();
+  if (msg == NULL)
+    {
+      m->done = TRUE;
+      return m;
+    }
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", authorization);
+  g_object_set_data_full (G_OBJECT (m->session), "msg", g_object_ref (msg), g_object_unref);
+  soup_session_websocket_connect_async (m->session, msg, NULL, protocols, G_PRIORITY_DEFAULT, NULL,
+                                        on_media_probe_connected, m);
+  while (!m->done)
+    iterate ();
+  g_object_set_data (G_OBJECT (m->session), "msg", NULL);
+  return m;
+}
+
+static gboolean
+media_probe_wait_closed (MediaProbe *m,
+                         guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (m->ws != NULL && !m->closed && g_get_monotonic_time () < deadline)
+    iterate ();
+  return m->closed;
+}
+
+static const char *
+media_item_type (MediaItem *item)
+{
+  return item->text && item->json
+         ? json_object_get_string_member_with_default (json_node_get_object (item->json), "type", "")
+         : NULL;
+}
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static guint idem_counter;
+
+static char *
+next_idem (void)
+{
+  return g_strdup_printf ("cbconf-idem-%u-%" G_GINT64_FORMAT, ++idem_counter, g_get_real_time ());
+}
+
+/* The calls the control probe sees in state connected, most recent first. */
+static GPtrArray *
+connected_calls (Probe *p,
+                 guint  wait_ms)
+{
+  g_autoptr(GHashTable) since = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  gint64 until = g_get_monotonic_time () + (gint64) wait_ms * 1000;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_autoptr(CbMessage) m = probe_next (p, 50);
+      JsonArray *items = NULL;
+
+      if (m == NULL)
+        continue;
+      if (m->type == CB_MESSAGE_SNAPSHOT
+          && g_strcmp0 (json_object_get_string_member_with_default (m->object, "topic", ""), "calls") == 0
+          && cb_json_get_array (m->object, "items", TRUE, &items, NULL))
+        for (guint i = 0; i < json_array_get_length (items); i++)
+          {
+            JsonObject *item = json_array_get_object_element (items, i);
+            JsonObject *data = item ? json_object_get_object_member (item, "data") : NULL;
+            const char *id = data ? json_object_get_string_member_with_default (data, "id", NULL) : NULL;
+
+            if (id == NULL)
+              continue;
+            if (g_strcmp0 (json_object_get_string_member_with_default (data, "state", ""), "connected") == 0)
+              g_hash_table_replace (since, g_strdup (id),
+                                    GSIZE_TO_POINTER (json_object_get_int_member_with_default (data, "state_since", 0)));
+            else
+              g_hash_table_remove (since, id);
+          }
+      else if (m->type == CB_MESSAGE_EVENT && g_strcmp0 (m->entity_type, "call") == 0)
+        {
+          if (m->kind == CB_EVENT_UPSERT && m->data != NULL
+              && g_strcmp0 (json_object_get_string_member_with_default (m->data, "state", ""), "connected") == 0)
+            g_hash_table_replace (since, g_strdup (m->entity_id),
+                                  GSIZE_TO_POINTER (json_object_get_int_member_with_default (m->data, "state_since", 0)));
+          else
+            g_hash_table_remove (since, m->entity_id);
+        }
+    }
+
+  /* Most recently connected first: the likeliest to last. */
+  for (guint n = g_hash_table_size (since); n > 0; n--)
+    {
+      const char *best = NULL;
+      gsize best_since = 0;
+
+      g_hash_table_iter_init (&iter, since);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (best == NULL || GPOINTER_TO_SIZE (value) > best_since)
+          {
+            best = key;
+            best_since = GPOINTER_TO_SIZE (value);
+          }
+      g_ptr_array_add (ids, g_strdup (best));
+      g_hash_table_remove (since, best);
+    }
+  return ids;
+}
+
+typedef struct
+{
+  char       *monitor_id;
+  char       *media_url;
+  gint64      expires_at;
+  CbMessage  *res;
+} Monitor;
+
+static void
+monitor_clear (Monitor *mon)
+{
+  g_clear_pointer (&mon->monitor_id, g_free);
+  g_clear_pointer (&mon->media_url, g_free);
+  g_clear_pointer (&mon->res, cb_message_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Monitor, monitor_clear)
+
+/* monitor.start in listen mode on one of @calls (the first that works). */
+static gboolean
+start_monitor (Probe     *p,
+               GPtrArray *calls,
+               Monitor   *mon)
+{
+  for (guint i = 0; i < calls->len && i < 5; i++)
+    {
+      g_autofree char *idem = next_idem ();
+      g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"op\":\"monitor.start\",\"idem\":\"%s\",\"data\":"
+                                               "{\"call_id\":\"%s\",\"mode\":\"listen\","
+                                               "\"codecs\":[\"opus\",\"l16\",\"pcmu\"]}}",
+                                               idem, (const char *) g_ptr_array_index (calls, i));
+      CbMessage *res = probe_call (p, text);
+      JsonObject *monitor = NULL;
+      const char *url = NULL;
+
+      monitor_clear (mon);
+      mon->res = res;
+      if (res == NULL || !res->ok || res->data == NULL)
+        continue;
+      if (cb_json_get_object (res->data, "monitor", TRUE, &monitor, NULL)
+          && cb_json_get_string (res->data, "media_url", TRUE, &url, NULL)
+          && cb_json_get_int (res->data, "media_url_expires_at", TRUE, 0, &mon->expires_at, NULL))
+        {
+          mon->monitor_id = g_strdup (json_object_get_string_member_with_default (monitor, "id", ""));
+          mon->media_url = g_strdup (url);
+        }
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static char *
+fresh_media_url (Probe      *p,
+                 const char *monitor_id)
+{
+  g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"op\":\"monitor.get_media_url\",\"data\":"
+                                           "{\"monitor_id\":\"%s\"}}", monitor_id);
+  g_autoptr(CbMessage) res = probe_call (p, text);
+  const char *url = NULL;
+
+  if (res == NULL || !res->ok || res->data == NULL || !cb_json_get_string (res->data, "media_url", TRUE, &url, NULL))
+    return NULL;
+  return g_strdup (url);
+}
+
+/* C43: what came on a media socket, against §12.2–12.4. */
+typedef struct
+{
+  guint   frames;
+  guint   errors;
+  gint64  covered;           /* samples from the first frame's end to the last's */
+  double  seconds;           /* wall time between them */
+  double  longest_silence_s;
+  gint64  rate;
+  guint   codec;
+  guint   channels;
+  gboolean stopped;
+  GString *evidence;
+} MediaReport;
+
+static void
+media_fault (MediaReport *r,
+             const char  *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static void
+media_fault (MediaReport *r,
+             const char  *format,
+             ...)
+{
+  va_list ap;
+
+  if (r->errors++ < 3)
+    {
+      va_start (ap, format);
+      g_string_append_vprintf (r->evidence, format, ap);
+      g_string_append (r->evidence, "; ");
+      va_end (ap);
+    }
+}
+
+static void
+inspect_media (MediaProbe  *m,
+               MediaReport *r)
+{
+  static const char * const members[] = { "monitor_id", "call_id", "mode", "codec", "channel_map", "uplink", NULL };
+  JsonObject *start = NULL;
+  const char *codec = NULL;
+  gint64 channels = 0, frame_ms = 0, start_at = 0, max_queue = 0;
+  guint32 expected_seq = 0;
+  guint64 expected_pos = 0;
+  gint64 first_end = -1, first_us = 0, last_us = 0, previous_us = 0;
+
+  for (guint i = 0; i < m->items->len; i++)
+    {
+      MediaItem *item = g_ptr_array_index (m->items, i);
+      const guint8 *f;
+      gsize length;
+      guint32 seq, count;
+      guint64 pos;
+
+      if (item->text)
+        {
+          const char *type = media_item_type (item);
+
+          if (type == NULL)
+            media_fault (r, "a text frame that is not a JSON object with a type");
+          else if (start == NULL && !g_str_equal (type, "start"))
+            media_fault (r, "\"%s\" before start", type);
+          else if (start == NULL)
+            {
+              JsonObject *uplink = NULL;
+              JsonArray *map = NULL;
+
+              start = json_node_get_object (item->json);
+              for (guint k = 0; members[k] != NULL; k++)
+                if (!json_object_has_member (start, members[k]))
+                  media_fault (r, "start without %s", members[k]);
+              if (!cb_json_get_string (start, "codec", TRUE, &codec, NULL)
+                  || !cb_json_get_int (start, "sample_rate", TRUE, 1, &r->rate, NULL)
+                  || !cb_json_get_int (start, "channels", TRUE, 1, &channels, NULL)
+                  || !cb_json_get_int (start, "frame_ms", TRUE, 1, &frame_ms, NULL)
+                  || !cb_json_get_int (start, "start_at", TRUE, 0, &start_at, NULL)
+                  || !cb_json_get_int (start, "max_queue_ms", TRUE, 0, &max_queue, NULL)
+                  || !cb_json_get_object (start, "uplink", TRUE, &uplink, NULL)
+                  || !cb_json_get_array (start, "channel_map", TRUE, &map, NULL)
+                  || (channels != 1 && channels != 2))
+                media_fault (r, "start has a member missing or of the wrong type");
+              r->codec = g_strcmp0 (codec, "pcmu") == 0 ? 1 : g_strcmp0 (codec, "l16") == 0 ? 2
+                         : g_strcmp0 (codec, "opus") == 0 ? 3 : 0;
+              r->channels = (guint) channels;
+              if (r->codec == 0)
+                media_fault (r, "unknown codec %s", codec ? codec : "(none)");
+            }
+          else if (g_str_equal (type, "stop"))
+            r->stopped = TRUE;
+          continue;
+        }
+
+      f = g_bytes_get_data (item->bytes, &length);
+      if (start == NULL)
+        {
+          media_fault (r, "a binary frame before start");
+          continue;
+        }
+      if (length < 24 || f[0] != 1 || f[1] < 24 || f[1] > length)
+        {
+          media_fault (r, "frame %u: bad version or header_len", r->frames);
+          continue;
+        }
+      seq = read_be32 (f + 8);
+      count = read_be32 (f + 12);
+      pos = ((guint64) read_be32 (f + 16) << 32) | read_be32 (f + 20);
+      if (f[2] != 1 && f[2] != 2)
+        media_fault (r, "frame %u: kind %u", r->frames, f[2]);
+      if (f[3] != r->codec || f[4] != r->channels)
+        media_fault (r, "frame %u: codec %u channels %u, start says %u and %u", r->frames, f[3], f[4], r->codec,
+                     r->channels);
+      if (seq != expected_seq)
+        media_fault (r, "frame %u: seq %u, expected %u", r->frames, seq, expected_seq);
+      if (pos != expected_pos)
+        media_fault (r, "frame %u: sample_pos %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT, r->frames, pos,
+                     expected_pos);
+      if (f[2] == 1 && r->codec != 3 && length - f[1] != (gsize) count * r->channels * (r->codec == 2 ? 2 : 1))
+        media_fault (r, "frame %u: payload of %" G_GSIZE_FORMAT " bytes for %u samples", r->frames, length - f[1],
+                     count);
+      if (f[2] == 2 && (length - f[1] != 4 || f[f[1]] > 5))
+        media_fault (r, "frame %u: a gap payload must be 4 bytes with a known reason", r->frames);
+
+      expected_seq = seq + 1;
+      expected_pos = pos + count;
+      if (first_end < 0)
+        {
+          first_end = (gint64) (pos + count);
+          first_us = item->at_us;
+        }
+      else
+        r->longest_silence_s = MAX (r->longest_silence_s, (item->at_us - previous_us) / 1e6);
+      previous_us = last_us = item->at_us;
+      r->covered = (gint64) (pos + count) - first_end;
+      r->frames++;
+    }
+
+  if (start == NULL)
+    media_fault (r, "no start");
+  r->seconds = (last_us - first_us) / 1e6;
+}
+
+static gboolean
+wait_media_text (MediaProbe *m,
+                 const char *type,
+                 guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      for (guint i = 0; i < m->items->len; i++)
+        if (g_strcmp0 (media_item_type (g_ptr_array_index (m->items, i)), type) == 0)
+          return TRUE;
+      if (m->closed || g_get_monotonic_time () > deadline)
+        return FALSE;
+      iterate ();
+    }
+}
+
+static const char *
+media_stop_reason (MediaProbe *m)
+{
+  const char *reason = NULL;
+
+  for (guint i = 0; i < m->items->len; i++)
+    {
+      MediaItem *item = g_ptr_array_index (m->items, i);
+
+      if (g_strcmp0 (media_item_type (item), "stop") == 0)
+        reason = json_object_get_string_member_with_default (json_node_get_object (item->json), "reason", "");
+    }
+  return reason;
+}
+
+/* Makes sure @media is an open media socket of a live monitor @mon. */
+static gboolean
+live_monitor (Probe       *p,
+              GPtrArray  **calls,
+              Monitor     *mon,
+              MediaProbe **media)
+{
+  if (*media != NULL && (*media)->ws != NULL && !(*media)->closed)
+    return TRUE;
+  g_clear_pointer (media, media_probe_free);
+  g_ptr_array_unref (*calls);
+  *calls = connected_calls (p, 1000);
+  if (!start_monitor (p, *calls, mon) || mon->media_url == NULL)
+    return FALSE;
+  *media = media_probe_open (mon->media_url, "callboard.media.v1");
+  return (*media)->ws != NULL && wait_media_text (*media, "start", 3000);
+}
+
+static CbMessage *
+set_whisper (Probe   *p,
+             Monitor *mon)
+{
+  g_autofree char *idem = next_idem ();
+  g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"op\":\"monitor.set_mode\",\"idem\":\"%s\","
+                                           "\"data\":{\"monitor_id\":\"%s\",\"mode\":\"whisper\"}}",
+                                           idem, mon->monitor_id);
+
+  return probe_call (p, text);
+}
+
+/* A second of silence from the "microphone", in start.uplink's format (not
+ * for Opus: the tool has no encoder). Returns the frames sent. */
+static guint
+send_uplink (MediaProbe *media)
+{
+  JsonObject *start = NULL, *uplink = NULL;
+  const char *codec = NULL;
+  gint64 rate = 0, frame_ms = 20;
+  g_autofree guint8 *frame = NULL;
+  guint n, bytes, sent;
+
+  for (guint i = 0; i < media->items->len && start == NULL; i++)
+    if (g_strcmp0 (media_item_type (g_ptr_array_index (media->items, i)), "start") == 0)
+      start = json_node_get_object (((MediaItem *) g_ptr_array_index (media->items, i))->json);
+  if (start == NULL || !cb_json_get_object (start, "uplink", TRUE, &uplink, NULL) || uplink == NULL)
+    return 0;
+  cb_json_get_string (uplink, "codec", TRUE, &codec, NULL);
+  cb_json_get_int (uplink, "sample_rate", TRUE, 1, &rate, NULL);
+  cb_json_get_int (uplink, "frame_ms", TRUE, 1, &frame_ms, NULL);
+  if ((g_strcmp0 (codec, "l16") != 0 && g_strcmp0 (codec, "pcmu") != 0) || rate <= 0 || frame_ms <= 0)
+    return 0;
+
+  n = (guint) (rate * frame_ms / 1000);
+  bytes = g_str_equal (codec, "l16") ? 2 : 1;
+  frame = g_malloc0 (24 + n * bytes);
+  if (bytes == 1)
+    memset (frame + 24, 0xff, n);   /* µ-law silence */
+  frame[0] = 1;
+  frame[1] = 24;
+  frame[2] = 3;
+  frame[3] = bytes == 2 ? 2 : 1;
+  frame[4] = 1;
+  for (sent = 0; sent < 1000 / frame_ms
+                 && soup_websocket_connection_get_state (media->ws) == SOUP_WEBSOCKET_STATE_OPEN; sent++)
+    {
+      guint64 pos = (guint64) sent * n;
+      gint64 next = g_get_monotonic_time () + frame_ms * 1000;
+
+      for (guint b = 0; b < 4; b++)
+        {
+          frame[8 + b] = (guint8) (sent >> (24 - 8 * b));
+          frame[12 + b] = (guint8) (n >> (24 - 8 * b));
+        }
+      for (guint b = 0; b < 8; b++)
+        frame[16 + b] = (guint8) (pos >> (56 - 8 * b));
+      soup_websocket_connection_send_binary (media->ws, frame, 24 + n * bytes);
+      while (g_get_monotonic_time () < next)
+        iterate ();
+    }
+  return sent;
+}
+
+static void
+check_recordings (Probe *p);
+
+static void
+check_media (void)
+{
+  g_autoptr(CbMessage) w = NULL;
+  g_autoptr(Probe) p = session_probe (&w);
+  g_autoptr(GPtrArray) calls = NULL;
+  g_autoptr(MediaProbe) media = NULL;
+  g_autoptr(MediaProbe) again = NULL;
+  g_auto(Monitor) mon = { 0 };
+  g_autofree char *used_url = NULL;
+  gboolean can = has (backend.features, "monitor.listen") && has (backend.permissions, "calls.listen")
+                 && has (backend.permissions, "calls.read");
+  const char *why = !has (backend.features, "monitor.listen") ? "the backend does not advertise monitor.listen"
+                    : "the token lacks calls.listen or calls.read";
+
+  if (w == NULL)
+    return;
+
+  if (can)
+    {
+      g_autoptr(CbMessage) res = probe_call (p, "{\"type\":\"subscribe\",\"topic\":\"calls\"}");
+
+      calls = connected_calls (p, 1500);
+      if (calls->len == 0)
+        {
+          g_ptr_array_unref (calls);
+          calls = connected_calls (p, 8000);
+        }
+      if (calls->len == 0)
+        {
+          can = FALSE;
+          why = "no connected call to monitor";
+        }
+    }
+
+  if (!can)
+    {
+      static const char * const ids[] = { "C41", "C42", "C43", "C44", "C45", "C46" };
+      static const char * const titles[] = { "monitor.start", "media subprotocol refusal", "media framing",
+                                             "media ticket single-use", "monitor mode change", "monitor stop" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+        if (selected (ids[i]))
+          report (ids[i], titles[i], RESULT_SKIP, "%s", why);
+      check_recordings (p);
+      return;
+    }
+
+  /* C41 */
+  start_monitor (p, calls, &mon);
+  if (selected ("C41"))
+    CHECK ("C41", "monitor.start", mon.media_url != NULL && mon.expires_at > g_get_real_time () / 1000,
+           "%s%s", mon.res == NULL ? "no answer" : error_code (mon.res),
+           mon.media_url != NULL && mon.expires_at <= g_get_real_time () / 1000 ? ", media_url_expires_at in the past" : "");
+  if (mon.media_url == NULL)
+    {
+      check_recordings (p);
+      return;
+    }
+
+  /* C42: the wrong media subprotocol. */
+  if (selected ("C42"))
+    {
+      g_autoptr(MediaProbe) wrong = media_probe_open (mon.media_url, "callboard.media.v0");
+
+      if (wrong->ws == NULL && (wrong->http_status == 400 || wrong->http_status == 426))
+        report ("C42", "media subprotocol refusal", RESULT_PASS, "HTTP %u (warning: 4406 after the upgrade is preferred)",
+                wrong->http_status);
+      else
+        {
+          media_probe_wait_closed (wrong, 5000);
+          CHECK ("C42", "media subprotocol refusal", wrong->closed && wrong->close_code == CB_CLOSE_VERSION,
+                 "%s close %u", wrong->ws ? "upgraded," : "not upgraded,", wrong->close_code);
+        }
+    }
+
+  /* C43: open it properly; watch for 10 s (another call if this one ends early). */
+  for (guint attempt = 0; attempt < 5; attempt++)
+    {
+      MediaReport r = { 0 };
+      gint64 until;
+
+      g_clear_pointer (&used_url, g_free);
+      if (attempt == 0)
+        used_url = fresh_media_url (p, mon.monitor_id);
+      else
+        {
+          g_ptr_array_unref (calls);
+          calls = connected_calls (p, 1000);
+          if (!start_monitor (p, calls, &mon) || mon.media_url == NULL)
+            break;
+        }
+      if (used_url == NULL)
+        used_url = g_strdup (mon.media_url);
+
+      g_clear_pointer (&media, media_probe_free);
+      media = media_probe_open (used_url, "callboard.media.v1");
+
+      /* C44, while the monitor lives: the same URL once more. */
+      g_clear_pointer (&again, media_probe_free);
+      again = media_probe_open (used_url, "callboard.media.v1");
+      media_probe_wait_closed (again, 5000);
+
+      until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      while (media->ws != NULL && !media->closed && g_get_monotonic_time () < until)
+        iterate ();
+
+      r.evidence = g_string_new (NULL);
+      inspect_media (media, &r);
+      /* A call that ended within 3 s says too little: try another. */
+      if (selected ("C43") && (r.seconds >= 3 || !r.stopped || attempt == 4 || media->ws == NULL || r.errors > 0))
+        {
+          double speed = r.seconds > 0 && r.rate > 0 ? r.covered / (double) r.rate / r.seconds : 0;
+
+          CHECK ("C43", "media framing",
+                 media->ws != NULL && r.errors == 0 && r.frames > 0 && r.longest_silence_s <= 1.1
+                 && speed > 0.95 && speed < 1.05,
+                 "%s%u frames over %.1f s (%.3fx real time, longest silence %.2f s)%s%s",
+                 media->ws == NULL ? (media->error ? media->error->message : "no connection") : "",
+                 r.frames, r.seconds, speed, r.longest_silence_s, r.stopped ? ", the call ended" : "",
+                 r.evidence->len ? r.evidence->str : "");
+          g_string_free (r.evidence, TRUE);
+          break;
+        }
+      g_string_free (r.evidence, TRUE);
+    }
+
+  if (selected ("C44") && again != NULL)
+    {
+      if (again->ws == NULL)
+        CHECK ("C44", "media ticket single-use", again->http_status == 401 || again->http_status == 403,
+               "HTTP %u", again->http_status);
+      else
+        {
+          CHECK ("C44", "media ticket single-use", again->closed && again->close_code == CB_CLOSE_TOKEN_INVALID,
+                 "close %u", again->close_code);
+        }
+    }
+
+  /* C45: whisper, with a second of uplink; another call if this one ends. */
+  if (selected ("C45"))
+    {
+      if (!has (backend.features, "monitor.whisper") || !has (backend.permissions, "calls.whisper"))
+        report ("C45", "monitor mode change", RESULT_SKIP, "needs the monitor.whisper feature and calls.whisper");
+      else
+        for (guint attempt = 0; attempt < 3; attempt++)
+          {
+            g_autoptr(CbMessage) res = NULL;
+            gboolean mode_seen;
+            guint sent;
+
+            if (!live_monitor (p, &calls, &mon, &media))
+              {
+                report ("C45", "monitor mode change", RESULT_SKIP, "no live monitor");
+                break;
+              }
+            res = set_whisper (p, &mon);
+            mode_seen = res != NULL && res->ok && wait_media_text (media, "mode", 3000);
+            sent = mode_seen ? send_uplink (media) : 0;
+            if (mode_seen)
+              probe_drain (p, 500);
+            if (media->closed && g_strcmp0 (media_stop_reason (media), "call_ended") == 0 && attempt < 2)
+              continue;
+            CHECK ("C45", "monitor mode change", res != NULL && res->ok && mode_seen && !media->closed,
+                   "set_mode %s, %s, %u uplink frames sent%s", res ? error_code (res) : "unanswered",
+                   mode_seen ? "mode message came" : "no mode message", sent,
+                   media->closed ? ", then the media socket closed" : "");
+            break;
+          }
+    }
+
+  /* C46: stop; another call if this one ends first. */
+  if (selected ("C46"))
+    for (guint attempt = 0; attempt < 3; attempt++)
+      {
+        gboolean watch = has (backend.permissions, "monitors.read");
+        g_autoptr(CbMessage) sub = NULL;
+        g_autoptr(CbMessage) res = NULL;
+        g_autofree char *idem = next_idem ();
+        g_autofree char *text = NULL;
+        gboolean stop_seen, closed, ended = !watch;
+        gint64 until;
+
+        if (!live_monitor (p, &calls, &mon, &media))
+          {
+            report ("C46", "monitor stop", RESULT_SKIP, "no live monitor");
+            break;
+          }
+        sub = watch ? probe_call (p, "{\"type\":\"subscribe\",\"topic\":\"monitors\"}") : NULL;
+        text = g_strdup_printf ("{\"type\":\"req\",\"op\":\"monitor.stop\",\"idem\":\"%s\","
+                                "\"data\":{\"monitor_id\":\"%s\"}}", idem, mon.monitor_id);
+        res = probe_call (p, text);
+        stop_seen = wait_media_text (media, "stop", 5000);
+        closed = media_probe_wait_closed (media, 5000);
+        until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+        while (watch && !ended && g_get_monotonic_time () < until)
+          {
+            g_autoptr(CbMessage) m = probe_next (p, 100);
+
+            if (m != NULL && m->type == CB_MESSAGE_EVENT && g_strcmp0 (m->entity_id, mon.monitor_id) == 0)
+              ended = m->kind == CB_EVENT_DELETE
+                      || g_strcmp0 (json_object_get_string_member_with_default (m->data, "state", ""), "ended") == 0;
+            else if (m != NULL && m->type == CB_MESSAGE_SNAPSHOT)
+              {
+                JsonArray *items = json_object_get_array_member (m->object, "items");
+
+                for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
+                  {
+                    JsonObject *data = json_object_get_object_member (json_array_get_object_element (items, i), "data");
+
+                    if (g_strcmp0 (json_object_get_string_member_with_default (data, "id", ""), mon.monitor_id) == 0
+                        && g_strcmp0 (json_object_get_string_member_with_default (data, "state", ""), "ended") == 0)
+                      ended = TRUE;
+                  }
+              }
+          }
+        if (g_strcmp0 (media_stop_reason (media), "call_ended") == 0 && attempt < 2)
+          continue;
+        CHECK ("C46", "monitor stop", res != NULL && res->ok && stop_seen && closed && media->close_code == 1000 && ended,
+               "%s, %s, close %u%s", res ? error_code (res) : "unanswered",
+               stop_seen ? "stop came" : "no stop", media->close_code,
+               !watch ? " (monitors not readable: entity not checked)"
+                      : ended ? ", the monitor ended" : ", the monitor did not end");
+        break;
+      }
+  check_recordings (p);
+}
+
+/* C47, with plain blocking HTTP: the server is another process. */
+typedef struct
+{
+  guint    status;
+  GBytes  *body;
+  char    *content_length;
+  char    *content_range;
+  char    *accept_ranges;
+} Fetched;
+
+static void
+fetched_clear (Fetched *f)
+{
+  g_clear_pointer (&f->body, g_bytes_unref);
+  g_clear_pointer (&f->content_length, g_free);
+  g_clear_pointer (&f->content_range, g_free);
+  g_clear_pointer (&f->accept_ranges, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Fetched, fetched_clear)
+
+static void
+fetch (SoupSession *session,
+       const char  *method,
+       const char  *url,
+       const char  *range,
+       Fetched     *out)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  SoupMessageHeaders *h;
+
+  if (msg == NULL)
+    return;
+  if (range != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Range", range);
+  out->body = soup_session_send_and_read (session, msg, NULL, NULL);
+  out->status = soup_message_get_status (msg);
+  h = soup_message_get_response_headers (msg);
+  out->content_length = g_strdup (soup_message_headers_get_one (h, "Content-Length"));
+  out->content_range = g_strdup (soup_message_headers_get_one (h, "Content-Range"));
+  out->accept_ranges = g_strdup (soup_message_headers_get_one (h, "Accept-Ranges"));
+}
+
+/* The URL with the last character of its signature changed. */
+static char *
+tamper (const char *url)
+{
+  char *copy = g_strdup (url);
+  char *sig = strstr (copy, "sig=");
+  char *end;
+
+  if (sig == NULL)
+    sig = strchr (copy, '?');
+  if (sig == NULL)
+    sig = copy;
+  end = sig + strcspn (sig, "&");
+  if (end > sig)
+    end[-1] = end[-1] == '0' ? '1' : '0';
+  return copy;
+}
+
+static void
+check_recordings (Probe *p)
+{
+  g_autoptr(CbMessage) page = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  GString *evidence;
+  JsonArray *items = NULL, *formats = NULL;
+  JsonObject *rec;
+  gint64 size = 0, channels = 0;
+  guint bad = 0;
+
+  if (!selected ("C47"))
+    return;
+  if (!has (backend.features, "recordings") || !has (backend.permissions, "recordings.read"))
+    {
+      report ("C47", "recordings over HTTP", RESULT_SKIP, "needs the recordings feature and recordings.read");
+      return;
+    }
+
+  page = probe_call (p, "{\"type\":\"req\",\"op\":\"recording.query\",\"data\":{\"limit\":1}}");
+  if (page == NULL || !page->ok || page->data == NULL
+      || !cb_json_get_array (page->data, "items", TRUE, &items, NULL) || json_array_get_length (items) == 0)
+    {
+      if (page != NULL && !page->ok)
+        report ("C47", "recordings over HTTP", RESULT_FAIL, "recording.query: %s", error_code (page));
+      else
+        report ("C47", "recordings over HTTP", RESULT_SKIP, "no recording");
+      return;
+    }
+
+  rec = json_array_get_object_element (items, 0);
+  if (rec == NULL || !cb_json_get_array (rec, "formats", TRUE, &formats, NULL)
+      || !cb_json_get_int (rec, "size_bytes", TRUE, 0, &size, NULL)
+      || !cb_json_get_int (rec, "channels", TRUE, 1, &channels, NULL))
+    {
+      report ("C47", "recordings over HTTP", RESULT_FAIL, "the recording lacks formats, size_bytes or channels");
+      return;
+    }
+
+#define MISS(...) G_STMT_START { g_string_append_printf (evidence, __VA_ARGS__); bad++; } G_STMT_END
+  session = soup_session_new ();
+  evidence = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (formats); i++)
+    {
+      const char *format = json_array_get_string_element (formats, i);
+      g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"op\":\"recording.get_url\",\"data\":"
+                                               "{\"recording_id\":\"%s\",\"format\":\"%s\"}}",
+                                               json_object_get_string_member_with_default (rec, "id", ""), format);
+      g_autoptr(CbMessage) res = probe_call (p, text);
+      g_auto(Fetched) head = { 0 };
+      g_auto(Fetched) first = { 0 };
+      g_auto(Fetched) past = { 0 };
+      g_auto(Fetched) forged = { 0 };
+      g_autofree char *want_length = NULL;
+      g_autofree char *want_range = NULL;
+      g_autofree char *beyond = NULL;
+      g_autofree char *tampered = NULL;
+      const char *url = NULL;
+      gint64 url_size = 0;
+      const guint8 *b;
+      gsize n = 0;
+
+      if (res == NULL || !res->ok || res->data == NULL || !cb_json_get_string (res->data, "url", TRUE, &url, NULL)
+          || !cb_json_get_int (res->data, "size_bytes", TRUE, 0, &url_size, NULL))
+        {
+          g_string_append_printf (evidence, "%s: get_url %s; ", format, res ? error_code (res) : "unanswered");
+          bad++;
+          continue;
+        }
+      size = url_size;
+      want_length = g_strdup_printf ("%" G_GINT64_FORMAT, size);
+      want_range = g_strdup_printf ("bytes 0-99/%" G_GINT64_FORMAT, size);
+      beyond = g_strdup_printf ("bytes=%" G_GINT64_FORMAT "-", size + 10);
+      tampered = tamper (url);
+
+      fetch (session, "HEAD", url, NULL, &head);
+      fetch (session, "GET", url, "bytes=0-99", &first);
+      fetch (session, "GET", url, beyond, &past);
+      fetch (session, "GET", tampered, "bytes=0-99", &forged);
+      b = first.body ? g_bytes_get_data (first.body, &n) : NULL;
+
+      if (head.status != 200 || g_strcmp0 (head.accept_ranges, "bytes") != 0
+          || g_strcmp0 (head.content_length, want_length) != 0)
+        MISS ("%s: HEAD %u, Accept-Ranges %s, Content-Length %s (size_bytes %s); ", format,
+                                head.status, head.accept_ranges ? head.accept_ranges : "-",
+                                head.content_length ? head.content_length : "-", want_length);
+      if (first.status != 206 || g_strcmp0 (first.content_range, want_range) != 0 || n != 100)
+        MISS ("%s: bytes=0-99 gave %u, %s, %" G_GSIZE_FORMAT " bytes; ", format,
+                                first.status, first.content_range ? first.content_range : "no Content-Range", n);
+      else if (g_str_equal (format, "wav")
+               && (memcmp (b, "RIFF", 4) != 0 || memcmp (b + 8, "WAVE", 4) != 0 || (b[22] | (b[23] << 8)) != channels))
+        MISS ("wav: not RIFF/WAVE with %" G_GINT64_FORMAT " channels; ", channels);
+      else if (g_str_equal (format, "ogg_opus")
+               && (memcmp (b, "OggS", 4) != 0 || memcmp (b + 28, "OpusHead", 8) != 0 || b[37] != channels))
+        MISS ("ogg_opus: not OggS/OpusHead with %" G_GINT64_FORMAT " channels; ",
+                                channels);
+      if (past.status != 416)
+        MISS ("%s: a range beyond the end gave %u; ", format, past.status);
+      if (forged.status != 403)
+        MISS ("%s: a tampered signature gave %u; ", format, forged.status);
+    }
+
+#undef MISS
+  CHECK ("C47", "recordings over HTTP", bad == 0 && json_array_get_length (formats) > 0,
+         "%u formats of %" G_GINT64_FORMAT " bytes%s%s", json_array_get_length (formats), size,
+         evidence->len ? ": " : "", evidence->str);
+  g_string_free (evidence, TRUE);
+}
+
+
 /* ---- writes and bulk data (C17–C19, C22, C23) ------------------------------------ */
 
 /* A req with if_rev and idem (when ≥ 0 / non-NULL), paced under the
@@ -1728,9 +2693,7 @@ skip_unimplemented (void)
 {
   static const struct { const char *id; const char *title; } later[] = {
     { "C29", "convergence across connections" }, { "C30", "coalescing" },
-    { "C40", "reset cursor_too_old" }, { "C41", "monitor.start" }, { "C42", "media subprotocol refusal" },
-    { "C43", "media framing" }, { "C44", "media ticket single-use" }, { "C45", "monitor mode change" },
-    { "C46", "monitor stop" }, { "C47", "recordings over HTTP" },
+    { "C40", "reset cursor_too_old" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (later); i++)
@@ -1773,6 +2736,7 @@ main (int   argc,
       check_subscriptions ();
       check_dead_client ();
       check_resume ();
+      check_media ();
       check_error_shapes ();
       skip_unimplemented ();
     }
