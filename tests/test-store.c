@@ -406,6 +406,12 @@ test_second_console_does_not_steal (Fixture       *f,
   release_store (first);
 }
 
+static gboolean
+history_loaded (gpointer data)
+{
+  return cb_store_is_history_loaded (data);
+}
+
 /* Restarting the console opens the cache at once, stamped with its age,
  * and resumes the session it left — no reset, no new snapshot needed. */
 static void
@@ -426,7 +432,10 @@ test_cold_open_and_resume (Fixture       *f,
   release_store (store);
 
   store = store_new (f->cache, sim, NULL, live_topics);
-  /* Before any connection: the cached state, marked as such. */
+  /* Before any connection: the cached state, marked as such, and the
+   * metrics start from the journal's history. */
+  cb_test_wait (history_loaded, store, 10000);
+  g_assert_cmpuint (cb_metrics_get_n_calls (cb_store_get_metrics (store)), >, 0);
   g_assert_cmpuint (n_items (store, "agent"), ==, agents);
   g_assert_cmpint (cb_store_get_state (store), ==, CB_CONNECTION_CACHED);
   as_of = cb_store_get_as_of (store);

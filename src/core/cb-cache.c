@@ -505,6 +505,47 @@ cb_cache_foreach_journal (CbCache             *self,
   return rc == SQLITE_DONE || set_error (self, rc, "journal", error);
 }
 
+/**
+ * cb_cache_foreach_history:
+ *
+ * Calls @func, in time order, for the last journaled event of every call
+ * since @calls_since, and every event of another type since @others_since.
+ */
+gboolean
+cb_cache_foreach_history (CbCache             *self,
+                          gint64               calls_since,
+                          gint64               others_since,
+                          CbCacheJournalFunc   func,
+                          gpointer             user_data,
+                          GError             **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (self->db,
+                           "SELECT seq, ts, topic, kind, type, id, rev, body FROM journal WHERE rowid IN "
+                           "  (SELECT max(rowid) FROM journal WHERE type = 'call' AND ts >= ?1 GROUP BY id) "
+                           "OR (type != 'call' AND ts >= ?2) ORDER BY ts, rowid", -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return set_error (self, rc, "journal", error);
+
+  sqlite3_bind_int64 (stmt, 1, calls_since);
+  sqlite3_bind_int64 (stmt, 2, others_since);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    func (sqlite3_column_int64 (stmt, 0),
+          sqlite3_column_int64 (stmt, 1),
+          (const char *) sqlite3_column_text (stmt, 2),
+          sqlite3_column_int (stmt, 3),
+          (const char *) sqlite3_column_text (stmt, 4),
+          (const char *) sqlite3_column_text (stmt, 5),
+          sqlite3_column_int64 (stmt, 6),
+          (const char *) sqlite3_column_text (stmt, 7),
+          (gsize) sqlite3_column_bytes (stmt, 7),
+          user_data);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE || set_error (self, rc, "journal", error);
+}
+
 gint64
 cb_cache_count_journal (CbCache *self)
 {

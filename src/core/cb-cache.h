@@ -108,6 +108,12 @@ gboolean         cb_cache_foreach_journal    (CbCache            *self,
                                               CbCacheJournalFunc  func,
                                               gpointer            user_data,
                                               GError            **error);
+gboolean         cb_cache_foreach_history    (CbCache            *self,
+                                              gint64              calls_since,
+                                              gint64              others_since,
+                                              CbCacheJournalFunc  func,
+                                              gpointer            user_data,
+                                              GError            **error);
 gint64           cb_cache_count_journal      (CbCache            *self);
 
 /* One batch: everything between begin and commit is one transaction. */

@@ -39,6 +39,7 @@
 
 #include "cb-cache.h"
 #include "cb-digest.h"
+#include "cb-metrics.h"
 #include "cb-store.h"
 
 #define BATCH_MAX              4096
@@ -78,6 +79,7 @@ enum {
   PROP_AS_OF,
   PROP_PENDING_EDITS,
   PROP_BACKEND_STATUS,
+  PROP_HISTORY_LOADED,
   N_PROPS
 };
 
@@ -116,6 +118,9 @@ struct _CbStore
   char                *backend_status;
   char                *session;
   GTask               *open_task;
+  CbMetrics           *metrics;
+  GHashTable          *metrics_revs;  /* "type\tid" → rev fed to the metrics */
+  GArray              *metrics_backlog; /* Change, while the history loads */
 
   CbConnectionState    state;
   CbConnectionPhase    phase;
@@ -129,6 +134,7 @@ struct _CbStore
   guint                syncing : 1;
   guint                has_data : 1;
   guint                shut_down : 1;
+  guint                history_loaded : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CbStore, cb_store, G_TYPE_OBJECT)
@@ -145,6 +151,7 @@ typedef struct
   const char *topic;     /* interned */
   char       *id;
   gint64      rev;
+  gint64      ts;        /* when it changed, on the server's clock */
   CbMessage  *holder;    /* NULL: deleted */
 } Change;
 
@@ -164,6 +171,7 @@ typedef struct
   gint64    as_of;
   guint     n_events;
   gboolean  has_data;
+  gboolean  history;     /* the journal's past, for the metrics only */
 } ChangeSet;
 
 typedef struct
@@ -290,6 +298,8 @@ struct _Worker
 };
 
 static void worker_post_status (Worker *w, CbMessage *welcome);
+static void worker_release_connection (Worker *w);
+static void worker_post_history (Worker *w);
 static gboolean on_status_post (gpointer user_data);
 static gboolean on_outbox_post (gpointer user_data);
 static gboolean on_signal_post (gpointer user_data);
@@ -440,6 +450,7 @@ change_set_add (ChangeSet  *set,
                 const char *id,
                 const char *topic,
                 gint64      rev,
+                gint64      ts,
                 CbMessage  *holder)
 {
   gpointer pos;
@@ -448,6 +459,7 @@ change_set_add (ChangeSet  *set,
     .topic = g_intern_string (topic),
     .id = g_strdup (id),
     .rev = rev,
+    .ts = ts,
     .holder = holder ? cb_message_ref (holder) : NULL,
   };
 
@@ -506,7 +518,7 @@ worker_apply_event (Worker     *w,
       if (w->cache != NULL && !w->cache_broken
           && !cb_cache_put (w->cache, m->entity_type, m->entity_id, m->topic, m->rev, text, length, &error))
         worker_cache_failed (w, error);
-      change_set_add (set, index, key, m->entity_type, m->entity_id, m->topic, m->rev, m);
+      change_set_add (set, index, key, m->entity_type, m->entity_id, m->topic, m->rev, m->ts, m);
     }
   else if (m->kind == CB_EVENT_DELETE)
     {
@@ -516,7 +528,7 @@ worker_apply_event (Worker     *w,
       if (w->cache != NULL && !w->cache_broken
           && !cb_cache_remove (w->cache, m->entity_type, m->entity_id, &error))
         worker_cache_failed (w, error);
-      change_set_add (set, index, key, m->entity_type, m->entity_id, m->topic, m->rev, NULL);
+      change_set_add (set, index, key, m->entity_type, m->entity_id, m->topic, m->rev, m->ts, NULL);
     }
 }
 
@@ -646,7 +658,7 @@ worker_sweep_topic (Worker     *w,
       type = g_strndup (key, tab - key);
       if (w->cache != NULL && !w->cache_broken && !cb_cache_remove (w->cache, type, tab + 1, &error))
         worker_cache_failed (w, error);
-      change_set_add (set, index, key, type, tab + 1, topic, held->rev, NULL);
+      change_set_add (set, index, key, type, tab + 1, topic, held->rev, worker_server_now (w), NULL);
       g_hash_table_iter_remove (&iter);
     }
 }
@@ -679,6 +691,7 @@ worker_complete_snapshot (Worker     *w,
   g_autoptr(GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GError) error = NULL;
   const char *interned = g_intern_string (topic);
+  gint64 now = worker_server_now (w);
   ChangeSet *set;
   gboolean began;
 
@@ -731,7 +744,7 @@ worker_complete_snapshot (Worker     *w,
                 worker_cache_failed (w, error);
               g_clear_error (&error);
             }
-          change_set_add (set, index, key, type, id, topic, rev, holder);
+          change_set_add (set, index, key, type, id, topic, rev, now, holder);
           g_hash_table_add (keep, g_steal_pointer (&key));
         }
     }
@@ -1692,6 +1705,7 @@ on_cached_entity (const char *type,
   gpointer *closure = user_data;
   Worker *w = closure[0];
   ChangeSet *set = closure[1];
+  gint64 closure_ts = w->last_as_of;
   g_autoptr(CbMessage) holder = NULL;
   g_autoptr(GError) error = NULL;
   Held *held;
@@ -1708,7 +1722,7 @@ on_cached_entity (const char *type,
   held->rev = rev;
   held->topic = g_intern_string (topic);
   g_hash_table_insert (w->held, key_of (type, id), held);
-  change_set_add (set, NULL, NULL, type, id, topic, rev, holder);
+  change_set_add (set, NULL, NULL, type, id, topic, rev, closure_ts, holder);
 }
 
 static void
@@ -1762,6 +1776,7 @@ worker_open (Worker *w)
                                                "It was set aside as %s and is being rebuilt from the backend."),
                                              moved_to);
 
+  w->last_as_of = cb_cache_get_synced_at (w->cache);
   set = change_set_new (w);
   closure[0] = w;
   closure[1] = set;
@@ -1793,7 +1808,6 @@ worker_open (Worker *w)
       /* What was complete in the session we resume stays so (§5.3 rule 1). */
       for (guint i = 0; complete[i] != NULL; i++)
         g_hash_table_add (w->complete, (gpointer) g_intern_string (complete[i]));
-      w->last_as_of = cb_cache_get_synced_at (w->cache);
     }
 
   set->has_data = set->changes->len > 0;
@@ -1805,7 +1819,52 @@ worker_open (Worker *w)
   g_main_context_invoke (w->shared->main_context, on_status_post, status);
 
   worker_trim_journal (w);
+  worker_post_history (w);
   w->trim_source = worker_add_source (w, g_timeout_source_new_seconds (TRIM_EVERY_S), on_trim);
+}
+
+static void
+on_history_row (gint64      seq,
+                gint64      ts,
+                const char *topic,
+                int         kind,
+                const char *type,
+                const char *id,
+                gint64      rev,
+                const char *body,
+                gsize       length,
+                gpointer    user_data)
+{
+  ChangeSet *set = user_data;
+  g_autoptr(CbMessage) m = NULL;
+
+  if (kind == CB_EVENT_UPSERT)
+    {
+      m = body ? cb_message_decode (body, length, G_MAXSIZE, NULL) : NULL;
+      if (m == NULL || m->type != CB_MESSAGE_EVENT || m->data == NULL)
+        return;
+    }
+  change_set_add (set, NULL, NULL, type, id, topic, rev, ts, m);
+}
+
+/* What the journal remembers, for the metrics to start from: the last
+ * state of every call of the journal's period (a call's last state holds
+ * every instant of its life) and every agent, queue and campaign change of
+ * the last day (time in state needs the transitions). */
+static void
+worker_post_history (Worker *w)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 since_day = local_ms () - 26 * 3600 * 1000;
+  gint64 since_calls = local_ms () - (gint64) w->journal_days * 24 * 3600 * 1000;
+  ChangeSet *set = change_set_new (w);
+
+  set->history = TRUE;
+  if (w->cache != NULL
+      && !cb_cache_foreach_history (w->cache, since_calls, since_day, on_history_row, set, &error))
+    g_message ("could not read the journal: %s", error->message);
+  g_main_context_invoke_full (w->shared->main_context, G_PRIORITY_DEFAULT, on_change_set, set,
+                              (GDestroyNotify) change_set_free);
 }
 
 static gboolean
@@ -2005,6 +2064,40 @@ ensure_model (CbStore    *self,
   return model;
 }
 
+/* Feeds one change to the metrics, once per rev and in rev order. */
+static void
+feed_metrics (CbStore *self,
+              Change  *change)
+{
+  g_autofree char *key = g_strconcat (change->type, "\t", change->id, NULL);
+  gpointer seen;
+
+  if (g_hash_table_lookup_extended (self->metrics_revs, key, NULL, &seen))
+    {
+      gint64 rev = GPOINTER_TO_SIZE (seen);
+
+      if (change->holder != NULL ? change->rev <= rev : change->rev < rev)
+        return;
+    }
+  if (change->holder != NULL)
+    g_hash_table_insert (self->metrics_revs, g_steal_pointer (&key), GSIZE_TO_POINTER ((gsize) change->rev));
+  else
+    g_hash_table_remove (self->metrics_revs, key);
+  cb_metrics_apply (self->metrics, change->ts, change->type, change->id,
+                    change->holder ? change->holder->data : NULL);
+}
+
+static void
+keep_for_metrics (CbStore *self,
+                  Change  *change)
+{
+  Change copy = *change;
+
+  copy.id = g_strdup (change->id);
+  copy.holder = change->holder ? cb_message_ref (change->holder) : NULL;
+  g_array_append_val (self->metrics_backlog, copy);
+}
+
 static gboolean
 on_change_set (gpointer user_data)
 {
@@ -2013,6 +2106,20 @@ on_change_set (gpointer user_data)
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
+
+  if (set->history)
+    {
+      /* The past first, then what arrived while it was read. */
+      for (guint i = 0; i < set->changes->len; i++)
+        feed_metrics (self, &g_array_index (set->changes, Change, i));
+      for (guint i = 0; i < self->metrics_backlog->len; i++)
+        feed_metrics (self, &g_array_index (self->metrics_backlog, Change, i));
+      g_array_set_size (self->metrics_backlog, 0);
+      self->history_loaded = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_LOADED]);
+      g_signal_emit (self, signals[BATCH_APPLIED], 0, 0);
+      return G_SOURCE_REMOVE;
+    }
 
   for (guint i = 0; i < set->changes->len; i++)
     {
@@ -2023,6 +2130,11 @@ on_change_set (gpointer user_data)
         cb_entity_model_upsert (model, change->id, change->topic, change->rev, change->holder);
       else
         cb_entity_model_remove (model, change->id);
+
+      if (self->history_loaded)
+        feed_metrics (self, change);
+      else
+        keep_for_metrics (self, change);
     }
 
   self->events_applied += set->n_events;
@@ -2093,8 +2205,15 @@ on_status_post (gpointer user_data)
       self->session = g_strdup (status->session);
       if (status->welcome != NULL)
         {
+          JsonObject *backend = NULL;
+          const char *zone = NULL;
+
           g_clear_pointer (&self->welcome, cb_message_unref);
           self->welcome = cb_message_ref (status->welcome);
+          /* "Today" in the statistics is the backend's day. */
+          if (cb_json_get_object (self->welcome->object, "backend", FALSE, &backend, NULL) && backend != NULL
+              && cb_json_get_string (backend, "time_zone", FALSE, &zone, NULL) && zone != NULL)
+            cb_metrics_set_time_zone (self->metrics, zone);
         }
       set_string (&self->backend_status, status->backend_status, self, PROP_BACKEND_STATUS);
       if (status->as_of > self->as_of)
@@ -2208,6 +2327,9 @@ cb_store_get_property (GObject    *object,
     case PROP_BACKEND_STATUS:
       g_value_set_string (value, self->backend_status);
       break;
+    case PROP_HISTORY_LOADED:
+      g_value_set_boolean (value, self->history_loaded);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2295,6 +2417,9 @@ cb_store_finalize (GObject *object)
   g_clear_pointer (&self->worker, worker_free);
   g_clear_pointer (&self->shared, shared_unref);
   g_clear_pointer (&self->models, g_hash_table_unref);
+  g_clear_pointer (&self->metrics, cb_metrics_free);
+  g_clear_pointer (&self->metrics_revs, g_hash_table_unref);
+  g_clear_pointer (&self->metrics_backlog, g_array_unref);
   g_clear_object (&self->outbox);
   g_clear_pointer (&self->welcome, cb_message_unref);
   g_clear_pointer (&self->cache_path, g_free);
@@ -2336,6 +2461,10 @@ cb_store_class_init (CbStoreClass *klass)
   properties[PROP_BACKEND_STATUS] =
     g_param_spec_string ("backend-status", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether the metrics hold the journal's history (they are fed live either way). */
+  properties[PROP_HISTORY_LOADED] =
+    g_param_spec_boolean ("history-loaded", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -2377,6 +2506,10 @@ cb_store_init (CbStore *self)
 {
   self->models = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
   self->outbox = g_list_store_new (CB_TYPE_PENDING_EDIT);
+  self->metrics = cb_metrics_new ();
+  self->metrics_revs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->metrics_backlog = g_array_new (FALSE, TRUE, sizeof (Change));
+  g_array_set_clear_func (self->metrics_backlog, (GDestroyNotify) change_clear);
   self->shared = g_new0 (Shared, 1);
   g_atomic_ref_count_init (&self->shared->ref_count);
   self->shared->store = self;
@@ -2430,26 +2563,84 @@ cb_store_default_cache_path (const char *profile_id)
   return g_build_filename (g_get_user_data_dir (), "callboard", "cache", file, NULL);
 }
 
-/* Settings below are taken before the store is opened. */
+typedef struct
+{
+  Worker          *w;
+  char            *url;
+  char            *token;
+  GTlsCertificate *trusted;
+} Backend;
+
+static void
+backend_free (Backend *backend)
+{
+  g_free (backend->url);
+  if (backend->token != NULL)
+    explicit_bzero (backend->token, strlen (backend->token));
+  g_free (backend->token);
+  g_clear_object (&backend->trusted);
+  g_free (backend);
+}
+
+static void
+worker_set_backend (Worker  *w,
+                    Backend *backend)
+{
+  g_free (w->url);
+  w->url = g_steal_pointer (&backend->url);
+  if (w->token != NULL)
+    explicit_bzero (w->token, strlen (w->token));
+  g_free (w->token);
+  w->token = g_steal_pointer (&backend->token);
+  g_set_object (&w->trusted, backend->trusted);
+}
+
+static gboolean
+worker_do_set_backend (gpointer user_data)
+{
+  Backend *backend = user_data;
+  Worker *w = backend->w;
+
+  /* Another address or token: the next connect makes a new connection. */
+  worker_release_connection (w);
+  g_hash_table_remove_all (w->snapshots);
+  worker_set_backend (w, backend);
+  worker_post_status (w, NULL);
+  backend_free (backend);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * cb_store_set_backend:
+ * @trusted: (nullable): a certificate to trust for this backend (lab servers)
+ *
+ * Sets where the store connects. Before the store is opened, or at any
+ * time after: then the current connection, if any, is closed, and
+ * cb_store_connect() opens the new one.
+ */
 void
 cb_store_set_backend (CbStore         *self,
                       const char      *url,
                       const char      *token,
                       GTlsCertificate *trusted)
 {
-  Worker *w;
+  Backend *backend;
 
   g_return_if_fail (CB_IS_STORE (self));
-  g_return_if_fail (self->worker->thread == NULL);
 
-  w = self->worker;
-  g_free (w->url);
-  w->url = g_strdup (url);
-  if (w->token != NULL)
-    explicit_bzero (w->token, strlen (w->token));
-  g_free (w->token);
-  w->token = g_strdup (token);
-  g_set_object (&w->trusted, trusted);
+  backend = g_new0 (Backend, 1);
+  backend->w = self->worker;
+  backend->url = g_strdup (url);
+  backend->token = g_strdup (token);
+  g_set_object (&backend->trusted, trusted);
+
+  if (self->worker->thread == NULL)
+    {
+      worker_set_backend (self->worker, backend);
+      backend_free (backend);
+    }
+  else
+    g_main_context_invoke (self->worker->context, worker_do_set_backend, backend);
 }
 
 /**
@@ -2626,6 +2817,27 @@ cb_store_get_model (CbStore    *self,
 {
   g_return_val_if_fail (CB_IS_STORE (self), NULL);
   return ensure_model (self, entity_type);
+}
+
+/**
+ * cb_store_get_metrics:
+ *
+ * Returns: (transfer none): the KPI engine, fed with the journal's history
+ *   (see #CbStore:history-loaded) and then every change, in the backend's
+ *   time zone
+ */
+CbMetrics *
+cb_store_get_metrics (CbStore *self)
+{
+  g_return_val_if_fail (CB_IS_STORE (self), NULL);
+  return self->metrics;
+}
+
+gboolean
+cb_store_is_history_loaded (CbStore *self)
+{
+  g_return_val_if_fail (CB_IS_STORE (self), FALSE);
+  return self->history_loaded;
 }
 
 /* Returns: (transfer none): the edits the backend has not confirmed (CbPendingEdit) */

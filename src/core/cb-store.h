@@ -10,6 +10,7 @@
 #include "cb-connection.h"
 #include "cb-core-types.h"
 #include "cb-entity-model.h"
+#include "cb-metrics.h"
 #include "cb-pending-edit.h"
 
 G_BEGIN_DECLS
@@ -69,6 +70,8 @@ void               cb_store_shutdown            (CbStore             *self);
 CbEntityModel     *cb_store_get_model           (CbStore             *self,
                                                  const char          *entity_type);
 GListModel        *cb_store_get_outbox          (CbStore             *self);
+CbMetrics         *cb_store_get_metrics         (CbStore             *self);
+gboolean           cb_store_is_history_loaded   (CbStore             *self);
 CbEntity          *cb_store_lookup              (CbStore             *self,
                                                  const char          *entity_type,
                                                  const char          *id);
