@@ -29,6 +29,7 @@ enum {
   PROP_0,
   PROP_CONNECTION_STATE,
   PROP_CONNECTION_DETAIL,
+  PROP_STORE,
   N_PROPS
 };
 
@@ -51,7 +52,7 @@ struct _CbApplication
   int             exit_status;
 
   CbDemoBackend  *demo;
-  CbConnection   *connection;
+  CbStore        *store;
   GCancellable   *connecting;
   char           *connection_detail;
   CbConnectionState connection_state;
@@ -113,56 +114,42 @@ set_connection_state (CbApplication     *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_STATE]);
 }
 
-static const char *
-describe_failure (CbConnectionFailure failure)
+/* The store says what the data is (live, cached, …) and, when something is
+ * wrong, why — translated, for the header's tooltip. */
+static void
+on_store_state (CbApplication *self,
+                GParamSpec    *pspec,
+                CbStore       *store)
 {
-  switch (failure)
-    {
-    case CB_FAILURE_TOKEN:
-      return _("The backend refused the token. Enter a new one in Preferences, then reconnect.");
-    case CB_FAILURE_FORBIDDEN:
-      return _("This account may not use the console. Ask your administrator for a role.");
-    case CB_FAILURE_VERSION:
-      return _("This backend speaks a different version of the Callboard protocol.");
-    case CB_FAILURE_TAKEN_OVER:
-      return _("This session was continued in another window or on another computer. "
-               "Reconnect to start a new one.");
-    case CB_FAILURE_TOO_BIG:
-    case CB_FAILURE_PROTOCOL:
-      return _("The backend sent data this console cannot read. Reconnect to try again; "
-               "if it keeps happening, report it to your backend's administrator.");
-    case CB_FAILURE_BAD_URL:
-      return _("The backend's address is not valid. Correct it in Preferences.");
-    case CB_FAILURE_NONE:
-    default:
-      return NULL;
-    }
+  set_connection_state (self, cb_store_get_state (store), cb_store_get_status_message (store));
 }
 
 static void
-on_connection_phase (CbApplication *self,
-                     GParamSpec    *pspec,
-                     CbConnection  *connection)
+on_store_opened (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
-  switch (cb_connection_get_phase (connection))
-    {
-    case CB_PHASE_READY:
-      set_connection_state (self, CB_CONNECTION_LIVE, NULL);
-      break;
-    case CB_PHASE_CONNECTING:
-    case CB_PHASE_HANDSHAKE:
-    case CB_PHASE_BACKOFF:
-      set_connection_state (self, CB_CONNECTION_CONNECTING, NULL);
-      break;
-    case CB_PHASE_FAILED:
-      set_connection_state (self, CB_CONNECTION_OFFLINE,
-                            describe_failure (cb_connection_get_failure (connection)));
-      break;
-    case CB_PHASE_IDLE:
-    default:
-      set_connection_state (self, CB_CONNECTION_OFFLINE, NULL);
-      break;
-    }
+  g_autoptr(CbApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_store_open_finish (CB_STORE (object), result, &error))
+    g_debug ("the store did not open: %s", error->message);
+}
+
+/* Opens the cache of @profile at once, so its last known state shows
+ * while the backend is being reached. */
+static void
+open_store (CbApplication *self,
+            CbProfile     *profile)
+{
+  g_autofree char *path = cb_store_default_cache_path (cb_profile_get_id (profile));
+
+  self->store = cb_store_new (path);
+  g_signal_connect_object (self->store, "notify::state", G_CALLBACK (on_store_state), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->store, "notify::status-message", G_CALLBACK (on_store_state), self,
+                           G_CONNECT_SWAPPED);
+  cb_store_open_async (self->store, NULL, on_store_opened, g_object_ref (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
 }
 
 static void
@@ -170,15 +157,8 @@ open_connection (CbApplication *self,
                  const char    *url,
                  const char    *token)
 {
-  g_autofree char *version = g_strdup_printf ("%s; GTK %u.%u", PACKAGE_VERSION,
-                                              gtk_get_major_version (), gtk_get_minor_version ());
-
-  self->connection = cb_connection_new (url, token);
-  cb_connection_set_client (self->connection, "callboard", version);
-  g_signal_connect_object (self->connection, "notify::phase",
-                           G_CALLBACK (on_connection_phase), self, G_CONNECT_SWAPPED);
-  cb_connection_start (self->connection);
-  on_connection_phase (self, NULL, self->connection);
+  cb_store_set_backend (self->store, url, token, NULL);
+  cb_store_connect (self->store);
 }
 
 static void
@@ -229,11 +209,12 @@ disconnect (CbApplication *self)
 {
   g_cancellable_cancel (self->connecting);
   g_clear_object (&self->connecting);
-  if (self->connection != NULL)
+  if (self->store != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->connection, self);
-      cb_connection_stop (self->connection);
-      g_clear_object (&self->connection);
+      g_signal_handlers_disconnect_by_data (self->store, self);
+      cb_store_shutdown (self->store);
+      g_clear_object (&self->store);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
     }
   if (self->demo != NULL)
     cb_demo_backend_stop (self->demo);
@@ -248,6 +229,7 @@ connect_active (CbApplication *self)
   disconnect (self);
   self->connecting = g_cancellable_new ();
   set_connection_state (self, CB_CONNECTION_CONNECTING, NULL);
+  open_store (self, profile);
 
   if (cb_profile_is_builtin (profile))
     {
@@ -344,7 +326,8 @@ on_screenshot_tick (GtkWidget     *window,
     return G_SOURCE_CONTINUE;
 
   /* Show the console connected when the backend answers in time. */
-  if (self->connection_state == CB_CONNECTION_CONNECTING
+  if (self->connection_state != CB_CONNECTION_LIVE
+      && (self->store == NULL || cb_store_get_phase (self->store) != CB_PHASE_FAILED)
       && g_get_monotonic_time () - self->screenshot_started_us < SCREENSHOT_CONNECT_WAIT_US)
     return G_SOURCE_CONTINUE;
 
@@ -614,6 +597,9 @@ cb_application_get_property (GObject    *object,
     case PROP_CONNECTION_DETAIL:
       g_value_set_string (value, self->connection_detail);
       break;
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -626,7 +612,7 @@ cb_application_finalize (GObject *object)
 
   g_clear_pointer (&self->screenshot_path, g_free);
   g_clear_pointer (&self->connection_detail, g_free);
-  g_clear_object (&self->connection);
+  g_clear_object (&self->store);
   g_clear_object (&self->connecting);
   g_clear_object (&self->demo);
   g_clear_pointer (&self->screenshot_section, g_free);
@@ -649,6 +635,11 @@ cb_application_class_init (CbApplicationClass *klass)
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_CONNECTION_DETAIL] =
     g_param_spec_string ("connection-detail", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The synchronized view of the active backend; replaced when the active
+   * profile changes. */
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, CB_TYPE_STORE,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -733,13 +724,14 @@ cb_application_get_connection_detail (CbApplication *self)
 }
 
 /**
- * cb_application_get_connection:
+ * cb_application_get_store:
  *
- * Returns: (transfer none) (nullable): the connection to the active backend
+ * Returns: (transfer none) (nullable): the synchronized view of the active
+ *   backend: its models, state and requests
  */
-CbConnection *
-cb_application_get_connection (CbApplication *self)
+CbStore *
+cb_application_get_store (CbApplication *self)
 {
   g_return_val_if_fail (CB_IS_APPLICATION (self), NULL);
-  return self->connection;
+  return self->store;
 }

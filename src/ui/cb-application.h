@@ -8,6 +8,7 @@
 #include "cb-connection.h"
 #include "cb-core-types.h"
 #include "cb-profile-store.h"
+#include "cb-store.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +18,7 @@ G_DECLARE_FINAL_TYPE (CbApplication, cb_application, CB, APPLICATION, AdwApplica
 CbApplication  *cb_application_new                (void);
 CbConnectionState cb_application_get_connection_state  (CbApplication *self);
 const char     *cb_application_get_connection_detail (CbApplication *self);
-CbConnection   *cb_application_get_connection       (CbApplication *self);
+CbStore        *cb_application_get_store           (CbApplication *self);
 GSettings      *cb_application_get_settings       (CbApplication *self);
 CbProfileStore *cb_application_get_profile_store  (CbApplication *self);
 

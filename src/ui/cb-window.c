@@ -89,7 +89,7 @@ update_connection (CbWindow *self)
     const char *detail = CB_IS_APPLICATION (app)
                          ? cb_application_get_connection_detail (CB_APPLICATION (app)) : NULL;
 
-    if (detail != NULL && self->connection_state == CB_CONNECTION_OFFLINE)
+    if (detail != NULL && self->connection_state != CB_CONNECTION_LIVE)
       tooltip = detail;
   }
 
@@ -176,7 +176,11 @@ on_app_connection_changed (CbWindow      *self,
                            GParamSpec    *pspec,
                            CbApplication *app)
 {
-  cb_window_set_connection_state (self, cb_application_get_connection_state (app), NULL);
+  CbStore *store = cb_application_get_store (app);
+  gint64 as_of = store ? cb_store_get_as_of (store) : 0;
+  g_autoptr(GDateTime) since = as_of > 0 ? g_date_time_new_from_unix_utc (as_of / 1000) : NULL;
+
+  cb_window_set_connection_state (self, cb_application_get_connection_state (app), since);
 }
 
 /* The application is set after construction (it is not a construct
