@@ -882,6 +882,9 @@ test_whisper (Fixture       *f,
   cb_test_spin (100);
   g_assert_false (m->closed);
   g_assert_cmpuint (cb_sim_media_get_uplink_frames (cb_sim_world_get_media (f->world), s.monitor_id), ==, 25);
+  cb_test_spin (1100);
+  g_assert_cmpint (json_object_get_int_member (cb_sim_state_lookup (f->state, "monitor", s.monitor_id)->data,
+                                               "x_callboard_sim_uplink_frames"), ==, 25);
 
   /* A frame that contradicts start.uplink is a protocol error. */
   uplink[4] = 2;

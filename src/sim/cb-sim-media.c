@@ -109,6 +109,8 @@ struct _Monitor
   gint64             conversation_pos;     /* frames at rate */
   gint64             hold_pos;
   guint64            uplink_frames;
+  guint64            published_uplink;     /* as the entity says */
+  gint64             published_us;
   guint              delete_source;
 };
 
@@ -173,6 +175,8 @@ publish_monitor (Monitor *m)
   else
     json_object_set_null_member (o, "ended_at");
   json_object_set_int_member (o, "x_callboard_sim_uplink_frames", (gint64) m->uplink_frames);
+  m->published_uplink = m->uplink_frames;
+  m->published_us = g_get_monotonic_time ();
 
   cb_sim_state_upsert (m->media->state, "monitors", "monitor", m->id, o, now_ms ());
   return cb_sim_state_lookup (m->media->state, "monitor", m->id);
@@ -580,6 +584,10 @@ on_tick (gpointer user_data)
 
       pump (m->socket);
       live = TRUE;
+
+      /* The uplink count, at most once a second. */
+      if (m->uplink_frames != m->published_uplink && now - m->published_us >= G_USEC_PER_SEC)
+        publish_monitor (m);
     }
 
   if (!live)

@@ -483,17 +483,17 @@ filter_matches (const Filter    *f,
          && r->started_at >= f->from && r->started_at <= f->to && r->duration_ms >= f->min_duration_ms;
 }
 
-static gboolean descending;
-
+/* By started_at, then id (a total order, §11.1); @descending: newest first. */
 static int
 compare_recordings (gconstpointer a,
-                    gconstpointer b)
+                    gconstpointer b,
+                    gpointer      descending)
 {
   const Recording *x = *(const Recording **) a;
   const Recording *y = *(const Recording **) b;
   int c = x->started_at < y->started_at ? -1 : x->started_at > y->started_at ? 1 : strcmp (x->id, y->id);
 
-  return descending ? -c : c;
+  return GPOINTER_TO_INT (descending) ? -c : c;
 }
 
 static gboolean
@@ -580,8 +580,7 @@ op_recording_query (CbSimServer      *server,
   for (GList *l = self->order.head; l != NULL; l = l->next)
     if (filter_matches (&f, l->data))
       g_ptr_array_add (matches, l->data);
-  descending = sort[0] == '-';
-  g_ptr_array_sort (matches, compare_recordings);
+  g_ptr_array_sort_with_data (matches, compare_recordings, GINT_TO_POINTER (sort[0] == '-'));
 
   if (after_id != NULL)
     {
@@ -590,7 +589,8 @@ op_recording_query (CbSimServer      *server,
 
       key.started_at = after_started;
       g_strlcpy (key.id, after_id, sizeof key.id);
-      while (first < matches->len && compare_recordings (&matches->pdata[first], &keyp) <= 0)
+      while (first < matches->len
+             && compare_recordings (&matches->pdata[first], &keyp, GINT_TO_POINTER (sort[0] == '-')) <= 0)
         first++;
     }
   n = (guint) MIN ((gint64) (matches->len - first), limit);
