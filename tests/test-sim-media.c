@@ -1125,6 +1125,44 @@ test_pause (Fixture       *f,
   g_assert_true (resumed_marked);
 }
 
+/* The sim itself stalls (its main loop is blocked for 2.5 s): it catches up
+ * by at most max_queue_ms and covers the rest with a gap. */
+static void
+test_stall (Fixture       *f,
+            gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  guint64 expected_pos = 0, gap_samples = 0;
+  guint before;
+
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 10);
+  g_usleep (2500 * 1000);
+  before = m->n_frames;
+  wait_frames (m, before + 60);
+
+  for (guint i = 0; i < m->n_frames; i++)
+    {
+      gsize length;
+      const guint8 *frame = frame_nth (m, i, &length);
+
+      g_assert_cmpuint (be32 (frame + 8), ==, i);
+      g_assert_cmpuint (be64 (frame + 16), ==, expected_pos);
+      expected_pos += be32 (frame + 12);
+      if (frame[2] == 2)
+        {
+          g_assert_cmpuint (frame[24], ==, 0);
+          gap_samples += be32 (frame + 12);
+        }
+    }
+  g_test_message ("a gap of %.2f s", gap_samples / 16000.0);
+  g_assert_cmpfloat (gap_samples / 16000.0, >, 1.0);
+  g_assert_cmpfloat (gap_samples / 16000.0, <, 2.0);
+}
+
 /* The call ends: stop with call_ended, then close 1000. */
 static void
 test_call_ended (Fixture       *f,
@@ -1466,6 +1504,7 @@ main (int   argc,
   ADD ("call-ended", test_call_ended);
   ADD ("congestion", test_congestion);
   ADD ("pause", test_pause);
+  ADD ("stall", test_stall);
   ADD ("recording-ranges", test_recording_ranges);
   ADD ("recording-duration", test_recording_duration);
   ADD ("recording-sound", test_recording_sound);

@@ -57,7 +57,7 @@
 
 enum { KIND_AUDIO = 1, KIND_GAP = 2, KIND_UPLINK = 3 };
 enum { CODEC_PCMU = 1, CODEC_L16 = 2 };
-enum { GAP_CONGESTION = 3, GAP_PAUSED = 4 };
+enum { GAP_UNKNOWN = 0, GAP_CONGESTION = 3, GAP_PAUSED = 4 };
 
 typedef enum { MODE_LISTEN, MODE_WHISPER, MODE_BARGE } Mode;
 typedef enum { STATE_CONNECTING, STATE_ACTIVE, STATE_ENDED } MonitorState;
@@ -368,6 +368,20 @@ pump (MediaSocket *s)
   Monitor *m = s->monitor;
   guint64 due = (guint64) ((g_get_monotonic_time () - s->start_us) / (FRAME_MS * 1000)) + 1;
   guint max_queued = MAX_QUEUE_MS / FRAME_MS;
+
+  /* After a stall of the sim itself, catch up by at most max_queue_ms; what
+   * is older is a gap (§12.3: never more than max_queue_ms ahead). */
+  if (!s->paused && !s->dropping && due > s->frames + max_queued)
+    {
+      guint64 skip = due - max_queued - s->frames;
+
+      if (call_on_hold (m))
+        m->hold_pos += (gint64) skip * frame_samples (m);
+      else
+        m->conversation_pos += (gint64) skip * frame_samples (m);
+      send_gaps (s, s->frames, s->frames + skip, GAP_UNKNOWN);
+      s->frames += skip;
+    }
 
   while (s->frames < due)
     {
