@@ -396,7 +396,7 @@ test_campaign_edit (Fixture       *f,
   r5 = request (m, "campaign.update", ro, rev2, NULL);
   assert_error (r5, "bad_request");
   g_assert_cmpstr (error_detail (r5, "field"), ==, "set.status");
-  create_campaign (m, "Winter", NULL);
+  g_free (create_campaign (m, "Winter", NULL));
   r6 = request (m, "campaign.update", dup, rev2, NULL);
   assert_error (r6, "conflict");
   g_assert_cmpstr (error_detail (r6, "field"), ==, "name");
@@ -1318,10 +1318,9 @@ test_hostile_frames (Fixture       *f,
 
 /* ---- the dialer ----------------------------------------------------------- */
 
-static void
-start_with_engine (Fixture   *f,
-                   guint      n_leads,
-                   gboolean   no_answer_only)
+static CbSimEngine *
+make_engine (guint    n_leads,
+             gboolean no_answer_only)
 {
   CbSimConfig config;
 
@@ -1347,7 +1346,15 @@ start_with_engine (Fixture   *f,
       memset (config.campaign.odds, 0, sizeof config.campaign.odds);
       config.campaign.odds[CB_SIM_DISPOSITION_NO_ANSWER] = 1.0;
     }
-  f->engine = cb_sim_engine_new (&config);
+  return cb_sim_engine_new (&config);
+}
+
+static void
+start_with_engine (Fixture   *f,
+                   guint      n_leads,
+                   gboolean   no_answer_only)
+{
+  f->engine = make_engine (n_leads, no_answer_only);
   start_backend (f);
 }
 
@@ -1480,6 +1487,60 @@ test_predictive (Fixture       *f,
   g_assert_cmpuint (n_dialing_before, ==, 0);
 }
 
+/* The dialer's work survives a restart: a new engine (its leads all new)
+ * gets each lead's attempts and state back from the database, and goes on
+ * from there. */
+static void
+test_dialer_restart (Fixture       *f,
+                     gconstpointer  data)
+{
+  CbConnection *m;
+  const CbSimEntity *c;
+  g_autoptr(CbMessage) r1 = NULL, res = NULL;
+  JsonArray *leads;
+  guint restored = 0, total_attempts = 0;
+
+  start_with_engine (f, 40, TRUE);
+  m = connect_as (f, MANAGER_TOKEN);
+  c = cb_sim_state_lookup (f->state, "campaign", "campaign-01");
+  r1 = request (m, "campaign.update", "{\"id\":\"campaign-01\",\"set\":{\"retry_rules\":[{\"disposition\":"
+                "\"no_answer\",\"delay_s\":1200,\"max_attempts\":3}]}}", c->rev, NULL);
+  assert_ok (r1);
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + 40 * 60 * 1000);
+  cb_sim_config_store_flush (f->store);
+
+  stop_backend (f);
+  g_clear_object (&f->engine);
+  f->engine = make_engine (40, TRUE);
+  start_backend (f);
+
+  m = connect_as (f, MANAGER_TOKEN);
+  leads = all_leads (m, "ll-campaign-01", &res);
+  for (guint i = 0; i < json_array_get_length (leads); i++)
+    {
+      JsonObject *lead = json_array_get_object_element (leads, i);
+      const CbSimLead *el = cb_sim_engine_get_lead (f->engine, json_object_get_string_member (lead, "id"));
+      guint attempts = json_object_get_int_member (lead, "attempts");
+
+      g_assert_nonnull (el);
+      g_assert_cmpuint (el->attempts, ==, attempts);
+      total_attempts += attempts;
+      if (attempts > 0)
+        {
+          g_assert_cmpint (el->status, !=, CB_SIM_LEAD_NEW);
+          restored++;
+        }
+    }
+  g_test_message ("%u leads with %u attempts restored into a fresh dialer", restored, total_attempts);
+  g_assert_cmpuint (restored, >, 0);
+  /* The retry rules came back too: still no lead past 3 attempts. */
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + 6 * HOUR_MS);
+  cb_sim_config_store_flush (f->store);
+  for (guint i = 0; i < 40; i++)
+    g_assert_cmpuint (cb_sim_engine_get_campaign_lead (f->engine, cb_sim_engine_get_campaign_nth (f->engine, 0), i)->attempts,
+                      <=, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1505,6 +1566,7 @@ main (int   argc,
   ADD ("hostile-frames", test_hostile_frames);
   ADD_ENGINE ("retry-rules", test_retry_rules);
   ADD_ENGINE ("predictive", test_predictive);
+  ADD_ENGINE ("dialer-restart", test_dialer_restart);
 
   return g_test_run ();
 }

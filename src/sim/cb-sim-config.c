@@ -4739,13 +4739,8 @@ restore_engine (CbSimConfigStore *cfg)
   g_autoptr(GPtrArray) campaigns = list_of (cfg, &types[T_CAMPAIGN]);
   sqlite3_stmt *stmt;
 
-  for (guint i = 0; i < campaigns->len; i++)
-    {
-      const CbSimEntity *c = g_ptr_array_index (campaigns, i);
-
-      campaign_to_engine (cfg, c->id, c->data);
-    }
-
+  /* Leads first: a campaign's settings make the dialer pace, and it would
+   * dial leads it still takes for new. */
   stmt = cb_sim_db_prepare (cfg->db, "SELECT json FROM leads WHERE status != 'new' "
                                      "OR json_extract (json, '$.attempts') > 0");
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -4763,6 +4758,13 @@ restore_engine (CbSimConfigStore *cfg)
       lead_to_engine (cfg, lead);
     }
   sqlite3_reset (stmt);
+
+  for (guint i = 0; i < campaigns->len; i++)
+    {
+      const CbSimEntity *c = g_ptr_array_index (campaigns, i);
+
+      campaign_to_engine (cfg, c->id, c->data);
+    }
 }
 
 /* ---- the object ------------------------------------------------------------------- */
