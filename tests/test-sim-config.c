@@ -1485,6 +1485,22 @@ test_predictive (Fixture       *f,
   cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + HOUR_MS);
   g_assert_cmpint (cb_sim_engine_get_campaign (f->engine, "campaign-01")->stats.dials, ==, dials);
   g_assert_cmpuint (n_dialing_before, ==, 0);
+
+  /* Started again it dials; without its own list it has nothing to dial. */
+  {
+    g_autoptr(CbMessage) r2 = command (s, "campaign.start", "{\"id\":\"campaign-01\"}");
+    CbConnection *m = connect_as (f, MANAGER_TOKEN);
+    g_autoptr(CbMessage) r3 = NULL;
+
+    assert_ok (r2);
+    g_assert_cmpint (cb_sim_engine_get_campaign (f->engine, "campaign-01")->status, ==, CB_SIM_CAMPAIGN_RUNNING);
+    c = cb_sim_state_lookup (f->state, "campaign", "campaign-01");
+    r3 = request (m, "campaign.update", "{\"id\":\"campaign-01\",\"set\":{\"lead_lists\":[{\"list_id\":\"ll-web-leads\","
+                  "\"priority\":1}]}}", c->rev, NULL);
+    assert_ok (r3);
+    g_assert_cmpstr (json_object_get_string_member (result_object (r3, "campaign"), "status"), ==, "running");
+    g_assert_cmpint (cb_sim_engine_get_campaign (f->engine, "campaign-01")->status, ==, CB_SIM_CAMPAIGN_STOPPED);
+  }
 }
 
 /* The dialer's work survives a restart: a new engine (its leads all new)

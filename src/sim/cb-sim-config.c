@@ -1542,6 +1542,18 @@ campaign_to_engine (CbSimConfigStore *cfg,
                                         delay_s * 1000, (guint) max);
     }
 
+  /* The dialer dials the campaign's own list (ll-<id>) only: without it
+   * in lead_lists, or with it inactive, a running campaign has nothing to
+   * dial. */
+  {
+    g_autofree char *own = g_strdup_printf ("ll-%s", id);
+    const CbSimEntity *list = lookup (cfg, &types[T_LEAD_LIST], own);
+
+    if (list == NULL || !campaign_uses_list (o, own)
+        || !json_object_get_boolean_member_with_default (list->data, "active", TRUE))
+      status = "stopped";
+  }
+
   if (g_strcmp0 (status, "running") == 0)
     cb_sim_engine_start_campaign (cfg->engine, id);
   else if (g_strcmp0 (status, "paused") == 0)
@@ -1627,6 +1639,8 @@ set_created (JsonObject *o,
 }
 
 static void store_qa_revision (CbSimConfigStore *cfg, const char *id);
+static void flush_leads (CbSimConfigStore *cfg);
+static gboolean lead_to_engine (CbSimConfigStore *cfg, JsonObject *lead);
 
 static gboolean
 op_create (CbSimServer      *server,
@@ -1865,8 +1879,25 @@ op_delete (CbSimServer      *server,
     refresh_lists_of (cfg, before);
   else if (info->kind == T_LEAD_LIST)
     {
-      sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db, "DELETE FROM leads WHERE list_id = ?");
+      sqlite3_stmt *stmt;
 
+      /* Its leads leave the dialer too (a dial in progress finishes). */
+      flush_leads (cfg);
+      stmt = cb_sim_db_prepare (cfg->db, "SELECT json FROM leads WHERE list_id = ?");
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+      while (cfg->engine != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          g_autoptr(JsonObject) lead = cb_sim_db_column_json (stmt, 0);
+
+          if (lead != NULL)
+            {
+              json_object_set_string_member (lead, "status", "completed");
+              lead_to_engine (cfg, lead);
+              g_hash_table_remove (cfg->dirty_leads, str_member (lead, "id"));
+            }
+        }
+      sqlite3_reset (stmt);
+      stmt = cb_sim_db_prepare (cfg->db, "DELETE FROM leads WHERE list_id = ?");
       sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
       cb_sim_db_step_done (cfg->db, stmt);
     }
@@ -2631,8 +2662,6 @@ static const SortKey lead_sorts[] = {
   { "id", "id", P_TEXT }, { "next_attempt_at", "next_attempt_at", P_INT }, { "updated_at", "updated_at", P_INT },
   { NULL }
 };
-
-static void flush_leads (CbSimConfigStore *cfg);
 
 static gboolean
 op_lead_query (CbSimServer *server, const CbSimUser *user, JsonObject *data, JsonNode **result,
@@ -4764,6 +4793,15 @@ restore_engine (CbSimConfigStore *cfg)
       const CbSimEntity *c = g_ptr_array_index (campaigns, i);
 
       campaign_to_engine (cfg, c->id, c->data);
+    }
+  /* A simulated campaign nobody configured (more --campaigns than the
+   * database was seeded with, or one deleted) does not dial. */
+  for (guint i = 0; i < cb_sim_engine_get_n_campaigns (cfg->engine); i++)
+    {
+      const CbSimCampaign *ec = cb_sim_engine_get_campaign_nth (cfg->engine, i);
+
+      if (lookup (cfg, &types[T_CAMPAIGN], ec->id) == NULL)
+        cb_sim_engine_stop_campaign (cfg->engine, ec->id);
     }
 }
 
