@@ -298,6 +298,17 @@ create_campaign (CbConnection *client,
   return g_strdup (json_object_get_string_member (c, "id"));
 }
 
+/* The entity has exactly the fields of its table in §10. */
+static void
+assert_fields (JsonObject         *o,
+               const char * const *fields)
+{
+  for (guint i = 0; fields[i]; i++)
+    if (!json_object_has_member (o, fields[i]))
+      g_error ("no member %s", fields[i]);
+  g_assert_cmpuint (json_object_get_size (o), ==, g_strv_length ((char **) fields));
+}
+
 /* ---- tests ----------------------------------------------------------------- */
 
 /* The demo is seeded and published: every topic of the features has entities. */
@@ -349,6 +360,34 @@ test_seed (Fixture       *f,
       g_assert_true (json_object_has_member (campaign->data, campaign_fields[i]));
     g_assert_cmpuint (json_object_get_size (campaign->data), ==, g_strv_length ((char **) campaign_fields));
     g_assert_cmpstr (json_object_get_string_member (campaign->data, "status"), ==, "running");
+
+    assert_fields (list->data, (const char * const []) {
+      "id", "rev", "name", "description", "default_time_zone", "country", "custom_fields", "active", "lead_count",
+      "dialable_count", "campaign_ids", "created_at", "updated_at", NULL });
+    assert_fields (dnc->data, (const char * const []) {
+      "id", "rev", "name", "description", "kind", "read_only", "entry_count", "updated_at", NULL });
+    assert_fields (cb_sim_state_lookup (f->state, "rule_set", "rs-eu")->data, (const char * const []) {
+      "id", "rev", "name", "description", "calling_windows", "exclude_dates", "unknown_time_zone", "max_attempts",
+      "dnc_list_ids", "drop_rate", "max_connect_delay_s", "abandon_message", "min_ring_s", "recording_consent",
+      "created_at", "updated_at", NULL });
+    assert_fields (cb_sim_state_lookup (f->state, "disposition", "SALE")->data, (const char * const []) {
+      "id", "rev", "label", "category", "final", "campaign_ids", "active", "sort_order", NULL });
+    assert_fields (cb_sim_state_lookup (f->state, "pause_reason", "LUNCH")->data, (const char * const []) {
+      "id", "rev", "label", "paid", "max_duration_s", "active", "sort_order", NULL });
+    assert_fields (cb_sim_state_lookup (f->state, "qa_form", "qaf-call-quality")->data, (const char * const []) {
+      "id", "rev", "name", "description", "active", "passing_score_pct", "sections", "created_at", "updated_at", NULL });
+  }
+  {
+    g_autoptr(CbMessage) leads = request (admin, "lead.query", "{\"filter\":{\"list_id\":\"ll-cmp-02\"},\"limit\":1}", -1, NULL);
+    g_autoptr(CbMessage) dnc = request (admin, "dnc.query", "{\"filter\":{\"list_id\":\"dnc-internal\"},\"limit\":1}", -1, NULL);
+
+    assert_fields (json_array_get_object_element (json_object_get_array_member (leads->data, "items"), 0),
+                   (const char * const []) {
+      "id", "rev", "list_id", "phone_numbers", "first_name", "last_name", "time_zone", "country", "custom", "status",
+      "attempts", "last_attempt_at", "last_disposition", "next_attempt_at", "callback", "created_at", "updated_at", NULL });
+    assert_fields (json_array_get_object_element (json_object_get_array_member (dnc->data, "items"), 0),
+                   (const char * const []) {
+      "id", "rev", "list_id", "number", "added_at", "added_by", "source", "expires_at", "note", NULL });
   }
 }
 
@@ -1308,6 +1347,43 @@ test_hostile_frames (Fixture       *f,
   }
   memcpy (huge + n - 2, "\"}", 3);
   raw_send_after_hello (f, huge, 1009);
+
+  /* A flood: 200 creates at once. The bucket lets `burst` through, the
+   * rest are rate_limited, and a client that goes on is closed with 4429. */
+  {
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", f->url);
+    const char *protocols[] = { "callboard.v1", NULL };
+    guint before = cb_sim_state_count (f->state, "campaigns"), created, limited = 0;
+    Raw raw = { 0 };
+
+    raw.texts = g_ptr_array_new_with_free_func (g_free);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", "Bearer " ADMIN_TOKEN);
+    soup_session_websocket_connect_async (session, msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT, NULL,
+                                          on_raw_connected, &raw);
+    cb_test_wait (raw_open, &raw, 5000);
+    soup_websocket_connection_send_text (raw.ws, "{\"type\":\"hello\",\"client\":{\"name\":\"t\",\"version\":\"1\"},"
+                                                 "\"features\":[],\"max_message_bytes\":4194304,\"resume\":null}");
+    cb_test_wait (raw_welcomed, &raw, 5000);
+    for (guint i = 0; i < 200; i++)
+      {
+        g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"id\":\"f-%u\",\"op\":\"campaign.create\","
+                                                 "\"data\":{\"name\":\"Flood %u\",\"caller_id\":\"+15125550100\"}}", i, i);
+
+        soup_websocket_connection_send_text (raw.ws, text);
+      }
+    cb_test_wait (raw_closed, &raw, 10000);
+    g_assert_cmpuint (raw.code, ==, 4429);
+    for (guint i = 0; i < raw.texts->len; i++)
+      limited += strstr (g_ptr_array_index (raw.texts, i), "\"rate_limited\"") != NULL;
+    created = cb_sim_state_count (f->state, "campaigns") - before;
+    g_test_message ("flood: %u created, %u rate limited, then 4429", created, limited);
+    g_assert_cmpuint (created, <=, 45);
+    g_assert_cmpuint (limited, >, 0);
+    g_signal_handlers_disconnect_by_data (raw.ws, &raw);
+    g_clear_object (&raw.ws);
+    g_ptr_array_unref (raw.texts);
+  }
 
   m = connect_as (f, MANAGER_TOKEN);
   res = request (m, "campaign.create", CAMPAIGN_JSON ("After the storm"), -1, NULL);
