@@ -63,11 +63,17 @@ count_entity (const char *type,
               gint64      rev,
               const char *body,
               gsize       length,
+              gint64      part,
+              int         item,
               gpointer    user_data)
 {
   GString *seen = user_data;
 
-  g_string_append_printf (seen, "%s/%s/%s/%" G_GINT64_FORMAT "/%.*s;", type, id, topic, rev, (int) length, body);
+  if (body != NULL)
+    g_string_append_printf (seen, "%s/%s/%s/%" G_GINT64_FORMAT "/%.*s;", type, id, topic, rev, (int) length, body);
+  else
+    g_string_append_printf (seen, "%s/%s/%s/%" G_GINT64_FORMAT "/part %" G_GINT64_FORMAT " item %d;",
+                            type, id, topic, rev, part, item);
 }
 
 static void
@@ -87,7 +93,7 @@ test_persists (Fixture       *f,
   g_assert_true (cb_cache_put (cache, "agent", "a2", "agents", 1, "{}", 2, &error));
   g_assert_true (cb_cache_put (cache, "agent", "a1", "agents", 4, "{\"x\":2}", 7, &error));
   g_assert_true (cb_cache_remove (cache, "agent", "a2", &error));
-  g_assert_true (cb_cache_journal (cache, 10, 1000, "agents", 0, "agent", "a1", 4, "{}", 2, &error));
+  g_assert_true (cb_cache_journal (cache, 10, 1000, "agents", 0, "agent", "a1", 4, "{}", 2, NULL, &error));
   g_assert_true (cb_cache_set_cursor (cache, "s-1", "e-1", 10, &error));
   g_assert_true (cb_cache_set_topic_complete (cache, "agents", "s-1", TRUE, &error));
   g_assert_true (cb_cache_set_topic_complete (cache, "calls", "s-1", FALSE, &error));
@@ -118,6 +124,45 @@ test_persists (Fixture       *f,
   cb_cache_close (cache);
 }
 
+/* Entities of a snapshot refer to the part they came in; a later event
+ * replaces the reference with its own body; unused parts go. */
+static void
+test_snapshot_parts (Fixture       *f,
+                     gconstpointer  data)
+{
+  CbCache *cache = open_ok (f->path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) seen = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  gint64 part;
+
+  g_assert_true (cb_cache_begin (cache, &error));
+  part = cb_cache_put_part (cache, "{\"items\":[1,2]}", 15, &error);
+  g_assert_cmpint (part, >, 0);
+  g_assert_true (cb_cache_put_item (cache, "queue", "q1", "queues", 5, part, 0, &error));
+  g_assert_true (cb_cache_put_item (cache, "queue", "q2", "queues", 6, part, 1, &error));
+  g_assert_true (cb_cache_commit (cache, &error));
+
+  g_assert_true (cb_cache_foreach_entity (cache, count_entity, seen, &error));
+  g_assert_nonnull (strstr (seen->str, "queue/q1/queues/5/part"));
+  text = cb_cache_get_part (cache, part, &length);
+  g_assert_cmpstr (text, ==, "{\"items\":[1,2]}");
+
+  g_assert_true (cb_cache_begin (cache, &error));
+  g_assert_true (cb_cache_put (cache, "queue", "q1", "queues", 7, "{}", 2, &error));
+  g_assert_true (cb_cache_remove (cache, "queue", "q2", &error));
+  g_assert_true (cb_cache_drop_unused_parts (cache, &error));
+  g_assert_true (cb_cache_commit (cache, &error));
+  g_clear_pointer (&text, g_free);
+  text = cb_cache_get_part (cache, part, &length);
+  g_assert_null (text);
+  g_string_truncate (seen, 0);
+  g_assert_true (cb_cache_foreach_entity (cache, count_entity, seen, &error));
+  g_assert_cmpstr (seen->str, ==, "queue/q1/queues/7/{};");
+  cb_cache_close (cache);
+}
+
 static void
 count_row (gint64      seq,
            gint64      ts,
@@ -143,10 +188,23 @@ test_journal (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
 
+  g_autoptr(GString) seen = g_string_new (NULL);
+  gint64 row = 0;
+
   g_assert_true (cb_cache_begin (cache, &error));
   for (gint64 i = 1; i <= 100; i++)
-    g_assert_true (cb_cache_journal (cache, i, i * 1000, "calls", 0, "call", "c", i, "{}", 2, &error));
+    {
+      g_autofree char *body = g_strdup_printf ("{\"n\":%" G_GINT64_FORMAT "}", i);
+
+      g_assert_true (cb_cache_journal (cache, i, i * 1000, "calls", 0, "call", "c", i, body, strlen (body),
+                                       &row, &error));
+      /* The entity's body is the journal's row: written once. */
+      if (i == 5)
+        g_assert_true (cb_cache_put_journaled (cache, "call", "c", "calls", i, row, &error));
+    }
   g_assert_true (cb_cache_commit (cache, &error));
+  g_assert_true (cb_cache_foreach_entity (cache, count_entity, seen, &error));
+  g_assert_cmpstr (seen->str, ==, "call/c/calls/5/{\"n\":5};");
 
   /* [from, to): the window's own edges. */
   g_assert_true (cb_cache_foreach_journal (cache, 10000, 20000, count_row, seqs, &error));
@@ -156,6 +214,10 @@ test_journal (Fixture       *f,
 
   g_assert_cmpint (cb_cache_trim_journal (cache, 50000, &error), ==, 49);
   g_assert_cmpint (cb_cache_count_journal (cache), ==, 51);
+  /* Its row is gone; the entity kept the body. */
+  g_string_truncate (seen, 0);
+  g_assert_true (cb_cache_foreach_entity (cache, count_entity, seen, &error));
+  g_assert_cmpstr (seen->str, ==, "call/c/calls/5/{\"n\":5};");
   g_assert_cmpint (cb_cache_trim_journal (cache, 50000, &error), ==, 0);
   cb_cache_close (cache);
 }
@@ -317,6 +379,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add ("/callboard/cache/" path, Fixture, NULL, set_up, func, tear_down)
   ADD ("persists", test_persists);
   ADD ("journal", test_journal);
+  ADD ("snapshot-parts", test_snapshot_parts);
   ADD ("outbox", test_outbox);
   ADD ("garbage-file", test_garbage_file);
   ADD ("damaged-pages", test_damaged_pages);

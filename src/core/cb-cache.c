@@ -31,6 +31,9 @@
 
 enum {
   STMT_PUT,
+  STMT_PUT_JOURNALED,
+  STMT_PUT_ITEM,
+  STMT_PUT_PART,
   STMT_REMOVE,
   STMT_JOURNAL,
   STMT_META_SET,
@@ -48,8 +51,19 @@ struct _CbCache
 };
 
 static const char * const statements[N_STMTS] = {
-  [STMT_PUT] = "INSERT INTO entity (type, id, topic, rev, body) VALUES (?1, ?2, ?3, ?4, ?5) "
-               "ON CONFLICT (type, id) DO UPDATE SET topic = ?3, rev = ?4, body = ?5",
+  [STMT_PUT] = "INSERT INTO entity (type, id, topic, rev, body, part, item, jrow) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL, NULL) "
+               "ON CONFLICT (type, id) DO UPDATE SET topic = ?3, rev = ?4, body = ?5, part = NULL, item = NULL, "
+               "jrow = NULL",
+  [STMT_PUT_JOURNALED] = "INSERT INTO entity (type, id, topic, rev, body, part, item, jrow) "
+                         "VALUES (?1, ?2, ?3, ?4, NULL, NULL, NULL, ?5) "
+                         "ON CONFLICT (type, id) DO UPDATE SET topic = ?3, rev = ?4, body = NULL, part = NULL, "
+                         "item = NULL, jrow = ?5",
+  [STMT_PUT_ITEM] = "INSERT INTO entity (type, id, topic, rev, body, part, item, jrow) "
+                    "VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, NULL) "
+                    "ON CONFLICT (type, id) DO UPDATE SET topic = ?3, rev = ?4, body = NULL, part = ?5, item = ?6, "
+                    "jrow = NULL",
+  [STMT_PUT_PART] = "INSERT INTO part (body) VALUES (?1)",
   [STMT_REMOVE] = "DELETE FROM entity WHERE type = ?1 AND id = ?2",
   [STMT_JOURNAL] = "INSERT INTO journal (seq, ts, topic, kind, type, id, rev, body) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -64,8 +78,12 @@ static const char * const statements[N_STMTS] = {
 static const char * const migrations[] = {
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
   "CREATE TABLE entity (type TEXT NOT NULL, id TEXT NOT NULL, topic TEXT NOT NULL,"
-  "                     rev INTEGER NOT NULL, body TEXT NOT NULL,"
+  "                     rev INTEGER NOT NULL, body TEXT, part INTEGER, item INTEGER, jrow INTEGER,"
+  "                     CHECK (body IS NOT NULL OR part IS NOT NULL OR jrow IS NOT NULL),"
   "                     PRIMARY KEY (type, id)) WITHOUT ROWID;"
+  "CREATE INDEX entity_part ON entity (part) WHERE part IS NOT NULL;"
+  "CREATE INDEX entity_jrow ON entity (jrow) WHERE jrow IS NOT NULL;"
+  "CREATE TABLE part (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
   "CREATE TABLE topic (topic TEXT PRIMARY KEY, session TEXT, complete INTEGER NOT NULL) WITHOUT ROWID;"
   "CREATE TABLE journal (seq INTEGER NOT NULL, ts INTEGER NOT NULL, topic TEXT NOT NULL,"
   "                      kind INTEGER NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,"
@@ -156,6 +174,8 @@ open_db (CbCache  *self,
 
   if ((rc = exec (self->db, "PRAGMA journal_mode = WAL")) != SQLITE_OK
       || (rc = exec (self->db, "PRAGMA synchronous = NORMAL")) != SQLITE_OK
+      || (rc = exec (self->db, "PRAGMA wal_autocheckpoint = 4000")) != SQLITE_OK
+      || (rc = exec (self->db, "PRAGMA journal_size_limit = 67108864")) != SQLITE_OK
       || (rc = exec (self->db, "PRAGMA foreign_keys = OFF")) != SQLITE_OK)
     return rc;
 
@@ -455,7 +475,8 @@ cb_cache_foreach_entity (CbCache            *self,
   sqlite3_stmt *stmt = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2 (self->db, "SELECT type, id, topic, rev, body FROM entity", -1, &stmt, NULL);
+  rc = sqlite3_prepare_v2 (self->db, "SELECT e.type, e.id, e.topic, e.rev, coalesce (e.body, j.body), e.part, e.item "
+                           "FROM entity e LEFT JOIN journal j ON e.jrow IS NOT NULL AND j.rowid = e.jrow", -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     return set_error (self, rc, "entities", error);
 
@@ -466,6 +487,8 @@ cb_cache_foreach_entity (CbCache            *self,
           sqlite3_column_int64 (stmt, 3),
           (const char *) sqlite3_column_text (stmt, 4),
           (gsize) sqlite3_column_bytes (stmt, 4),
+          sqlite3_column_int64 (stmt, 5),
+          sqlite3_column_int (stmt, 6),
           user_data);
   sqlite3_finalize (stmt);
   return rc == SQLITE_DONE || set_error (self, rc, "entities", error);
@@ -621,6 +644,109 @@ cb_cache_put (CbCache     *self,
   return rc == SQLITE_DONE || set_error (self, rc, "put", error);
 }
 
+/* Stores an entity whose body is that of journal row @row: the frame is
+ * written once, for both. */
+gboolean
+cb_cache_put_journaled (CbCache     *self,
+                        const char  *type,
+                        const char  *id,
+                        const char  *topic,
+                        gint64       rev,
+                        gint64       row,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt = self->stmts[STMT_PUT_JOURNALED];
+  int rc;
+
+  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, topic, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, rev);
+  sqlite3_bind_int64 (stmt, 5, row);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE || set_error (self, rc, "put", error);
+}
+
+/* Stores a snapshot part as received; its items are then put with
+ * cb_cache_put_item(), so a snapshot is never serialized again. */
+gint64
+cb_cache_put_part (CbCache     *self,
+                   const char  *body,
+                   gsize        length,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = self->stmts[STMT_PUT_PART];
+  int rc;
+
+  sqlite3_bind_text (stmt, 1, body, (int) length, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_error (self, rc, "part", error);
+      return 0;
+    }
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+gboolean
+cb_cache_put_item (CbCache     *self,
+                   const char  *type,
+                   const char  *id,
+                   const char  *topic,
+                   gint64       rev,
+                   gint64       part,
+                   int          item,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = self->stmts[STMT_PUT_ITEM];
+  int rc;
+
+  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, topic, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, rev);
+  sqlite3_bind_int64 (stmt, 5, part);
+  sqlite3_bind_int (stmt, 6, item);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE || set_error (self, rc, "put", error);
+}
+
+/* Returns: (transfer full) (nullable): the text of snapshot part @part */
+char *
+cb_cache_get_part (CbCache *self,
+                   gint64   part,
+                   gsize   *length)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *body = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT body FROM part WHERE id = ?1", -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, part);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          *length = (gsize) sqlite3_column_bytes (stmt, 0);
+          body = g_strndup ((const char *) sqlite3_column_text (stmt, 0), *length);
+        }
+    }
+  sqlite3_finalize (stmt);
+  return body;
+}
+
+/* Removes the snapshot parts no entity refers to any more. */
+gboolean
+cb_cache_drop_unused_parts (CbCache  *self,
+                            GError  **error)
+{
+  int rc = exec (self->db, "DELETE FROM part WHERE id NOT IN "
+                           "(SELECT DISTINCT part FROM entity WHERE part IS NOT NULL)");
+
+  return rc == SQLITE_OK || set_error (self, rc, "parts", error);
+}
+
 gboolean
 cb_cache_remove (CbCache     *self,
                  const char  *type,
@@ -648,6 +774,7 @@ cb_cache_journal (CbCache     *self,
                   gint64       rev,
                   const char  *body,
                   gsize        length,
+                  gint64      *row,
                   GError     **error)
 {
   sqlite3_stmt *stmt = self->stmts[STMT_JOURNAL];
@@ -666,6 +793,8 @@ cb_cache_journal (CbCache     *self,
     sqlite3_bind_null (stmt, 8);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
+  if (row != NULL)
+    *row = rc == SQLITE_DONE ? sqlite3_last_insert_rowid (self->db) : 0;
   return rc == SQLITE_DONE || set_error (self, rc, "journal", error);
 }
 
@@ -678,19 +807,50 @@ cb_cache_trim_journal (CbCache  *self,
   sqlite3_stmt *stmt = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2 (self->db, "DELETE FROM journal WHERE ts < ?1", -1, &stmt, NULL);
+  gint64 removed = 0;
+  gboolean own = !self->in_transaction;
+
+  /* Entities whose body is in a row about to go keep a copy of it. */
+  if (own && (rc = exec (self->db, "BEGIN IMMEDIATE")) != SQLITE_OK)
+    {
+      set_error (self, rc, "trim", error);
+      return -1;
+    }
+  rc = sqlite3_prepare_v2 (self->db,
+                           "UPDATE entity SET body = (SELECT body FROM journal WHERE rowid = entity.jrow), "
+                           "jrow = NULL WHERE jrow IN (SELECT rowid FROM journal WHERE ts < ?1)", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, before_ts);
       rc = sqlite3_step (stmt);
     }
   sqlite3_finalize (stmt);
+  stmt = NULL;
+  if (rc == SQLITE_DONE)
+    {
+      rc = sqlite3_prepare_v2 (self->db, "DELETE FROM journal WHERE ts < ?1", -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_int64 (stmt, 1, before_ts);
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_finalize (stmt);
+      removed = sqlite3_changes64 (self->db);
+    }
   if (rc != SQLITE_DONE)
     {
       set_error (self, rc, "trim", error);
+      if (own)
+        exec (self->db, "ROLLBACK");
       return -1;
     }
-  return sqlite3_changes64 (self->db);
+  if (own && (rc = exec (self->db, "COMMIT")) != SQLITE_OK)
+    {
+      set_error (self, rc, "trim", error);
+      exec (self->db, "ROLLBACK");
+      return -1;
+    }
+  return removed;
 }
 
 gboolean

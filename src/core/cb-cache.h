@@ -43,12 +43,16 @@ typedef enum
 
 typedef struct _CbCache CbCache;
 
+/* An entity's @body is the frame it came in, or NULL when it came in a
+ * snapshot: then it is item @item of snapshot part @part. */
 typedef void (*CbCacheEntityFunc)  (const char *type,
                                     const char *id,
                                     const char *topic,
                                     gint64      rev,
                                     const char *body,
                                     gsize       length,
+                                    gint64      part,
+                                    int         item,
                                     gpointer    user_data);
 
 typedef void (*CbCacheJournalFunc) (gint64      seq,
@@ -130,6 +134,23 @@ gboolean         cb_cache_put                (CbCache            *self,
                                               const char         *body,
                                               gsize               length,
                                               GError            **error);
+gint64           cb_cache_put_part           (CbCache            *self,
+                                              const char         *body,
+                                              gsize               length,
+                                              GError            **error);
+gboolean         cb_cache_put_item           (CbCache            *self,
+                                              const char         *type,
+                                              const char         *id,
+                                              const char         *topic,
+                                              gint64              rev,
+                                              gint64              part,
+                                              int                 item,
+                                              GError            **error);
+char            *cb_cache_get_part           (CbCache            *self,
+                                              gint64              part,
+                                              gsize              *length);
+gboolean         cb_cache_drop_unused_parts  (CbCache            *self,
+                                              GError            **error);
 gboolean         cb_cache_remove             (CbCache            *self,
                                               const char         *type,
                                               const char         *id,
@@ -144,6 +165,14 @@ gboolean         cb_cache_journal            (CbCache            *self,
                                               gint64              rev,
                                               const char         *body,
                                               gsize               length,
+                                              gint64             *row,
+                                              GError            **error);
+gboolean         cb_cache_put_journaled      (CbCache            *self,
+                                              const char         *type,
+                                              const char         *id,
+                                              const char         *topic,
+                                              gint64              rev,
+                                              gint64              row,
                                               GError            **error);
 gboolean         cb_cache_set_cursor         (CbCache            *self,
                                               const char         *session,

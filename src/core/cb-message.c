@@ -404,6 +404,8 @@ cb_message_decode (const char  *text,
   g_atomic_ref_count_init (&message->ref_count);
   message->root = json_node_ref (root);
   message->object = json_node_get_object (root);
+  message->text = g_strndup (text, length);
+  message->text_length = length;
 
   if (!cb_json_get_string (message->object, "type", TRUE, &type_name, error))
     return NULL;
@@ -442,6 +444,7 @@ cb_message_unref (CbMessage *message)
         g_clear_pointer (&message->parent, cb_message_unref);
       else
         g_clear_pointer (&message->root, json_node_unref);
+      g_free (message->text);
       g_free (message);
     }
 }

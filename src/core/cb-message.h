@@ -83,6 +83,10 @@ typedef struct
   JsonObject    *error;       /* response error */
   CbErrorCode    error_code;
 
+  /* the frame as received (cb_message_decode() only), for the cache */
+  char          *text;
+  gsize          text_length;
+
   /*< private >*/
   gatomicrefcount ref_count;
   gpointer        parent;     /* CbMessage whose tree this one borrows */

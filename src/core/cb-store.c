@@ -121,6 +121,8 @@ struct _CbStore
   CbMetrics           *metrics;
   GHashTable          *metrics_revs;  /* "type\tid" → rev fed to the metrics */
   GArray              *metrics_backlog; /* Change, while the history loads */
+  GArray              *latencies;     /* gint64 µs from a batch's first event to the models */
+  guint64              batches;
 
   CbConnectionState    state;
   CbConnectionPhase    phase;
@@ -172,6 +174,7 @@ typedef struct
   guint     n_events;
   gboolean  has_data;
   gboolean  history;     /* the journal's past, for the metrics only */
+  gint64    started_us;  /* when its first event arrived (monotonic) */
 } ChangeSet;
 
 typedef struct
@@ -335,6 +338,13 @@ worker_remove_source (Worker *w,
 }
 
 static void
+cb_message_unref_nullable (CbMessage *m)
+{
+  if (m != NULL)
+    cb_message_unref (m);
+}
+
+static void
 held_free (Held *held)
 {
   g_free (held);
@@ -487,6 +497,7 @@ worker_apply_event (Worker     *w,
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   gsize length = 0;
+  gint64 row = 0;
   Held *held;
 
   if (m->kind == CB_EVENT_SIGNAL)
@@ -494,11 +505,17 @@ worker_apply_event (Worker     *w,
 
   key = key_of (m->entity_type, m->entity_id);
   held = g_hash_table_lookup (w->held, key);
-  text = cb_message_encode (m->root, &length);
+  if (m->text != NULL)
+    {
+      text = g_steal_pointer (&m->text);
+      length = m->text_length;
+    }
+  else
+    text = cb_message_encode (m->root, &length);
 
   if (w->cache != NULL && !w->cache_broken
       && !cb_cache_journal (w->cache, m->seq, m->ts, m->topic, m->kind, m->entity_type, m->entity_id,
-                            m->rev, text, length, &error))
+                            m->rev, text, length, &row, &error))
     worker_cache_failed (w, error);
   g_clear_error (&error);
 
@@ -516,7 +533,8 @@ worker_apply_event (Worker     *w,
       held->rev = m->rev;
       held->topic = g_intern_string (m->topic);
       if (w->cache != NULL && !w->cache_broken
-          && !cb_cache_put (w->cache, m->entity_type, m->entity_id, m->topic, m->rev, text, length, &error))
+          && !(row > 0 ? cb_cache_put_journaled (w->cache, m->entity_type, m->entity_id, m->topic, m->rev, row, &error)
+                       : cb_cache_put (w->cache, m->entity_type, m->entity_id, m->topic, m->rev, text, length, &error)))
         worker_cache_failed (w, error);
       change_set_add (set, index, key, m->entity_type, m->entity_id, m->topic, m->rev, m->ts, m);
     }
@@ -593,6 +611,7 @@ worker_flush (Worker *w)
         g_ptr_array_add (set->events, cb_message_ref (m));
     }
   set->n_events = w->batch->len;
+  set->started_us = w->batch_started_us;
   w->last_as_of = MAX (w->last_as_of, worker_server_now (w));
   worker_commit (w, began);
   g_ptr_array_set_size (w->batch, 0);
@@ -705,9 +724,20 @@ worker_complete_snapshot (Worker     *w,
     {
       CbMessage *part = g_ptr_array_index (snapshot->parts_got, p);
       JsonArray *items = NULL;
+      gint64 part_id = 0;
 
       if (!cb_json_get_array (part->object, "items", TRUE, &items, NULL))
         continue;
+
+      /* The part is kept as it came; its entities point into it. */
+      if (w->cache != NULL && !w->cache_broken && part->text != NULL)
+        {
+          part_id = cb_cache_put_part (w->cache, part->text, part->text_length, &error);
+          if (part_id == 0)
+            worker_cache_failed (w, error);
+          g_clear_error (&error);
+        }
+
       for (guint i = 0; i < json_array_get_length (items); i++)
         {
           JsonNode *node = json_array_get_element (items, i);
@@ -735,18 +765,14 @@ worker_complete_snapshot (Worker     *w,
           held->topic = interned;
           holder = cb_message_new_part (part, data);
 
-          if (w->cache != NULL && !w->cache_broken)
-            {
-              g_autofree char *entity_text = json_to_string (json_object_get_member (json_node_get_object (node), "data"), FALSE);
-              g_autofree char *body = g_strconcat ("{\"type\":\"item\",\"data\":", entity_text, "}", NULL);
-
-              if (!cb_cache_put (w->cache, type, id, topic, rev, body, strlen (body), &error))
-                worker_cache_failed (w, error);
-              g_clear_error (&error);
-            }
+          if (part_id != 0 && !w->cache_broken
+              && !cb_cache_put_item (w->cache, type, id, topic, rev, part_id, (int) i, &error))
+            worker_cache_failed (w, error);
+          g_clear_error (&error);
           change_set_add (set, index, key, type, id, topic, rev, now, holder);
           g_hash_table_add (keep, g_steal_pointer (&key));
         }
+      g_clear_pointer (&part->text, g_free);
     }
 
   worker_sweep_topic (w, topic, keep, set, index);
@@ -761,8 +787,9 @@ worker_complete_snapshot (Worker     *w,
     }
   set->n_events = snapshot->buffered->len;
 
-  if (began && !cb_cache_set_topic_complete (w->cache, topic, cb_connection_get_session (w->connection),
-                                             TRUE, &error))
+  if (began && (!cb_cache_set_topic_complete (w->cache, topic, cb_connection_get_session (w->connection),
+                                              TRUE, &error)
+                || !cb_cache_drop_unused_parts (w->cache, &error)))
     worker_cache_failed (w, error);
   w->last_as_of = MAX (w->last_as_of, worker_server_now (w));
   worker_commit (w, began);
@@ -1693,6 +1720,35 @@ worker_post_outbox (Worker    *w,
 /* ------------------------------------------------------------------ */
 /* The worker thread                                                   */
 
+typedef struct
+{
+  Worker     *w;
+  ChangeSet  *set;
+  GHashTable *parts;       /* part id → CbMessage, NULL when unreadable */
+  gint64      ts;
+} ColdOpen;
+
+static CbMessage *
+cold_open_part (ColdOpen *open,
+                gint64    part)
+{
+  gpointer found;
+  g_autofree char *text = NULL;
+  CbMessage *m = NULL;
+  gsize length = 0;
+
+  if (g_hash_table_lookup_extended (open->parts, &part, NULL, &found))
+    return found;
+
+  text = cb_cache_get_part (open->w->cache, part, &length);
+  if (text != NULL)
+    m = cb_message_decode (text, length, G_MAXSIZE, NULL);
+  if (m != NULL)
+    g_clear_pointer (&m->text, g_free);
+  g_hash_table_insert (open->parts, g_memdup2 (&part, sizeof part), m);
+  return m;
+}
+
 static void
 on_cached_entity (const char *type,
                   const char *id,
@@ -1700,21 +1756,40 @@ on_cached_entity (const char *type,
                   gint64      rev,
                   const char *body,
                   gsize       length,
+                  gint64      part,
+                  int         item,
                   gpointer    user_data)
 {
-  gpointer *closure = user_data;
-  Worker *w = closure[0];
-  ChangeSet *set = closure[1];
-  gint64 closure_ts = w->last_as_of;
+  ColdOpen *open = user_data;
+  Worker *w = open->w;
   g_autoptr(CbMessage) holder = NULL;
-  g_autoptr(GError) error = NULL;
   Held *held;
 
-  holder = cb_message_decode_body (body, length, &error);
+  if (body != NULL)
+    {
+      holder = cb_message_decode_body (body, length, NULL);
+      if (holder != NULL)
+        g_clear_pointer (&holder->text, g_free);
+    }
+  else
+    {
+      CbMessage *m = cold_open_part (open, part);
+      JsonArray *items = NULL;
+      const char *item_type, *item_id;
+      JsonObject *data;
+      gint64 item_rev;
+
+      if (m != NULL && cb_json_get_array (m->object, "items", TRUE, &items, NULL)
+          && item >= 0 && (guint) item < json_array_get_length (items)
+          && read_item (json_array_get_element (items, item), &item_type, &item_id, &item_rev, &data)
+          && g_str_equal (item_id, id))
+        holder = cb_message_new_part (m, data);
+    }
+
   if (holder == NULL)
     {
       /* One unreadable row: leave it out; the next snapshot replaces it. */
-      g_debug ("cached %s %s is unreadable: %s", type, id, error->message);
+      g_debug ("cached %s %s is unreadable", type, id);
       return;
     }
 
@@ -1722,7 +1797,7 @@ on_cached_entity (const char *type,
   held->rev = rev;
   held->topic = g_intern_string (topic);
   g_hash_table_insert (w->held, key_of (type, id), held);
-  change_set_add (set, NULL, NULL, type, id, topic, rev, closure_ts, holder);
+  change_set_add (open->set, NULL, NULL, type, id, topic, rev, open->ts, holder);
 }
 
 static void
@@ -1752,7 +1827,8 @@ worker_open (Worker *w)
   gint64 last_seq = 0;
   Status *status;
   ChangeSet *set;
-  gpointer closure[2];
+  ColdOpen cold;
+  gboolean ok;
 
   status = g_new0 (Status, 1);
   status->shared = shared_ref (w->shared);
@@ -1778,9 +1854,14 @@ worker_open (Worker *w)
 
   w->last_as_of = cb_cache_get_synced_at (w->cache);
   set = change_set_new (w);
-  closure[0] = w;
-  closure[1] = set;
-  if (!cb_cache_foreach_entity (w->cache, on_cached_entity, closure, &error))
+  cold.w = w;
+  cold.set = set;
+  cold.ts = w->last_as_of;
+  cold.parts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                      (GDestroyNotify) cb_message_unref_nullable);
+  ok = cb_cache_foreach_entity (w->cache, on_cached_entity, &cold, &error);
+  g_hash_table_unref (cold.parts);
+  if (!ok)
     {
       /* Damage past the first pages: start over, as for a damaged file. */
       g_autofree char *path = g_strdup (cb_cache_get_path (w->cache));
@@ -2115,6 +2196,8 @@ on_change_set (gpointer user_data)
       for (guint i = 0; i < self->metrics_backlog->len; i++)
         feed_metrics (self, &g_array_index (self->metrics_backlog, Change, i));
       g_array_set_size (self->metrics_backlog, 0);
+      /* From here on the worker's rev guard orders what comes. */
+      g_hash_table_remove_all (self->metrics_revs);
       self->history_loaded = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_LOADED]);
       g_signal_emit (self, signals[BATCH_APPLIED], 0, 0);
@@ -2132,12 +2215,22 @@ on_change_set (gpointer user_data)
         cb_entity_model_remove (model, change->id);
 
       if (self->history_loaded)
-        feed_metrics (self, change);
+        cb_metrics_apply (self->metrics, change->ts, change->type, change->id,
+                          change->holder ? change->holder->data : NULL);
       else
         keep_for_metrics (self, change);
     }
 
   self->events_applied += set->n_events;
+  if (set->started_us > 0)
+    {
+      gint64 latency = g_get_monotonic_time () - set->started_us;
+
+      if (self->latencies->len >= 65536)
+        g_array_remove_range (self->latencies, 0, 32768);
+      g_array_append_val (self->latencies, latency);
+    }
+  self->batches++;
   for (guint i = 0; set->events != NULL && i < set->events->len; i++)
     g_signal_emit (self, signals[EVENT], 0, g_ptr_array_index (set->events, i));
   if (set->last_seq > 0)
@@ -2420,6 +2513,7 @@ cb_store_finalize (GObject *object)
   g_clear_pointer (&self->metrics, cb_metrics_free);
   g_clear_pointer (&self->metrics_revs, g_hash_table_unref);
   g_clear_pointer (&self->metrics_backlog, g_array_unref);
+  g_clear_pointer (&self->latencies, g_array_unref);
   g_clear_object (&self->outbox);
   g_clear_pointer (&self->welcome, cb_message_unref);
   g_clear_pointer (&self->cache_path, g_free);
@@ -2508,6 +2602,7 @@ cb_store_init (CbStore *self)
   self->outbox = g_list_store_new (CB_TYPE_PENDING_EDIT);
   self->metrics = cb_metrics_new ();
   self->metrics_revs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->metrics_backlog = g_array_new (FALSE, TRUE, sizeof (Change));
   g_array_set_clear_func (self->metrics_backlog, (GDestroyNotify) change_clear);
   self->shared = g_new0 (Shared, 1);
@@ -3056,6 +3151,92 @@ cb_store_digest (CbStore    *self,
         }
     }
   return cb_digest_end (digest);
+}
+
+static int
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/**
+ * cb_store_get_stats:
+ *
+ * What the store has done, for benchmarks and diagnostics: events and
+ * batches applied, and how long a batch took from its first event's arrival
+ * to the models (percentiles over the last batches).
+ */
+void
+cb_store_get_stats (CbStore      *self,
+                    CbStoreStats *stats)
+{
+  g_autoptr(GArray) sorted = NULL;
+
+  g_return_if_fail (CB_IS_STORE (self));
+  g_return_if_fail (stats != NULL);
+
+  memset (stats, 0, sizeof *stats);
+  stats->events = self->events_applied;
+  stats->batches = self->batches;
+  if (self->latencies->len == 0)
+    return;
+  sorted = g_array_copy (self->latencies);
+  g_array_sort (sorted, compare_int64);
+  stats->latency_p50_us = g_array_index (sorted, gint64, sorted->len / 2);
+  stats->latency_p99_us = g_array_index (sorted, gint64, MIN (sorted->len - 1, sorted->len * 99 / 100));
+  stats->latency_max_us = g_array_index (sorted, gint64, sorted->len - 1);
+}
+
+typedef struct
+{
+  Worker    *w;
+  GPtrArray *frames;
+} Injection;
+
+static gboolean
+worker_do_inject (gpointer user_data)
+{
+  Injection *injection = user_data;
+  Worker *w = injection->w;
+  for (guint i = 0; i < injection->frames->len; i++)
+    {
+      GBytes *frame = g_ptr_array_index (injection->frames, i);
+      gsize length;
+      const char *text = g_bytes_get_data (frame, &length);
+
+      if (w->connection == NULL || cb_connection_get_phase (w->connection) != CB_PHASE_READY)
+        break;
+      cb_connection_receive_text (w->connection, text, length);
+    }
+  g_ptr_array_unref (injection->frames);
+  g_free (injection);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * cb_store_inject_frames:
+ * @frames: (element-type GBytes): text frames, as a backend would send them
+ *
+ * Hands @frames to the connection on the worker as if they had arrived on
+ * its socket. For benchmarks of everything after the socket; the store must
+ * be connected.
+ */
+void
+cb_store_inject_frames (CbStore   *self,
+                        GPtrArray *frames)
+{
+  Injection *injection;
+
+  g_return_if_fail (CB_IS_STORE (self));
+  g_return_if_fail (frames != NULL);
+
+  injection = g_new0 (Injection, 1);
+  injection->w = self->worker;
+  injection->frames = g_ptr_array_ref (frames);
+  g_main_context_invoke (self->worker->context, worker_do_inject, injection);
 }
 
 static gboolean

@@ -35,6 +35,15 @@ typedef enum
   CB_RESOLVE_MERGE,        /* send the merged fields given, over the current rev */
 } CbResolution;
 
+typedef struct
+{
+  guint64 events;
+  guint64 batches;
+  gint64  latency_p50_us;
+  gint64  latency_p99_us;
+  gint64  latency_max_us;
+} CbStoreStats;
+
 #define CB_TYPE_STORE (cb_store_get_type ())
 G_DECLARE_FINAL_TYPE (CbStore, cb_store, CB, STORE, GObject)
 
@@ -138,6 +147,11 @@ void               cb_store_read_journal_async  (CbStore             *self,
 GPtrArray         *cb_store_read_journal_finish (CbStore             *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
+
+void               cb_store_get_stats           (CbStore             *self,
+                                                 CbStoreStats        *stats);
+void               cb_store_inject_frames       (CbStore             *self,
+                                                 GPtrArray           *frames);
 
 char              *cb_describe_request_error    (const GError        *error);
 
