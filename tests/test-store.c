@@ -280,8 +280,9 @@ test_half_open_socket (Fixture       *f,
   lost_at = g_get_monotonic_time ();
   g_test_message ("stalled 2 s after welcome, detected %.2f s after it",
                   (lost_at - live_at) / 1e6);
-  /* 2 s of traffic, then at most 2.5 heartbeats (2.5 s) of silence, plus slack. */
-  g_assert_cmpint (lost_at - live_at, <, (2000 + 2500 + 700) * 1000);
+  /* 2 s of traffic, then 2.5 heartbeats (2.5 s) of silence, checked every
+   * quarter heartbeat, plus slack for a loaded machine. */
+  g_assert_cmpint (lost_at - live_at, <, (2000 + 2500 + 250 + 800) * 1000);
   g_assert_cmpint (lost_at - live_at, >, 2000 * 1000);
 
   /* The stall recurs on every connection; compare right after a resume. */

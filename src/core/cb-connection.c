@@ -87,6 +87,7 @@ struct _CbConnection
 
   guint                    retry_source;
   guint                    heartbeat_source;
+  guint                    liveness_source;
   guint                    handshake_source;
 
   CbConnectionPhase        phase;
@@ -211,6 +212,7 @@ static void
 clear_socket (CbConnection *self)
 {
   remove_source (self, &self->heartbeat_source);
+  remove_source (self, &self->liveness_source);
   remove_source (self, &self->handshake_source);
 
   if (self->socket != NULL)
@@ -363,18 +365,8 @@ static gboolean
 on_heartbeat (gpointer user_data)
 {
   CbConnection *self = CB_CONNECTION (user_data);
-  gint64 silent_us = g_get_monotonic_time () - self->last_rx_us;
   g_autoptr(JsonBuilder) b = NULL;
   g_autoptr(JsonNode) node = NULL;
-
-  if (silent_us > (gint64) (DEAD_FACTOR * self->heartbeat_ms * 1000))
-    {
-      /* Half-open: nothing arrives, and a close handshake would never be
-       * answered. Drop the stream and resume elsewhere in time. */
-      self->heartbeat_source = 0;
-      reconnect_now (self, CB_CLOSE_HELLO_TIMEOUT, "heartbeat timeout");
-      return G_SOURCE_REMOVE;
-    }
 
   if (self->ready_since_us != 0
       && g_get_monotonic_time () - self->ready_since_us > STABLE_AFTER_MS * 1000)
@@ -404,6 +396,25 @@ update_skew (CbConnection *self,
 
   if (cb_json_get_int (message->object, "server_time", FALSE, 0, &server_time, NULL) && server_time > 0)
     self->skew_ms = server_time - g_get_real_time () / 1000;
+}
+
+/* Checked four times per heartbeat interval, so a dead peer is found
+ * within 2.5 intervals (§6.3), not up to a whole interval later. */
+static gboolean
+on_liveness (gpointer user_data)
+{
+  CbConnection *self = CB_CONNECTION (user_data);
+  gint64 silent_us = g_get_monotonic_time () - self->last_rx_us;
+
+  if (silent_us > (gint64) (DEAD_FACTOR * self->heartbeat_ms * 1000))
+    {
+      /* Half-open: nothing arrives, and a close handshake would never be
+       * answered. Drop the stream and resume elsewhere in time. */
+      self->liveness_source = 0;
+      reconnect_now (self, CB_CLOSE_HELLO_TIMEOUT, "heartbeat timeout");
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -452,6 +463,8 @@ handle_welcome (CbConnection *self,
 
   remove_source (self, &self->heartbeat_source);
   self->heartbeat_source = add_timeout (self, self->heartbeat_ms, on_heartbeat);
+  remove_source (self, &self->liveness_source);
+  self->liveness_source = add_timeout (self, MAX (self->heartbeat_ms / 4, 100), on_liveness);
 
   set_phase (self, CB_PHASE_READY);
   g_signal_emit (self, signals[WELCOME], 0, message);
@@ -472,6 +485,8 @@ handle_response (CbConnection *self,
   request_complete (task, message, NULL);
 }
 
+static void handle_text (CbConnection *self, const char *text, gsize length);
+
 static void
 on_socket_message (SoupWebsocketConnection *socket,
                    gint                     type,
@@ -479,8 +494,6 @@ on_socket_message (SoupWebsocketConnection *socket,
                    gpointer                 user_data)
 {
   CbConnection *self = CB_CONNECTION (user_data);
-  g_autoptr(CbMessage) message = NULL;
-  g_autoptr(GError) error = NULL;
   gsize length;
   const char *text = g_bytes_get_data (bytes, &length);
 
@@ -491,6 +504,18 @@ on_socket_message (SoupWebsocketConnection *socket,
       protocol_error (self, "binary frame on the control socket");
       return;
     }
+
+  handle_text (self, text, length);
+}
+
+/* Decodes one text frame and acts on it: the whole receiving side. */
+static void
+handle_text (CbConnection *self,
+             const char   *text,
+             gsize         length)
+{
+  g_autoptr(CbMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
 
   message = cb_message_decode (text, length, self->max_message ? self->max_message : CLIENT_MAX_MESSAGE, &error);
   if (message == NULL)
@@ -1049,6 +1074,24 @@ cb_connection_get_last_seq (CbConnection *self)
 {
   g_return_val_if_fail (CB_IS_CONNECTION (self), 0);
   return self->last_seq;
+}
+
+/**
+ * cb_connection_receive_text:
+ *
+ * Handles @text as if it had arrived on the socket. For benchmarks that
+ * measure what happens after the socket; the connection must be ready.
+ */
+void
+cb_connection_receive_text (CbConnection *self,
+                            const char   *text,
+                            gsize         length)
+{
+  g_return_if_fail (CB_IS_CONNECTION (self));
+  g_return_if_fail (self->phase == CB_PHASE_READY);
+
+  self->last_rx_us = g_get_monotonic_time ();
+  handle_text (self, text, length);
 }
 
 /* The server's clock minus ours, in ms (§6.4). */

@@ -79,6 +79,9 @@ const char         *cb_connection_get_epoch         (CbConnection         *self)
 gint64              cb_connection_get_last_seq      (CbConnection         *self);
 guint               cb_connection_get_attempts      (CbConnection         *self);
 gint64              cb_connection_get_skew_ms       (CbConnection         *self);
+void                cb_connection_receive_text      (CbConnection         *self,
+                                                     const char           *text,
+                                                     gsize                 length);
 gboolean            cb_connection_send              (CbConnection         *self,
                                                      JsonNode             *message,
                                                      GError              **error);
