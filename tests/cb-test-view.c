@@ -12,6 +12,7 @@
 
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include "cb-connection.h"
 #include "cb-digest.h"
@@ -293,6 +294,13 @@ cb_test_release_connection (gpointer connection)
   g_assert_finalize_object (connection);
 }
 
+/* A sim outlives nothing: if the test dies, so does its sim. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 /**
  * cb_test_sim_start:
  * @first_option: options of callboard-sim, %NULL-terminated
@@ -327,6 +335,7 @@ cb_test_sim_start (const char *first_option,
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   sim->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_output_stream_write_all (g_subprocess_get_stdin_pipe (sim->process), users, strlen (users), NULL, NULL, &error);
