@@ -876,6 +876,22 @@ test_lead_upload (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (cb_sim_state_lookup (f->state, "lead_list", list_id)->data, "lead_count"), ==, 2);
   r7 = request (m, "lead.upload", "{\"upload_id\":\"up-9\",\"list_id\":\"ll-web-leads\",\"chunk\":1,\"last\":true,\"rows\":[7]}", -1, NULL);
   assert_error (r7, "bad_request");
+
+  /* At most 16 imports open at once per user. */
+  for (guint i = 0; i <= 16; i++)
+    {
+      g_autofree char *open = g_strdup_printf ("{\"upload_id\":\"open-%u\",\"list_id\":\"%s\",\"chunk\":1,"
+                                               "\"last\":false,\"rows\":[]}", i, list_id);
+      g_autoptr(CbMessage) r = request (m, "lead.upload", open, -1, NULL);
+
+      if (i < 16)
+        assert_ok (r);
+      else
+        {
+          assert_error (r, "invalid_state");
+          g_assert_cmpstr (error_detail (r, "reason"), ==, "too_many_uploads");
+        }
+    }
 }
 
 static void

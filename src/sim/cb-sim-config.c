@@ -44,6 +44,8 @@
 #define DEFAULT_PAGE        100
 #define MAX_UPLOAD_ROWS     1000
 #define UPLOAD_TTL_US       (600 * G_USEC_PER_SEC)
+#define UPLOAD_MAX_ROWS     200000   /* rows of one import, over all its chunks */
+#define UPLOADS_PER_USER    16       /* imports open at once */
 #define CURSOR_TTL_MS       (15 * 60 * 1000)
 #define HISTORY_MAX         20000
 #define MAX_HISTORY_SPAN_MS (G_GINT64_CONSTANT (31) * 24 * 3600 * 1000)
@@ -3393,6 +3395,37 @@ upload_commit (CbSimConfigStore     *cfg,
   json_object_set_int_member (totals, "updated", updated);
 }
 
+/* Imports of @user not finished and not idle past the TTL. */
+static guint
+open_uploads (CbSimConfigStore *cfg,
+              const CbSimUser  *user)
+{
+  g_autofree char *prefix = g_strconcat (user->id, "\x1f", NULL);
+  GHashTableIter iter;
+  const char *key;
+  Upload *u;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, cfg->uploads);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &u))
+    n += g_str_has_prefix (key, prefix) && !u->finished;
+  return n;
+}
+
+/* Forgets imports idle past the TTL (§11.2), finished or not. */
+static void
+sweep_uploads (CbSimConfigStore *cfg)
+{
+  GHashTableIter iter;
+  Upload *u;
+  gint64 now = g_get_monotonic_time ();
+
+  g_hash_table_iter_init (&iter, cfg->uploads);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &u))
+    if (now - u->touched_us > UPLOAD_TTL_US)
+      g_hash_table_iter_remove (&iter);
+}
+
 static gboolean
 upload (CbSimConfigStore      *cfg,
         const char       *op,
@@ -3471,6 +3504,9 @@ upload (CbSimConfigStore      *cfg,
       if (chunk != 1)
         return fail (cfg, error, CB_ERROR_NOT_FOUND, "upload_id", upload_id,
                      "no upload %s (it may have been discarded after 600 s without a chunk)", upload_id);
+      if (open_uploads (cfg, user) >= UPLOADS_PER_USER)
+        return fail (cfg, error, CB_ERROR_INVALID_STATE, "reason", "too_many_uploads",
+                     "at most %d imports may be open at once; finish or abort one", UPLOADS_PER_USER);
       for (GList *l = option_names; l; l = l->next)
         if (!leads || !in_list ((const char *[]) { "duplicates", "dnc", NULL }, l->data))
           {
@@ -3524,6 +3560,9 @@ upload (CbSimConfigStore      *cfg,
           return FALSE;
         }
     }
+  if (u->n_rows + json_array_get_length (rows) > UPLOAD_MAX_ROWS)
+    return fail (cfg, error, CB_ERROR_BAD_REQUEST, "field", "rows",
+                 "an import has at most %d rows", UPLOAD_MAX_ROWS);
   u->touched_us = g_get_monotonic_time ();
 
   out = json_object_new ();
@@ -4421,6 +4460,7 @@ static gboolean
 on_flush (gpointer user_data)
 {
   cb_sim_config_store_flush (user_data);
+  sweep_uploads (user_data);
   return G_SOURCE_CONTINUE;
 }
 
