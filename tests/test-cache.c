@@ -263,12 +263,13 @@ test_outbox (Fixture       *f,
   }
   g_clear_pointer (&items, g_ptr_array_unref);
 
-  g_assert_true (cb_cache_outbox_set_data (cache, first, "{\"id\":\"c1\",\"set\":{}}", 8, &error));
+  g_assert_true (cb_cache_outbox_set_data (cache, first, "{\"id\":\"c1\",\"set\":{}}", 8, "k-2", &error));
   g_assert_true (cb_cache_outbox_remove (cache, second, &error));
   items = cb_cache_outbox_list (cache, &error);
   g_assert_cmpuint (items->len, ==, 1);
   g_assert_cmpint (((CbOutboxItem *) g_ptr_array_index (items, 0))->state, ==, CB_OUTBOX_PENDING);
   g_assert_cmpint (((CbOutboxItem *) g_ptr_array_index (items, 0))->if_rev, ==, 8);
+  g_assert_cmpstr (((CbOutboxItem *) g_ptr_array_index (items, 0))->idem, ==, "k-2");
   cb_cache_close (cache);
 }
 

@@ -537,6 +537,180 @@ test_live_commands (Fixture       *f,
   release_store (store);
 }
 
+static const char * const config_topics[] = { "agents", "queues", "calls", "campaigns", NULL };
+
+typedef struct
+{
+  CbMessage *response;
+  GError    *error;
+  gboolean   queued;
+  gboolean   done;
+} EditReply;
+
+static void
+on_edit_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  EditReply *reply = user_data;
+
+  reply->response = cb_store_edit_finish (CB_STORE (object), result, &reply->queued, &reply->error);
+  reply->done = TRUE;
+}
+
+static gboolean
+edit_done (gpointer data)
+{
+  return ((EditReply *) data)->done;
+}
+
+static void
+edit_description (CbStore     *store,
+                  CbEntity    *campaign,
+                  gint64       if_rev,
+                  const char  *description,
+                  EditReply   *reply)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  JsonObject *set = json_object_new ();
+
+  json_object_set_string_member (data, "id", cb_entity_get_id (campaign));
+  json_object_set_string_member (set, "description", description);
+  json_object_set_object_member (data, "set", set);
+  cb_store_edit_async (store, "campaign.update", "campaign", cb_entity_get_id (campaign), data, if_rev,
+                       NULL, on_edit_done, reply);
+  cb_test_wait (edit_done, reply, 15000);
+}
+
+static gboolean
+outbox_empty (gpointer data)
+{
+  return cb_store_get_pending_edits (data) == 0;
+}
+
+/* An edit made offline is kept, shown as pending, and replayed on reconnect. */
+static void
+test_offline_edit_replayed (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=10", "--agents=20", "--seed=59", "--heartbeat-ms=1000", NULL);
+  CbStore *store = store_new (f->cache, sim, NULL, config_topics);
+  EditReply reply = { 0 }, second = { 0 };
+  CbEntity *campaign;
+  gint64 rev;
+
+  cb_store_connect (store);
+  wait_live (store);
+  g_assert_cmpuint (n_items (store, "campaign"), >, 0);
+  campaign = cb_entity_model_get (cb_store_get_model (store, "campaign"), 0);
+  rev = cb_entity_get_rev (campaign);
+
+  cb_store_disconnect (store);
+  cb_test_spin (100);
+  edit_description (store, campaign, rev, "Edited offline", &reply);
+  g_assert_no_error (reply.error);
+  g_assert_true (reply.queued);
+  g_assert_null (reply.response);
+  /* A second offline edit of the same campaign folds into the first. */
+  edit_description (store, campaign, rev, "Edited offline, twice", &second);
+  g_assert_true (second.queued);
+  cb_test_spin (50);
+  g_assert_cmpuint (cb_store_get_pending_edits (store), ==, 1);
+  g_assert_cmpstr (cb_entity_get_string (campaign, "description"), !=, "Edited offline, twice");
+
+  cb_store_connect (store);
+  wait_live (store);
+  cb_test_wait (outbox_empty, store, 10000);
+  cb_test_spin (200);
+  g_assert_cmpstr (cb_entity_get_string (cb_store_lookup (store, "campaign", cb_entity_get_id (campaign)),
+                                         "description"), ==, "Edited offline, twice");
+  assert_converged (store, sim, config_topics);
+  release_store (store);
+}
+
+static void
+on_conflict (CbStore       *store,
+             CbPendingEdit *edit,
+             gpointer       user_data)
+{
+  *(CbPendingEdit **) user_data = g_object_ref (edit);
+}
+
+/* Two consoles edit one campaign: the second gets a conflict, its edit is
+ * kept with both versions, and "keep mine" then applies it. */
+static void
+test_two_consoles_conflict (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=10", "--agents=20", "--seed=61", "--heartbeat-ms=1000", NULL);
+  g_autofree char *other = g_build_filename (f->dir, "other.sqlite", NULL);
+  CbStore *first = store_new (f->cache, sim, NULL, config_topics);
+  CbStore *second = store_new (other, sim, NULL, config_topics);
+  EditReply mine = { 0 }, theirs = { 0 };
+  g_autoptr(CbPendingEdit) conflict = NULL;
+  g_autoptr(GPtrArray) differences = NULL;
+  CbEntity *campaign_first, *campaign_second;
+  const char *id;
+  gint64 rev;
+
+  cb_store_connect (first);
+  cb_store_connect (second);
+  wait_live (first);
+  wait_live (second);
+  campaign_first = cb_entity_model_get (cb_store_get_model (first, "campaign"), 0);
+  id = cb_entity_get_id (campaign_first);
+  campaign_second = cb_store_lookup (second, "campaign", id);
+  g_assert_nonnull (campaign_second);
+  rev = cb_entity_get_rev (campaign_first);
+  g_assert_cmpint (cb_entity_get_rev (campaign_second), ==, rev);
+  g_signal_connect (second, "conflict", G_CALLBACK (on_conflict), &conflict);
+
+  edit_description (first, campaign_first, rev, "From the first console", &theirs);
+  g_assert_no_error (theirs.error);
+  g_assert_false (theirs.queued);
+  g_assert_nonnull (theirs.response);
+  g_clear_pointer (&theirs.response, cb_message_unref);
+
+  /* The second console still edits from the rev it showed. */
+  edit_description (second, campaign_second, rev, "From the second console", &mine);
+  g_assert_error (mine.error, CB_REQUEST_ERROR, CB_ERROR_CONFLICT);
+  g_clear_error (&mine.error);
+  cb_test_spin (100);
+  g_assert_nonnull (conflict);
+  g_assert_cmpint (cb_pending_edit_get_state (conflict), ==, CB_OUTBOX_CONFLICT);
+  g_assert_cmpuint (cb_store_get_pending_edits (second), ==, 1);
+  g_assert_cmpint (cb_pending_edit_get_current_rev (conflict), >, rev);
+
+  differences = cb_pending_edit_get_differences (conflict);
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < differences->len; i++)
+      {
+        CbFieldDifference *d = g_ptr_array_index (differences, i);
+
+        if (g_str_equal (d->field, "description"))
+          {
+            found = TRUE;
+            g_assert_cmpstr (d->mine, ==, "\"From the second console\"");
+            g_assert_cmpstr (d->theirs, ==, "\"From the first console\"");
+            g_assert_true (d->conflicting);
+          }
+      }
+    g_assert_true (found);
+  }
+
+  cb_store_resolve_edit (second, conflict, CB_RESOLVE_KEEP_MINE, NULL);
+  cb_test_wait (outbox_empty, second, 10000);
+  cb_test_spin (300);
+  g_assert_cmpstr (cb_entity_get_string (cb_store_lookup (first, "campaign", id), "description"), ==,
+                   "From the second console");
+  assert_converged (first, sim, config_topics);
+  assert_converged (second, sim, config_topics);
+  release_store (second);
+  release_store (first);
+}
+
 /* kill -9 of a console mid-sync: the cache is intact and resumes. */
 static void
 test_killed_mid_sync (Fixture       *f,
@@ -601,6 +775,8 @@ main (int   argc,
   ADD ("corrupt-cache", test_corrupt_cache);
   ADD ("live-commands", test_live_commands);
   ADD ("killed-mid-sync", test_killed_mid_sync);
+  ADD ("offline-edit-replayed", test_offline_edit_replayed);
+  ADD ("two-consoles-conflict", test_two_consoles_conflict);
 #undef ADD
 
   return g_test_run ();

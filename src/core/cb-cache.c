@@ -935,24 +935,28 @@ cb_cache_outbox_update (CbCache        *self,
   return rc == SQLITE_DONE || set_error (self, rc, "outbox", error);
 }
 
+/* Makes @id pending again with @data and @if_rev; a new @idem (a new
+ * request, after a conflict) or %NULL to keep its key (the same request). */
 gboolean
 cb_cache_outbox_set_data (CbCache     *self,
                           gint64       id,
                           const char  *data,
                           gint64       if_rev,
+                          const char  *idem,
                           GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
   int rc;
 
   rc = sqlite3_prepare_v2 (self->db,
-                           "UPDATE outbox SET data = ?2, if_rev = ?3, state = 0, error = NULL, current = NULL "
-                           "WHERE id = ?1", -1, &stmt, NULL);
+                           "UPDATE outbox SET data = ?2, if_rev = ?3, idem = coalesce (?4, idem), state = 0, "
+                           "error = NULL, current = NULL WHERE id = ?1", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, id);
       bind_text_or_null (stmt, 2, data);
       sqlite3_bind_int64 (stmt, 3, if_rev);
+      bind_text_or_null (stmt, 4, idem);
       rc = sqlite3_step (stmt);
     }
   sqlite3_finalize (stmt);

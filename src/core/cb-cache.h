@@ -210,6 +210,7 @@ gboolean         cb_cache_outbox_set_data    (CbCache            *self,
                                               gint64              id,
                                               const char         *data,
                                               gint64              if_rev,
+                                              const char         *idem,
                                               GError            **error);
 gboolean         cb_cache_outbox_remove      (CbCache            *self,
                                               gint64              id,

@@ -1552,6 +1552,7 @@ worker_fold_edit (Worker      *w,
       g_autoptr(JsonObject) data = NULL;
       g_autoptr(GList) members = NULL;
       g_autofree char *text = NULL;
+      g_autofree char *idem = g_uuid_string_random ();
       JsonObject *set, *more;
 
       if (item->state != CB_OUTBOX_PENDING || item->id == w->outbox_inflight_id
@@ -1567,7 +1568,9 @@ worker_fold_edit (Worker      *w,
       for (GList *l = members; l != NULL; l = l->next)
         json_object_set_member (set, l->data, json_node_copy (json_object_get_member (more, l->data)));
       text = object_to_text (data);
-      if (!cb_cache_outbox_set_data (w->cache, item->id, text, item->if_rev, NULL))
+      /* A new key: if the first was sent and its outcome lost, the same key
+       * with other data would be refused as reused. */
+      if (!cb_cache_outbox_set_data (w->cache, item->id, text, item->if_rev, idem, NULL))
         return FALSE;
       request->id = item->id;
       return TRUE;
@@ -1649,6 +1652,7 @@ worker_resolve (Worker      *w,
 {
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(JsonObject) current = NULL;
+  g_autofree char *idem = g_uuid_string_random ();
   CbOutboxItem *item;
   gint64 current_rev = 0;
 
@@ -1670,7 +1674,10 @@ worker_resolve (Worker      *w,
       break;
 
     case CB_RESOLVE_KEEP_MINE:
-      cb_cache_outbox_set_data (w->cache, item->id, item->data, current_rev ? current_rev : item->if_rev, NULL);
+      /* A new request over the current rev: a new key, or the backend
+       * would answer with the conflict it stored for the old one. */
+      cb_cache_outbox_set_data (w->cache, item->id, item->data, current_rev ? current_rev : item->if_rev,
+                                idem, NULL);
       break;
 
     case CB_RESOLVE_MERGE:
@@ -1683,7 +1690,7 @@ worker_resolve (Worker      *w,
           return;
         json_object_set_object_member (data, "set", g_steal_pointer (&merged));
         text = object_to_text (data);
-        cb_cache_outbox_set_data (w->cache, item->id, text, current_rev ? current_rev : item->if_rev, NULL);
+        cb_cache_outbox_set_data (w->cache, item->id, text, current_rev ? current_rev : item->if_rev, idem, NULL);
       }
       break;
 
@@ -3348,9 +3355,10 @@ cb_store_edit_async (CbStore             *self,
   request->entity_id = g_strdup (entity_id);
   request->data = object_to_text (data);
   request->if_rev = if_rev;
+  /* What the user started from, if the model still shows that rev. */
   if (entity_type != NULL && entity_id != NULL)
     base = cb_store_lookup (self, entity_type, entity_id);
-  if (base != NULL)
+  if (base != NULL && cb_entity_get_rev (base) == if_rev)
     request->base = object_to_text (cb_entity_get_data (base));
   request->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (request->task, cb_store_edit_async);
