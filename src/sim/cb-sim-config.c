@@ -73,12 +73,12 @@ struct _CbSimConfigStore
 /* ---- errors ----------------------------------------------------------------- */
 
 static gboolean G_GNUC_PRINTF (6, 7)
-fail (CbSimConfigStore  *cfg,
-      GError      **error,
-      CbErrorCode   code,
-      const char   *key,
-      const char   *value,
-      const char   *format,
+fail (CbSimConfigStore *cfg,
+      GError          **error,
+      CbErrorCode       code,
+      const char       *key,
+      const char       *value,
+      const char       *format,
       ...)
 {
   va_list args;
@@ -363,9 +363,9 @@ typedef gboolean (*CheckFunc) (CbSimConfigStore *cfg,
 
 static gboolean
 check_windows (CbSimConfigStore *cfg,
-               JsonNode    *value,
-               char       **where,
-               char       **why)
+               JsonNode         *value,
+               char            **where,
+               char            **why)
 {
   JsonArray *a;
 
@@ -403,9 +403,9 @@ check_windows (CbSimConfigStore *cfg,
 
 static gboolean
 check_dates (CbSimConfigStore *cfg,
-             JsonNode    *value,
-             char       **where,
-             char       **why)
+             JsonNode         *value,
+             char            **where,
+             char            **why)
 {
   JsonArray *a;
 
@@ -420,9 +420,9 @@ check_dates (CbSimConfigStore *cfg,
 
 static gboolean
 check_schedule (CbSimConfigStore *cfg,
-                JsonNode    *value,
-                char       **where,
-                char       **why)
+                JsonNode         *value,
+                char            **where,
+                char            **why)
 {
   JsonObject *o;
   JsonNode *n;
@@ -454,9 +454,9 @@ check_schedule (CbSimConfigStore *cfg,
 
 static gboolean
 check_lead_lists (CbSimConfigStore *cfg,
-                  JsonNode    *value,
-                  char       **where,
-                  char       **why)
+                  JsonNode         *value,
+                  char            **where,
+                  char            **why)
 {
   JsonArray *a;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -509,9 +509,9 @@ check_retry (JsonObject  *o,
 
 static gboolean
 check_retry_rules (CbSimConfigStore *cfg,
-                   JsonNode    *value,
-                   char       **where,
-                   char       **why)
+                   JsonNode         *value,
+                   char            **where,
+                   char            **why)
 {
   JsonArray *a;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -535,9 +535,9 @@ check_retry_rules (CbSimConfigStore *cfg,
 
 static gboolean
 check_default_retry (CbSimConfigStore *cfg,
-                     JsonNode    *value,
-                     char       **where,
-                     char       **why)
+                     JsonNode         *value,
+                     char            **where,
+                     char            **why)
 {
   if (!JSON_NODE_HOLDS_OBJECT (value))
     return (*why = g_strdup ("must be an object")), FALSE;
@@ -546,9 +546,9 @@ check_default_retry (CbSimConfigStore *cfg,
 
 static gboolean
 check_e164 (CbSimConfigStore *cfg,
-            JsonNode    *value,
-            char       **where,
-            char       **why)
+            JsonNode         *value,
+            char            **where,
+            char            **why)
 {
   if (!is_string_node (value) || !valid_e164 (json_node_get_string (value)))
     return (*why = g_strdup ("must be an E.164 number")), FALSE;
@@ -557,9 +557,9 @@ check_e164 (CbSimConfigStore *cfg,
 
 static gboolean
 check_time_zone_or_null (CbSimConfigStore *cfg,
-                         JsonNode    *value,
-                         char       **where,
-                         char       **why)
+                         JsonNode         *value,
+                         char            **where,
+                         char            **why)
 {
   if (!JSON_NODE_HOLDS_NULL (value) && !(is_string_node (value) && valid_time_zone (json_node_get_string (value))))
     return (*why = g_strdup ("must be an IANA time zone or null")), FALSE;
@@ -568,9 +568,9 @@ check_time_zone_or_null (CbSimConfigStore *cfg,
 
 static gboolean
 check_country_or_null (CbSimConfigStore *cfg,
-                       JsonNode    *value,
-                       char       **where,
-                       char       **why)
+                       JsonNode         *value,
+                       char            **where,
+                       char            **why)
 {
   if (!JSON_NODE_HOLDS_NULL (value) && !(is_string_node (value) && valid_country (json_node_get_string (value))))
     return (*why = g_strdup ("must be an ISO 3166-1 alpha-2 code or null")), FALSE;
@@ -581,9 +581,9 @@ static const char * const custom_types[] = { "string", "number", "boolean", "dat
 
 static gboolean
 check_custom_fields (CbSimConfigStore *cfg,
-                     JsonNode    *value,
-                     char       **where,
-                     char       **why)
+                     JsonNode         *value,
+                     char            **where,
+                     char            **why)
 {
   JsonArray *a;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -611,9 +611,9 @@ check_custom_fields (CbSimConfigStore *cfg,
 
 static gboolean
 check_max_attempts (CbSimConfigStore *cfg,
-                    JsonNode    *value,
-                    char       **where,
-                    char       **why)
+                    JsonNode         *value,
+                    char            **where,
+                    char            **why)
 {
   JsonArray *a;
 
@@ -638,9 +638,9 @@ check_max_attempts (CbSimConfigStore *cfg,
 
 static gboolean
 check_dnc_list_ids (CbSimConfigStore *cfg,
-                    JsonNode    *value,
-                    char       **where,
-                    char       **why)
+                    JsonNode         *value,
+                    char            **where,
+                    char            **why)
 {
   JsonArray *a;
 
@@ -656,9 +656,9 @@ check_dnc_list_ids (CbSimConfigStore *cfg,
 
 static gboolean
 check_drop_rate (CbSimConfigStore *cfg,
-                 JsonNode    *value,
-                 char       **where,
-                 char       **why)
+                 JsonNode         *value,
+                 char            **where,
+                 char            **why)
 {
   JsonObject *o = JSON_NODE_HOLDS_OBJECT (value) ? json_node_get_object (value) : NULL;
   JsonNode *cap = o ? json_object_get_member (o, "cap_pct") : NULL;
@@ -673,9 +673,9 @@ check_drop_rate (CbSimConfigStore *cfg,
 
 static gboolean
 check_disposition_ids (CbSimConfigStore *cfg,
-                       JsonNode    *value,
-                       char       **where,
-                       char       **why)
+                       JsonNode         *value,
+                       char            **where,
+                       char            **why)
 {
   JsonArray *a;
 
@@ -691,9 +691,9 @@ check_disposition_ids (CbSimConfigStore *cfg,
 
 static gboolean
 check_queue_id (CbSimConfigStore *cfg,
-                JsonNode    *value,
-                char       **where,
-                char       **why)
+                JsonNode         *value,
+                char            **where,
+                char            **why)
 {
   if (!JSON_NODE_HOLDS_NULL (value)
       && !(is_string_node (value) && cb_sim_state_lookup (cfg->state, "queue", json_node_get_string (value))))
@@ -703,9 +703,9 @@ check_queue_id (CbSimConfigStore *cfg,
 
 static gboolean
 check_rule_set_id (CbSimConfigStore *cfg,
-                   JsonNode    *value,
-                   char       **where,
-                   char       **why)
+                   JsonNode         *value,
+                   char            **where,
+                   char            **why)
 {
   if (!JSON_NODE_HOLDS_NULL (value)
       && !(is_string_node (value) && cb_sim_state_lookup (cfg->state, "rule_set", json_node_get_string (value))))
@@ -769,9 +769,9 @@ check_question (JsonObject  *q,
 
 static gboolean
 check_sections (CbSimConfigStore *cfg,
-                JsonNode    *value,
-                char       **where,
-                char       **why)
+                JsonNode         *value,
+                char            **where,
+                char            **why)
 {
   JsonArray *a;
   g_autoptr(GHashTable) section_ids = g_hash_table_new (g_str_hash, g_str_equal);
@@ -979,11 +979,11 @@ find_field (const TypeInfo *info,
 
 /* Checks one writable field's value; on failure sets the bad_request. */
 static gboolean
-validate_field (CbSimConfigStore  *cfg,
-                const Field  *f,
-                JsonNode     *value,
-                const char   *prefix,
-                GError      **error)
+validate_field (CbSimConfigStore *cfg,
+                const Field      *f,
+                JsonNode         *value,
+                const char       *prefix,
+                GError          **error)
 {
   g_autofree char *where = NULL;
   g_autofree char *why = NULL;
@@ -1058,13 +1058,13 @@ validate_field (CbSimConfigStore  *cfg,
 /* Validates @in (create data or an update's set) into @out. With @create,
  * absent fields get their defaults or are missing. */
 static gboolean
-validate_object (CbSimConfigStore     *cfg,
-                 const TypeInfo  *info,
-                 JsonObject      *in,
-                 gboolean         create,
-                 JsonObject      *out,
-                 const char      *prefix,
-                 GError         **error)
+validate_object (CbSimConfigStore *cfg,
+                 const TypeInfo   *info,
+                 JsonObject       *in,
+                 gboolean          create,
+                 JsonObject       *out,
+                 const char       *prefix,
+                 GError          **error)
 {
   g_autoptr(GList) names = json_object_get_members (in);
 
@@ -1113,9 +1113,9 @@ type_info (const char *type)
 }
 
 static const CbSimEntity *
-lookup (CbSimConfigStore    *cfg,
-        const TypeInfo *info,
-        const char     *id)
+lookup (CbSimConfigStore *cfg,
+        const TypeInfo   *info,
+        const char       *id)
 {
   return id ? cb_sim_state_lookup (cfg->state, info->type, id) : NULL;
 }
@@ -1144,9 +1144,9 @@ same_content (JsonObject *a,
 
 static void
 set_config_rev (CbSimConfigStore *cfg,
-                const char  *type,
-                const char  *id,
-                gint64       rev)
+                const char       *type,
+                const char       *id,
+                gint64            rev)
 {
   g_hash_table_replace (cfg->config_revs, make_key (type, id), g_memdup2 (&rev, sizeof rev));
 }
@@ -1154,11 +1154,11 @@ set_config_rev (CbSimConfigStore *cfg,
 /* Puts @object (the whole entity but id and rev) into the state and the
  * database; nothing happens when it has not changed. */
 static gint64
-publish (CbSimConfigStore    *cfg,
-         const TypeInfo *info,
-         const char     *id,
-         JsonObject     *object,
-         gboolean        config_change)
+publish (CbSimConfigStore *cfg,
+         const TypeInfo   *info,
+         const char       *id,
+         JsonObject       *object,
+         gboolean          config_change)
 {
   const CbSimEntity *old = lookup (cfg, info, id);
   g_autoptr(JsonObject) copy = NULL;
@@ -1180,9 +1180,9 @@ publish (CbSimConfigStore    *cfg,
 }
 
 static void
-unpublish (CbSimConfigStore    *cfg,
-           const TypeInfo *info,
-           const char     *id)
+unpublish (CbSimConfigStore *cfg,
+           const TypeInfo   *info,
+           const char       *id)
 {
   g_autofree char *key = make_key (info->type, id);
 
@@ -1193,7 +1193,7 @@ unpublish (CbSimConfigStore    *cfg,
 
 /* §8.4, with the rule for statistics at the top of this file. */
 static gboolean
-check_if_rev (CbSimConfigStore       *cfg,
+check_if_rev (CbSimConfigStore  *cfg,
               const char        *type,
               const CbSimEntity *entity,
               gint64             if_rev,
@@ -1215,7 +1215,7 @@ check_if_rev (CbSimConfigStore       *cfg,
 
 static char *
 next_id (CbSimConfigStore *cfg,
-         const char  *prefix)
+         const char       *prefix)
 {
   gint64 n = cb_sim_db_get_meta_int (cfg->db, "next_id", 1);
 
@@ -1236,9 +1236,9 @@ result_with (const char *member,
 }
 
 static JsonNode *
-result_entity (CbSimConfigStore    *cfg,
-               const TypeInfo *info,
-               const char     *id)
+result_entity (CbSimConfigStore *cfg,
+               const TypeInfo   *info,
+               const char       *id)
 {
   return result_with (info->type, lookup (cfg, info, id)->data);
 }
@@ -1256,8 +1256,8 @@ result_deleted (const char *id)
 }
 
 static GPtrArray *
-list_of (CbSimConfigStore    *cfg,
-         const TypeInfo *info)
+list_of (CbSimConfigStore *cfg,
+         const TypeInfo   *info)
 {
   GPtrArray *all = cb_sim_state_list (cfg->state, info->topic);
   GPtrArray *list = g_ptr_array_new ();
@@ -1280,10 +1280,10 @@ static const char * const lead_statuses[] = { "new", "callback", "retry", "diali
 
 static void
 count_leads (CbSimConfigStore *cfg,
-             const char  *list_id,
-             gint64      *total,
-             gint64      *dialable,
-             gint64      *done)
+             const char       *list_id,
+             gint64           *total,
+             gint64           *dialable,
+             gint64           *done)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db,
     "SELECT count(*), total(status IN ('new','retry','callback')), "
@@ -1314,8 +1314,8 @@ campaign_uses_list (JsonObject *campaign,
 
 static void
 lead_list_derive (CbSimConfigStore *cfg,
-                  const char  *id,
-                  JsonObject  *o)
+                  const char       *id,
+                  JsonObject       *o)
 {
   g_autoptr(GPtrArray) campaigns = list_of (cfg, &types[T_CAMPAIGN]);
   JsonArray *ids = json_array_new ();
@@ -1337,7 +1337,7 @@ lead_list_derive (CbSimConfigStore *cfg,
 /* Republishes a lead list whose counts or campaigns may have changed. */
 static void
 refresh_lead_list (CbSimConfigStore *cfg,
-                   const char  *id)
+                   const char       *id)
 {
   const CbSimEntity *e = lookup (cfg, &types[T_LEAD_LIST], id);
   g_autoptr(JsonObject) o = NULL;
@@ -1351,7 +1351,7 @@ refresh_lead_list (CbSimConfigStore *cfg,
 
 static void
 refresh_lists_of (CbSimConfigStore *cfg,
-                  JsonObject  *campaign)
+                  JsonObject       *campaign)
 {
   JsonArray *lists = campaign ? array_member (campaign, "lead_lists") : NULL;
 
@@ -1361,8 +1361,8 @@ refresh_lists_of (CbSimConfigStore *cfg,
 
 static void
 dnc_list_derive (CbSimConfigStore *cfg,
-                 const char  *id,
-                 JsonObject  *o)
+                 const char       *id,
+                 JsonObject       *o)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db, "SELECT count(*) FROM dnc_entries WHERE list_id = ?");
 
@@ -1373,7 +1373,7 @@ dnc_list_derive (CbSimConfigStore *cfg,
 
 static void
 refresh_dnc_list (CbSimConfigStore *cfg,
-                  const char  *id)
+                  const char       *id)
 {
   const CbSimEntity *e = lookup (cfg, &types[T_DNC_LIST], id);
   g_autoptr(JsonObject) o = NULL;
@@ -1388,7 +1388,7 @@ refresh_dnc_list (CbSimConfigStore *cfg,
 
 static JsonObject *
 rule_set_of (CbSimConfigStore *cfg,
-             JsonObject  *campaign)
+             JsonObject       *campaign)
 {
   const char *rs = str_member (campaign, "rule_set_id");
   const CbSimEntity *e = rs ? lookup (cfg, &types[T_RULE_SET], rs) : NULL;
@@ -1406,15 +1406,15 @@ cap_of (JsonObject *rule_set)
 
 static const CbSimCampaign *
 engine_campaign (CbSimConfigStore *cfg,
-                 const char  *id)
+                 const char       *id)
 {
   return cfg->engine ? cb_sim_engine_get_campaign (cfg->engine, id) : NULL;
 }
 
 static void
 campaign_derive (CbSimConfigStore *cfg,
-                 const char  *id,
-                 JsonObject  *o)
+                 const char       *id,
+                 JsonObject       *o)
 {
   const CbSimCampaign *ec = engine_campaign (cfg, id);
   JsonObject *rs = rule_set_of (cfg, o);
@@ -1507,8 +1507,8 @@ pseudo_disposition (const char *code)
 /* Carries a campaign's configuration into the dialer. */
 static void
 campaign_to_engine (CbSimConfigStore *cfg,
-                    const char  *id,
-                    JsonObject  *o)
+                    const char       *id,
+                    JsonObject       *o)
 {
   const char *status = str_member (o, "status");
   JsonArray *rules = array_member (o, "retry_rules");
@@ -1578,11 +1578,11 @@ typedef struct
 } OpBinding;
 
 static gboolean
-unique_name (CbSimConfigStore        *cfg,
-             const TypeInfo     *info,
-             const char         *id,
-             JsonObject         *o,
-             GError            **error)
+unique_name (CbSimConfigStore *cfg,
+             const TypeInfo   *info,
+             const char       *id,
+             JsonObject       *o,
+             GError          **error)
 {
   g_autoptr(GPtrArray) all = NULL;
   const char *name = str_member (o, "name");
@@ -1602,11 +1602,11 @@ unique_name (CbSimConfigStore        *cfg,
 
 /* Rules between fields and other entities, after the fields are valid. */
 static gboolean
-cross_check (CbSimConfigStore        *cfg,
-             const TypeInfo     *info,
-             const CbSimEntity  *old,
-             JsonObject         *o,
-             GError            **error)
+cross_check (CbSimConfigStore  *cfg,
+             const TypeInfo    *info,
+             const CbSimEntity *old,
+             JsonObject        *o,
+             GError           **error)
 {
   if (!unique_name (cfg, info, old ? old->id : NULL, o, error))
     return FALSE;
@@ -1710,12 +1710,12 @@ op_create (CbSimServer      *server,
 
 /* The id, if_rev and entity of an update or delete, in the order of §8.3. */
 static const CbSimEntity *
-edit_target (CbSimConfigStore     *cfg,
-             const TypeInfo  *info,
-             JsonObject      *data,
-             JsonObject      *set,
-             JsonObject      *validated,
-             GError         **error)
+edit_target (CbSimConfigStore *cfg,
+             const TypeInfo   *info,
+             JsonObject       *data,
+             JsonObject       *set,
+             JsonObject       *validated,
+             GError          **error)
 {
   const char *id = str_member (data, "id");
   gint64 if_rev = cb_sim_server_get_request_if_rev (cfg->server);
@@ -1797,11 +1797,11 @@ op_update (CbSimServer      *server,
 
 /* Entities that refer to @id and stop it from being deleted. */
 static gboolean
-delete_allowed (CbSimConfigStore     *cfg,
-                const TypeInfo  *info,
-                const char      *id,
-                JsonObject      *o,
-                GError         **error)
+delete_allowed (CbSimConfigStore *cfg,
+                const TypeInfo   *info,
+                const char       *id,
+                JsonObject       *o,
+                GError          **error)
 {
   g_autoptr(GPtrArray) campaigns = list_of (cfg, &types[T_CAMPAIGN]);
   g_autoptr(GPtrArray) rule_sets = list_of (cfg, &types[T_RULE_SET]);
@@ -1921,7 +1921,7 @@ op_delete (CbSimServer      *server,
 typedef enum { CMD_START, CMD_PAUSE, CMD_STOP } CampaignCommand;
 
 static gboolean
-campaign_command (CbSimConfigStore      *cfg,
+campaign_command (CbSimConfigStore *cfg,
                   JsonObject       *data,
                   CampaignCommand   command,
                   JsonNode        **result,
@@ -2129,7 +2129,7 @@ typedef struct
 
 /* Checks a query's filter keys and their types (unknown keys are bad_request). */
 static gboolean
-check_filter (CbSimConfigStore      *cfg,
+check_filter (CbSimConfigStore *cfg,
               JsonObject       *filter,
               const FilterKey  *keys,
               GError          **error)
@@ -2203,7 +2203,7 @@ page_clear (Page *page)
 
 /* Reads filter, sort, limit and cursor (§11.1). */
 static gboolean
-page_init (CbSimConfigStore      *cfg,
+page_init (CbSimConfigStore *cfg,
            const char       *op,
            JsonObject       *data,
            const FilterKey  *keys,
@@ -2315,9 +2315,9 @@ make_cursor (Page         *page,
 /* Runs a keyset page over @table (which has columns id and json). */
 static JsonNode *
 page_run (CbSimConfigStore *cfg,
-          Page        *page,
-          const char  *table,
-          Where       *w)
+          Page             *page,
+          const char       *table,
+          Where            *w)
 {
   g_autoptr(GString) sql = g_string_new (NULL);
   g_autofree char *count_sql = NULL;
@@ -2527,7 +2527,7 @@ check_lead_field (JsonObject   *list,
 
 static void
 lead_store (CbSimConfigStore *cfg,
-            JsonObject  *lead)
+            JsonObject       *lead)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db,
     "INSERT OR REPLACE INTO leads (id, list_id, status, next_attempt_at, updated_at, phones, name, json) "
@@ -2558,7 +2558,7 @@ lead_store (CbSimConfigStore *cfg,
 
 static JsonObject *
 lead_load (CbSimConfigStore *cfg,
-           const char  *id)
+           const char       *id)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db, "SELECT json FROM leads WHERE id = ?");
   JsonObject *lead = NULL;
@@ -2573,7 +2573,7 @@ lead_load (CbSimConfigStore *cfg,
 /* The DNC lists checked by the rule sets of the campaigns using @list_id. */
 static GPtrArray *
 dnc_lists_checked_for (CbSimConfigStore *cfg,
-                       const char  *list_id)
+                       const char       *list_id)
 {
   g_autoptr(GPtrArray) campaigns = list_of (cfg, &types[T_CAMPAIGN]);
   GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
@@ -2597,8 +2597,8 @@ dnc_lists_checked_for (CbSimConfigStore *cfg,
 
 static gboolean
 number_listed (CbSimConfigStore *cfg,
-               const char  *number,
-               GPtrArray   *list_ids)
+               const char       *number,
+               GPtrArray        *list_ids)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db,
     "SELECT list_id FROM dnc_entries WHERE number = ? AND "
@@ -2617,8 +2617,8 @@ number_listed (CbSimConfigStore *cfg,
 /* How many of the lead's numbers are on one of @list_ids. */
 static guint
 lead_numbers_listed (CbSimConfigStore *cfg,
-                     JsonObject  *lead,
-                     GPtrArray   *list_ids)
+                     JsonObject       *lead,
+                     GPtrArray        *list_ids)
 {
   JsonArray *phones = array_member (lead, "phone_numbers");
   guint n = 0;
@@ -2645,7 +2645,7 @@ engine_lead_status (const char *status)
 /* Tells the dialer about a lead's new state; FALSE if it is being dialed. */
 static gboolean
 lead_to_engine (CbSimConfigStore *cfg,
-                JsonObject  *lead)
+                JsonObject       *lead)
 {
   const char *id = str_member (lead, "id");
 
@@ -2860,8 +2860,8 @@ op_lead_delete (CbSimServer *server, const CbSimUser *user, JsonObject *data, Js
 
 static JsonObject *
 dnc_entry_load (CbSimConfigStore *cfg,
-                const char  *list_id,
-                const char  *number)
+                const char       *list_id,
+                const char       *number)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db, "SELECT json FROM dnc_entries WHERE list_id = ? AND number = ?");
   JsonObject *entry = NULL;
@@ -2876,7 +2876,7 @@ dnc_entry_load (CbSimConfigStore *cfg,
 
 static void
 dnc_entry_store (CbSimConfigStore *cfg,
-                 JsonObject  *entry)
+                 JsonObject       *entry)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db,
     "INSERT OR REPLACE INTO dnc_entries (id, list_id, number, added_at, json) VALUES (?, ?, ?, ?, ?)");
@@ -2891,12 +2891,12 @@ dnc_entry_store (CbSimConfigStore *cfg,
 
 static JsonObject *
 dnc_entry_new (CbSimConfigStore *cfg,
-               const char  *list_id,
-               const char  *number,
-               const char  *user_id,
-               const char  *source,
-               JsonNode    *expires_at,
-               JsonNode    *note)
+               const char       *list_id,
+               const char       *number,
+               const char       *user_id,
+               const char       *source,
+               JsonNode         *expires_at,
+               JsonNode         *note)
 {
   JsonObject *entry = json_object_new ();
   g_autofree char *id = next_id (cfg, "dnce");
@@ -2918,9 +2918,9 @@ dnc_entry_new (CbSimConfigStore *cfg,
 
 /* The list of a dnc.add, .remove or .upload: writable, or an error. */
 static const CbSimEntity *
-writable_dnc_list (CbSimConfigStore  *cfg,
-                   const char   *list_id,
-                   GError      **error)
+writable_dnc_list (CbSimConfigStore *cfg,
+                   const char       *list_id,
+                   GError          **error)
 {
   const CbSimEntity *list = lookup (cfg, &types[T_DNC_LIST], list_id);
 
@@ -2933,9 +2933,9 @@ writable_dnc_list (CbSimConfigStore  *cfg,
 }
 
 static gboolean
-check_expires_note (CbSimConfigStore  *cfg,
-                    JsonObject   *data,
-                    GError      **error)
+check_expires_note (CbSimConfigStore *cfg,
+                    JsonObject       *data,
+                    GError          **error)
 {
   JsonNode *expires = json_object_get_member (data, "expires_at");
   JsonNode *note = json_object_get_member (data, "note");
@@ -3176,9 +3176,9 @@ add_rejection (JsonArray  *rejected,
 /* Is @number one of the numbers of a lead of the list? */
 static gboolean
 lead_number_in_list (CbSimConfigStore *cfg,
-                     const char  *list_id,
-                     const char  *number,
-                     char       **lead_id)
+                     const char       *list_id,
+                     const char       *number,
+                     char            **lead_id)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db, "SELECT id FROM leads WHERE list_id = ? AND instr (phones, ?) > 0");
   g_autofree char *needle = g_strdup_printf (" %s ", number);
@@ -3198,8 +3198,8 @@ lead_number_in_list (CbSimConfigStore *cfg,
 
 static JsonObject *
 lead_new (CbSimConfigStore *cfg,
-          const char  *list_id,
-          gint64       now)
+          const char       *list_id,
+          gint64            now)
 {
   JsonObject *lead = json_object_new ();
   g_autofree char *id = next_id (cfg, "ld");
@@ -3227,12 +3227,12 @@ lead_new (CbSimConfigStore *cfg,
 /* Validates one row of a lead.upload; NULL with a rejection added. */
 static JsonObject *
 lead_row (CbSimConfigStore *cfg,
-          Upload      *u,
-          JsonObject  *list,
-          GPtrArray   *dnc_lists,
-          JsonObject  *row,
-          gint64       row_no,
-          JsonArray   *rejected)
+          Upload           *u,
+          JsonObject       *list,
+          GPtrArray        *dnc_lists,
+          JsonObject       *row,
+          gint64            row_no,
+          JsonArray        *rejected)
 {
   g_autoptr(JsonObject) out = json_object_new ();
   g_autoptr(GList) names = json_object_get_members (row);
@@ -3290,10 +3290,10 @@ lead_row (CbSimConfigStore *cfg,
 
 static JsonObject *
 dnc_row (CbSimConfigStore *cfg,
-         Upload      *u,
-         JsonObject  *row,
-         gint64       row_no,
-         JsonArray   *rejected)
+         Upload           *u,
+         JsonObject       *row,
+         gint64            row_no,
+         JsonArray        *rejected)
 {
   g_autoptr(GList) names = json_object_get_members (row);
   const char *number = str_member (row, "number");
@@ -3327,10 +3327,10 @@ dnc_row (CbSimConfigStore *cfg,
 
 /* Applies an upload's rows in one transaction; fills in @totals. */
 static void
-upload_commit (CbSimConfigStore     *cfg,
-               const CbSimUser *user,
-               Upload          *u,
-               JsonObject      *totals)
+upload_commit (CbSimConfigStore *cfg,
+               const CbSimUser  *user,
+               Upload           *u,
+               JsonObject       *totals)
 {
   gint64 created = 0, updated = 0, now = now_ms ();
   gboolean leads = g_str_equal (u->op, "lead.upload");
@@ -3427,7 +3427,7 @@ sweep_uploads (CbSimConfigStore *cfg)
 }
 
 static gboolean
-upload (CbSimConfigStore      *cfg,
+upload (CbSimConfigStore *cfg,
         const char       *op,
         const CbSimUser  *user,
         JsonObject       *data,
@@ -3642,7 +3642,7 @@ op_dnc_upload (CbSimServer *server, const CbSimUser *user, JsonObject *data, Jso
 
 static void
 store_qa_revision (CbSimConfigStore *cfg,
-                   const char  *id)
+                   const char       *id)
 {
   const CbSimEntity *e = lookup (cfg, &types[T_QA_FORM], id);
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db, "INSERT OR REPLACE INTO qa_form_revs (id, rev, json) VALUES (?, ?, ?)");
@@ -3655,8 +3655,8 @@ store_qa_revision (CbSimConfigStore *cfg,
 
 static JsonObject *
 qa_revision (CbSimConfigStore *cfg,
-             const char  *id,
-             gint64       rev)
+             const char       *id,
+             gint64            rev)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db, "SELECT json FROM qa_form_revs WHERE id = ? AND rev = ?");
   JsonObject *form = NULL;
@@ -3724,11 +3724,11 @@ find_question (JsonObject  *form,
 
 /* Checks answers against the form: each {question_id, value, na, comment, position_ms}. */
 static gboolean
-check_answers (CbSimConfigStore  *cfg,
-               JsonObject   *form,
-               JsonNode     *value,
-               const char   *prefix,
-               GError      **error)
+check_answers (CbSimConfigStore *cfg,
+               JsonObject       *form,
+               JsonNode         *value,
+               const char       *prefix,
+               GError          **error)
 {
   JsonArray *a = value && JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -3865,7 +3865,7 @@ score_evaluation (JsonObject *form,
 
 static void
 evaluation_store (CbSimConfigStore *cfg,
-                  JsonObject  *evaluation)
+                  JsonObject       *evaluation)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db,
     "INSERT OR REPLACE INTO evaluations (id, created_at, score, json) VALUES (?, ?, ?, ?)");
@@ -3879,7 +3879,7 @@ evaluation_store (CbSimConfigStore *cfg,
 
 static JsonObject *
 evaluation_load (CbSimConfigStore *cfg,
-                 const char  *id)
+                 const char       *id)
 {
   sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db, "SELECT json FROM evaluations WHERE id = ?");
   JsonObject *e = NULL;
@@ -3894,7 +3894,7 @@ evaluation_load (CbSimConfigStore *cfg,
 /* A call of the live topic or of the history. */
 static JsonObject *
 find_call (CbSimConfigStore *cfg,
-           const char  *id)
+           const char       *id)
 {
   const CbSimEntity *live = cb_sim_state_lookup (cfg->state, "call", id);
 
@@ -4493,9 +4493,9 @@ parse_object (const char *json)
 /* Creates an entity from JSON written here (so it is valid), with id. */
 static void
 seed_entity (CbSimConfigStore *cfg,
-             TypeKind     kind,
-             const char  *id,
-             const char  *json)
+             TypeKind          kind,
+             const char       *id,
+             const char       *json)
 {
   const TypeInfo *info = &types[kind];
   g_autoptr(JsonObject) in = parse_object (json);
@@ -4553,12 +4553,12 @@ static const char * const seed_zones[] = { "America/Chicago", "America/New_York"
 
 static void
 seed_lead (CbSimConfigStore *cfg,
-           CbSimRandom *rng,
-           const char  *list_id,
-           const char  *id,
-           const char  *number,
-           const char  *country,
-           const char  *time_zone)
+           CbSimRandom      *rng,
+           const char       *list_id,
+           const char       *id,
+           const char       *number,
+           const char       *country,
+           const char       *time_zone)
 {
   g_autoptr(JsonObject) lead = json_object_new ();
   JsonArray *phones = json_array_new ();
@@ -4597,9 +4597,9 @@ seed_lead (CbSimConfigStore *cfg,
 
 static void
 seed_dnc (CbSimConfigStore *cfg,
-          const char  *list_id,
-          const char  *number,
-          const char  *source)
+          const char       *list_id,
+          const char       *number,
+          const char       *source)
 {
   g_autoptr(JsonObject) entry = NULL;
 
@@ -4849,8 +4849,8 @@ restore_engine (CbSimConfigStore *cfg)
 
 static void
 add_config_ops (CbSimConfigStore *cfg,
-                TypeKind     kind,
-                const char  *name)
+                TypeKind          kind,
+                const char       *name)
 {
   OpBinding *binding = g_new0 (OpBinding, 1);
   g_autofree char *create = g_strdup_printf ("%s.create", name);
