@@ -51,13 +51,14 @@ run_case() {
   fi
 }
 
-echo "1..6"
+echo "1..7"
 run_case "the reference backend passes" pass --duration 5 --allow-writes --
 run_case "a skipped seq is caught" C27 --only C27 --duration 4 -- --fault-skip-seq=7
 run_case "a duplicated event is caught" C27 --only C27 --duration 4 -- --fault-duplicate=5
 run_case "reordered events are caught" C27 --only C27 --duration 4 -- --fault-reorder=5
 run_case "a stalled server is caught" C32 --only C27,C32 --duration 6 -- --fault-stall-after=2
 run_case "dropped connections are caught" C27 --only C27 --duration 5 -- --fault-drop-every=2
+run_case "a skipped media frame is caught" C43 --only C41,C43 --duration 2 -- --fault-media-skip-seq=25
 # Restarting with a new epoch (4503, then reset) and expiring tokens (4401)
 # are protocol behaviour, not faults of it: the tool does not flag them.
 

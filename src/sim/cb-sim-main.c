@@ -64,6 +64,7 @@ static const GOptionEntry entries[] = {
   { "fault-stall-after", 0, 0, G_OPTION_ARG_INT, &faults.stall_after_s, "Stop sending S seconds after welcome", "S" },
   { "fault-expire-token-after", 0, 0, G_OPTION_ARG_INT, &faults.expire_token_after_s, "Close with 4401 S seconds after welcome", "S" },
   { "fault-new-epoch-every", 0, 0, G_OPTION_ARG_INT, &faults.new_epoch_every_s, "Restart the event log every S seconds", "S" },
+  { "fault-media-skip-seq", 0, 0, G_OPTION_ARG_INT, &faults.media_skip_seq_every, "On media sockets, skip a frame's seq every N frames", "N" },
   { NULL }
 };
 

@@ -349,6 +349,11 @@ send_audio (MediaSocket *s,
         frame[HEADER_LEN + i] = cb_sim_audio_ulaw_encode (v);
     }
   put_header (frame, KIND_AUDIO, m->codec, 2, flags, s->seq++, n, s->frames * n);
+
+  /* Fault: a seq that is never sent (a backend bug the client must catch). */
+  if (cb_sim_server_get_faults (m->media->server)->media_skip_seq_every > 0
+      && (s->frames + 1) % cb_sim_server_get_faults (m->media->server)->media_skip_seq_every == 0)
+    s->seq++;
   send_binary (s, frame, HEADER_LEN + payload);
   s->discontinuity = FALSE;
   s->frames++;

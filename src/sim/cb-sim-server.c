@@ -2278,3 +2278,11 @@ cb_sim_server_get_base_url (CbSimServer *self,
 
   return base_url (self, scheme);
 }
+
+const CbSimFaults *
+cb_sim_server_get_faults (CbSimServer *self)
+{
+  g_return_val_if_fail (CB_IS_SIM_SERVER (self), NULL);
+
+  return &self->faults;
+}

@@ -31,6 +31,7 @@ typedef struct
   guint stall_after_s;       /* stop sending anything N s after welcome */
   guint expire_token_after_s;/* close with 4401 N s after welcome */
   guint new_epoch_every_s;   /* restart the event log every N s */
+  guint media_skip_seq_every;/* media sockets: skip a frame's seq every N frames */
 } CbSimFaults;
 
 /**
@@ -111,6 +112,7 @@ void         cb_sim_server_add_websocket_handler (CbSimServer *self,
                                               SoupServerWebsocketCallback callback,
                                               gpointer           user_data);
 CbSimUsers  *cb_sim_server_get_users         (CbSimServer       *self);
+const CbSimFaults *cb_sim_server_get_faults  (CbSimServer       *self);
 char        *cb_sim_server_get_base_url      (CbSimServer       *self,
                                               const char        *scheme);
 

@@ -2009,9 +2009,9 @@ check_media (void)
     if (selected ("C43"))
       CHECK ("C43", "media framing",
              opened && errors == 0 && frames > 0 && longest <= 1.1 && speed > 0.95 && speed < 1.05,
-             "%u frames over %.1f s on %u socket%s (%.3fx real time, longest silence %.2f s)%s%s", frames, seconds,
+             "%u frames over %.1f s on %u socket%s (%.3fx real time, longest silence %.2f s)%s%s%s", frames, seconds,
              sockets, sockets == 1 ? "" : "s", speed, longest, ended ? "; calls ended on their own" : "",
-             evidence->len ? evidence->str : "");
+             evidence->len ? "; " : "", evidence->str);
     g_string_free (evidence, TRUE);
   }
 
