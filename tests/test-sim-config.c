@@ -1566,6 +1566,25 @@ test_predictive (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (stats, "contacts_today"), >, 500);
   g_assert_cmpfloat (json_object_get_double_member (stats, "drop_rate_pct"), <, 3.0);
   g_assert_cmpint (json_object_get_int_member (stats, "leads_total"), ==, 20000);
+  /* Persons who asked not to be called again are on the internal list. */
+  {
+    g_autoptr(CbMessage) dnc = request (s, "lead.query", "{\"filter\":{\"list_id\":\"ll-campaign-01\","
+                                        "\"statuses\":[\"dnc\"]},\"limit\":5}", -1, NULL);
+    JsonArray *items = json_object_get_array_member (dnc->data, "items");
+
+    g_assert_cmpuint (json_array_get_length (items), >, 0);
+    for (guint i = 0; i < json_array_get_length (items); i++)
+      {
+        JsonObject *lead = json_array_get_object_element (items, i);
+        const char *number = json_object_get_string_member (json_array_get_object_element (
+                               json_object_get_array_member (lead, "phone_numbers"), 0), "number");
+        g_autofree char *q = g_strdup_printf ("{\"number\":\"%s\",\"list_ids\":[\"dnc-internal\"]}", number);
+        g_autoptr(CbMessage) check = request (s, "dnc.check", q, -1, NULL);
+
+        g_assert_true (json_object_get_boolean_member (check->data, "listed"));
+        g_assert_cmpstr (json_object_get_string_member (lead, "last_disposition"), ==, "DNC");
+      }
+  }
 
   r1 = command (s, "campaign.pause", "{\"id\":\"campaign-01\"}");
   g_assert_cmpstr (json_object_get_string_member (result_object (r1, "campaign"), "status"), ==, "paused");

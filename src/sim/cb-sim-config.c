@@ -23,10 +23,10 @@
  * back as the leads' status, attempts and next_attempt_at. Statistics are
  * coalesced to one upsert per second per campaign (§4.5).
  *
- * if_rev (§8.4): campaign statistics move the campaign's rev every second,
- * so a conflict is a configuration change since the client's rev: if_rev
- * must be at least the rev of the last configuration change and at most the
- * current rev.
+ * if_rev (§8.4): campaign statistics and list counts move an entity's rev
+ * by themselves, so a conflict is a configuration change since the
+ * client's rev: if_rev must be at least the rev of the last configuration
+ * change and at most the current rev.
  */
 #define G_LOG_DOMAIN "cb-sim-config"
 
@@ -4341,6 +4341,7 @@ flush_leads (CbSimConfigStore *cfg)
   g_autoptr(GHashTable) lists = NULL;
   GHashTableIter iter;
   const char *id;
+  gboolean dnc_added = FALSE;
 
   if (cfg->engine == NULL || g_hash_table_size (cfg->dirty_leads) == 0)
     return;
@@ -4356,6 +4357,23 @@ flush_leads (CbSimConfigStore *cfg)
 
       if (lead == NULL)
         continue;
+      /* A person who asked not to be called again goes on the internal DNC
+       * list (disposition category dnc, §10.12). */
+      if (el->status == CB_SIM_LEAD_DNC && g_strcmp0 (str_member (lead, "status"), "dnc") != 0
+          && lookup (cfg, &types[T_DNC_LIST], "dnc-internal") != NULL)
+        {
+          JsonArray *phones = array_member (lead, "phone_numbers");
+          const char *number = phones && json_array_get_length (phones) > 0
+                               ? str_member (json_array_get_object_element (phones, 0), "number") : NULL;
+          g_autoptr(JsonObject) entry = number ? dnc_entry_load (cfg, "dnc-internal", number) : NULL;
+
+          if (number != NULL && entry == NULL)
+            {
+              entry = dnc_entry_new (cfg, "dnc-internal", number, NULL, "agent", NULL, NULL);
+              dnc_entry_store (cfg, entry);
+              dnc_added = TRUE;
+            }
+        }
       json_object_set_string_member (lead, "status", engine_status (el));
       json_object_set_int_member (lead, "attempts", el->attempts);
       set_time_or_null (lead, "last_attempt_at", el->last_attempt_ms);
@@ -4385,6 +4403,8 @@ flush_leads (CbSimConfigStore *cfg)
   g_hash_table_iter_init (&iter, lists);
   while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL))
     refresh_lead_list (cfg, id);
+  if (dnc_added)
+    refresh_dnc_list (cfg, "dnc-internal");
   cb_sim_db_commit (cfg->db);
 }
 
