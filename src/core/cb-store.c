@@ -3197,6 +3197,16 @@ cb_store_get_stats (CbStore      *self,
   stats->latency_max_us = g_array_index (sorted, gint64, sorted->len - 1);
 }
 
+/* Starts the latency percentiles and batch count afresh. */
+void
+cb_store_reset_stats (CbStore *self)
+{
+  g_return_if_fail (CB_IS_STORE (self));
+
+  g_array_set_size (self->latencies, 0);
+  self->batches = 0;
+}
+
 typedef struct
 {
   Worker    *w;

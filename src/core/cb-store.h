@@ -150,6 +150,7 @@ GPtrArray         *cb_store_read_journal_finish (CbStore             *self,
 
 void               cb_store_get_stats           (CbStore             *self,
                                                  CbStoreStats        *stats);
+void               cb_store_reset_stats         (CbStore             *self);
 void               cb_store_inject_frames       (CbStore             *self,
                                                  GPtrArray           *frames);
 
