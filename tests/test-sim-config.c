@@ -1103,6 +1103,21 @@ test_qa (Fixture       *f,
   r12 = request (qa, "evaluation.update", back, 1, NULL);
   assert_error (r12, "conflict");
 
+  /* An entity never grows past what an event may carry (§4.1). */
+  {
+    g_autofree char *text = g_strnfill (120000, 'a');
+    g_autofree char *big = g_strdup_printf (
+      "{\"name\":\"Huge\",\"sections\":[{\"id\":\"s\",\"title\":\"S\",\"weight\":1,\"questions\":["
+      "{\"id\":\"a\",\"text\":\"%s\",\"kind\":\"text\",\"options\":[],\"scale_max\":null,\"max_points\":0,"
+      "\"critical\":false,\"auto_fail\":false,\"na_allowed\":true},"
+      "{\"id\":\"b\",\"text\":\"%s\",\"kind\":\"text\",\"options\":[],\"scale_max\":null,\"max_points\":0,"
+      "\"critical\":false,\"auto_fail\":false,\"na_allowed\":true}]}]}", text, text);
+    g_autoptr(CbMessage) huge = request (qa, "qa_form.create", big, -1, NULL);
+
+    assert_error (huge, "bad_request");
+    g_assert_cmpstr (error_detail (huge, "reason"), ==, "too_large");
+  }
+
   w = walk (qa, "evaluation.query", "{}", "-created_at", 2, NULL);
   g_assert_cmpuint (w.items, ==, 3);
   w = walk (qa, "evaluation.query", "{\"statuses\":[\"draft\"]}", "-score_pct", 1, "score_pct");

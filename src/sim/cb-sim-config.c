@@ -50,6 +50,8 @@
 #define HISTORY_MAX         20000
 #define MAX_HISTORY_SPAN_MS (G_GINT64_CONSTANT (31) * 24 * 3600 * 1000)
 #define INT_MAX_JSON        G_GINT64_CONSTANT (9007199254740991)
+#define MAX_ENTITY_BYTES    (192 * 1024)    /* §4.1: an entity fits in any event */
+#define MAX_PAGE_BYTES      (768 * 1024)    /* a page fits in any client's 1 MiB */
 
 typedef struct _TypeInfo TypeInfo;
 
@@ -1600,6 +1602,15 @@ unique_name (CbSimConfigStore *cfg,
   return TRUE;
 }
 
+static gsize
+serialized_size (JsonObject *o)
+{
+  g_autoptr(JsonNode) node = object_node (o);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  return strlen (text);
+}
+
 /* Rules between fields and other entities, after the fields are valid. */
 static gboolean
 cross_check (CbSimConfigStore  *cfg,
@@ -1608,6 +1619,9 @@ cross_check (CbSimConfigStore  *cfg,
              JsonObject        *o,
              GError           **error)
 {
+  if (serialized_size (o) > MAX_ENTITY_BYTES - 4096)
+    return fail (cfg, error, CB_ERROR_BAD_REQUEST, "reason", "too_large",
+                 "the %s would be larger than an entity may be (192 KiB)", info->type);
   if (!unique_name (cfg, info, old ? old->id : NULL, o, error))
     return FALSE;
 
@@ -2328,6 +2342,8 @@ page_run (CbSimConfigStore *cfg,
   g_autofree char *next = NULL;
   const char *op = page->desc ? "<" : ">";
   gint64 n = 0;
+  gsize bytes = 0;
+  gboolean more = FALSE;
   sqlite3 *handle;
 
   g_string_append_printf (sql, "SELECT json, %s, id FROM %s WHERE %s", page->sort->expr, table, w->where->str);
@@ -2351,23 +2367,27 @@ page_run (CbSimConfigStore *cfg,
         sqlite3_bind_double (stmt, 1000, page->after_key.d);
       sqlite3_bind_text (stmt, 1001, page->after_id, -1, SQLITE_TRANSIENT);
     }
+  /* Up to limit items, and no more than MAX_PAGE_BYTES of them: a shorter
+   * page with a cursor is still a page (§11.1). */
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       JsonObject *item;
 
-      if (n++ == page->limit)
-        break;
+      if (n == page->limit || bytes >= MAX_PAGE_BYTES)
+        {
+          more = TRUE;
+          break;
+        }
+      n++;
+      bytes += (gsize) sqlite3_column_bytes (stmt, 0);
       item = cb_sim_db_column_json (stmt, 0);
       if (item != NULL)
         json_array_add_object_element (items, item);
-      if (n == page->limit)
-        {
-          g_free (next);
-          next = make_cursor (page, stmt, 1, (const char *) sqlite3_column_text (stmt, 2));
-        }
+      g_free (next);
+      next = make_cursor (page, stmt, 1, (const char *) sqlite3_column_text (stmt, 2));
     }
   sqlite3_finalize (stmt);
-  if (n <= page->limit)
+  if (!more)
     g_clear_pointer (&next, g_free);
 
   json_object_set_array_member (result, "items", items);
@@ -3966,6 +3986,8 @@ op_evaluation_create (CbSimServer *server, const CbSimUser *user, JsonObject *da
   json_object_set_member (e, "answers", json_node_copy (json_object_get_member (data, "answers")));
   json_object_set_member (e, "comment", comment ? json_node_copy (comment) : json_node_new (JSON_NODE_NULL));
   score_evaluation (form->data, e);
+  if (serialized_size (e) > MAX_ENTITY_BYTES - 4096)
+    return fail (cfg, error, CB_ERROR_BAD_REQUEST, "reason", "too_large", "the evaluation is too large");
   json_object_set_int_member (e, "created_at", now);
   json_object_set_int_member (e, "updated_at", now);
   if (g_str_equal (status, "submitted"))
@@ -4049,6 +4071,8 @@ op_evaluation_update (CbSimServer *server, const CbSimUser *user, JsonObject *da
   for (GList *l = names; l; l = l->next)
     json_object_set_member (e, l->data, json_node_copy (json_object_get_member (set, l->data)));
   score_evaluation (form, e);
+  if (serialized_size (e) > MAX_ENTITY_BYTES - 4096)
+    return fail (cfg, error, CB_ERROR_BAD_REQUEST, "reason", "too_large", "the evaluation is too large");
   json_object_set_int_member (e, "rev", int_member (e, "rev", 0) + 1);
   json_object_set_int_member (e, "updated_at", now_ms ());
   if (g_str_equal (new_status, "submitted") && !g_str_equal (old_status, "submitted"))
