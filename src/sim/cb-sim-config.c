@@ -4200,6 +4200,7 @@ op_history_query (CbSimServer *server, const CbSimUser *user, JsonObject *data, 
   JsonObject *out;
   JsonArray *items;
   guint start = 0, n = 0;
+  gsize bytes = 0;
 
   if (!page_init (cfg, "history.query", data, history_filter, history_sorts, "-created_at", &page, error))
     {
@@ -4264,8 +4265,11 @@ op_history_query (CbSimServer *server, const CbSimUser *user, JsonObject *data, 
 
   out = json_object_new ();
   items = json_array_new ();
-  for (guint i = start; i < matches->len && n < page.limit; i++, n++)
-    json_array_add_object_element (items, object_copy (g_ptr_array_index (matches, i)));
+  for (guint i = start; i < matches->len && n < page.limit && bytes < MAX_PAGE_BYTES; i++, n++)
+    {
+      bytes += serialized_size (g_ptr_array_index (matches, i));
+      json_array_add_object_element (items, object_copy (g_ptr_array_index (matches, i)));
+    }
   json_object_set_array_member (out, "items", items);
   if (start + n < matches->len)
     {
