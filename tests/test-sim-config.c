@@ -718,6 +718,21 @@ test_paging (Fixture       *f,
   w = walk (m, "dnc.query", "{\"list_id\":\"dnc-national-us\"}", "added_at", 64, "added_at");
   g_assert_cmpuint (w.items, ==, 400);
 
+  /* Filters: ids, statuses, next_attempt_before, updated_since; DNC prefix and dates. */
+  w = walk (m, "lead.query", "{\"list_id\":\"ll-cmp-01\",\"ids\":[\"ld-cmp-01-000001\",\"ld-cmp-01-000002\",\"nope\"]}",
+            "id", 10, NULL);
+  g_assert_cmpuint (w.items, ==, 2);
+  w = walk (m, "lead.query", "{\"list_id\":\"ll-cmp-01\",\"statuses\":[\"new\"]}", "id", 1000, NULL);
+  g_assert_cmpuint (w.items, ==, 2000);
+  w = walk (m, "lead.query", "{\"list_id\":\"ll-cmp-01\",\"next_attempt_before\":9007199254740000}", "id", 1000, NULL);
+  g_assert_cmpuint (w.items, ==, 0);
+  w = walk (m, "lead.query", "{\"list_id\":\"ll-cmp-01\",\"updated_since\":9007199254740000}", "id", 1000, NULL);
+  g_assert_cmpuint (w.items, ==, 0);
+  w = walk (m, "dnc.query", "{\"list_id\":\"dnc-internal\",\"number\":\"+1512\"}", "number", 100, NULL);
+  g_assert_cmpuint (w.items, ==, 21);
+  w = walk (m, "dnc.query", "{\"list_id\":\"dnc-internal\",\"added_to\":1}", "number", 100, NULL);
+  g_assert_cmpuint (w.items, ==, 0);
+
   /* A limit above max_page_size is clamped, not refused. */
   big = request (m, "lead.query", "{\"filter\":{\"list_id\":\"ll-cmp-01\"},\"limit\":5000}", -1, NULL);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (big->data, "items")), ==, 1000);
@@ -1683,6 +1698,56 @@ test_dialer_restart (Fixture       *f,
                       <=, 3);
 }
 
+/* The seed data depends on the seed only. */
+static char *
+seed_checksum (Fixture *f,
+               guint64  seed,
+               const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  CbSimState *state = cb_sim_state_new ();
+  CbSimServer *server = cb_sim_server_new (state, f->users, "callboard-sim", "Europe/Tallinn");
+  CbSimDb *db = cb_sim_db_open (path, &error);
+  CbSimConfigStore *store;
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  sqlite3_stmt *stmt;
+  char *result;
+
+  g_assert_no_error (error);
+  store = cb_sim_config_store_new (state, server, db, NULL, seed);
+  stmt = cb_sim_db_prepare (db, "SELECT id, list_id, phones, name, json_extract (json, '$.custom') FROM leads ORDER BY id");
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    for (int c = 0; c < 5; c++)
+      g_checksum_update (sum, sqlite3_column_text (stmt, c), -1);
+  sqlite3_reset (stmt);
+  stmt = cb_sim_db_prepare (db, "SELECT id, number FROM dnc_entries ORDER BY id");
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    for (int c = 0; c < 2; c++)
+      g_checksum_update (sum, sqlite3_column_text (stmt, c), -1);
+  sqlite3_reset (stmt);
+  result = g_strdup (g_checksum_get_string (sum));
+
+  g_checksum_free (sum);
+  cb_sim_config_store_free (store);
+  g_assert_finalize_object (server);
+  cb_sim_db_free (db);
+  cb_sim_state_free (state);
+  return result;
+}
+
+static void
+test_seed_deterministic (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *a = seed_checksum (f, 5, "a.db");
+  g_autofree char *b = seed_checksum (f, 5, "b.db");
+  g_autofree char *c = seed_checksum (f, 6, "c.db");
+
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpstr (a, !=, c);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1692,6 +1757,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add ("/callboard/sim-config/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 #define ADD_ENGINE(path, func) g_test_add ("/callboard/sim-config/" path, Fixture, "engine", fixture_set_up, func, fixture_tear_down)
   ADD ("seed", test_seed);
+  ADD_ENGINE ("seed-deterministic", test_seed_deterministic);
   ADD ("campaign-edit", test_campaign_edit);
   ADD ("campaign-control", test_campaign_control);
   ADD ("permissions", test_permissions);
