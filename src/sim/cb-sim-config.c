@@ -44,8 +44,8 @@
 #define DEFAULT_PAGE        100
 #define MAX_UPLOAD_ROWS     1000
 #define UPLOAD_TTL_US       (600 * G_USEC_PER_SEC)
-#define UPLOAD_MAX_ROWS     200000   /* rows of one import, over all its chunks */
-#define UPLOADS_PER_USER    16       /* imports open at once */
+#define UPLOAD_MAX_ROWS     100000   /* rows of one import, over all its chunks */
+#define UPLOADS_PER_USER    8        /* imports open at once */
 #define CURSOR_TTL_MS       (15 * 60 * 1000)
 #define HISTORY_MAX         20000
 #define MAX_HISTORY_SPAN_MS (G_GINT64_CONSTANT (31) * 24 * 3600 * 1000)
