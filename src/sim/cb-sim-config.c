@@ -108,9 +108,17 @@ fail (CbSimConfigStore *cfg,
   fail (cfg, error, CB_ERROR_BAD_REQUEST, "field", field, __VA_ARGS__)
 
 static gint64
-now_ms (void)
+wall_ms (void)
 {
   return g_get_real_time () / 1000;
+}
+
+/* Instants in entities are on the simulation's clock when there is one
+ * (it runs --speed times faster than the wall clock), like the world's. */
+static gint64
+clock_ms (CbSimConfigStore *cfg)
+{
+  return cfg->engine ? cb_sim_engine_get_now (cfg->engine) : wall_ms ();
 }
 
 static char *
@@ -1174,7 +1182,7 @@ publish (CbSimConfigStore *cfg,
     }
 
   copy = object_copy (object);
-  rev = cb_sim_state_upsert (cfg->state, info->topic, info->type, id, copy, now_ms ());
+  rev = cb_sim_state_upsert (cfg->state, info->topic, info->type, id, copy, clock_ms (cfg));
   if (config_change || old == NULL)
     set_config_rev (cfg, info->type, id, rev);
   cb_sim_db_put_entity (cfg->db, info->type, id, rev, copy);
@@ -1190,7 +1198,7 @@ unpublish (CbSimConfigStore *cfg,
 
   cb_sim_db_delete_entity (cfg->db, info->type, id);
   g_hash_table_remove (cfg->config_revs, key);
-  cb_sim_state_delete (cfg->state, info->type, id, now_ms ());
+  cb_sim_state_delete (cfg->state, info->type, id, clock_ms (cfg));
 }
 
 /* §8.4, with the rule for statistics at the top of this file. */
@@ -1384,7 +1392,7 @@ refresh_dnc_list (CbSimConfigStore *cfg,
     return;
   o = object_copy (e->data);
   dnc_list_derive (cfg, id, o);
-  json_object_set_int_member (o, "updated_at", now_ms ());
+  json_object_set_int_member (o, "updated_at", clock_ms (cfg));
   publish (cfg, &types[T_DNC_LIST], id, o, FALSE);
 }
 
@@ -1473,7 +1481,7 @@ campaign_derive (CbSimConfigStore *cfg,
       json_object_set_int_member (stats, "agents_available", 0);
       json_object_set_int_member (stats, "lines_in_use", 0);
       json_object_set_double_member (stats, "dial_level_current", 0.0);
-      json_object_set_int_member (stats, "stats_at", now_ms ());
+      json_object_set_int_member (stats, "stats_at", clock_ms (cfg));
     }
   json_object_set_object_member (o, "stats", stats);
 }
@@ -1671,7 +1679,7 @@ op_create (CbSimServer      *server,
   const TypeInfo *info = binding->info;
   g_autoptr(JsonObject) o = json_object_new ();
   g_autofree char *id = NULL;
-  gint64 now = now_ms ();
+  gint64 now = clock_ms (cfg);
 
   if (info->prefix == NULL && !valid_code (str_member (data, "id")))
     return bad_field (cfg, error, "id", "id must be a code of [A-Z0-9_]{1,32}");
@@ -1788,7 +1796,7 @@ op_update (CbSimServer      *server,
     return FALSE;
 
   if (json_object_has_member (o, "updated_at"))
-    json_object_set_int_member (o, "updated_at", now_ms ());
+    json_object_set_int_member (o, "updated_at", clock_ms (cfg));
   cb_sim_db_begin (cfg->db);
   if (info->kind == T_CAMPAIGN)
     campaign_derive (cfg, id, o);
@@ -1997,9 +2005,9 @@ campaign_command (CbSimConfigStore *cfg,
     {
       o = object_copy (entity->data);
       json_object_set_string_member (o, "status", next);
-      json_object_set_int_member (o, "updated_at", now_ms ());
+      json_object_set_int_member (o, "updated_at", clock_ms (cfg));
       if (command == CMD_START)
-        json_object_set_int_member (o, "started_at", now_ms ());
+        json_object_set_int_member (o, "started_at", clock_ms (cfg));
       campaign_to_engine (cfg, id, o);
       campaign_derive (cfg, id, o);
       cb_sim_db_begin (cfg->db);
@@ -2285,7 +2293,7 @@ page_init (CbSimConfigStore *cfg,
       c = parsed && JSON_NODE_HOLDS_OBJECT (parsed) ? json_node_get_object (parsed) : NULL;
       k = c ? json_object_get_member (c, "k") : NULL;
       if (c == NULL || g_strcmp0 (str_member (c, "s"), page->signature) != 0 || str_member (c, "i") == NULL
-          || int_member (c, "x", 0) < now_ms () || k == NULL
+          || int_member (c, "x", 0) < wall_ms () || k == NULL
           || (page->sort->kind == P_TEXT ? !is_string_node (k) : !is_number_node (k)))
         return fail (cfg, error, CB_ERROR_INVALID_STATE, "reason", "cursor_expired",
                      "the cursor has expired or belongs to another query; start from the first page");
@@ -2314,7 +2322,7 @@ make_cursor (Page         *page,
 
   json_object_set_string_member (c, "s", page->signature);
   json_object_set_string_member (c, "i", id);
-  json_object_set_int_member (c, "x", now_ms () + CURSOR_TTL_MS);
+  json_object_set_int_member (c, "x", wall_ms () + CURSOR_TTL_MS);
   if (page->sort->kind == P_TEXT)
     json_object_set_string_member (c, "k", (const char *) sqlite3_column_text (stmt, key_column));
   else if (page->sort->kind == P_INT)
@@ -2626,7 +2634,7 @@ number_listed (CbSimConfigStore *cfg,
   gboolean listed = FALSE;
 
   sqlite3_bind_text (stmt, 1, number, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, now_ms ());
+  sqlite3_bind_int64 (stmt, 2, clock_ms (cfg));
   while (!listed && sqlite3_step (stmt) == SQLITE_ROW)
     listed = list_ids == NULL
              || g_ptr_array_find_with_equal_func (list_ids, sqlite3_column_text (stmt, 0), g_str_equal, NULL);
@@ -2823,7 +2831,7 @@ op_lead_update (CbSimServer *server, const CbSimUser *user, JsonObject *data, Js
     }
 
   json_object_set_int_member (lead, "rev", int_member (lead, "rev", 0) + 1);
-  json_object_set_int_member (lead, "updated_at", now_ms ());
+  json_object_set_int_member (lead, "updated_at", clock_ms (cfg));
   if (!lead_to_engine (cfg, lead))
     return fail (cfg, error, CB_ERROR_INVALID_STATE, "status", "dialing", "the lead is being dialed");
   cb_sim_db_begin (cfg->db);
@@ -2925,7 +2933,7 @@ dnc_entry_new (CbSimConfigStore *cfg,
   json_object_set_int_member (entry, "rev", 1);
   json_object_set_string_member (entry, "list_id", list_id);
   json_object_set_string_member (entry, "number", number);
-  json_object_set_int_member (entry, "added_at", now_ms ());
+  json_object_set_int_member (entry, "added_at", clock_ms (cfg));
   if (user_id)
     json_object_set_string_member (entry, "added_by", user_id);
   else
@@ -3068,7 +3076,7 @@ op_dnc_check (CbSimServer *server, const CbSimUser *user, JsonObject *data, Json
     "SELECT list_id FROM dnc_entries WHERE number = ? AND "
     "(json_extract (json, '$.expires_at') IS NULL OR json_extract (json, '$.expires_at') > ?) ORDER BY list_id");
   sqlite3_bind_text (stmt, 1, number, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, now_ms ());
+  sqlite3_bind_int64 (stmt, 2, clock_ms (cfg));
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       const char *list_id = (const char *) sqlite3_column_text (stmt, 0);
@@ -3352,7 +3360,7 @@ upload_commit (CbSimConfigStore *cfg,
                Upload           *u,
                JsonObject       *totals)
 {
-  gint64 created = 0, updated = 0, now = now_ms ();
+  gint64 created = 0, updated = 0, now = clock_ms (cfg);
   gboolean leads = g_str_equal (u->op, "lead.upload");
 
   cb_sim_db_begin (cfg->db);
@@ -3943,7 +3951,7 @@ op_evaluation_create (CbSimServer *server, const CbSimUser *user, JsonObject *da
   g_autoptr(JsonObject) e = NULL;
   g_autoptr(GList) names = json_object_get_members (data);
   g_autofree char *id = NULL;
-  gint64 now = now_ms ();
+  gint64 now = clock_ms (cfg);
 
   for (GList *l = names; l; l = l->next)
     if (!in_list (members, l->data))
@@ -4074,9 +4082,9 @@ op_evaluation_update (CbSimServer *server, const CbSimUser *user, JsonObject *da
   if (serialized_size (e) > MAX_ENTITY_BYTES - 4096)
     return fail (cfg, error, CB_ERROR_BAD_REQUEST, "reason", "too_large", "the evaluation is too large");
   json_object_set_int_member (e, "rev", int_member (e, "rev", 0) + 1);
-  json_object_set_int_member (e, "updated_at", now_ms ());
+  json_object_set_int_member (e, "updated_at", clock_ms (cfg));
   if (g_str_equal (new_status, "submitted") && !g_str_equal (old_status, "submitted"))
-    json_object_set_int_member (e, "submitted_at", now_ms ());
+    json_object_set_int_member (e, "submitted_at", clock_ms (cfg));
   cb_sim_db_begin (cfg->db);
   evaluation_store (cfg, e);
   cb_sim_db_commit (cfg->db);
@@ -4281,7 +4289,7 @@ op_history_query (CbSimServer *server, const CbSimUser *user, JsonObject *data, 
 
       json_object_set_string_member (c, "s", page.signature);
       json_object_set_string_member (c, "i", str_member (lastc, "id"));
-      json_object_set_int_member (c, "x", now_ms () + CURSOR_TTL_MS);
+      json_object_set_int_member (c, "x", wall_ms () + CURSOR_TTL_MS);
       json_object_set_int_member (c, "k", int_member (lastc, "created_at", 0));
       node = object_node (c);
       text = json_to_string (node, FALSE);
@@ -4470,7 +4478,7 @@ flush_campaigns (CbSimConfigStore *cfg)
           && int_member (stats, "lines_in_use", 0) == 0)
         {
           json_object_set_string_member (o, "status", "completed");
-          json_object_set_int_member (o, "updated_at", now_ms ());
+          json_object_set_int_member (o, "updated_at", clock_ms (cfg));
           campaign_to_engine (cfg, id, o);
           config_change = TRUE;
         }
@@ -4551,7 +4559,7 @@ seed_entity (CbSimConfigStore *cfg,
   g_autoptr(GError) error = NULL;
   g_autofree char *status = g_strdup (str_member (in, "status"));
   gboolean read_only = json_object_get_boolean_member_with_default (in, "x_read_only", FALSE);
-  gint64 now = now_ms ();
+  gint64 now = clock_ms (cfg);
 
   json_object_remove_member (in, "status");
   json_object_remove_member (in, "x_read_only");
@@ -4612,7 +4620,7 @@ seed_lead (CbSimConfigStore *cfg,
   JsonArray *phones = json_array_new ();
   JsonObject *phone = json_object_new ();
   JsonObject *custom = json_object_new ();
-  gint64 now = now_ms ();
+  gint64 now = clock_ms (cfg);
   g_autofree char *account = g_strdup_printf ("A-%05u", cb_sim_random_below (rng, 100000));
 
   json_object_set_string_member (phone, "number", number);
@@ -4630,7 +4638,7 @@ seed_lead (CbSimConfigStore *cfg,
     json_object_set_null_member (lead, "time_zone");
   json_object_set_string_member (lead, "country", country);
   json_object_set_string_member (custom, "account_no", account);
-  json_object_set_double_member (custom, "balance", cb_sim_random_below (rng, 50000) / 100.0);
+  json_object_set_int_member (custom, "balance", cb_sim_random_below (rng, 5000));
   json_object_set_object_member (lead, "custom", custom);
   json_object_set_string_member (lead, "status", "new");
   json_object_set_int_member (lead, "attempts", 0);
@@ -4842,7 +4850,7 @@ load (CbSimConfigStore *cfg)
 
       if (info == NULL || o == NULL)
         continue;
-      rev = cb_sim_state_upsert_at_rev (cfg->state, info->topic, info->type, id, o, now_ms (),
+      rev = cb_sim_state_upsert_at_rev (cfg->state, info->topic, info->type, id, o, clock_ms (cfg),
                                         sqlite3_column_int64 (stmt, 2));
       set_config_rev (cfg, info->type, id, rev);
     }
