@@ -1677,6 +1677,23 @@ on_ws_message (SoupWebsocketConnection *ws,
     }
 }
 
+/* Before the upgrade is checked: an offer without callboard.v1 is let
+ * through without any subprotocol, so that on_websocket() refuses it with
+ * 4406 (§2.3) rather than libsoup with HTTP 400. */
+static void
+on_control_early (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *offered = soup_message_headers_get_one (headers, "Sec-WebSocket-Protocol");
+
+  if (offered != NULL && !soup_header_contains (offered, CB_PROTOCOL_SUBPROTOCOL))
+    soup_message_headers_remove (headers, "Sec-WebSocket-Protocol");
+}
+
 static void
 on_websocket (SoupServer              *server,
               SoupServerMessage       *msg,
@@ -2101,6 +2118,7 @@ cb_sim_server_listen (CbSimServer      *self,
   self->tls = certificate != NULL;
   soup_server_add_websocket_handler (self->soup, "/callboard", NULL, (char **) protocols,
                                      on_websocket, self, NULL);
+  soup_server_add_early_handler (self->soup, "/callboard", on_control_early, self, NULL);
   soup_server_add_handler (self->soup, "/admin/digest", on_admin_digest, self, NULL);
   soup_server_add_handler (self->soup, "/admin/clock", on_admin_clock, self, NULL);
   for (guint i = 0; i < self->handlers->len; i++)
