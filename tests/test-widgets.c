@@ -8,9 +8,15 @@
 #include "config.h"
 
 #include "cb-application.h"
+#include "cb-campaign-tile.h"
+#include "cb-interval-chart.h"
+#include "cb-metric-item.h"
 #include "cb-preferences-window.h"
 #include "cb-profile-editor.h"
 #include "cb-profile-row.h"
+#include "cb-queue-tile.h"
+#include "cb-sparkline.h"
+#include "cb-wallboard-page.h"
 #include "cb-window.h"
 
 static GSettings *settings;
@@ -67,6 +73,26 @@ test_profile_row (void)
   g_assert_finalize_object (row);
 }
 
+/* The wallboard's widgets, each alone (their templates name only 4.8/1.2 widgets). */
+static void
+test_wallboard_widgets (void)
+{
+  GtkWidget *widgets[] = {
+    cb_sparkline_new (),
+    cb_metric_item_new (),
+    cb_interval_chart_new (),
+    cb_queue_tile_new ("q-sales"),
+    cb_campaign_tile_new ("cmp-winter"),
+    cb_wallboard_page_new (),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (widgets); i++)
+    {
+      g_object_ref_sink (widgets[i]);
+      g_assert_finalize_object (widgets[i]);
+    }
+}
+
 static void
 test_application (void)
 {
@@ -91,6 +117,7 @@ main (int   argc,
   g_test_add_func ("/callboard/widgets/preferences-window", test_preferences_window);
   g_test_add_func ("/callboard/widgets/profile-editor", test_profile_editor);
   g_test_add_func ("/callboard/widgets/profile-row", test_profile_row);
+  g_test_add_func ("/callboard/widgets/wallboard", test_wallboard_widgets);
   g_test_add_func ("/callboard/widgets/application", test_application);
 
   ret = g_test_run ();

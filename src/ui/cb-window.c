@@ -16,6 +16,7 @@
 
 #include "cb-application.h"
 #include "cb-profile-store.h"
+#include "cb-wallboard-page.h"
 #include "cb-window-private.h"
 
 const char * const _cb_window_sections[] = {
@@ -218,6 +219,10 @@ on_application_changed (CbWindow   *self,
   g_signal_connect_object (app, "notify::connection-detail",
                            G_CALLBACK (on_app_connection_changed), self, G_CONNECT_SWAPPED);
   on_app_connection_changed (self, NULL, CB_APPLICATION (app));
+
+  /* The wallboard follows the active profile's store. */
+  g_object_bind_property (app, "store", gtk_stack_get_child_by_name (self->stack, "wallboard"), "store",
+                          G_BINDING_SYNC_CREATE);
 }
 
 static void
@@ -270,6 +275,8 @@ cb_window_class_init (CbWindowClass *klass)
   object_class->finalize = cb_window_finalize;
 
   window_class->close_request = cb_window_close_request;
+
+  g_type_ensure (CB_TYPE_WALLBOARD_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/cb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CbWindow, leaflet);

@@ -1,0 +1,565 @@
+/* test-wallboard.c — the wallboard page and its tiles show what the metrics say
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Feeds a CbMetrics (no store) with a few calls worked out by hand and
+ * checks the text the tiles show, their threshold colours and the inputs
+ * behind them; that the page dims every figure and says "As of" when not
+ * live; that a burst of changes costs one recomputation per frame; and,
+ * against the demo contact center, that the floor strip agrees with the
+ * store's own agents. Times are in Europe/Tallinn (the suite's TZ) on
+ * Monday 2026-11-23.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "cb-campaign-tile.h"
+#include "cb-interval-chart.h"
+#include "cb-metric-item.h"
+#include "cb-queue-tile.h"
+#include "cb-sparkline.h"
+#include "cb-test-view.h"
+#include "cb-wallboard-page.h"
+
+/* 2026-11-23 00:00 EET (UTC+2) */
+#define DAY          G_GINT64_CONSTANT (1795384800000)
+#define SEC          G_GINT64_CONSTANT (1000)
+#define MINS         (60 * SEC)
+#define HOUR         (60 * MINS)
+#define AT(h, m, s)  (DAY + (h) * HOUR + (m) * MINS + (s) * SEC)
+
+static void
+spin (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* An inbound call of queue q-sales: queued at @queued, answered @wait_s
+ * later by an agent, talked 120 s, 30 s wrap-up; or abandoned. */
+static void
+put_call (CbMetrics  *metrics,
+          const char *id,
+          const char *queue,
+          gint64      queued,
+          gint64      wait_s,
+          gboolean    abandoned)
+{
+  g_autoptr(JsonObject) o = json_object_new ();
+  gint64 answered = queued + wait_s * SEC;
+  gint64 ended = abandoned ? answered : answered + 120 * SEC;
+
+  json_object_set_string_member (o, "id", id);
+  json_object_set_string_member (o, "direction", "in");
+  json_object_set_string_member (o, "channel", "voice");
+  json_object_set_string_member (o, "state", "ended");
+  json_object_set_string_member (o, "queue_id", queue);
+  if (abandoned)
+    json_object_set_null_member (o, "agent_id");
+  else
+    json_object_set_string_member (o, "agent_id", "ag-1");
+  json_object_set_null_member (o, "campaign_id");
+  json_object_set_null_member (o, "lead_id");
+  json_object_set_null_member (o, "customer_number");
+  json_object_set_int_member (o, "created_at", queued - 5 * SEC);
+  json_object_set_int_member (o, "queued_at", queued);
+  if (abandoned)
+    json_object_set_null_member (o, "answered_at");
+  else
+    json_object_set_int_member (o, "answered_at", answered);
+  json_object_set_int_member (o, "ended_at", ended);
+  if (abandoned)
+    json_object_set_null_member (o, "wrap_up_ended_at");
+  else
+    json_object_set_int_member (o, "wrap_up_ended_at", ended + 30 * SEC);
+  json_object_set_int_member (o, "hold_ms", 0);
+  json_object_set_boolean_member (o, "abandoned", abandoned);
+  json_object_set_boolean_member (o, "dropped", FALSE);
+  json_object_set_string_member (o, "end_reason", abandoned ? "abandoned" : "customer_hangup");
+  json_object_set_null_member (o, "disposition");
+  json_object_set_array_member (o, "transfers", json_array_new ());
+  json_object_set_null_member (o, "survey_score");
+  cb_metrics_apply (metrics, ended + 30 * SEC, "call", id, o);
+}
+
+static void
+put_queue (CbMetrics  *metrics,
+           const char *id)
+{
+  g_autoptr(JsonObject) o = json_object_new ();
+
+  json_object_set_string_member (o, "id", id);
+  json_object_set_string_member (o, "name", "Sales");
+  json_object_set_int_member (o, "sl_threshold_s", 20);
+  json_object_set_double_member (o, "sl_target_pct", 80);
+  json_object_set_array_member (o, "team_ids", json_array_new ());
+  cb_metrics_apply (metrics, AT (8, 0, 0), "queue", id, o);
+}
+
+static void
+put_agent (CbMetrics  *metrics,
+           const char *id,
+           const char *state,
+           gint64      since)
+{
+  g_autoptr(JsonObject) o = json_object_new ();
+  JsonArray *queues = json_array_new ();
+
+  json_array_add_string_element (queues, "q-sales");
+  json_object_set_string_member (o, "id", id);
+  json_object_set_string_member (o, "name", id);
+  json_object_set_string_member (o, "state", state);
+  json_object_set_int_member (o, "state_since", since);
+  json_object_set_array_member (o, "team_ids", json_array_new ());
+  json_object_set_array_member (o, "queue_ids", queues);
+  json_object_set_null_member (o, "campaign_id");
+  cb_metrics_apply (metrics, since, "agent", id, o);
+}
+
+/* Three answered within 20 s and one at 30 s: SL 3 ÷ (4 + 0) = 75 %,
+ * ASA (5 + 10 + 15 + 30) ÷ 4 = 15 s, AHT 120 + 30 = 150 s = 2:30. */
+static CbMetrics *
+metrics_with_four_calls (void)
+{
+  CbMetrics *metrics = cb_metrics_new ();
+
+  cb_metrics_set_time_zone (metrics, "Europe/Tallinn");
+  put_queue (metrics, "q-sales");
+  put_call (metrics, "c1", "q-sales", AT (10, 0, 0), 5, FALSE);
+  put_call (metrics, "c2", "q-sales", AT (10, 1, 0), 10, FALSE);
+  put_call (metrics, "c3", "q-sales", AT (10, 2, 0), 15, FALSE);
+  put_call (metrics, "c4", "q-sales", AT (10, 3, 0), 30, FALSE);
+  return metrics;
+}
+
+static void
+test_create (void)
+{
+  GType types[] = {
+    CB_TYPE_SPARKLINE, CB_TYPE_METRIC_ITEM, CB_TYPE_INTERVAL_CHART, CB_TYPE_WALLBOARD_PAGE,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      GtkWidget *widget = g_object_new (types[i], NULL);
+
+      g_object_ref_sink (widget);
+      g_assert_finalize_object (widget);
+    }
+}
+
+static void
+test_queue_tile (void)
+{
+  g_autoptr(CbMetrics) metrics = metrics_with_four_calls ();
+  GtkWidget *tile = cb_queue_tile_new ("q-sales");
+  CbQueueTile *qt = CB_QUEUE_TILE (tile);
+  CbMetricItem *sl, *asa, *aht, *volume, *waiting;
+
+  g_object_ref_sink (tile);
+  cb_queue_tile_update (qt, metrics, NULL, NULL, AT (11, 0, 0));
+
+  sl = cb_queue_tile_get_item (qt, CB_METRIC_SERVICE_LEVEL);
+  g_assert_cmpstr (cb_metric_item_get_text (sl), ==, "75 %");
+  /* Below the 80 % warning, above the 70 % critical line. */
+  g_assert_cmpstr (cb_metric_item_get_level (sl), ==, "kpi-warning");
+  /* Hover and click: the formula, the window in local time, the inputs. */
+  g_assert_nonnull (strstr (cb_metric_item_get_details (sl), "Service level"));
+  g_assert_nonnull (strstr (cb_metric_item_get_details (sl),
+                            cb_metric_get_formula (CB_METRIC_SERVICE_LEVEL, NULL)));
+  g_assert_nonnull (strstr (cb_metric_item_get_details (sl), "From 00:00:00 to 11:00:00"));
+  g_assert_nonnull (strstr (cb_metric_item_get_details (sl), "Inputs: 3 ÷ 4"));
+
+  asa = cb_queue_tile_get_item (qt, CB_METRIC_ASA);
+  g_assert_cmpstr (cb_metric_item_get_text (asa), ==, "0:15");
+  g_assert_cmpstr (cb_metric_item_get_level (asa), ==, "kpi-ok");
+  aht = cb_queue_tile_get_item (qt, CB_METRIC_AHT);
+  g_assert_cmpstr (cb_metric_item_get_text (aht), ==, "2:30");
+  volume = cb_queue_tile_get_item (qt, CB_METRIC_OFFERED);
+  g_assert_cmpstr (cb_metric_item_get_text (volume), ==, "4 / 4");
+
+  /* Nobody waits: a real zero for calls waiting. */
+  waiting = cb_queue_tile_get_item (qt, CB_METRIC_CALLS_WAITING);
+  g_assert_cmpstr (cb_metric_item_get_text (waiting), ==, "0");
+
+  /* The sparklines were seeded from the engine: the last 15 minutes at
+   * each minute of the hour; at 10:10 all four calls were in it. */
+  g_assert_cmpuint (cb_sparkline_get_n_samples (cb_metric_item_get_sparkline (sl)), ==,
+                    CB_SPARKLINE_N_SAMPLES);
+  g_assert_cmpfloat_with_epsilon (cb_sparkline_get_sample (cb_metric_item_get_sparkline (sl), 50),
+                                  75.0, 1e-9);
+
+  /* One abandon after 40 s: SL 3 ÷ (4 + 1) = 60 %, critical, and the tile says so. */
+  put_call (metrics, "c5", "q-sales", AT (10, 30, 0), 40, TRUE);
+  cb_queue_tile_update (qt, metrics, NULL, NULL, AT (11, 0, 30));
+  g_assert_cmpstr (cb_metric_item_get_text (sl), ==, "60 %");
+  g_assert_cmpstr (cb_metric_item_get_level (sl), ==, "kpi-critical");
+  g_assert_cmpstr (cb_queue_tile_get_level (qt), ==, "kpi-critical");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (qt, CB_METRIC_ABANDON_RATE)),
+                   ==, "20 %");
+
+  g_assert_finalize_object (tile);
+}
+
+/* No data is a dash, never a zero. */
+static void
+test_no_data (void)
+{
+  g_autoptr(CbMetrics) metrics = cb_metrics_new ();
+  GtkWidget *tile = cb_queue_tile_new ("q-empty");
+
+  g_object_ref_sink (tile);
+  cb_metrics_set_time_zone (metrics, "Europe/Tallinn");
+  cb_queue_tile_update (CB_QUEUE_TILE (tile), metrics, NULL, NULL, AT (11, 0, 0));
+  g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (CB_QUEUE_TILE (tile),
+                                                                    CB_METRIC_SERVICE_LEVEL)), ==, "—");
+  g_assert_null (cb_metric_item_get_level (cb_queue_tile_get_item (CB_QUEUE_TILE (tile),
+                                                                   CB_METRIC_SERVICE_LEVEL)));
+  g_assert_finalize_object (tile);
+}
+
+static void
+test_format (void)
+{
+  g_autofree char *a = cb_format_duration (42 * SEC);
+  g_autofree char *b = cb_format_duration (12 * MINS + 5 * SEC);
+  g_autofree char *c = cb_format_duration (HOUR + 2 * MINS + 9 * SEC);
+  g_autofree char *d = cb_format_metric (CB_METRIC_UNIT_PERCENT, 1.64, 1);
+  g_autofree char *e = cb_format_metric (CB_METRIC_UNIT_COUNT, 12, 0);
+
+  g_assert_cmpstr (a, ==, "0:42");
+  g_assert_cmpstr (b, ==, "12:05");
+  g_assert_cmpstr (c, ==, "1:02:09");
+  g_assert_cmpstr (d, ==, "1.6 %");
+  g_assert_cmpstr (e, ==, "12");
+}
+
+/* The floor strip counts the engine's agents and calls. */
+static void
+test_floor_and_stale (void)
+{
+  g_autoptr(CbMetrics) metrics = metrics_with_four_calls ();
+  GtkWidget *page = cb_wallboard_page_new ();
+  CbWallboardPage *wp = CB_WALLBOARD_PAGE (page);
+  const char *text;
+
+  g_object_ref_sink (page);
+  put_agent (metrics, "ag-1", "available", AT (10, 50, 0));
+  put_agent (metrics, "ag-2", "on_call", AT (10, 55, 0));
+  put_agent (metrics, "ag-3", "paused", AT (10, 40, 0));
+  put_agent (metrics, "ag-4", "logged_out", AT (9, 0, 0));
+
+  cb_wallboard_page_set_metrics (wp, metrics);
+  cb_wallboard_page_set_fixed_now (wp, AT (11, 0, 0));
+  cb_wallboard_page_refresh (wp);
+
+  g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_floor_item (wp, CB_METRIC_AGENTS_LOGGED_IN)),
+                   ==, "3");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_floor_item (wp, CB_METRIC_AGENTS_AVAILABLE)),
+                   ==, "1");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_floor_item (wp, CB_METRIC_AGENTS_ON_CALL)),
+                   ==, "1");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_floor_item (wp, CB_METRIC_AGENTS_PAUSED)),
+                   ==, "1");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_floor_item (wp, CB_METRIC_SERVICE_LEVEL)),
+                   ==, "75 %");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_floor_item (wp, CB_METRIC_ABANDON_RATE)),
+                   ==, "0 %");
+  g_assert_false (cb_wallboard_page_get_stale (wp));
+  g_assert_null (cb_wallboard_page_get_stale_text (wp));
+  g_assert_nonnull (cb_wallboard_page_get_agent_board_slot (wp));
+
+  /* Not live: every figure dimmed, and since when, in local time. */
+  cb_wallboard_page_set_stale (wp, TRUE, AT (10, 58, 7), "Reconnecting in 4 seconds.");
+  cb_wallboard_page_refresh (wp);
+  g_assert_true (cb_wallboard_page_get_stale (wp));
+  text = cb_wallboard_page_get_stale_text (wp);
+  g_assert_nonnull (text);
+  g_assert_true (g_str_has_prefix (text, "As of 10:58:07"));
+  g_assert_nonnull (strstr (text, "Reconnecting in 4 seconds."));
+
+  cb_wallboard_page_set_stale (wp, FALSE, 0, NULL);
+  cb_wallboard_page_refresh (wp);
+  g_assert_false (cb_wallboard_page_get_stale (wp));
+
+  cb_wallboard_page_set_metrics (wp, NULL);
+  g_assert_finalize_object (page);
+}
+
+static gboolean
+on_frame_counted (GtkWidget     *widget,
+                  GdkFrameClock *clock,
+                  gpointer       user_data)
+{
+  (*(guint *) user_data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* A burst of changes is one recomputation on the next frame. */
+static void
+test_coalesced (void)
+{
+  g_autoptr(CbMetrics) metrics = metrics_with_four_calls ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = cb_wallboard_page_new ();
+  CbWallboardPage *wp = CB_WALLBOARD_PAGE (page);
+  guint frames = 0, before;
+  gint64 deadline;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  cb_wallboard_page_set_metrics (wp, metrics);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_add_tick_callback (window, on_frame_counted, &frames, NULL);
+
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (frames < 3 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (frames, >=, 3);
+  spin ();
+
+  before = cb_wallboard_page_get_n_refreshes (wp);
+  for (guint i = 0; i < 1000; i++)
+    cb_wallboard_page_set_fixed_now (wp, AT (11, 0, 0) + i);
+  g_assert_cmpuint (cb_wallboard_page_get_n_refreshes (wp), ==, before);
+
+  frames = 0;
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (frames < 2 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  /* One for the burst; perhaps one more for the second timer. */
+  g_assert_cmpuint (cb_wallboard_page_get_n_refreshes (wp), >=, before + 1);
+  g_assert_cmpuint (cb_wallboard_page_get_n_refreshes (wp), <=, before + 2);
+
+  cb_wallboard_page_set_metrics (wp, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin ();
+}
+
+static void
+put_campaign (CbMetrics *metrics)
+{
+  g_autoptr(JsonObject) o = json_object_new ();
+  JsonObject *stats = json_object_new ();
+
+  json_object_set_string_member (o, "id", "cmp-winter");
+  json_object_set_boolean_member (o, "amd", TRUE);
+  json_object_set_null_member (o, "rule_set_id");
+  json_object_set_null_member (o, "queue_id");
+  json_object_set_array_member (o, "team_ids", json_array_new ());
+  json_object_set_int_member (stats, "leads_dialable", 6120);
+  json_object_set_object_member (o, "stats", stats);
+  cb_metrics_apply (metrics, AT (8, 0, 0), "campaign", "cmp-winter", o);
+}
+
+/* Four dials, two answered by a person: ASR 50 %. */
+static void
+put_dial (CbMetrics  *metrics,
+          const char *id,
+          gint64      created,
+          gboolean    person)
+{
+  g_autoptr(JsonObject) o = json_object_new ();
+
+  json_object_set_string_member (o, "id", id);
+  json_object_set_string_member (o, "direction", "out");
+  json_object_set_string_member (o, "channel", "voice");
+  json_object_set_string_member (o, "state", "ended");
+  json_object_set_null_member (o, "queue_id");
+  json_object_set_string_member (o, "campaign_id", "cmp-winter");
+  json_object_set_string_member (o, "lead_id", id);
+  json_object_set_int_member (o, "created_at", created);
+  json_object_set_null_member (o, "queued_at");
+  if (person)
+    {
+      json_object_set_string_member (o, "agent_id", "ag-1");
+      json_object_set_int_member (o, "answered_at", created + 10 * SEC);
+      json_object_set_int_member (o, "ended_at", created + 100 * SEC);
+      json_object_set_string_member (o, "end_reason", "customer_hangup");
+    }
+  else
+    {
+      json_object_set_null_member (o, "agent_id");
+      json_object_set_null_member (o, "answered_at");
+      json_object_set_int_member (o, "ended_at", created + 25 * SEC);
+      json_object_set_string_member (o, "end_reason", "no_answer");
+    }
+  json_object_set_null_member (o, "wrap_up_ended_at");
+  json_object_set_int_member (o, "hold_ms", 0);
+  json_object_set_boolean_member (o, "abandoned", FALSE);
+  json_object_set_boolean_member (o, "dropped", FALSE);
+  json_object_set_null_member (o, "disposition");
+  json_object_set_array_member (o, "transfers", json_array_new ());
+  cb_metrics_apply (metrics, created + 100 * SEC, "call", id, o);
+}
+
+static void
+test_campaign_tile (void)
+{
+  g_autoptr(CbMetrics) metrics = cb_metrics_new ();
+  GtkWidget *tile = cb_campaign_tile_new ("cmp-winter");
+  CbCampaignTile *ct = CB_CAMPAIGN_TILE (tile);
+
+  g_object_ref_sink (tile);
+  cb_metrics_set_time_zone (metrics, "Europe/Tallinn");
+  put_campaign (metrics);
+  put_dial (metrics, "d1", AT (9, 0, 0), TRUE);
+  put_dial (metrics, "d2", AT (9, 1, 0), FALSE);
+  put_dial (metrics, "d3", AT (9, 2, 0), TRUE);
+  put_dial (metrics, "d4", AT (9, 3, 0), FALSE);
+
+  /* 10:00: 4 dials in 10 hours since midnight = 0.4 an hour. */
+  cb_campaign_tile_update (ct, metrics, NULL, AT (10, 0, 0));
+  g_assert_cmpstr (cb_metric_item_get_text (cb_campaign_tile_get_item (ct, CB_METRIC_ASR)), ==, "50 %");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_campaign_tile_get_item (ct, CB_METRIC_LEADS_DIALABLE)),
+                   ==, "6120");  /* the suite runs in C.UTF-8: no grouping */
+  g_assert_nonnull (strstr (cb_metric_item_get_details (cb_campaign_tile_get_item (ct, CB_METRIC_ASR)),
+                            "Inputs: 2 ÷ 4"));
+  g_assert_finalize_object (tile);
+}
+
+static void
+test_interval_chart (void)
+{
+  g_autoptr(CbMetrics) metrics = metrics_with_four_calls ();
+  GtkWidget *chart = cb_interval_chart_new ();
+  g_autofree CbMetricInterval *intervals = NULL;
+  guint n = 0, offered = 0;
+
+  g_object_ref_sink (chart);
+  intervals = cb_metrics_get_intervals_today (metrics, NULL, NULL, AT (11, 20, 0), &n);
+  g_assert_cmpuint (n, ==, 96);
+  for (guint i = 0; i < n; i++)
+    offered += intervals[i].offered;
+  g_assert_cmpuint (offered, ==, 4);
+  cb_interval_chart_set_intervals (CB_INTERVAL_CHART (chart), intervals, n, 80, AT (11, 20, 0));
+  /* 08:00 (no calls before 10:00) to the end of the 11 o'clock hour. */
+  g_assert_cmpuint (cb_interval_chart_get_n_shown (CB_INTERVAL_CHART (chart)), ==, 16);
+  g_assert_finalize_object (chart);
+}
+
+static gboolean
+store_ready (gpointer data)
+{
+  CbStore *store = data;
+
+  return cb_store_get_state (store) == CB_CONNECTION_LIVE && cb_store_is_history_loaded (store)
+         && g_list_model_get_n_items (G_LIST_MODEL (cb_store_get_model (store, "queue"))) > 0;
+}
+
+static void
+on_opened (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cb_store_open_finish (CB_STORE (object), result, &error));
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Against the demo contact center: a tile per queue, and the floor strip
+ * agrees with the agents the store holds. */
+static void
+test_against_sim (void)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=30", "--agents=40", "--seed=7",
+                                                "--heartbeat-ms=1000", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("cb-wallboard-XXXXXX", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
+  CbStore *store = cb_store_new (cache);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = cb_wallboard_page_new ();
+  CbWallboardPage *wp = CB_WALLBOARD_PAGE (page);
+  CbEntityModel *agents;
+  gboolean opened = FALSE;
+  guint logged_in = 0, on_call = 0;
+  g_autofree char *expected = NULL, *expected_on_call = NULL;
+
+  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
+  cb_store_set_backoff (store, 20, 200);
+  cb_store_open_async (store, NULL, on_opened, &opened);
+  cb_test_wait (flag_is_set, &opened, 10000);
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1600, 1000);
+  cb_wallboard_page_set_store (wp, store);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cb_wallboard_page_get_stale (wp) || cb_wallboard_page_get_n_refreshes (wp) == 0);
+
+  cb_store_connect (store);
+  cb_test_wait (store_ready, store, 20000);
+  cb_test_spin (1500);
+
+  /* Freeze the sim so the store and the page see the same moment. */
+  cb_test_sim_clock (sim, FALSE);
+  cb_test_spin (600);
+  cb_wallboard_page_refresh (wp);
+  g_assert_false (cb_wallboard_page_get_stale (wp));
+
+  agents = cb_store_get_model (store, "agent");
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (agents)); i++)
+    {
+      CbEntity *agent = cb_entity_model_get (agents, i);
+      const char *state = cb_entity_get_string (agent, "state");
+
+      logged_in += g_strcmp0 (state, "logged_out") != 0;
+      on_call += g_strcmp0 (state, "on_call") == 0 || g_strcmp0 (state, "on_hold") == 0;
+    }
+  expected = g_strdup_printf ("%u", logged_in);
+  expected_on_call = g_strdup_printf ("%u", on_call);
+  g_test_message ("%u agents logged in, %u on a call", logged_in, on_call);
+  g_assert_cmpuint (logged_in, >, 0);
+  g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_floor_item (wp, CB_METRIC_AGENTS_LOGGED_IN)),
+                   ==, expected);
+  g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_floor_item (wp, CB_METRIC_AGENTS_ON_CALL)),
+                   ==, expected_on_call);
+
+  cb_test_sim_clock (sim, TRUE);
+  cb_wallboard_page_set_store (wp, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_store_shutdown (store);
+  cb_test_spin (20);
+  g_assert_finalize_object (store);
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (dir, name, NULL);
+
+        g_remove (child);
+      }
+    g_rmdir (dir);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/callboard/wallboard/create", test_create);
+  g_test_add_func ("/callboard/wallboard/format", test_format);
+  g_test_add_func ("/callboard/wallboard/queue-tile", test_queue_tile);
+  g_test_add_func ("/callboard/wallboard/no-data", test_no_data);
+  g_test_add_func ("/callboard/wallboard/campaign-tile", test_campaign_tile);
+  g_test_add_func ("/callboard/wallboard/interval-chart", test_interval_chart);
+  g_test_add_func ("/callboard/wallboard/floor-and-stale", test_floor_and_stale);
+  g_test_add_func ("/callboard/wallboard/coalesced", test_coalesced);
+  g_test_add_func ("/callboard/wallboard/against-sim", test_against_sim);
+
+  return g_test_run ();
+}
