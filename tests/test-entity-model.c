@@ -71,10 +71,10 @@ test_positions (void)
 
   g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), log);
 
-  cb_entity_model_upsert (model, "b", "agents", 1, b);
-  cb_entity_model_upsert (model, "d", "agents", 1, d);
-  cb_entity_model_upsert (model, "a", "agents", 1, a);
-  cb_entity_model_upsert (model, "c", "agents", 1, c);
+  cb_entity_model_upsert (model, "b", "agents", 1, b, NULL);
+  cb_entity_model_upsert (model, "d", "agents", 1, d, NULL);
+  cb_entity_model_upsert (model, "a", "agents", 1, a, NULL);
+  cb_entity_model_upsert (model, "c", "agents", 1, c, NULL);
   assert_change (log, 0, 0, 0, 1);   /* [b] */
   assert_change (log, 1, 1, 0, 1);   /* [b d] */
   assert_change (log, 2, 0, 0, 1);   /* [a b d] */
@@ -84,7 +84,7 @@ test_positions (void)
 
   /* An update keeps the object, changes it in place, and says where. */
   entity = cb_entity_model_lookup (model, "b");
-  cb_entity_model_upsert (model, "b", "agents", 2, b2);
+  cb_entity_model_upsert (model, "b", "agents", 2, b2, NULL);
   assert_change (log, 4, 1, 1, 1);
   g_assert_true (cb_entity_model_lookup (model, "b") == entity);
   g_assert_cmpstr (cb_entity_get_string (entity, "state"), ==, "on_call");
@@ -130,7 +130,7 @@ test_many (void)
         {
           g_autoptr(CbMessage) m = agent (id, i + 1, "available");
 
-          cb_entity_model_upsert (model, id, "agents", i + 1, m);
+          cb_entity_model_upsert (model, id, "agents", i + 1, m, NULL);
           g_hash_table_add (truth, g_strdup (id));
         }
     }

@@ -617,7 +617,8 @@ cb_cache_commit (CbCache  *self,
 void
 cb_cache_rollback (CbCache *self)
 {
-  exec (self->db, "ROLLBACK");
+  if (self->in_transaction)
+    exec (self->db, "ROLLBACK");
   self->in_transaction = FALSE;
 }
 

@@ -177,12 +177,17 @@ cb_entity_model_get (CbEntityModel *self,
   return g_ptr_array_index (self->items, position);
 }
 
+/**
+ * cb_entity_model_upsert:
+ * @released: (nullable): see cb_entity_update()
+ */
 void
 cb_entity_model_upsert (CbEntityModel *self,
                         const char    *id,
                         const char    *topic,
                         gint64         rev,
-                        CbMessage     *holder)
+                        CbMessage     *holder,
+                        GPtrArray     *released)
 {
   CbEntity *entity;
   gboolean found;
@@ -193,7 +198,7 @@ cb_entity_model_upsert (CbEntityModel *self,
   entity = g_hash_table_lookup (self->by_id, id);
   if (entity != NULL)
     {
-      cb_entity_update (entity, rev, holder);
+      cb_entity_update (entity, rev, holder, released);
       pos = bisect (self, id, &found);
       g_assert (found);
       g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 1);

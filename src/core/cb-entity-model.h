@@ -28,7 +28,8 @@ void           cb_entity_model_upsert       (CbEntityModel *self,
                                              const char    *id,
                                              const char    *topic,
                                              gint64         rev,
-                                             CbMessage     *holder);
+                                             CbMessage     *holder,
+                                             GPtrArray     *released);
 gboolean       cb_entity_model_remove       (CbEntityModel *self,
                                              const char    *id);
 void           cb_entity_model_clear        (CbEntityModel *self);

@@ -166,19 +166,31 @@ cb_entity_get_data (CbEntity *self)
   return self->data;
 }
 
+/**
+ * cb_entity_update:
+ * @released: (nullable): where to put the previous holder instead of
+ *   releasing it here (freeing a JSON tree costs about what parsing it
+ *   does, so the store releases them off the main thread)
+ */
 void
 cb_entity_update (CbEntity  *self,
                   gint64     rev,
-                  CbMessage *holder)
+                  CbMessage *holder,
+                  GPtrArray *released)
 {
+  CbMessage *old;
+
   g_return_if_fail (CB_IS_ENTITY (self));
   g_return_if_fail (holder != NULL && holder->data != NULL);
 
-  cb_message_ref (holder);
-  g_clear_pointer (&self->holder, cb_message_unref);
-  self->holder = holder;
+  old = g_steal_pointer (&self->holder);
+  self->holder = cb_message_ref (holder);
   self->data = holder->data;
   self->rev = rev;
+  if (released != NULL)
+    g_ptr_array_add (released, old);
+  else
+    cb_message_unref (old);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REV]);
 }
 

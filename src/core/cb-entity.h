@@ -25,7 +25,8 @@ gint64       cb_entity_get_rev      (CbEntity    *self);
 JsonObject  *cb_entity_get_data     (CbEntity    *self);
 void         cb_entity_update       (CbEntity    *self,
                                      gint64       rev,
-                                     CbMessage   *holder);
+                                     CbMessage   *holder,
+                                     GPtrArray   *released);
 
 const char  *cb_entity_get_string   (CbEntity    *self,
                                      const char  *member);

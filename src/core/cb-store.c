@@ -292,12 +292,20 @@ struct _Worker
   guint            resets;
   gint64           last_as_of;
   gboolean         outbox_busy;
-  gboolean         cache_broken;
+  gint             cache_broken;     /* atomic: set by the writer */
   char            *backend_status;
   GHashTable      *edit_tasks;       /* outbox id → GTask waiting for the backend */
   guint            generation;       /* welcomes so far: tells stale callbacks apart */
   guint            outbox_retry_source;
   gint64           outbox_inflight_id;
+
+  /* The cache writer: batches go to it in order; anything else that
+   * touches the cache takes cache_lock (the writer holds it per batch). */
+  GThread         *writer;
+  GAsyncQueue     *writes;           /* DbBatch */
+  GRecMutex        cache_lock;
+  struct _DbBatch *db;               /* the batch being built */
+  char            *cursor_epoch;     /* of the last batch handed to the writer */
 };
 
 static void worker_post_status (Worker *w, CbMessage *welcome);
@@ -410,9 +418,8 @@ static void
 worker_cache_failed (Worker *w,
                      GError *error)
 {
-  if (!w->cache_broken)
-    g_message ("the cache cannot be written: %s", error->message);
-  w->cache_broken = TRUE;
+  if (g_atomic_int_compare_and_exchange (&w->cache_broken, FALSE, TRUE))
+    g_message ("the cache cannot be written: %s", error ? error->message : "unknown error");
 }
 
 static ChangeSet *
@@ -486,6 +493,179 @@ change_set_add (ChangeSet  *set,
   g_array_append_val (set->changes, change);
 }
 
+/* ------------------------------------------------------------------ */
+/* The cache writer thread                                             */
+
+typedef enum
+{
+  OP_JOURNAL,
+  OP_PUT_JOURNALED,     /* the entity's body is the last journal row's */
+  OP_PUT_BODY,
+  OP_REMOVE,
+  OP_PART,
+  OP_ITEM,              /* item of the last part */
+  OP_TOPIC,
+  OP_DROP_PARTS,
+} DbOpKind;
+
+typedef struct
+{
+  DbOpKind    kind;
+  const char *type;     /* interned */
+  const char *topic;    /* interned */
+  char       *id;
+  char       *text;
+  gsize       length;
+  char       *session;
+  gint64      rev;
+  gint64      seq;
+  gint64      ts;
+  int         event_kind;
+  int         item;
+  gboolean    complete;
+} DbOp;
+
+typedef struct _DbBatch
+{
+  GArray   *ops;        /* DbOp */
+  char     *session;    /* the cursor written with the batch, if any */
+  char     *epoch;
+  gint64    last_seq;
+  gint64    synced_at;
+  gboolean  quit;
+  GPtrArray *garbage;   /* CbMessage to let go of, nothing to write */
+} DbBatch;
+
+static void
+db_op_clear (DbOp *op)
+{
+  g_free (op->id);
+  g_free (op->text);
+  g_free (op->session);
+}
+
+static void
+db_batch_free (DbBatch *batch)
+{
+  g_clear_pointer (&batch->ops, g_array_unref);
+  g_clear_pointer (&batch->garbage, g_ptr_array_unref);
+  g_free (batch->session);
+  g_free (batch->epoch);
+  g_free (batch);
+}
+
+static DbBatch *
+db_batch_new (void)
+{
+  DbBatch *batch = g_new0 (DbBatch, 1);
+
+  batch->ops = g_array_new (FALSE, TRUE, sizeof (DbOp));
+  g_array_set_clear_func (batch->ops, (GDestroyNotify) db_op_clear);
+  return batch;
+}
+
+static gboolean
+db_run_op (CbCache  *cache,
+           DbOp     *op,
+           gint64   *row,
+           gint64   *part,
+           GError  **error)
+{
+  switch (op->kind)
+    {
+    case OP_JOURNAL:
+      return cb_cache_journal (cache, op->seq, op->ts, op->topic, op->event_kind, op->type, op->id, op->rev,
+                               op->text, op->length, row, error);
+    case OP_PUT_JOURNALED:
+      return cb_cache_put_journaled (cache, op->type, op->id, op->topic, op->rev, *row, error);
+    case OP_PUT_BODY:
+      return cb_cache_put (cache, op->type, op->id, op->topic, op->rev, op->text, op->length, error);
+    case OP_REMOVE:
+      return cb_cache_remove (cache, op->type, op->id, error);
+    case OP_PART:
+      *part = cb_cache_put_part (cache, op->text, op->length, error);
+      return *part != 0;
+    case OP_ITEM:
+      return *part == 0
+             || cb_cache_put_item (cache, op->type, op->id, op->topic, op->rev, *part, op->item, error);
+    case OP_TOPIC:
+      return cb_cache_set_topic_complete (cache, op->topic, op->session, op->complete, error);
+    case OP_DROP_PARTS:
+      return cb_cache_drop_unused_parts (cache, error);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Writes one batch in one transaction: its rows and the cursor they bring
+ * the cache to, so after a crash the cursor and the data agree (§4.2). */
+static void
+db_run (Worker  *w,
+        DbBatch *batch)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 row = 0, part = 0;
+  gboolean ok;
+
+  if (w->cache == NULL || g_atomic_int_get (&w->cache_broken))
+    return;
+
+  g_rec_mutex_lock (&w->cache_lock);
+  ok = cb_cache_begin (w->cache, &error);
+  for (guint i = 0; ok && i < batch->ops->len; i++)
+    ok = db_run_op (w->cache, &g_array_index (batch->ops, DbOp, i), &row, &part, &error);
+  if (ok && batch->session != NULL)
+    ok = cb_cache_set_cursor (w->cache, batch->session, batch->epoch, batch->last_seq, &error)
+         && cb_cache_set_synced_at (w->cache, batch->synced_at, &error);
+  if (ok)
+    ok = cb_cache_commit (w->cache, &error);
+  else
+    cb_cache_rollback (w->cache);
+  g_rec_mutex_unlock (&w->cache_lock);
+
+  if (!ok)
+    worker_cache_failed (w, error);
+}
+
+static gpointer
+writer_main (gpointer user_data)
+{
+  Worker *w = user_data;
+
+  for (;;)
+    {
+      DbBatch *batch = g_async_queue_pop (w->writes);
+      gboolean quit = batch->quit;
+
+      if (!quit && batch->garbage == NULL)
+        db_run (w, batch);
+      db_batch_free (batch);
+      if (quit)
+        break;
+    }
+  return NULL;
+}
+
+static DbOp *
+db_add (Worker     *w,
+        DbOpKind    kind,
+        const char *type,
+        const char *id,
+        const char *topic,
+        gint64      rev)
+{
+  DbOp op = {
+    .kind = kind,
+    .type = type ? g_intern_string (type) : NULL,
+    .topic = topic ? g_intern_string (topic) : NULL,
+    .id = g_strdup (id),
+    .rev = rev,
+  };
+
+  g_array_append_val (w->db->ops, op);
+  return &g_array_index (w->db->ops, DbOp, w->db->ops->len - 1);
+}
+
 /* Applies one event to the rev table and the cache (§4.3). */
 static void
 worker_apply_event (Worker     *w,
@@ -494,10 +674,8 @@ worker_apply_event (Worker     *w,
                     GHashTable *index)
 {
   g_autofree char *key = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   gsize length = 0;
-  gint64 row = 0;
   Held *held;
 
   if (m->kind == CB_EVENT_SIGNAL)
@@ -513,11 +691,16 @@ worker_apply_event (Worker     *w,
   else
     text = cb_message_encode (m->root, &length);
 
-  if (w->cache != NULL && !w->cache_broken
-      && !cb_cache_journal (w->cache, m->seq, m->ts, m->topic, m->kind, m->entity_type, m->entity_id,
-                            m->rev, text, length, &row, &error))
-    worker_cache_failed (w, error);
-  g_clear_error (&error);
+  if (w->db != NULL)
+    {
+      DbOp *op = db_add (w, OP_JOURNAL, m->entity_type, m->entity_id, m->topic, m->rev);
+
+      op->seq = m->seq;
+      op->ts = m->ts;
+      op->event_kind = m->kind;
+      op->text = g_steal_pointer (&text);
+      op->length = length;
+    }
 
   if (m->kind == CB_EVENT_UPSERT)
     {
@@ -532,10 +715,8 @@ worker_apply_event (Worker     *w,
         }
       held->rev = m->rev;
       held->topic = g_intern_string (m->topic);
-      if (w->cache != NULL && !w->cache_broken
-          && !(row > 0 ? cb_cache_put_journaled (w->cache, m->entity_type, m->entity_id, m->topic, m->rev, row, &error)
-                       : cb_cache_put (w->cache, m->entity_type, m->entity_id, m->topic, m->rev, text, length, &error)))
-        worker_cache_failed (w, error);
+      if (w->db != NULL)
+        db_add (w, OP_PUT_JOURNALED, m->entity_type, m->entity_id, m->topic, m->rev);
       change_set_add (set, index, key, m->entity_type, m->entity_id, m->topic, m->rev, m->ts, m);
     }
   else if (m->kind == CB_EVENT_DELETE)
@@ -543,49 +724,43 @@ worker_apply_event (Worker     *w,
       if (held == NULL || m->rev < held->rev)
         return;
       g_hash_table_remove (w->held, key);
-      if (w->cache != NULL && !w->cache_broken
-          && !cb_cache_remove (w->cache, m->entity_type, m->entity_id, &error))
-        worker_cache_failed (w, error);
+      if (w->db != NULL)
+        db_add (w, OP_REMOVE, m->entity_type, m->entity_id, NULL, 0);
       change_set_add (set, index, key, m->entity_type, m->entity_id, m->topic, m->rev, m->ts, NULL);
     }
 }
 
+/* Starts a batch of cache writes; FALSE when nothing is being cached. */
 static gboolean
 worker_begin (Worker *w)
 {
-  g_autoptr(GError) error = NULL;
+  g_assert (w->db == NULL);
 
-  if (w->cache == NULL || w->cache_broken)
+  if (w->cache == NULL || g_atomic_int_get (&w->cache_broken))
     return FALSE;
-  if (!cb_cache_begin (w->cache, &error))
-    {
-      worker_cache_failed (w, error);
-      return FALSE;
-    }
+  w->db = db_batch_new ();
   return TRUE;
 }
 
+/* Hands the batch, with the cursor it brings the cache to, to the writer. */
 static void
 worker_commit (Worker   *w,
                gboolean  began)
 {
-  g_autoptr(GError) error = NULL;
+  DbBatch *batch = g_steal_pointer (&w->db);
 
-  if (!began)
+  if (!began || batch == NULL)
     return;
   if (w->connection != NULL && cb_connection_get_session (w->connection) != NULL)
     {
-      if (!cb_cache_set_cursor (w->cache, cb_connection_get_session (w->connection),
-                                cb_connection_get_epoch (w->connection),
-                                cb_connection_get_last_seq (w->connection), &error)
-          || !cb_cache_set_synced_at (w->cache, w->last_as_of, &error))
-        worker_cache_failed (w, error);
-      g_clear_error (&error);
+      batch->session = g_strdup (cb_connection_get_session (w->connection));
+      batch->epoch = g_strdup (cb_connection_get_epoch (w->connection));
+      batch->last_seq = cb_connection_get_last_seq (w->connection);
+      batch->synced_at = w->last_as_of;
+      g_free (w->cursor_epoch);
+      w->cursor_epoch = g_strdup (batch->epoch);
     }
-  if (w->cache_broken)
-    cb_cache_rollback (w->cache);
-  else if (!cb_cache_commit (w->cache, &error))
-    worker_cache_failed (w, error);
+  g_async_queue_push (w->writes, batch);
 }
 
 static void
@@ -669,14 +844,13 @@ worker_sweep_topic (Worker     *w,
     {
       const char *tab;
       g_autofree char *type = NULL;
-      g_autoptr(GError) error = NULL;
 
       if (held->topic != interned || (keep != NULL && g_hash_table_contains (keep, key)))
         continue;
       tab = strchr (key, '\t');
       type = g_strndup (key, tab - key);
-      if (w->cache != NULL && !w->cache_broken && !cb_cache_remove (w->cache, type, tab + 1, &error))
-        worker_cache_failed (w, error);
+      if (w->db != NULL)
+        db_add (w, OP_REMOVE, type, tab + 1, NULL, 0);
       change_set_add (set, index, key, type, tab + 1, topic, held->rev, worker_server_now (w), NULL);
       g_hash_table_iter_remove (&iter);
     }
@@ -724,19 +898,22 @@ worker_complete_snapshot (Worker     *w,
     {
       CbMessage *part = g_ptr_array_index (snapshot->parts_got, p);
       JsonArray *items = NULL;
-      gint64 part_id = 0;
+      gboolean stored;
 
       if (!cb_json_get_array (part->object, "items", TRUE, &items, NULL))
         continue;
 
       /* The part is kept as it came; its entities point into it. */
-      if (w->cache != NULL && !w->cache_broken && part->text != NULL)
+      if (w->db != NULL && part->text != NULL)
         {
-          part_id = cb_cache_put_part (w->cache, part->text, part->text_length, &error);
-          if (part_id == 0)
-            worker_cache_failed (w, error);
-          g_clear_error (&error);
+          DbOp *op = db_add (w, OP_PART, NULL, NULL, NULL, 0);
+
+          op->text = g_steal_pointer (&part->text);
+          op->length = part->text_length;
+          stored = TRUE;
         }
+      else
+        stored = FALSE;
 
       for (guint i = 0; i < json_array_get_length (items); i++)
         {
@@ -765,14 +942,11 @@ worker_complete_snapshot (Worker     *w,
           held->topic = interned;
           holder = cb_message_new_part (part, data);
 
-          if (part_id != 0 && !w->cache_broken
-              && !cb_cache_put_item (w->cache, type, id, topic, rev, part_id, (int) i, &error))
-            worker_cache_failed (w, error);
-          g_clear_error (&error);
+          if (stored)
+            db_add (w, OP_ITEM, type, id, topic, rev)->item = (int) i;
           change_set_add (set, index, key, type, id, topic, rev, now, holder);
           g_hash_table_add (keep, g_steal_pointer (&key));
         }
-      g_clear_pointer (&part->text, g_free);
     }
 
   worker_sweep_topic (w, topic, keep, set, index);
@@ -787,10 +961,14 @@ worker_complete_snapshot (Worker     *w,
     }
   set->n_events = snapshot->buffered->len;
 
-  if (began && (!cb_cache_set_topic_complete (w->cache, topic, cb_connection_get_session (w->connection),
-                                              TRUE, &error)
-                || !cb_cache_drop_unused_parts (w->cache, &error)))
-    worker_cache_failed (w, error);
+  if (began)
+    {
+      DbOp *op = db_add (w, OP_TOPIC, NULL, NULL, topic, 0);
+
+      op->session = g_strdup (cb_connection_get_session (w->connection));
+      op->complete = TRUE;
+      db_add (w, OP_DROP_PARTS, NULL, NULL, NULL, 0);
+    }
   w->last_as_of = MAX (w->last_as_of, worker_server_now (w));
   worker_commit (w, began);
 
@@ -893,8 +1071,8 @@ worker_handle_signal (Worker    *w,
           set = change_set_new (w);
           began = worker_begin (w);
           worker_sweep_topic (w, topic, NULL, set, index);
-          if (began && !cb_cache_set_topic_complete (w->cache, topic, NULL, FALSE, &error))
-            worker_cache_failed (w, error);
+          if (began)
+            db_add (w, OP_TOPIC, NULL, NULL, topic, 0)->complete = FALSE;
           worker_commit (w, began);
           g_hash_table_remove (w->complete, g_intern_string (topic));
           g_hash_table_remove (w->snapshots, topic);
@@ -1096,9 +1274,6 @@ on_worker_welcome (CbConnection *connection,
   gboolean resumed = FALSE;
   JsonArray *restored = NULL;
   g_autoptr(GHashTable) restored_topics = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autofree char *old_session = NULL, *old_epoch = NULL;
-  gint64 old_seq = 0;
-  g_autoptr(GError) error = NULL;
 
   w->generation++;
   cb_json_get_bool (welcome->object, "resumed", FALSE, &resumed, NULL);
@@ -1113,15 +1288,11 @@ on_worker_welcome (CbConnection *connection,
         g_hash_table_add (restored_topics, (gpointer) topic);
     }
 
-  if (w->cache != NULL)
-    cb_cache_get_cursor (w->cache, &old_session, &old_epoch, &old_seq);
-
   if (!resumed)
     {
-      gboolean began;
-
-      /* A new session: nothing is complete in it yet (§7.3). */
-      if (old_epoch != NULL && g_strcmp0 (old_epoch, cb_connection_get_epoch (connection)) != 0)
+      /* A new session: nothing is complete in it yet (§7.3); the cache
+       * keeps which topics were complete per session, so nothing to undo. */
+      if (w->cursor_epoch != NULL && g_strcmp0 (w->cursor_epoch, cb_connection_get_epoch (connection)) != 0)
         {
           GHashTableIter iter;
           Held *held;
@@ -1133,16 +1304,6 @@ on_worker_welcome (CbConnection *connection,
         }
       g_hash_table_remove_all (w->complete);
       g_hash_table_remove_all (w->subscribed);
-      began = worker_begin (w);
-      if (began)
-        {
-          g_auto(GStrv) done = cb_cache_get_complete_topics (w->cache, old_session);
-
-          for (guint i = 0; done[i] != NULL; i++)
-            if (!cb_cache_set_topic_complete (w->cache, done[i], NULL, FALSE, &error))
-              worker_cache_failed (w, error);
-        }
-      worker_commit (w, began);
     }
   else
     {
@@ -1186,10 +1347,10 @@ on_worker_phase (CbConnection *connection,
       /* What arrived is applied; snapshots in flight are void (§5.3 rule 3).
        * The data was current until now: that is its age from here on. */
       worker_flush (w);
-      if (w->generation > 0 && w->cache != NULL && !w->cache_broken && g_hash_table_size (w->subscribed) > 0)
+      if (w->generation > 0 && g_hash_table_size (w->subscribed) > 0)
         {
           w->last_as_of = MAX (w->last_as_of, worker_server_now (w));
-          cb_cache_set_synced_at (w->cache, w->last_as_of, NULL);
+          worker_commit (w, worker_begin (w));
         }
       g_hash_table_remove_all (w->snapshots);
       g_hash_table_remove_all (w->subscribed);
@@ -1216,7 +1377,7 @@ worker_post_status (Worker    *w,
   status->resets = w->resets;
   status->welcome = welcome ? cb_message_ref (welcome) : NULL;
   status->backend_status = g_strdup (w->backend_status);
-  if (w->cache_broken)
+  if (g_atomic_int_get (&w->cache_broken))
     status->cache_message = g_strdup (_("The local cache cannot be written, so what you see now will not be kept for the next start."));
   g_main_context_invoke (w->shared->main_context, on_status_post, status);
 }
@@ -1414,6 +1575,7 @@ on_outbox_done (GObject      *object,
                 gpointer      user_data)
 {
   Worker *w = user_data;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&w->cache_lock);
   GHashTable *tasks = w->edit_tasks;
   g_autoptr(CbMessage) response = NULL;
   g_autoptr(GError) error = NULL;
@@ -1481,6 +1643,7 @@ on_outbox_done (GObject      *object,
 static void
 worker_run_outbox (Worker *w)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&w->cache_lock);
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(JsonNode) data = NULL;
   CbOutboxItem *next = NULL;
@@ -1582,6 +1745,7 @@ static void
 worker_edit (Worker      *w,
              EditRequest *request)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&w->cache_lock);
   GHashTable *tasks = w->edit_tasks;
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GError) error = NULL;
@@ -1650,6 +1814,7 @@ static void
 worker_resolve (Worker      *w,
                 EditRequest *request)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&w->cache_lock);
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(JsonObject) current = NULL;
   g_autofree char *idem = g_uuid_string_random ();
@@ -1710,6 +1875,7 @@ worker_post_outbox (Worker    *w,
                     gboolean   queued,
                     gint64     conflict_id)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&w->cache_lock);
   OutboxUpdate *update = g_new0 (OutboxUpdate, 1);
 
   update->shared = shared_ref (w->shared);
@@ -1810,10 +1976,11 @@ on_cached_entity (const char *type,
 static void
 worker_trim_journal (Worker *w)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&w->cache_lock);
   g_autoptr(GError) error = NULL;
   gint64 before = local_ms () - (gint64) w->journal_days * 24 * 3600 * 1000;
 
-  if (w->cache != NULL && !w->cache_broken && cb_cache_trim_journal (w->cache, before, &error) < 0)
+  if (w->cache != NULL && !g_atomic_int_get (&w->cache_broken) && cb_cache_trim_journal (w->cache, before, &error) < 0)
     g_message ("could not trim the journal: %s", error->message);
 }
 
@@ -1893,6 +2060,8 @@ worker_open (Worker *w)
     {
       g_auto(GStrv) complete = cb_cache_get_complete_topics (w->cache, session);
 
+      w->cursor_epoch = g_strdup (epoch);
+
       /* What was complete in the session we resume stays so (§5.3 rule 1). */
       for (guint i = 0; complete[i] != NULL; i++)
         g_hash_table_add (w->complete, (gpointer) g_intern_string (complete[i]));
@@ -1908,6 +2077,8 @@ worker_open (Worker *w)
 
   worker_trim_journal (w);
   worker_post_history (w);
+  if (w->cache != NULL)
+    g_atomic_pointer_set (&w->writer, g_thread_new ("cb-store-writer", writer_main, w));
   w->trim_source = worker_add_source (w, g_timeout_source_new_seconds (TRIM_EVERY_S), on_trim);
 }
 
@@ -1942,6 +2113,7 @@ on_history_row (gint64      seq,
 static void
 worker_post_history (Worker *w)
 {
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&w->cache_lock);
   g_autoptr(GError) error = NULL;
   gint64 since_day = local_ms () - 26 * 3600 * 1000;
   gint64 since_calls = local_ms () - (gint64) w->journal_days * 24 * 3600 * 1000;
@@ -1959,6 +2131,7 @@ static gboolean
 worker_do_connect (gpointer user_data)
 {
   Worker *w = user_data;
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&w->cache_lock);
   g_autofree char *session = NULL, *epoch = NULL;
   gint64 last_seq = 0;
 
@@ -2045,6 +2218,15 @@ worker_main (gpointer user_data)
       }
     g_hash_table_remove_all (w->edit_tasks);
   }
+  if (w->writer != NULL)
+    {
+      DbBatch *quit = db_batch_new ();
+
+      quit->quit = TRUE;
+      g_async_queue_push (w->writes, quit);
+      g_thread_join (w->writer);
+      w->writer = NULL;
+    }
   g_clear_pointer (&w->cache, cb_cache_close);
   while (g_main_context_iteration (w->context, FALSE))
     ;
@@ -2191,6 +2373,7 @@ on_change_set (gpointer user_data)
 {
   ChangeSet *set = user_data;
   CbStore *self = set->shared->store;
+  GPtrArray *released = NULL;
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
@@ -2211,13 +2394,14 @@ on_change_set (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
+  released = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
   for (guint i = 0; i < set->changes->len; i++)
     {
       Change *change = &g_array_index (set->changes, Change, i);
       CbEntityModel *model = ensure_model (self, change->type);
 
       if (change->holder != NULL)
-        cb_entity_model_upsert (model, change->id, change->topic, change->rev, change->holder);
+        cb_entity_model_upsert (model, change->id, change->topic, change->rev, change->holder, released);
       else
         cb_entity_model_remove (model, change->id);
 
@@ -2227,6 +2411,24 @@ on_change_set (gpointer user_data)
       else
         keep_for_metrics (self, change);
     }
+
+  /* The previous states, and the change set's own references, are let go
+   * on the writer thread: freeing trees costs as much as parsing them. */
+  if (g_atomic_pointer_get (&self->worker->writer) != NULL && !self->shut_down)
+    {
+      DbBatch *garbage = db_batch_new ();
+
+      for (guint i = 0; i < set->changes->len; i++)
+        {
+          Change *change = &g_array_index (set->changes, Change, i);
+
+          if (change->holder != NULL)
+            g_ptr_array_add (released, g_steal_pointer (&change->holder));
+        }
+      garbage->garbage = g_steal_pointer (&released);
+      g_async_queue_push (self->worker->writes, garbage);
+    }
+  g_clear_pointer (&released, g_ptr_array_unref);
 
   self->events_applied += set->n_events;
   if (set->started_us > 0)
@@ -2447,6 +2649,9 @@ worker_free (Worker *w)
   g_clear_pointer (&w->batch, g_ptr_array_unref);
   g_clear_pointer (&w->waiting_live, g_ptr_array_unref);
   g_clear_pointer (&w->edit_tasks, g_hash_table_unref);
+  g_clear_pointer (&w->writes, g_async_queue_unref);
+  g_clear_pointer (&w->cursor_epoch, g_free);
+  g_rec_mutex_clear (&w->cache_lock);
   g_clear_pointer (&w->wanted, g_strfreev);
   g_clear_pointer (&w->cache_path, g_free);
   g_clear_pointer (&w->url, g_free);
@@ -2646,6 +2851,8 @@ cb_store_new (const char *cache_path)
   w->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
   w->waiting_live = g_ptr_array_new ();
   w->edit_tasks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
+  w->writes = g_async_queue_new_full ((GDestroyNotify) db_batch_free);
+  g_rec_mutex_init (&w->cache_lock);
   self->worker = w;
 
   return self;
@@ -3487,6 +3694,7 @@ worker_do_read_journal (gpointer user_data)
 {
   JournalRead *read = user_data;
   Worker *w = g_task_get_task_data (read->task);
+  g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&w->cache_lock);
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_message_unref);
   g_autoptr(GError) error = NULL;
 
