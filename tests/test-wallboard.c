@@ -472,7 +472,7 @@ flag_is_set (gpointer data)
 static void
 test_against_sim (void)
 {
-  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=30", "--agents=40", "--seed=7",
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=40", "--seed=7",
                                                 "--heartbeat-ms=1000", NULL);
   g_autofree char *dir = g_dir_make_tmp ("cb-wallboard-XXXXXX", NULL);
   g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
@@ -498,7 +498,7 @@ test_against_sim (void)
 
   cb_store_connect (store);
   cb_test_wait (store_ready, store, 20000);
-  cb_test_spin (1500);
+  cb_test_spin (3000);
 
   /* Freeze the sim so the store and the page see the same moment. */
   cb_test_sim_clock (sim, FALSE);
@@ -523,6 +523,72 @@ test_against_sim (void)
                    ==, expected);
   g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_floor_item (wp, CB_METRIC_AGENTS_ON_CALL)),
                    ==, expected_on_call);
+
+  /* Each queue tile agrees with the backend's own counters of the day
+   * (docs/protocol.md §10.5), which the page shows only for comparison. */
+  {
+    CbEntityModel *queues = cb_store_get_model (store, "queue");
+    GtkWidget *queue_box = NULL;
+    guint checked = 0;
+    gint64 stats_at = 0;
+
+    /* The sim runs 60 times faster than the clock: count up to the
+     * instant its statistics were computed, as the backend did. */
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queues)); i++)
+      stats_at = MAX (stats_at, json_object_get_int_member (cb_entity_get_object (cb_entity_model_get (queues, i),
+                                                                                    "stats"), "stats_at"));
+    cb_wallboard_page_set_fixed_now (wp, stats_at);
+    cb_wallboard_page_refresh (wp);
+
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queues)); i++)
+      {
+        CbEntity *queue = cb_entity_model_get (queues, i);
+        JsonObject *stats = cb_entity_get_object (queue, "stats");
+        g_autofree char *want = NULL;
+        GtkWidget *tile = NULL;
+
+        g_assert_nonnull (stats);
+        want = g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT,
+                                json_object_get_int_member (stats, "offered_today"),
+                                json_object_get_int_member (stats, "answered_today"));
+        for (GtkWidget *w = page; w != NULL; )
+          {
+            if (CB_IS_QUEUE_TILE (w)
+                && g_strcmp0 (cb_queue_tile_get_queue_id (CB_QUEUE_TILE (w)), cb_entity_get_id (queue)) == 0)
+              {
+                tile = w;
+                break;
+              }
+            if (gtk_widget_get_first_child (w) != NULL)
+              w = gtk_widget_get_first_child (w);
+            else
+              {
+                while (w != NULL && w != page && gtk_widget_get_next_sibling (w) == NULL)
+                  w = gtk_widget_get_parent (w);
+                w = (w == NULL || w == page) ? NULL : gtk_widget_get_next_sibling (w);
+              }
+          }
+        g_assert_nonnull (tile);
+        queue_box = gtk_widget_get_parent (gtk_widget_get_parent (tile));
+        g_test_message ("%s: backend %s, tile %s", cb_entity_get_id (queue), want,
+                        cb_metric_item_get_text (cb_queue_tile_get_item (CB_QUEUE_TILE (tile),
+                                                                         CB_METRIC_OFFERED)));
+        g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (CB_QUEUE_TILE (tile),
+                                                                          CB_METRIC_OFFERED)), ==, want);
+        if (!json_object_get_null_member (stats, "sl_pct_today"))
+          {
+            g_autofree char *sl = cb_format_metric (CB_METRIC_UNIT_PERCENT,
+                                                    json_object_get_double_member (stats, "sl_pct_today"), 0);
+
+            g_test_message ("%s: backend SL %s", cb_entity_get_id (queue), sl);
+            g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (CB_QUEUE_TILE (tile),
+                                                                              CB_METRIC_SERVICE_LEVEL)), ==, sl);
+          }
+        checked++;
+      }
+    g_assert_cmpuint (checked, >, 0);
+    g_assert_true (GTK_IS_FLOW_BOX (queue_box));
+  }
 
   cb_test_sim_clock (sim, TRUE);
   cb_wallboard_page_set_store (wp, NULL);
