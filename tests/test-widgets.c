@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "cb-agent-board.h"
 #include "cb-application.h"
 #include "cb-campaign-tile.h"
 #include "cb-interval-chart.h"
@@ -94,6 +95,16 @@ test_wallboard_widgets (void)
 }
 
 static void
+test_agent_board (void)
+{
+  GtkWidget *board = cb_agent_board_new ();
+
+  g_object_ref_sink (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (CB_AGENT_BOARD (board)), ==, "0 agents");
+  g_assert_finalize_object (board);
+}
+
+static void
 test_application (void)
 {
   CbApplication *app = cb_application_new ();
@@ -118,6 +129,7 @@ main (int   argc,
   g_test_add_func ("/callboard/widgets/profile-editor", test_profile_editor);
   g_test_add_func ("/callboard/widgets/profile-row", test_profile_row);
   g_test_add_func ("/callboard/widgets/wallboard", test_wallboard_widgets);
+  g_test_add_func ("/callboard/widgets/agent-board", test_agent_board);
   g_test_add_func ("/callboard/widgets/application", test_application);
 
   ret = g_test_run ();

@@ -1,0 +1,1920 @@
+/* cb-agent-board.c — every agent, their state and how long they have been in it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A GtkColumnView over the store's agent model, declared in
+ * cb-agent-board.ui: agents → GtkFilterListModel (team, queue, state,
+ * search on name and extension) → GtkSortListModel (its sorter bound to the
+ * column view's) → GtkSingleSelection. Cells are plain labels recycled by
+ * one GtkSignalListItemFactory per column; the board keeps the set of bound
+ * cells, which is what is on screen (plus GTK's small margin), and only
+ * those are ever updated.
+ *
+ * Updates are coalesced to the frame clock: a change of any model behind
+ * the board (agents, teams, queues, campaigns, pause reasons, calls) only
+ * marks it dirty and asks for one tick callback, where the bound cells, the
+ * count and the actions are brought up to date. One one-second timer for the
+ * whole board ticks the durations (time in state, current call) while it is
+ * mapped. Durations are the backend's now (cb_store_get_server_now ()) minus
+ * the entity's instants, never the local clock alone; when the store is not
+ * live they stop at the instant the data is current as of and the board is
+ * dimmed (style class `stale`).
+ *
+ * The time in state climbs a colour ladder per state: amber, then red, past
+ * the thresholds of the `agent-state-thresholds` setting. For a pause whose
+ * reason has a `max_duration_s` (docs/protocol.md §10.13) red starts at that
+ * limit and amber as long before it as the setting's amber is before its red.
+ *
+ * Supervisor actions on the selected agent (`agent.pause`, `agent.resume`,
+ * `agent.log-out`, §9.2) are widget actions enabled from
+ * cb_agent_board_actions_update () by the agent's state and the
+ * `agents.control` permission; each ends in a toast saying what happened:
+ * done, done after the call's wrap-up (`pending`), or why it was refused.
+ */
+#define G_LOG_DOMAIN "cb-agent-board"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cb-agent-board.h"
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef enum
+{
+  COL_NAME,
+  COL_TEAM,
+  COL_STATE,
+  COL_REASON,
+  COL_TIME,
+  COL_WORK,
+  COL_CALL,
+  N_COLS
+} Column;
+
+/* In the order of the template, and of cb_agent_board_sort_by (). */
+static const char * const column_ids[N_COLS] = {
+  "name", "team", "state", "reason", "time", "work", "call",
+};
+
+typedef struct
+{
+  const char *id;
+  const char *label;   /* context "agent state" */
+  const char *css;
+} StateInfo;
+
+/* In the order a supervisor reads the floor; sorting by state follows it. */
+static const StateInfo states[] = {
+  { "available",  NC_("agent state", "Available"),  "state-available" },
+  { "ringing",    NC_("agent state", "Ringing"),    "state-ringing" },
+  { "on_call",    NC_("agent state", "On call"),    "state-on-call" },
+  { "on_hold",    NC_("agent state", "On hold"),    "state-on-hold" },
+  { "wrap_up",    NC_("agent state", "Wrap-up"),    "state-wrap-up" },
+  { "paused",     NC_("agent state", "Paused"),     "state-paused" },
+  { "logged_out", NC_("agent state", "Logged out"), "state-logged-out" },
+};
+#define N_STATES G_N_ELEMENTS (states)
+
+/* The state dropdown: "All states", "Logged in", then every state. */
+#define STATE_FILTER_ALL       0
+#define STATE_FILTER_LOGGED_IN 1
+#define STATE_FILTER_FIRST     2
+
+struct _CbAgentBoard
+{
+  GtkWidget parent_instance;
+
+  /* template widgets */
+  AdwToastOverlay     *toast_overlay;
+  GtkWidget           *box;
+  GtkLabel            *count_label;
+  GtkSearchEntry      *search_entry;
+  GtkDropDown         *team_dropdown;
+  GtkDropDown         *queue_dropdown;
+  GtkDropDown         *state_dropdown;
+  GtkStringList       *team_names;
+  GtkStringList       *queue_names;
+  GtkStringList       *state_names;
+  GtkMenuButton       *pause_button;
+  GtkColumnView       *column_view;
+  GtkSingleSelection  *selection;
+  GtkSortListModel    *sort_model;
+  GtkFilterListModel  *filter_model;
+  GtkCustomFilter     *filter;
+  GMenu               *pause_menu;
+  GtkColumnViewColumn *columns[N_COLS];
+
+  /* owned references */
+  CbStore             *store;
+  CbEntityModel       *agents;
+  CbEntityModel       *teams;
+  CbEntityModel       *queues;
+  CbEntityModel       *campaigns;
+  CbEntityModel       *reasons;
+  CbEntityModel       *calls;
+  GSignalGroup        *store_signals;
+  GSignalGroup        *agent_signals;
+  GSignalGroup        *team_signals;
+  GSignalGroup        *queue_signals;
+  GSignalGroup        *campaign_signals;
+  GSignalGroup        *reason_signals;
+  GSignalGroup        *call_signals;
+  GSettings           *settings;
+  GCancellable        *cancellable;
+  GHashTable          *bound;          /* GtkListItem set: the rows on screen */
+  GPtrArray           *team_ids;       /* by dropdown position; [0] NULL = all */
+  GPtrArray           *queue_ids;
+
+  /* filters */
+  char                *team_filter;
+  char                *queue_filter;
+  char                *state_filter;   /* a state, "logged_in", or NULL */
+  char                *search_folded;
+
+  guint                thresholds[N_STATES][2];  /* amber, red (s); 0 = none */
+  char                *count_text;
+  guint                tick_id;
+  guint                second_id;
+  gint64               fixed_now;
+  int                  can_control;    /* -1: ask the store */
+  gboolean             dirty;
+  gboolean             stale;
+  gboolean             syncing_dropdowns;
+};
+
+G_DEFINE_FINAL_TYPE (CbAgentBoard, cb_agent_board, GTK_TYPE_WIDGET)
+
+static GQuark column_quark;
+static GQuark class_quark;
+static GQuark level_quark;
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static int
+state_index (const char *state)
+{
+  if (state == NULL)
+    return -1;
+  for (guint i = 0; i < N_STATES; i++)
+    if (g_str_equal (states[i].id, state))
+      return (int) i;
+  return -1;
+}
+
+static const char *
+state_label (const char *state)
+{
+  int i = state_index (state);
+
+  if (i < 0)
+    return state != NULL ? state : "—";
+  return g_dpgettext2 (GETTEXT_PACKAGE, "agent state", states[i].label);
+}
+
+static gboolean
+is_in_call (const char *state)
+{
+  return g_strcmp0 (state, "ringing") == 0 || g_strcmp0 (state, "on_call") == 0
+         || g_strcmp0 (state, "on_hold") == 0 || g_strcmp0 (state, "wrap_up") == 0;
+}
+
+/* Durations as m:ss, or h:mm:ss from an hour on. */
+static char *
+format_duration (gint64 ms)
+{
+  gint64 s = MAX (ms, 0) / 1000;
+
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60),
+                            (int) (s % 60));
+  return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
+}
+
+static gint64
+current_now (CbAgentBoard *self)
+{
+  if (self->fixed_now > 0)
+    return self->fixed_now;
+  if (self->store != NULL)
+    {
+      gint64 as_of = cb_store_get_as_of (self->store);
+
+      /* Stale data is described as of when it was current. */
+      if (self->stale && as_of > 0)
+        return as_of;
+      return cb_store_get_server_now (self->store);
+    }
+  return g_get_real_time () / 1000;
+}
+
+static CbEntity *
+lookup (CbEntityModel *model,
+        const char    *id)
+{
+  if (model == NULL || id == NULL)
+    return NULL;
+  return cb_entity_model_lookup (model, id);
+}
+
+static const char *
+entity_name (CbEntityModel *model,
+             const char    *id,
+             const char    *member)
+{
+  CbEntity *entity = lookup (model, id);
+  const char *name = entity != NULL ? cb_entity_get_string (entity, member) : NULL;
+
+  return name != NULL ? name : id;
+}
+
+/* Every team of the agent by name, "North, South". */
+static char *
+describe_teams (CbAgentBoard *self,
+                CbEntity     *agent)
+{
+  JsonArray *array = cb_entity_get_array (agent, "team_ids");
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint n = array != NULL ? json_array_get_length (array) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *id = json_array_get_string_element (array, i);
+
+      if (id == NULL)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append (text, entity_name (self->teams, id, "name"));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The campaign the agent works, else the queues they serve. */
+static char *
+describe_work (CbAgentBoard *self,
+               CbEntity     *agent)
+{
+  const char *campaign_id = cb_entity_get_string (agent, "campaign_id");
+  JsonArray *array;
+  g_autoptr(GString) text = NULL;
+  guint n;
+
+  if (campaign_id != NULL)
+    return g_strdup (entity_name (self->campaigns, campaign_id, "name"));
+
+  array = cb_entity_get_array (agent, "queue_ids");
+  n = array != NULL ? json_array_get_length (array) : 0;
+  text = g_string_new (NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *id = json_array_get_string_element (array, i);
+
+      if (id == NULL)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append (text, entity_name (self->queues, id, "name"));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static const char *
+reason_label (CbAgentBoard *self,
+              const char   *code)
+{
+  return code != NULL ? entity_name (self->reasons, code, "label") : NULL;
+}
+
+/* The reason column: why the agent is paused, or what they will do once the
+ * call's wrap-up ends. */
+static char *
+describe_reason (CbAgentBoard *self,
+                 CbEntity     *agent)
+{
+  JsonObject *pending = cb_entity_get_object (agent, "pending");
+
+  if (pending != NULL)
+    {
+      const char *state = json_object_get_string_member_with_default (pending, "state", NULL);
+      const char *code = json_object_get_string_member_with_default (pending, "reason_code", NULL);
+
+      if (g_strcmp0 (state, "paused") == 0)
+        /* Translators: the agent board's reason column; a pause requested during a call,
+         * effective after its wrap-up; %s is the pause reason, such as "Lunch" */
+        return g_strdup_printf (_("Pausing after the call: %s"),
+                                code != NULL ? reason_label (self, code) : "—");
+      if (g_strcmp0 (state, "logged_out") == 0)
+        /* Translators: the agent board's reason column; a log-out requested during a call */
+        return g_strdup (_("Logging out after the call"));
+    }
+
+  if (g_strcmp0 (cb_entity_get_string (agent, "state"), "paused") == 0)
+    return g_strdup (reason_label (self, cb_entity_get_string (agent, "pause_reason")));
+  return NULL;
+}
+
+/* The current call: since it was answered, up to its end while the agent
+ * wraps it up; -1 when there is none or it is not answered yet. */
+static gint64
+call_duration (CbAgentBoard *self,
+               CbEntity     *agent,
+               gint64        now)
+{
+  CbEntity *call;
+  gint64 answered, ended;
+
+  if (!is_in_call (cb_entity_get_string (agent, "state")))
+    return -1;
+  call = lookup (self->calls, cb_entity_get_string (agent, "call_id"));
+  if (call == NULL)
+    return -1;
+  answered = cb_entity_get_int (call, "answered_at", 0);
+  if (answered <= 0)
+    return -1;
+  ended = cb_entity_get_int (call, "ended_at", 0);
+  return MAX ((ended > 0 ? ended : now) - answered, 0);
+}
+
+static gint64
+call_answered_at (CbAgentBoard *self,
+                  CbEntity     *agent)
+{
+  CbEntity *call;
+
+  if (!is_in_call (cb_entity_get_string (agent, "state")))
+    return 0;
+  call = lookup (self->calls, cb_entity_get_string (agent, "call_id"));
+  return call != NULL ? cb_entity_get_int (call, "answered_at", 0) : 0;
+}
+
+static CbAgentLevel
+level_at (CbAgentBoard *self,
+          CbEntity     *agent,
+          gint64        now)
+{
+  const char *state = cb_entity_get_string (agent, "state");
+  gint64 since = cb_entity_get_int (agent, "state_since", 0);
+  int i = state_index (state);
+  gint64 amber, red, elapsed_s;
+
+  if (i < 0 || since <= 0)
+    return CB_AGENT_LEVEL_NONE;
+
+  amber = self->thresholds[i][0];
+  red = self->thresholds[i][1];
+  if (g_str_equal (state, "paused"))
+    {
+      CbEntity *reason = lookup (self->reasons, cb_entity_get_string (agent, "pause_reason"));
+      gint64 max = reason != NULL ? cb_entity_get_int (reason, "max_duration_s", 0) : 0;
+
+      if (max > 0)
+        {
+          gint64 gap = red > amber && amber > 0 ? red - amber : max / 3;
+
+          red = max;
+          amber = max > gap ? max - gap : max * 2 / 3;
+        }
+    }
+
+  elapsed_s = (now - since) / 1000;
+  if (red > 0 && elapsed_s >= red)
+    return CB_AGENT_LEVEL_CRITICAL;
+  if (amber > 0 && elapsed_s >= amber)
+    return CB_AGENT_LEVEL_WARNING;
+  return CB_AGENT_LEVEL_NONE;
+}
+
+/* Keeps one style class from a family on @widget (the family's slot is @quark). */
+static void
+set_class (GtkWidget  *widget,
+           GQuark      quark,
+           const char *css)
+{
+  const char *old = g_object_get_qdata (G_OBJECT (widget), quark);
+
+  css = css != NULL ? g_intern_string (css) : NULL;
+  if (old == css)
+    return;
+  if (old != NULL)
+    gtk_widget_remove_css_class (widget, old);
+  if (css != NULL)
+    gtk_widget_add_css_class (widget, css);
+  g_object_set_qdata (G_OBJECT (widget), quark, (gpointer) css);
+}
+
+static void
+set_text (GtkLabel   *label,
+          const char *text)
+{
+  if (g_strcmp0 (gtk_label_get_label (label), text != NULL ? text : "") != 0)
+    gtk_label_set_label (label, text != NULL ? text : "");
+}
+
+static Column
+item_column (GtkListItem *item)
+{
+  return GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (item), column_quark)) - 1;
+}
+
+static void
+update_cell (CbAgentBoard *self,
+             GtkListItem  *item,
+             gint64        now)
+{
+  CbEntity *agent = gtk_list_item_get_item (item);
+  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
+  g_autofree char *text = NULL;
+
+  if (agent == NULL || label == NULL)
+    return;
+
+  switch (item_column (item))
+    {
+    case COL_NAME:
+      {
+        const char *name = cb_entity_get_string (agent, "name");
+        const char *extension = cb_entity_get_string (agent, "extension");
+
+        if (extension != NULL)
+          text = g_markup_printf_escaped ("%s  <span alpha=\"55%%\" font_features=\"tnum\">%s</span>",
+                                          name != NULL ? name : cb_entity_get_id (agent), extension);
+        else
+          text = g_markup_escape_text (name != NULL ? name : cb_entity_get_id (agent), -1);
+        if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
+          gtk_label_set_markup (label, text);
+        return;
+      }
+
+    case COL_TEAM:
+      text = describe_teams (self, agent);
+      break;
+
+    case COL_STATE:
+      {
+        const char *state = cb_entity_get_string (agent, "state");
+        int i = state_index (state);
+
+        set_text (label, state_label (state));
+        set_class (GTK_WIDGET (label), class_quark, i >= 0 ? states[i].css : NULL);
+        return;
+      }
+
+    case COL_REASON:
+      text = describe_reason (self, agent);
+      break;
+
+    case COL_TIME:
+      {
+        gint64 since = cb_entity_get_int (agent, "state_since", 0);
+        static const char * const levels[] = { NULL, "level-warning", "level-critical" };
+
+        text = since > 0 ? format_duration (now - since) : g_strdup ("—");
+        set_class (GTK_WIDGET (label), level_quark, levels[level_at (self, agent, now)]);
+      }
+      break;
+
+    case COL_WORK:
+      text = describe_work (self, agent);
+      break;
+
+    case COL_CALL:
+      {
+        gint64 duration = call_duration (self, agent, now);
+
+        text = duration >= 0 ? format_duration (duration) : NULL;
+      }
+      break;
+
+    case N_COLS:
+    default:
+      g_assert_not_reached ();
+    }
+
+  set_text (label, text);
+}
+
+static void
+update_cells (CbAgentBoard *self,
+              gboolean      durations_only)
+{
+  gint64 now = current_now (self);
+  GHashTableIter iter;
+  gpointer item;
+
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    {
+      Column column = item_column (item);
+
+      if (!durations_only || column == COL_TIME || column == COL_CALL)
+        update_cell (self, item, now);
+    }
+}
+
+static void
+update_count (CbAgentBoard *self)
+{
+  guint total = self->agents != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->agents)) : 0;
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+  g_autofree char *text = NULL;
+
+  if (shown == total)
+    /* Translators: the agent board's count when no filter hides anyone */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u agent", "%u agents", total), total);
+  else
+    /* Translators: the agent board's count, "42 of 120 agents": shown of all */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u agent", "%u of %u agents", total),
+                            shown, total);
+
+  if (g_strcmp0 (text, self->count_text) != 0)
+    {
+      g_free (self->count_text);
+      self->count_text = g_steal_pointer (&text);
+      gtk_label_set_label (self->count_label, self->count_text);
+    }
+}
+
+static void
+update_stale (CbAgentBoard *self)
+{
+  gboolean stale = self->store != NULL && cb_store_get_state (self->store) != CB_CONNECTION_LIVE;
+
+  self->stale = stale;
+  if (stale)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "stale");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "stale");
+}
+
+static gboolean
+on_tick (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (widget);
+
+  self->tick_id = 0;
+  cb_agent_board_refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Many events, one update: the next frame does it. */
+static void
+mark_dirty (CbAgentBoard *self)
+{
+  self->dirty = TRUE;
+  if (self->tick_id == 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
+}
+
+static gboolean
+on_second (gpointer user_data)
+{
+  CbAgentBoard *self = user_data;
+
+  /* Stale durations stand still at the time the data is current as of. */
+  if (!self->stale)
+    update_cells (self, TRUE);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- thresholds -------------------------------------------------------- */
+
+static void
+load_thresholds (CbAgentBoard *self)
+{
+  g_autoptr(GVariant) value = g_settings_get_value (self->settings, "agent-state-thresholds");
+  GVariantIter iter;
+  const char *state;
+  guint amber, red;
+
+  memset (self->thresholds, 0, sizeof self->thresholds);
+  g_variant_iter_init (&iter, value);
+  while (g_variant_iter_next (&iter, "{&s(uu)}", &state, &amber, &red))
+    {
+      int i = state_index (state);
+
+      if (i < 0)
+        continue;
+      self->thresholds[i][0] = amber;
+      self->thresholds[i][1] = red;
+    }
+}
+
+static void
+on_thresholds_changed (CbAgentBoard *self)
+{
+  load_thresholds (self);
+  update_cells (self, TRUE);
+}
+
+/* ---- filters and sorters ----------------------------------------------- */
+
+static gboolean
+contains_folded (const char *haystack,
+                 const char *needle_folded)
+{
+  g_autofree char *folded = NULL;
+
+  if (haystack == NULL)
+    return FALSE;
+  folded = g_utf8_casefold (haystack, -1);
+  return strstr (folded, needle_folded) != NULL;
+}
+
+static gboolean
+filter_agent (gpointer item,
+              gpointer user_data)
+{
+  CbAgentBoard *self = user_data;
+  CbEntity *agent = item;
+
+  if (self->team_filter != NULL && !cb_entity_has_in_array (agent, "team_ids", self->team_filter))
+    return FALSE;
+  if (self->queue_filter != NULL && !cb_entity_has_in_array (agent, "queue_ids", self->queue_filter))
+    return FALSE;
+  if (self->state_filter != NULL)
+    {
+      const char *state = cb_entity_get_string (agent, "state");
+
+      if (g_str_equal (self->state_filter, "logged_in"))
+        {
+          if (state == NULL || g_str_equal (state, "logged_out"))
+            return FALSE;
+        }
+      else if (g_strcmp0 (state, self->state_filter) != 0)
+        return FALSE;
+    }
+  if (self->search_folded != NULL
+      && !contains_folded (cb_entity_get_string (agent, "name"), self->search_folded)
+      && !contains_folded (cb_entity_get_string (agent, "extension"), self->search_folded))
+    return FALSE;
+  return TRUE;
+}
+
+static void
+filter_changed (CbAgentBoard *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  mark_dirty (self);
+}
+
+static int
+cmp_int (gint64 a,
+         gint64 b)
+{
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+static int
+cmp_text (const char *a,
+          const char *b)
+{
+  /* Empty sorts last, whichever way. */
+  if (a == NULL || *a == '\0')
+    return (b == NULL || *b == '\0') ? 0 : 1;
+  if (b == NULL || *b == '\0')
+    return -1;
+  return g_utf8_collate (a, b);
+}
+
+/* Ties go by name, then id, so rows never swap places at random. */
+static int
+cmp_tie (CbEntity *a,
+         CbEntity *b)
+{
+  int r = cmp_text (cb_entity_get_string (a, "name"), cb_entity_get_string (b, "name"));
+
+  return r != 0 ? r : g_strcmp0 (cb_entity_get_id (a), cb_entity_get_id (b));
+}
+
+static int
+sort_by_name (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  return cmp_tie ((CbEntity *) a, (CbEntity *) b);
+}
+
+static int
+sort_by_team (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  CbAgentBoard *self = user_data;
+  g_autofree char *ta = describe_teams (self, (CbEntity *) a);
+  g_autofree char *tb = describe_teams (self, (CbEntity *) b);
+  int r = cmp_text (ta, tb);
+
+  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+}
+
+static int
+sort_by_state (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  int sa = state_index (cb_entity_get_string ((CbEntity *) a, "state"));
+  int sb = state_index (cb_entity_get_string ((CbEntity *) b, "state"));
+  int r = cmp_int (sa < 0 ? (int) N_STATES : sa, sb < 0 ? (int) N_STATES : sb);
+
+  /* Within a state, the longest in it first. */
+  if (r == 0)
+    r = cmp_int (cb_entity_get_int ((CbEntity *) a, "state_since", 0),
+                 cb_entity_get_int ((CbEntity *) b, "state_since", 0));
+  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+}
+
+static int
+sort_by_reason (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  CbAgentBoard *self = user_data;
+  g_autofree char *ra = describe_reason (self, (CbEntity *) a);
+  g_autofree char *rb = describe_reason (self, (CbEntity *) b);
+  int r = cmp_text (ra, rb);
+
+  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+}
+
+/* Ascending is the shortest time in state first: the latest state_since. */
+static int
+sort_by_time (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  int r = cmp_int (cb_entity_get_int ((CbEntity *) b, "state_since", 0),
+                   cb_entity_get_int ((CbEntity *) a, "state_since", 0));
+
+  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+}
+
+static int
+sort_by_work (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  CbAgentBoard *self = user_data;
+  g_autofree char *wa = describe_work (self, (CbEntity *) a);
+  g_autofree char *wb = describe_work (self, (CbEntity *) b);
+  int r = cmp_text (wa, wb);
+
+  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+}
+
+/* Ascending is the shortest call first; agents without a call last. */
+static int
+sort_by_call (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  CbAgentBoard *self = user_data;
+  gint64 aa = call_answered_at (self, (CbEntity *) a);
+  gint64 ab = call_answered_at (self, (CbEntity *) b);
+  int r;
+
+  if (aa <= 0 || ab <= 0)
+    r = aa <= 0 && ab <= 0 ? 0 : aa <= 0 ? 1 : -1;
+  else
+    r = cmp_int (ab, aa);
+  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+}
+
+static const GCompareDataFunc sort_funcs[N_COLS] = {
+  sort_by_name, sort_by_team, sort_by_state, sort_by_reason, sort_by_time, sort_by_work, sort_by_call,
+};
+
+static void
+sorters_changed (CbAgentBoard *self,
+                 Column        column)
+{
+  GtkSorter *sorter = gtk_column_view_column_get_sorter (self->columns[column]);
+
+  if (sorter != NULL)
+    gtk_sorter_changed (sorter, GTK_SORTER_CHANGE_DIFFERENT);
+}
+
+/* ---- dropdowns --------------------------------------------------------- */
+
+typedef struct
+{
+  const char *id;
+  const char *name;
+} Choice;
+
+static int
+compare_choices (gconstpointer a,
+                 gconstpointer b)
+{
+  const Choice *ca = a, *cb = b;
+
+  return g_utf8_collate (ca->name, cb->name);
+}
+
+/* Mirrors @model into @names as "All …" then the names in order, keeping
+ * the chosen entity chosen across changes. */
+static void
+sync_choices (CbAgentBoard  *self,
+              GtkDropDown   *dropdown,
+              GtkStringList *names,
+              GPtrArray     *ids,
+              CbEntityModel *model,
+              const char    *all_label,
+              char         **filter)
+{
+  guint n = model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (model)) : 0;
+  g_autoptr(GArray) choices = g_array_sized_new (FALSE, FALSE, sizeof (Choice), n);
+  g_autoptr(GPtrArray) strings = g_ptr_array_new_null_terminated (n + 1, NULL, TRUE);
+  guint old_n = g_list_model_get_n_items (G_LIST_MODEL (names));
+  guint selected = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      CbEntity *entity = cb_entity_model_get (model, i);
+      Choice choice = { cb_entity_get_id (entity), cb_entity_get_string (entity, "name") };
+
+      if (choice.name == NULL)
+        choice.name = choice.id;
+      g_array_append_val (choices, choice);
+    }
+  g_array_sort (choices, compare_choices);
+
+  g_ptr_array_set_size (ids, 0);
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_add (strings, (gpointer) all_label);
+  for (guint i = 0; i < choices->len; i++)
+    {
+      Choice *choice = &g_array_index (choices, Choice, i);
+
+      if (g_strcmp0 (choice->id, *filter) == 0)
+        selected = i + 1;
+      g_ptr_array_add (ids, g_strdup (choice->id));
+      g_ptr_array_add (strings, (gpointer) choice->name);
+    }
+
+  /* The chosen one is gone: show everyone again. */
+  if (selected == 0 && *filter != NULL)
+    {
+      g_clear_pointer (filter, g_free);
+      filter_changed (self);
+    }
+
+  self->syncing_dropdowns = TRUE;
+  gtk_string_list_splice (names, 0, old_n, (const char * const *) strings->pdata);
+  gtk_drop_down_set_selected (dropdown, selected);
+  self->syncing_dropdowns = FALSE;
+
+  /* One team or queue is no choice at all. */
+  gtk_widget_set_visible (GTK_WIDGET (dropdown), choices->len > 1);
+}
+
+static void
+sync_teams (CbAgentBoard *self)
+{
+  sync_choices (self, self->team_dropdown, self->team_names, self->team_ids, self->teams,
+                _("All teams"), &self->team_filter);
+}
+
+static void
+sync_queues (CbAgentBoard *self)
+{
+  sync_choices (self, self->queue_dropdown, self->queue_names, self->queue_ids, self->queues,
+                _("All queues"), &self->queue_filter);
+}
+
+static int
+compare_reasons (gconstpointer a,
+                 gconstpointer b)
+{
+  CbEntity *ra = *(CbEntity **) a, *rb = *(CbEntity **) b;
+  int r = cmp_int (cb_entity_get_int (ra, "sort_order", 0), cb_entity_get_int (rb, "sort_order", 0));
+
+  return r != 0 ? r : cmp_text (cb_entity_get_string (ra, "label"), cb_entity_get_string (rb, "label"));
+}
+
+/* The pause menu: the active pause reasons in their order. */
+static void
+sync_pause_menu (CbAgentBoard *self)
+{
+  guint n = self->reasons != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->reasons)) : 0;
+  g_autoptr(GPtrArray) active = g_ptr_array_sized_new (n);
+  g_autoptr(GMenu) section = g_menu_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      CbEntity *reason = cb_entity_model_get (self->reasons, i);
+
+      if (cb_entity_get_bool (reason, "active"))
+        g_ptr_array_add (active, reason);
+    }
+  g_ptr_array_sort (active, compare_reasons);
+
+  for (guint i = 0; i < active->len; i++)
+    {
+      CbEntity *reason = g_ptr_array_index (active, i);
+      const char *id = cb_entity_get_id (reason);
+      const char *label = cb_entity_get_string (reason, "label");
+      g_autoptr(GMenuItem) item = g_menu_item_new (label != NULL ? label : id, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "agent.pause", g_variant_new_string (id));
+      g_menu_append_item (section, item);
+    }
+
+  g_menu_remove_all (self->pause_menu);
+  if (active->len > 0)
+    /* Translators: the heading of the agent board's pause menu */
+    g_menu_append_section (self->pause_menu, _("Pause Reason"), G_MENU_MODEL (section));
+}
+
+static void
+on_dropdown_changed (CbAgentBoard *self)
+{
+  guint team, queue, state;
+  const char *team_id, *queue_id, *state_id = NULL;
+
+  if (self->syncing_dropdowns)
+    return;
+
+  team = gtk_drop_down_get_selected (self->team_dropdown);
+  queue = gtk_drop_down_get_selected (self->queue_dropdown);
+  state = gtk_drop_down_get_selected (self->state_dropdown);
+  team_id = team < self->team_ids->len ? g_ptr_array_index (self->team_ids, team) : NULL;
+  queue_id = queue < self->queue_ids->len ? g_ptr_array_index (self->queue_ids, queue) : NULL;
+  if (state == STATE_FILTER_LOGGED_IN)
+    state_id = "logged_in";
+  else if (state != GTK_INVALID_LIST_POSITION && state >= STATE_FILTER_FIRST
+           && state - STATE_FILTER_FIRST < N_STATES)
+    state_id = states[state - STATE_FILTER_FIRST].id;
+
+  if (g_strcmp0 (team_id, self->team_filter) == 0 && g_strcmp0 (queue_id, self->queue_filter) == 0
+      && g_strcmp0 (state_id, self->state_filter) == 0)
+    return;
+
+  g_free (self->team_filter);
+  self->team_filter = g_strdup (team_id);
+  g_free (self->queue_filter);
+  self->queue_filter = g_strdup (queue_id);
+  g_free (self->state_filter);
+  self->state_filter = g_strdup (state_id);
+  filter_changed (self);
+}
+
+static void
+on_search_changed (CbAgentBoard *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+  char *folded = *stripped != '\0' ? g_utf8_casefold (stripped, -1) : NULL;
+
+  if (g_strcmp0 (folded, self->search_folded) == 0)
+    {
+      g_free (folded);
+      return;
+    }
+  g_free (self->search_folded);
+  self->search_folded = folded;
+  filter_changed (self);
+}
+
+/* ---- cells ------------------------------------------------------------- */
+
+static void
+on_cell_setup (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               CbAgentBoard             *self)
+{
+  Column column = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (factory), column_quark)) - 1;
+  GtkWidget *label = gtk_label_new (NULL);
+
+  g_object_set_qdata (G_OBJECT (item), column_quark, GUINT_TO_POINTER (column + 1));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (label, "agent-cell");
+
+  switch (column)
+    {
+    case COL_NAME:
+      gtk_label_set_use_markup (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, "agent-name");
+      break;
+    case COL_STATE:
+      gtk_widget_set_halign (label, GTK_ALIGN_START);
+      gtk_widget_add_css_class (label, "agent-state");
+      break;
+    case COL_TIME:
+    case COL_CALL:
+      gtk_label_set_xalign (GTK_LABEL (label), 1);
+      gtk_widget_set_halign (label, GTK_ALIGN_END);
+      gtk_widget_add_css_class (label, "numeric");
+      gtk_widget_add_css_class (label, "agent-duration");
+      break;
+    case COL_TEAM:
+    case COL_REASON:
+    case COL_WORK:
+      break;
+    case N_COLS:
+    default:
+      g_assert_not_reached ();
+    }
+
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+on_cell_bind (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              CbAgentBoard             *self)
+{
+  g_hash_table_add (self->bound, item);
+  update_cell (self, item, current_now (self));
+}
+
+static void
+on_cell_unbind (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                CbAgentBoard             *self)
+{
+  g_hash_table_remove (self->bound, item);
+}
+
+static void
+on_cell_teardown (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  CbAgentBoard             *self)
+{
+  g_hash_table_remove (self->bound, item);
+}
+
+/* ---- actions ----------------------------------------------------------- */
+
+static CbEntity *
+selected_agent (CbAgentBoard *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+static gboolean
+can_control (CbAgentBoard *self)
+{
+  if (self->can_control >= 0)
+    return self->can_control;
+  return self->store != NULL && cb_store_has_permission (self->store, "agents.control");
+}
+
+typedef struct
+{
+  CbAgentBoard *board;   /* owned */
+  char         *name;
+  char         *state;
+} SetState;
+
+static void
+set_state_free (SetState *request)
+{
+  g_clear_object (&request->board);
+  g_free (request->name);
+  g_free (request->state);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SetState, set_state_free)
+
+static void
+toast (CbAgentBoard *self,
+       const char   *title,
+       guint         timeout)
+{
+  AdwToast *toast = adw_toast_new (title);
+
+  adw_toast_set_timeout (toast, timeout);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+on_set_state_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SetState) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbMessage) response = cb_store_request_finish (CB_STORE (source), result, &error);
+  g_autofree char *text = NULL;
+  gboolean pending;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (error != NULL)
+    {
+      g_autofree char *why = cb_describe_request_error (error);
+
+      if (g_str_equal (request->state, "paused"))
+        /* Translators: a refused agent action; the first %s is the agent's name, the second why */
+        text = g_strdup_printf (_("Could not pause %s: %s"), request->name, why);
+      else if (g_str_equal (request->state, "available"))
+        /* Translators: a refused agent action; the first %s is the agent's name, the second why */
+        text = g_strdup_printf (_("Could not resume %s: %s"), request->name, why);
+      else
+        /* Translators: a refused agent action; the first %s is the agent's name, the second why */
+        text = g_strdup_printf (_("Could not log out %s: %s"), request->name, why);
+      toast (request->board, text, 8);
+      return;
+    }
+
+  pending = response != NULL && response->data != NULL
+            && json_object_get_boolean_member_with_default (response->data, "pending", FALSE);
+
+  if (g_str_equal (request->state, "paused"))
+    text = pending
+           /* Translators: the agent is on a call; %s is the agent's name */
+           ? g_strdup_printf (_("%s will pause after wrap-up"), request->name)
+           /* Translators: %s is the agent's name */
+           : g_strdup_printf (_("%s is paused"), request->name);
+  else if (g_str_equal (request->state, "available"))
+    /* Translators: %s is the agent's name */
+    text = g_strdup_printf (_("%s is available"), request->name);
+  else
+    text = pending
+           /* Translators: the agent is on a call; %s is the agent's name */
+           ? g_strdup_printf (_("%s will log out after wrap-up"), request->name)
+           /* Translators: %s is the agent's name */
+           : g_strdup_printf (_("%s is logged out"), request->name);
+  toast (request->board, text, 4);
+  mark_dirty (request->board);
+}
+
+static void
+request_state (CbAgentBoard *self,
+               CbEntity     *agent,
+               const char   *state,
+               const char   *reason_code)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  SetState *request;
+  const char *name;
+
+  if (self->store == NULL)
+    {
+      toast (self, _("The console is not connected to a backend."), 5);
+      return;
+    }
+
+  name = cb_entity_get_string (agent, "name");
+  request = g_new0 (SetState, 1);
+  request->board = g_object_ref (self);
+  request->name = g_strdup (name != NULL ? name : cb_entity_get_id (agent));
+  request->state = g_strdup (state);
+
+  json_object_set_string_member (data, "agent_id", cb_entity_get_id (agent));
+  json_object_set_string_member (data, "state", state);
+  if (reason_code != NULL)
+    json_object_set_string_member (data, "reason_code", reason_code);
+
+  cb_store_request_async (self->store, "agent.set_state", data, CB_REQUEST_LIVE, self->cancellable,
+                          on_set_state_done, request);
+}
+
+static void
+agent_pause (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (widget);
+  CbEntity *agent = selected_agent (self);
+
+  if (agent != NULL)
+    request_state (self, agent, "paused", g_variant_get_string (parameter, NULL));
+}
+
+static void
+agent_choose_pause_reason (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (widget);
+
+  gtk_menu_button_popup (self->pause_button);
+}
+
+static void
+agent_resume (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (widget);
+  CbEntity *agent = selected_agent (self);
+
+  if (agent != NULL)
+    request_state (self, agent, "available", NULL);
+}
+
+static void
+on_log_out_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     CbAgentBoard     *self)
+{
+  const char *agent_id = g_object_get_data (G_OBJECT (dialog), "agent-id");
+  CbEntity *agent = lookup (self->agents, agent_id);
+
+  if (g_str_equal (response, "log-out") && agent != NULL)
+    request_state (self, agent, "logged_out", NULL);
+}
+
+static void
+agent_log_out (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (widget);
+  CbEntity *agent = selected_agent (self);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  const char *name;
+  GtkWidget *dialog;
+
+  if (agent == NULL)
+    return;
+  if (!GTK_IS_WINDOW (root))
+    {
+      request_state (self, agent, "logged_out", NULL);
+      return;
+    }
+
+  /* Logging in again needs the agent's phone (§9.2): ask first. */
+  name = cb_entity_get_string (agent, "name");
+  dialog = adw_message_dialog_new (GTK_WINDOW (root), NULL, NULL);
+  /* Translators: a question before logging an agent out; %s is the agent's name */
+  adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog), _("Log Out %s?"),
+                                     name != NULL ? name : cb_entity_get_id (agent));
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                               _("Only the agent can log in again, from their phone. "
+                                 "A call in progress is finished and wrapped up first."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "log-out", _("_Log Out"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "log-out",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "agent-id", g_strdup (cb_entity_get_id (agent)), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_log_out_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+agent_search (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (widget);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+on_selection_changed (CbAgentBoard *self)
+{
+  cb_agent_board_actions_update (self);
+}
+
+static void
+on_rows_changed (CbAgentBoard *self)
+{
+  mark_dirty (self);
+}
+
+/* ---- models ------------------------------------------------------------ */
+
+static void
+on_agents_changed (CbAgentBoard *self)
+{
+  mark_dirty (self);
+}
+
+static void
+on_teams_changed (CbAgentBoard *self)
+{
+  sync_teams (self);
+  sorters_changed (self, COL_TEAM);
+  mark_dirty (self);
+}
+
+static void
+on_queues_changed (CbAgentBoard *self)
+{
+  sync_queues (self);
+  sorters_changed (self, COL_WORK);
+  mark_dirty (self);
+}
+
+static void
+on_campaigns_changed (CbAgentBoard *self)
+{
+  mark_dirty (self);
+}
+
+static void
+on_reasons_changed (CbAgentBoard *self)
+{
+  sync_pause_menu (self);
+  sorters_changed (self, COL_REASON);
+  mark_dirty (self);
+}
+
+static void
+on_store_state_changed (CbAgentBoard *self)
+{
+  update_stale (self);
+  mark_dirty (self);
+}
+
+static void
+set_model (CbEntityModel **slot,
+           CbEntityModel  *model,
+           GSignalGroup   *signals)
+{
+  if (g_set_object (slot, model))
+    g_signal_group_set_target (signals, model);
+}
+
+static void
+apply_models (CbAgentBoard  *self,
+              CbEntityModel *agents,
+              CbEntityModel *teams,
+              CbEntityModel *queues,
+              CbEntityModel *campaigns,
+              CbEntityModel *reasons,
+              CbEntityModel *calls)
+{
+  set_model (&self->agents, agents, self->agent_signals);
+  set_model (&self->teams, teams, self->team_signals);
+  set_model (&self->queues, queues, self->queue_signals);
+  set_model (&self->campaigns, campaigns, self->campaign_signals);
+  set_model (&self->reasons, reasons, self->reason_signals);
+  set_model (&self->calls, calls, self->call_signals);
+
+  gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (agents));
+  sync_teams (self);
+  sync_queues (self);
+  sync_pause_menu (self);
+  for (guint i = 0; i < N_COLS; i++)
+    sorters_changed (self, i);
+  update_stale (self);
+  mark_dirty (self);
+  cb_agent_board_refresh (self);
+}
+
+/* ---- GObject ----------------------------------------------------------- */
+
+static void
+cb_agent_board_map (GtkWidget *widget)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (widget);
+
+  GTK_WIDGET_CLASS (cb_agent_board_parent_class)->map (widget);
+
+  if (self->second_id == 0)
+    self->second_id = g_timeout_add_seconds (1, on_second, self);
+  mark_dirty (self);
+}
+
+static void
+cb_agent_board_unmap (GtkWidget *widget)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (widget);
+
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (widget, self->tick_id);
+  self->tick_id = 0;
+  g_clear_handle_id (&self->second_id, g_source_remove);
+
+  GTK_WIDGET_CLASS (cb_agent_board_parent_class)->unmap (widget);
+}
+
+static void
+cb_agent_board_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_agent_board_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      cb_agent_board_set_store (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_agent_board_dispose (GObject *object)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (object);
+  GSignalGroup **groups[] = {
+    &self->store_signals, &self->agent_signals, &self->team_signals, &self->queue_signals,
+    &self->campaign_signals, &self->reason_signals, &self->call_signals,
+  };
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->second_id, g_source_remove);
+  for (guint i = 0; i < G_N_ELEMENTS (groups); i++)
+    {
+      if (*groups[i] != NULL)
+        g_signal_group_set_target (*groups[i], NULL);
+      g_clear_object (groups[i]);
+    }
+  if (self->filter_model != NULL)
+    gtk_filter_list_model_set_model (self->filter_model, NULL);
+  if (self->bound != NULL)
+    g_hash_table_remove_all (self->bound);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_AGENT_BOARD);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->agents);
+  g_clear_object (&self->teams);
+  g_clear_object (&self->queues);
+  g_clear_object (&self->campaigns);
+  g_clear_object (&self->reasons);
+  g_clear_object (&self->calls);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (cb_agent_board_parent_class)->dispose (object);
+}
+
+static void
+cb_agent_board_finalize (GObject *object)
+{
+  CbAgentBoard *self = CB_AGENT_BOARD (object);
+
+  g_clear_pointer (&self->bound, g_hash_table_unref);
+  g_clear_pointer (&self->team_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->queue_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->team_filter, g_free);
+  g_clear_pointer (&self->queue_filter, g_free);
+  g_clear_pointer (&self->state_filter, g_free);
+  g_clear_pointer (&self->search_folded, g_free);
+  g_clear_pointer (&self->count_text, g_free);
+
+  G_OBJECT_CLASS (cb_agent_board_parent_class)->finalize (object);
+}
+
+static void
+cb_agent_board_class_init (CbAgentBoardClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  static const char * const column_names[N_COLS] = {
+    "name_column", "team_column", "state_column", "reason_column", "time_column", "work_column",
+    "call_column",
+  };
+
+  object_class->get_property = cb_agent_board_get_property;
+  object_class->set_property = cb_agent_board_set_property;
+  object_class->dispose = cb_agent_board_dispose;
+  object_class->finalize = cb_agent_board_finalize;
+
+  widget_class->map = cb_agent_board_map;
+  widget_class->unmap = cb_agent_board_unmap;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, CB_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  column_quark = g_quark_from_static_string ("cb-agent-board-column");
+  class_quark = g_quark_from_static_string ("cb-agent-board-state-class");
+  level_quark = g_quark_from_static_string ("cb-agent-board-level-class");
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/cb-agent-board.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, box);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, count_label);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, team_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, queue_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, state_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, team_names);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, queue_names);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, state_names);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, column_view);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, selection);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, sort_model);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, filter_model);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, filter);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, pause_menu);
+  for (guint i = 0; i < N_COLS; i++)
+    gtk_widget_class_bind_template_child_full (widget_class, column_names[i], FALSE,
+                                               G_STRUCT_OFFSET (CbAgentBoard, columns)
+                                               + i * sizeof (gpointer));
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_dropdown_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_rows_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_cell_setup);
+  gtk_widget_class_bind_template_callback (widget_class, on_cell_bind);
+  gtk_widget_class_bind_template_callback (widget_class, on_cell_unbind);
+  gtk_widget_class_bind_template_callback (widget_class, on_cell_teardown);
+
+  gtk_widget_class_install_action (widget_class, "agent.pause", "s", agent_pause);
+  gtk_widget_class_install_action (widget_class, "agent.choose-pause-reason", NULL,
+                                   agent_choose_pause_reason);
+  gtk_widget_class_install_action (widget_class, "agent.resume", NULL, agent_resume);
+  gtk_widget_class_install_action (widget_class, "agent.log-out", NULL, agent_log_out);
+  gtk_widget_class_install_action (widget_class, "agent.search", NULL, agent_search);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK,
+                                       "agent.choose-pause-reason", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "agent.resume", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_L, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "agent.log-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "agent.search", NULL);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "agentboard");
+}
+
+static void
+cb_agent_board_init (CbAgentBoard *self)
+{
+  g_autoptr(GPtrArray) state_strings = g_ptr_array_new_null_terminated (N_STATES + 2, NULL, TRUE);
+  struct {
+    GSignalGroup **group;
+    GCallback      callback;
+  } models[] = {
+    { &self->agent_signals, G_CALLBACK (on_agents_changed) },
+    { &self->team_signals, G_CALLBACK (on_teams_changed) },
+    { &self->queue_signals, G_CALLBACK (on_queues_changed) },
+    { &self->campaign_signals, G_CALLBACK (on_campaigns_changed) },
+    { &self->reason_signals, G_CALLBACK (on_reasons_changed) },
+    { &self->call_signals, G_CALLBACK (on_agents_changed) },
+  };
+
+  self->can_control = -1;
+  self->bound = g_hash_table_new (NULL, NULL);
+  self->team_ids = g_ptr_array_new_with_free_func (g_free);
+  self->queue_ids = g_ptr_array_new_with_free_func (g_free);
+  self->cancellable = g_cancellable_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  for (guint i = 0; i < N_COLS; i++)
+    {
+      GtkListItemFactory *factory = gtk_column_view_column_get_factory (self->columns[i]);
+      GtkSorter *sorter = gtk_column_view_column_get_sorter (self->columns[i]);
+
+      g_object_set_qdata (G_OBJECT (factory), column_quark, GUINT_TO_POINTER (i + 1));
+      gtk_custom_sorter_set_sort_func (GTK_CUSTOM_SORTER (sorter), sort_funcs[i], self, NULL);
+    }
+  gtk_custom_filter_set_filter_func (self->filter, filter_agent, self, NULL);
+  /* The floor's order by default: available first, logged out last. */
+  gtk_column_view_sort_by_column (self->column_view, self->columns[COL_STATE], GTK_SORT_ASCENDING);
+
+  /* Translators: the agent board's state filter */
+  g_ptr_array_add (state_strings, (gpointer) _("All states"));
+  /* Translators: the agent board's state filter: every state but logged out */
+  g_ptr_array_add (state_strings, (gpointer) C_("agent state filter", "Logged in"));
+  for (guint i = 0; i < N_STATES; i++)
+    g_ptr_array_add (state_strings, (gpointer) state_label (states[i].id));
+  gtk_string_list_splice (self->state_names, 0, 0, (const char * const *) state_strings->pdata);
+
+  self->settings = g_settings_new ("io.github.callboard.Callboard");
+  g_signal_connect_object (self->settings, "changed::agent-state-thresholds",
+                           G_CALLBACK (on_thresholds_changed), self, G_CONNECT_SWAPPED);
+  load_thresholds (self);
+
+  self->store_signals = g_signal_group_new (CB_TYPE_STORE);
+  g_signal_group_connect_swapped (self->store_signals, "batch-applied",
+                                  G_CALLBACK (on_agents_changed), self);
+  g_signal_group_connect_swapped (self->store_signals, "notify::state",
+                                  G_CALLBACK (on_store_state_changed), self);
+  g_signal_group_connect_swapped (self->store_signals, "notify::as-of",
+                                  G_CALLBACK (on_store_state_changed), self);
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++)
+    {
+      *models[i].group = g_signal_group_new (CB_TYPE_ENTITY_MODEL);
+      g_signal_group_connect_swapped (*models[i].group, "items-changed", models[i].callback, self);
+    }
+
+  sync_teams (self);
+  sync_queues (self);
+  sync_pause_menu (self);
+  cb_agent_board_refresh (self);
+}
+
+GtkWidget *
+cb_agent_board_new (void)
+{
+  return g_object_new (CB_TYPE_AGENT_BOARD, NULL);
+}
+
+/* ---- public API -------------------------------------------------------- */
+
+CbStore *
+cb_agent_board_get_store (CbAgentBoard *self)
+{
+  g_return_val_if_fail (CB_IS_AGENT_BOARD (self), NULL);
+  return self->store;
+}
+
+/**
+ * cb_agent_board_set_store:
+ * @store: (nullable): the store whose agents to show
+ *
+ * Shows the store's agents, teams, queues, campaigns, pause reasons and
+ * calls, and sends the supervisor's actions to it.
+ */
+void
+cb_agent_board_set_store (CbAgentBoard *self,
+                          CbStore      *store)
+{
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+  g_return_if_fail (store == NULL || CB_IS_STORE (store));
+
+  if (!g_set_object (&self->store, store))
+    return;
+
+  g_signal_group_set_target (self->store_signals, store);
+  if (store != NULL)
+    apply_models (self,
+                  cb_store_get_model (store, "agent"),
+                  cb_store_get_model (store, "team"),
+                  cb_store_get_model (store, "queue"),
+                  cb_store_get_model (store, "campaign"),
+                  cb_store_get_model (store, "pause_reason"),
+                  cb_store_get_model (store, "call"));
+  else
+    apply_models (self, NULL, NULL, NULL, NULL, NULL, NULL);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+/**
+ * cb_agent_board_set_models:
+ *
+ * Shows these models instead of a store's (tests and screenshots); the
+ * actions then have no store to send to.
+ */
+void
+cb_agent_board_set_models (CbAgentBoard  *self,
+                           CbEntityModel *agents,
+                           CbEntityModel *teams,
+                           CbEntityModel *queues,
+                           CbEntityModel *campaigns,
+                           CbEntityModel *pause_reasons,
+                           CbEntityModel *calls)
+{
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+
+  if (self->store != NULL)
+    {
+      g_signal_group_set_target (self->store_signals, NULL);
+      g_clear_object (&self->store);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+    }
+  apply_models (self, agents, teams, queues, campaigns, pause_reasons, calls);
+}
+
+/* For tests and screenshots: durations as of @now_ms (0: the backend's now). */
+void
+cb_agent_board_set_fixed_now (CbAgentBoard *self,
+                              gint64        now_ms)
+{
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+  self->fixed_now = now_ms;
+  mark_dirty (self);
+  cb_agent_board_refresh (self);
+}
+
+/* For tests: whether the user holds `agents.control`, as the store would say. */
+void
+cb_agent_board_set_can_control (CbAgentBoard *self,
+                                gboolean      can_control)
+{
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+  self->can_control = can_control ? 1 : 0;
+  cb_agent_board_actions_update (self);
+}
+
+/**
+ * cb_agent_board_actions_update:
+ *
+ * Enables the agent actions the selected agent's state and the user's
+ * permissions allow: pause unless paused or logged out, resume when paused,
+ * log out unless logged out. While offline they stay enabled, so the store's
+ * refusal says why nothing happened.
+ */
+void
+cb_agent_board_actions_update (CbAgentBoard *self)
+{
+  CbEntity *agent;
+  const char *state = NULL;
+  gboolean allowed, can_pause, can_resume, can_log_out;
+
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+
+  agent = selected_agent (self);
+  allowed = agent != NULL && can_control (self);
+  if (agent != NULL)
+    state = cb_entity_get_string (agent, "state");
+
+  can_pause = allowed && state != NULL && !g_str_equal (state, "paused")
+              && !g_str_equal (state, "logged_out") && g_menu_model_get_n_items (G_MENU_MODEL (self->pause_menu)) > 0;
+  can_resume = allowed && g_strcmp0 (state, "paused") == 0;
+  can_log_out = allowed && state != NULL && !g_str_equal (state, "logged_out");
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "agent.pause", can_pause);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "agent.choose-pause-reason", can_pause);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "agent.resume", can_resume);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "agent.log-out", can_log_out);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pause_button), can_pause);
+}
+
+/**
+ * cb_agent_board_refresh:
+ *
+ * Brings the rows on screen, the count and the actions up to date now
+ * (the frame clock does it after changes; tests call it directly).
+ */
+void
+cb_agent_board_refresh (CbAgentBoard *self)
+{
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+
+  self->dirty = FALSE;
+  update_cells (self, FALSE);
+  update_count (self);
+  cb_agent_board_actions_update (self);
+}
+
+const char *
+cb_agent_board_get_count_text (CbAgentBoard *self)
+{
+  g_return_val_if_fail (CB_IS_AGENT_BOARD (self), NULL);
+  return self->count_text;
+}
+
+guint
+cb_agent_board_get_n_shown (CbAgentBoard *self)
+{
+  g_return_val_if_fail (CB_IS_AGENT_BOARD (self), 0);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+}
+
+/* Returns: (transfer none): the rows as shown, filtered and sorted */
+GListModel *
+cb_agent_board_get_rows (CbAgentBoard *self)
+{
+  g_return_val_if_fail (CB_IS_AGENT_BOARD (self), NULL);
+  return G_LIST_MODEL (self->selection);
+}
+
+static void
+select_choice (GtkDropDown *dropdown,
+               GPtrArray   *ids,
+               const char  *id)
+{
+  for (guint i = 0; i < ids->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (ids, i), id) == 0)
+      {
+        gtk_drop_down_set_selected (dropdown, i);
+        return;
+      }
+  gtk_drop_down_set_selected (dropdown, 0);
+}
+
+void
+cb_agent_board_set_team_filter (CbAgentBoard *self,
+                                const char   *team_id)
+{
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+  select_choice (self->team_dropdown, self->team_ids, team_id);
+}
+
+void
+cb_agent_board_set_queue_filter (CbAgentBoard *self,
+                                 const char   *queue_id)
+{
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+  select_choice (self->queue_dropdown, self->queue_ids, queue_id);
+}
+
+/* @state: an agent state, "logged_in" (every state but logged out) or NULL */
+void
+cb_agent_board_set_state_filter (CbAgentBoard *self,
+                                 const char   *state)
+{
+  guint position = STATE_FILTER_ALL;
+
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+
+  if (g_strcmp0 (state, "logged_in") == 0)
+    position = STATE_FILTER_LOGGED_IN;
+  else if (state_index (state) >= 0)
+    position = STATE_FILTER_FIRST + state_index (state);
+  gtk_drop_down_set_selected (self->state_dropdown, position);
+}
+
+void
+cb_agent_board_set_search (CbAgentBoard *self,
+                           const char   *text)
+{
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
+  /* The entry waits a moment before it says; the caller wants it now. */
+  on_search_changed (self);
+}
+
+/**
+ * cb_agent_board_sort_by:
+ * @column: "name", "team", "state", "reason", "time", "work" or "call"
+ *
+ * Returns: whether @column names a column
+ */
+gboolean
+cb_agent_board_sort_by (CbAgentBoard *self,
+                        const char   *column,
+                        GtkSortType   direction)
+{
+  g_return_val_if_fail (CB_IS_AGENT_BOARD (self), FALSE);
+
+  for (guint i = 0; i < N_COLS; i++)
+    if (g_strcmp0 (column_ids[i], column) == 0)
+      {
+        gtk_column_view_sort_by_column (self->column_view, self->columns[i], direction);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* Returns: whether the agent is shown, and now selected */
+gboolean
+cb_agent_board_select (CbAgentBoard *self,
+                       const char   *agent_id)
+{
+  GListModel *rows;
+  guint n;
+
+  g_return_val_if_fail (CB_IS_AGENT_BOARD (self), FALSE);
+
+  rows = G_LIST_MODEL (self->selection);
+  n = g_list_model_get_n_items (rows);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CbEntity) agent = g_list_model_get_item (rows, i);
+
+      if (g_strcmp0 (cb_entity_get_id (agent), agent_id) == 0)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          cb_agent_board_actions_update (self);
+          return TRUE;
+        }
+    }
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  cb_agent_board_actions_update (self);
+  return FALSE;
+}
+
+/* The colour ladder's step for @agent now. */
+CbAgentLevel
+cb_agent_board_get_level (CbAgentBoard *self,
+                          CbEntity     *agent)
+{
+  g_return_val_if_fail (CB_IS_AGENT_BOARD (self), CB_AGENT_LEVEL_NONE);
+  g_return_val_if_fail (CB_IS_ENTITY (agent), CB_AGENT_LEVEL_NONE);
+  return level_at (self, agent, current_now (self));
+}

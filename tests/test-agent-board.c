@@ -1,0 +1,669 @@
+/* test-agent-board.c — the agent board: filters, sorting, the colour ladder, actions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The board is fed CbEntityModels filled with decoded event frames, as the
+ * store fills them, and a fixed clock. With CB_AGENT_BOARD_SCREENSHOT=FILE
+ * the screenshot case also writes what a busy floor looks like to FILE.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "cb-agent-board.h"
+
+#define NOW G_GINT64_CONSTANT (1795421000000)
+#define MINUTE G_GINT64_CONSTANT (60000)
+
+typedef struct
+{
+  CbEntityModel *agents;
+  CbEntityModel *teams;
+  CbEntityModel *queues;
+  CbEntityModel *campaigns;
+  CbEntityModel *reasons;
+  CbEntityModel *calls;
+  gint64         rev;
+} Floor;
+
+static void
+spin (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets frames pass for @ms, so the column view binds its rows. */
+static void
+run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+put (Floor         *floor_,
+     CbEntityModel *model,
+     const char    *topic,
+     const char    *type,
+     const char    *id,
+     const char    *fields)
+{
+  gint64 rev = ++floor_->rev;
+  g_autofree char *text = g_strdup_printf ("{\"type\":\"event\",\"seq\":%" G_GINT64_FORMAT ",\"ts\":1,"
+                                           "\"topic\":\"%s\",\"kind\":\"upsert\",\"entity\":{\"type\":\"%s\","
+                                           "\"id\":\"%s\",\"rev\":%" G_GINT64_FORMAT "},\"data\":{\"id\":\"%s\","
+                                           "\"rev\":%" G_GINT64_FORMAT ",%s}}",
+                                           rev, topic, type, id, rev, id, rev, fields);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbMessage) message = cb_message_decode (text, strlen (text), 0, &error);
+
+  g_assert_no_error (error);
+  cb_entity_model_upsert (model, id, topic, rev, message, NULL);
+}
+
+static void
+put_agent (Floor      *floor_,
+           const char *id,
+           const char *name,
+           const char *extension,
+           const char *team,
+           const char *queue,
+           const char *state,
+           gint64      since,
+           const char *extra)
+{
+  g_autofree char *fields = g_strdup_printf ("\"name\":\"%s\",\"extension\":\"%s\",\"team_ids\":[\"%s\"],"
+                                             "\"queue_ids\":[\"%s\"],\"state\":\"%s\",\"state_since\":%"
+                                             G_GINT64_FORMAT ",\"campaign_id\":null%s%s",
+                                             name, extension, team, queue, state, since,
+                                             extra != NULL ? "," : "", extra != NULL ? extra : "");
+
+  put (floor_, floor_->agents, "agents", "agent", id, fields);
+}
+
+static void
+floor_init (Floor *floor_)
+{
+  *floor_ = (Floor) {
+    cb_entity_model_new ("agent"), cb_entity_model_new ("team"), cb_entity_model_new ("queue"),
+    cb_entity_model_new ("campaign"), cb_entity_model_new ("pause_reason"), cb_entity_model_new ("call"),
+    0,
+  };
+
+  put (floor_, floor_->teams, "catalogs", "team", "t-north", "\"name\":\"North\",\"supervisor_user_ids\":[]");
+  put (floor_, floor_->teams, "catalogs", "team", "t-south", "\"name\":\"South\",\"supervisor_user_ids\":[]");
+  put (floor_, floor_->queues, "queues", "queue", "q-sales", "\"name\":\"Sales\"");
+  put (floor_, floor_->queues, "queues", "queue", "q-support", "\"name\":\"Support\"");
+  put (floor_, floor_->reasons, "catalogs", "pause_reason", "BREAK",
+       "\"label\":\"Break\",\"paid\":true,\"max_duration_s\":null,\"active\":true,\"sort_order\":1");
+  put (floor_, floor_->reasons, "catalogs", "pause_reason", "LUNCH",
+       "\"label\":\"Lunch\",\"paid\":false,\"max_duration_s\":2700,\"active\":true,\"sort_order\":2");
+  put (floor_, floor_->reasons, "catalogs", "pause_reason", "OLD",
+       "\"label\":\"Retired\",\"paid\":false,\"max_duration_s\":null,\"active\":false,\"sort_order\":3");
+  put (floor_, floor_->calls, "calls", "call", "c-1",
+       "\"state\":\"connected\",\"answered_at\":1795420820000,\"ended_at\":null");
+
+  put_agent (floor_, "ag-1", "Maris Tamm", "1041", "t-north", "q-sales", "available", NOW - 2 * MINUTE, NULL);
+  put_agent (floor_, "ag-2", "Jaan Kask", "1042", "t-north", "q-sales", "paused", NOW - 11 * MINUTE,
+             "\"pause_reason\":\"BREAK\"");
+  put_agent (floor_, "ag-3", "Olena Koval", "1043", "t-north", "q-support", "on_call", NOW - 3 * MINUTE,
+             "\"call_id\":\"c-1\"");
+  put_agent (floor_, "ag-4", "Katarzyna Nowak", "2001", "t-south", "q-support", "wrap_up", NOW - 6 * MINUTE,
+             NULL);
+  put_agent (floor_, "ag-5", "Ivana Horvat", "2002", "t-south", "q-sales", "paused", NOW - 16 * MINUTE,
+             "\"pause_reason\":\"LUNCH\"");
+  put_agent (floor_, "ag-6", "Emir Hadžić", "2003", "t-south", "q-sales", "logged_out", NOW - 90 * MINUTE,
+             NULL);
+}
+
+static void
+floor_clear (Floor *floor_)
+{
+  g_clear_object (&floor_->agents);
+  g_clear_object (&floor_->teams);
+  g_clear_object (&floor_->queues);
+  g_clear_object (&floor_->campaigns);
+  g_clear_object (&floor_->reasons);
+  g_clear_object (&floor_->calls);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Floor, floor_clear)
+
+static CbAgentBoard *
+board_new (Floor *floor_)
+{
+  CbAgentBoard *board = CB_AGENT_BOARD (cb_agent_board_new ());
+
+  g_object_ref_sink (board);
+  cb_agent_board_set_fixed_now (board, NOW);
+  cb_agent_board_set_models (board, floor_->agents, floor_->teams, floor_->queues, floor_->campaigns,
+                             floor_->reasons, floor_->calls);
+  return board;
+}
+
+static const char *
+row_id (CbAgentBoard *board,
+        guint         position)
+{
+  g_autoptr(CbEntity) agent = g_list_model_get_item (cb_agent_board_get_rows (board), position);
+
+  g_assert_nonnull (agent);
+  return cb_entity_get_id (agent);
+}
+
+static GtkWidget *
+find_widget (GtkWidget  *widget,
+             gboolean  (*match) (GtkWidget *widget, gconstpointer data),
+             gconstpointer data)
+{
+  if (match (widget, data))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_label_with_class (GtkWidget     *widget,
+                     gconstpointer  css)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, css);
+}
+
+static gboolean
+is_label_containing (GtkWidget     *widget,
+                     gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+}
+
+static gboolean
+is_actionable (GtkWidget     *widget,
+               gconstpointer  action)
+{
+  return GTK_IS_ACTIONABLE (widget)
+         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
+static gboolean
+is_menu_button (GtkWidget     *widget,
+                gconstpointer  unused)
+{
+  return GTK_IS_MENU_BUTTON (widget);
+}
+
+static gboolean
+action_enabled (CbAgentBoard *board,
+                const char   *action)
+{
+  GtkWidget *button = find_widget (GTK_WIDGET (board), is_actionable, action);
+
+  g_assert_nonnull (button);
+  return gtk_widget_get_sensitive (button);
+}
+
+static void
+test_filters (void)
+{
+  g_auto(Floor) floor_ = { 0 };
+  CbAgentBoard *board;
+
+  floor_init (&floor_);
+  board = board_new (&floor_);
+
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "6 agents");
+
+  cb_agent_board_set_team_filter (board, "t-north");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "3 of 6 agents");
+
+  cb_agent_board_set_state_filter (board, "paused");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "1 of 6 agents");
+  g_assert_cmpstr (row_id (board, 0), ==, "ag-2");
+
+  cb_agent_board_set_team_filter (board, NULL);
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "2 of 6 agents");
+
+  /* Everyone but the logged out. */
+  cb_agent_board_set_state_filter (board, "logged_in");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "5 of 6 agents");
+
+  cb_agent_board_set_state_filter (board, NULL);
+  cb_agent_board_set_queue_filter (board, "q-support");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "2 of 6 agents");
+  cb_agent_board_set_queue_filter (board, NULL);
+
+  /* Search: name, any case, or extension. */
+  cb_agent_board_set_search (board, "KASK");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "1 of 6 agents");
+  g_assert_cmpstr (row_id (board, 0), ==, "ag-2");
+  cb_agent_board_set_search (board, "200");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "3 of 6 agents");
+  cb_agent_board_set_search (board, "hadžić");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "1 of 6 agents");
+  cb_agent_board_set_search (board, "");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "6 agents");
+
+  /* A live change is filtered as it arrives: Maris pauses. */
+  cb_agent_board_set_state_filter (board, "paused");
+  put_agent (&floor_, "ag-1", "Maris Tamm", "1041", "t-north", "q-sales", "paused", NOW,
+             "\"pause_reason\":\"BREAK\"");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "3 of 6 agents");
+
+  /* A new agent counts at once. */
+  cb_agent_board_set_state_filter (board, NULL);
+  put_agent (&floor_, "ag-7", "Piret Mets", "1050", "t-north", "q-sales", "available", NOW, NULL);
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "7 agents");
+
+  g_assert_finalize_object (board);
+}
+
+static void
+test_sort (void)
+{
+  g_auto(Floor) floor_ = { 0 };
+  CbAgentBoard *board;
+  static const char * const longest_first[] = { "ag-6", "ag-5", "ag-2", "ag-4", "ag-3", "ag-1" };
+  guint n;
+
+  floor_init (&floor_);
+  board = board_new (&floor_);
+
+  g_assert_true (cb_agent_board_sort_by (board, "time", GTK_SORT_DESCENDING));
+  n = g_list_model_get_n_items (cb_agent_board_get_rows (board));
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (longest_first));
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (row_id (board, i), ==, longest_first[i]);
+
+  g_assert_true (cb_agent_board_sort_by (board, "time", GTK_SORT_ASCENDING));
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (row_id (board, i), ==, longest_first[n - 1 - i]);
+
+  /* A state change moves the row: Katarzyna's wrap-up ends, she is the newest. */
+  put_agent (&floor_, "ag-4", "Katarzyna Nowak", "2001", "t-south", "q-support", "available", NOW, NULL);
+  g_assert_cmpstr (row_id (board, 0), ==, "ag-4");
+
+  g_assert_true (cb_agent_board_sort_by (board, "name", GTK_SORT_ASCENDING));
+  g_assert_cmpstr (row_id (board, 0), ==, "ag-6");   /* Emir */
+  g_assert_cmpstr (row_id (board, n - 1), ==, "ag-3");   /* Olena */
+
+  /* By state in the floor's order, the longest in it first. */
+  g_assert_true (cb_agent_board_sort_by (board, "state", GTK_SORT_ASCENDING));
+  g_assert_cmpstr (row_id (board, 0), ==, "ag-1");   /* available, 2 min */
+  g_assert_cmpstr (row_id (board, 1), ==, "ag-4");   /* available, now */
+  g_assert_cmpstr (row_id (board, 3), ==, "ag-5");   /* paused, 16 min */
+  g_assert_cmpstr (row_id (board, n - 1), ==, "ag-6");
+
+  g_assert_true (cb_agent_board_sort_by (board, "team", GTK_SORT_ASCENDING));
+  g_assert_true (cb_agent_board_sort_by (board, "reason", GTK_SORT_ASCENDING));
+  g_assert_cmpstr (row_id (board, 0), ==, "ag-2");   /* Break */
+  g_assert_true (cb_agent_board_sort_by (board, "call", GTK_SORT_ASCENDING));
+  g_assert_cmpstr (row_id (board, 0), ==, "ag-3");   /* the only call */
+  g_assert_true (cb_agent_board_sort_by (board, "work", GTK_SORT_ASCENDING));
+  g_assert_false (cb_agent_board_sort_by (board, "nonsense", GTK_SORT_ASCENDING));
+
+  g_assert_finalize_object (board);
+}
+
+static void
+test_thresholds (void)
+{
+  g_auto(Floor) floor_ = { 0 };
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.callboard.Callboard");
+  CbAgentBoard *board;
+  GtkWidget *window;
+  GtkWidget *label;
+
+  floor_init (&floor_);
+  board = board_new (&floor_);
+
+  /* Paused 11 min on a break: past 10 min, amber. */
+  g_assert_cmpint (cb_agent_board_get_level (board, cb_entity_model_lookup (floor_.agents, "ag-2")), ==,
+                   CB_AGENT_LEVEL_WARNING);
+  /* Wrap-up 6 min: past 5 min, red. */
+  g_assert_cmpint (cb_agent_board_get_level (board, cb_entity_model_lookup (floor_.agents, "ag-4")), ==,
+                   CB_AGENT_LEVEL_CRITICAL);
+  /* Lunch 16 min of its 45: fine, though past the generic 15. */
+  g_assert_cmpint (cb_agent_board_get_level (board, cb_entity_model_lookup (floor_.agents, "ag-5")), ==,
+                   CB_AGENT_LEVEL_NONE);
+  g_assert_cmpint (cb_agent_board_get_level (board, cb_entity_model_lookup (floor_.agents, "ag-1")), ==,
+                   CB_AGENT_LEVEL_NONE);
+
+  /* Lunch turns amber 5 min before its limit and red at it. */
+  cb_agent_board_set_fixed_now (board, NOW - 16 * MINUTE + 41 * MINUTE);
+  g_assert_cmpint (cb_agent_board_get_level (board, cb_entity_model_lookup (floor_.agents, "ag-5")), ==,
+                   CB_AGENT_LEVEL_WARNING);
+  cb_agent_board_set_fixed_now (board, NOW - 16 * MINUTE + 45 * MINUTE);
+  g_assert_cmpint (cb_agent_board_get_level (board, cb_entity_model_lookup (floor_.agents, "ag-5")), ==,
+                   CB_AGENT_LEVEL_CRITICAL);
+  cb_agent_board_set_fixed_now (board, NOW);
+
+  /* On screen: the cell carries the class. */
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 600);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
+  gtk_window_present (GTK_WINDOW (window));
+  run_for (300);
+  cb_agent_board_refresh (board);
+
+  label = find_widget (window, is_label_with_class, "level-critical");
+  g_assert_nonnull (label);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, "6:00");
+  label = find_widget (window, is_label_with_class, "level-warning");
+  g_assert_nonnull (label);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, "11:00");
+  g_assert_nonnull (find_widget (window, is_label_with_class, "state-paused"));
+  g_assert_nonnull (find_widget (window, is_label_containing, "Break"));
+  g_assert_nonnull (find_widget (window, is_label_containing, "North"));
+  g_assert_nonnull (find_widget (window, is_label_containing, "Support"));
+  /* Olena's call was answered 3 min before now. */
+  g_assert_nonnull (find_widget (window, is_label_containing, "3:00"));
+
+  /* The thresholds are a setting: wrap-up red only after 10 min now. */
+  g_settings_set_value (settings, "agent-state-thresholds",
+                        g_variant_new_parsed ("{'wrap_up': (@u 300, @u 600)}"));
+  g_assert_cmpint (cb_agent_board_get_level (board, cb_entity_model_lookup (floor_.agents, "ag-4")), ==,
+                   CB_AGENT_LEVEL_WARNING);
+  g_assert_cmpint (cb_agent_board_get_level (board, cb_entity_model_lookup (floor_.agents, "ag-2")), ==,
+                   CB_AGENT_LEVEL_NONE);
+  g_assert_null (find_widget (window, is_label_with_class, "level-critical"));
+  g_settings_reset (settings, "agent-state-thresholds");
+
+  gtk_window_set_child (GTK_WINDOW (window), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin ();
+  g_assert_finalize_object (board);
+}
+
+static void
+test_actions (void)
+{
+  g_auto(Floor) floor_ = { 0 };
+  CbAgentBoard *board;
+  GtkWidget *pause;
+  GtkWidget *window;
+
+  floor_init (&floor_);
+  board = board_new (&floor_);
+  pause = find_widget (GTK_WIDGET (board), is_menu_button, NULL);
+  g_assert_nonnull (pause);
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
+  gtk_window_present (GTK_WINDOW (window));
+  spin ();
+
+  /* Nobody selected. */
+  cb_agent_board_set_can_control (board, TRUE);
+  g_assert_false (action_enabled (board, "agent.resume"));
+  g_assert_false (action_enabled (board, "agent.log-out"));
+  g_assert_false (gtk_widget_get_sensitive (pause));
+
+  /* Available: pause and log out. */
+  g_assert_true (cb_agent_board_select (board, "ag-1"));
+  g_assert_true (gtk_widget_get_sensitive (pause));
+  g_assert_false (action_enabled (board, "agent.resume"));
+  g_assert_true (action_enabled (board, "agent.log-out"));
+
+  /* Paused: resume and log out. */
+  g_assert_true (cb_agent_board_select (board, "ag-2"));
+  g_assert_false (gtk_widget_get_sensitive (pause));
+  g_assert_true (action_enabled (board, "agent.resume"));
+  g_assert_true (action_enabled (board, "agent.log-out"));
+
+  /* On a call: pause and log out take effect after wrap-up. */
+  g_assert_true (cb_agent_board_select (board, "ag-3"));
+  g_assert_true (gtk_widget_get_sensitive (pause));
+  g_assert_false (action_enabled (board, "agent.resume"));
+
+  /* Logged out: nothing. */
+  g_assert_true (cb_agent_board_select (board, "ag-6"));
+  g_assert_false (gtk_widget_get_sensitive (pause));
+  g_assert_false (action_enabled (board, "agent.resume"));
+  g_assert_false (action_enabled (board, "agent.log-out"));
+
+  /* The agent's state changes under the selection: the actions follow. */
+  g_assert_true (cb_agent_board_select (board, "ag-2"));
+  put_agent (&floor_, "ag-2", "Jaan Kask", "1042", "t-north", "q-sales", "available", NOW, NULL);
+  cb_agent_board_refresh (board);
+  g_assert_false (action_enabled (board, "agent.resume"));
+  g_assert_true (gtk_widget_get_sensitive (pause));
+
+  /* Without agents.control, nothing at all. */
+  cb_agent_board_set_can_control (board, FALSE);
+  g_assert_false (gtk_widget_get_sensitive (pause));
+  g_assert_false (action_enabled (board, "agent.resume"));
+  g_assert_false (action_enabled (board, "agent.log-out"));
+
+  gtk_window_set_child (GTK_WINDOW (window), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin ();
+  g_assert_finalize_object (board);
+}
+
+/* Offline, the store refuses a live command at once, and the board says so. */
+static void
+test_offline_refusal (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cb-agent-board-XXXXXX", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache.db", NULL);
+  CbStore *store = cb_store_new (cache);
+  g_auto(Floor) floor_ = { 0 };
+  CbAgentBoard *board = CB_AGENT_BOARD (cb_agent_board_new ());
+  GtkWidget *window = gtk_window_new ();
+  gint64 deadline;
+
+  floor_init (&floor_);
+  g_object_unref (floor_.agents);
+  floor_.agents = g_object_ref (cb_store_get_model (store, "agent"));
+  put_agent (&floor_, "ag-2", "Jaan Kask", "1042", "t-north", "q-sales", "paused", NOW - 11 * MINUTE,
+             "\"pause_reason\":\"BREAK\"");
+
+  g_object_ref_sink (board);
+  cb_agent_board_set_store (board, store);
+  g_assert_true (cb_agent_board_get_store (board) == store);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (board), "stale"));
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
+  gtk_window_present (GTK_WINDOW (window));
+
+  cb_agent_board_set_can_control (board, TRUE);
+  g_assert_true (cb_agent_board_select (board, "ag-2"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (board), "agent.resume", NULL));
+
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (find_widget (window, is_label_containing, "Could not resume Jaan Kask") == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+    }
+
+  gtk_window_set_child (GTK_WINDOW (window), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin ();
+  g_assert_finalize_object (board);
+  cb_store_shutdown (store);
+  g_object_unref (store);
+  g_rmdir (dir);
+}
+
+static void
+save_png (GtkWidget  *widget,
+          const char *path)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+/* A busy afternoon: 60 agents in every state, some past their thresholds. */
+static void
+test_screenshot (void)
+{
+  static const char * const first[] = {
+    "Maris", "Jaan", "Olena", "Katarzyna", "Ivana", "Emir", "Piret", "Tomasz", "Lejla", "Andrii",
+    "Marta", "Kristjan", "Zuzana", "Dario", "Oksana", "Peeter", "Agnieszka", "Marek", "Amra", "Sofiia",
+  };
+  static const char * const last[] = {
+    "Tamm", "Kask", "Koval", "Nowak", "Horvat", "Hadžić", "Mets", "Wiśniewski", "Begić", "Shevchenko",
+    "Kováčová", "Saar", "Novák", "Babić", "Bondarenko",
+  };
+  static const char * const agent_states[] = {
+    "on_call", "available", "on_call", "wrap_up", "on_call", "paused", "ringing", "on_call", "on_hold",
+    "available", "on_call", "logged_out",
+  };
+  const char *path = g_getenv ("CB_AGENT_BOARD_SCREENSHOT");
+  g_auto(Floor) floor_ = { 0 };
+  CbAgentBoard *board;
+  GtkWidget *window;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  g_autoptr(GtkCssProvider) css = NULL;
+
+  if (path == NULL)
+    {
+      g_test_skip ("set CB_AGENT_BOARD_SCREENSHOT=FILE to write one");
+      return;
+    }
+
+  /* The application's style, as AdwApplication loads it. */
+  css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, RESOURCE_PATH "/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  floor_init (&floor_);
+  put (&floor_, floor_.teams, "catalogs", "team", "t-east", "\"name\":\"East\",\"supervisor_user_ids\":[]");
+  put (&floor_, floor_.queues, "queues", "queue", "q-billing", "\"name\":\"Billing\"");
+  put (&floor_, floor_.campaigns, "campaigns", "campaign", "cmp-renew", "\"name\":\"Renewals Q4\"");
+  put (&floor_, floor_.reasons, "catalogs", "pause_reason", "TRAINING",
+       "\"label\":\"Training\",\"paid\":true,\"max_duration_s\":3600,\"active\":true,\"sort_order\":3");
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("ag-%03u", i + 10);
+      g_autofree char *call = g_strdup_printf ("c-%03u", i);
+      g_autofree char *name = g_strdup_printf ("%s %s", first[i % G_N_ELEMENTS (first)],
+                                               last[(i * 7) % G_N_ELEMENTS (last)]);
+      g_autofree char *ext = g_strdup_printf ("%u", 1100 + i);
+      const char *state = agent_states[g_rand_int_range (rand, 0, G_N_ELEMENTS (agent_states))];
+      const char *team = i % 3 == 0 ? "t-north" : i % 3 == 1 ? "t-south" : "t-east";
+      const char *queue = i % 4 == 0 ? "q-sales" : i % 4 == 1 ? "q-support" : "q-billing";
+      gint64 since = NOW - g_rand_int_range (rand, 5, 900) * 1000;
+      g_autofree char *extra = NULL;
+
+      if (g_str_equal (state, "paused"))
+        {
+          static const char * const codes[] = { "BREAK", "LUNCH", "TRAINING" };
+
+          since = NOW - g_rand_int_range (rand, 60, 1500) * 1000;
+          extra = g_strdup_printf ("\"pause_reason\":\"%s\"", codes[g_rand_int_range (rand, 0, 3)]);
+          if (i % 9 == 0)
+            {
+              g_free (extra);
+              extra = g_strdup ("\"pause_reason\":null");
+            }
+        }
+      else if (!g_str_equal (state, "available") && !g_str_equal (state, "logged_out"))
+        {
+          g_autofree char *fields = g_strdup_printf ("\"state\":\"connected\",\"answered_at\":%" G_GINT64_FORMAT
+                                                     ",\"ended_at\":%s", since - 60000 * (i % 5),
+                                                     g_str_equal (state, "wrap_up") ? "1795420990000" : "null");
+
+          if (g_str_equal (state, "ringing"))
+            since = NOW - g_rand_int_range (rand, 2, 40) * 1000;
+          put (&floor_, floor_.calls, "calls", "call", call, fields);
+          extra = g_strdup_printf ("\"call_id\":\"%s\"%s", call,
+                                   i % 5 == 0 ? ",\"pending\":{\"state\":\"paused\",\"reason_code\":\"LUNCH\"}" : "");
+        }
+      else if (g_str_equal (state, "logged_out"))
+        since = NOW - g_rand_int_range (rand, 600, 20000) * 1000;
+
+      if (i % 6 == 5 && !g_str_equal (state, "logged_out"))
+        {
+          g_autofree char *with_campaign = g_strdup_printf ("%s%s\"campaign_id\":\"cmp-renew\"",
+                                                            extra != NULL ? extra : "",
+                                                            extra != NULL ? "," : "");
+          g_free (extra);
+          extra = g_steal_pointer (&with_campaign);
+        }
+      put_agent (&floor_, id, name, ext, team, queue, state, since, extra);
+    }
+
+  board = board_new (&floor_);
+  cb_agent_board_set_can_control (board, TRUE);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1600, 760);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (cb_agent_board_sort_by (board, "time", GTK_SORT_DESCENDING));
+  run_for (300);
+  cb_agent_board_select (board, row_id (board, 2));
+  if (g_getenv ("CB_AGENT_BOARD_STALE") != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (board), "stale");
+  if (g_getenv ("CB_AGENT_BOARD_DARK") != NULL)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  run_for (500);
+  cb_agent_board_refresh (board);
+  run_for (100);
+  save_png (window, path);
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css));
+
+  gtk_window_set_child (GTK_WINDOW (window), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin ();
+  g_assert_finalize_object (board);
+}
+
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/callboard/agent-board/filters", test_filters);
+  g_test_add_func ("/callboard/agent-board/sort", test_sort);
+  g_test_add_func ("/callboard/agent-board/thresholds", test_thresholds);
+  g_test_add_func ("/callboard/agent-board/actions", test_actions);
+  g_test_add_func ("/callboard/agent-board/offline-refusal", test_offline_refusal);
+  g_test_add_func ("/callboard/agent-board/screenshot", test_screenshot);
+
+  return g_test_run ();
+}
