@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cb-campaign-tile.h"
@@ -610,6 +611,114 @@ test_against_sim (void)
   }
 }
 
+static gboolean
+window_drawn (gpointer data)
+{
+  return GPOINTER_TO_UINT (g_object_get_data (data, "frames")) > 3;
+}
+
+static gboolean
+on_frame (GtkWidget     *widget,
+          GdkFrameClock *clock,
+          gpointer       user_data)
+{
+  guint n = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (widget), "frames"));
+
+  g_object_set_data (G_OBJECT (widget), "frames", GUINT_TO_POINTER (n + 1));
+  return G_SOURCE_CONTINUE;
+}
+
+/* Not a check: with CB_WALLBOARD_SHOT=FILE.png, a busy afternoon of the demo
+ * (60 times real speed for CB_WALLBOARD_SECONDS, default 20) drawn to FILE,
+ * to look at the page under load. CB_WALLBOARD_STALE=1 cuts the link first. */
+static void
+test_busy_afternoon (void)
+{
+  const char *path = g_getenv ("CB_WALLBOARD_SHOT");
+  const char *seconds = g_getenv ("CB_WALLBOARD_SECONDS");
+  g_autoptr(CbTestSim) sim = NULL;
+  g_autofree char *dir = NULL, *cache = NULL;
+  CbStore *store;
+  GtkWidget *window, *page;
+  gboolean opened = FALSE;
+
+  if (path == NULL)
+    {
+      g_test_skip ("set CB_WALLBOARD_SHOT=FILE.png to draw the page under load");
+      return;
+    }
+
+  sim = cb_test_sim_start ("--speed=60", "--agents=90", "--queues=5", "--seed=11",
+                           "--heartbeat-ms=1000", NULL);
+  dir = g_dir_make_tmp ("cb-wallboard-XXXXXX", NULL);
+  cache = g_build_filename (dir, "cache.sqlite", NULL);
+  store = cb_store_new (cache);
+  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
+  cb_store_open_async (store, NULL, on_opened, &opened);
+  cb_test_wait (flag_is_set, &opened, 10000);
+
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, RESOURCE_PATH "/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
+  window = gtk_window_new ();
+  page = cb_wallboard_page_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1680, 1030);
+  cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), store);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_add_tick_callback (window, on_frame, NULL, NULL);
+
+  cb_store_connect (store);
+  cb_test_wait (store_ready, store, 20000);
+  cb_test_spin ((seconds ? atoi (seconds) : 20) * 1000);
+  if (g_getenv ("CB_WALLBOARD_STALE"))
+    {
+      cb_store_disconnect (store);
+      cb_test_spin (1500);
+    }
+  else
+    cb_test_sim_clock (sim, FALSE);
+  cb_test_spin (1200);
+  {
+    /* The sim's clock runs ahead of ours: show its now. */
+    CbEntityModel *queues = cb_store_get_model (store, "queue");
+    gint64 stats_at = 0;
+
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queues)); i++)
+      stats_at = MAX (stats_at, json_object_get_int_member (cb_entity_get_object (cb_entity_model_get (queues, i),
+                                                                                    "stats"), "stats_at"));
+    cb_wallboard_page_set_fixed_now (CB_WALLBOARD_PAGE (page), stats_at);
+  }
+  cb_test_spin (200);
+  g_object_set_data (G_OBJECT (window), "frames", NULL);
+  cb_test_wait (window_drawn, window, 5000);
+
+  {
+    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+    g_autoptr(GskRenderNode) node = NULL;
+    g_autoptr(GdkTexture) texture = NULL;
+    int width = gtk_widget_get_width (window), height = gtk_widget_get_height (window);
+
+    gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+    node = gtk_snapshot_to_node (snapshot);
+    g_assert_nonnull (node);
+    texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                           &GRAPHENE_RECT_INIT (0, 0, width, height));
+    g_assert_true (gdk_texture_save_to_png (texture, path));
+  }
+
+  cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_store_shutdown (store);
+  cb_test_spin (20);
+  g_assert_finalize_object (store);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -626,6 +735,7 @@ main (int   argc,
   g_test_add_func ("/callboard/wallboard/floor-and-stale", test_floor_and_stale);
   g_test_add_func ("/callboard/wallboard/coalesced", test_coalesced);
   g_test_add_func ("/callboard/wallboard/against-sim", test_against_sim);
+  g_test_add_func ("/callboard/wallboard/busy-afternoon", test_busy_afternoon);
 
   return g_test_run ();
 }
