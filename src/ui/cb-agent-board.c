@@ -96,6 +96,7 @@ struct _CbAgentBoard
   AdwToastOverlay     *toast_overlay;
   GtkWidget           *box;
   GtkLabel            *count_label;
+  GtkLabel            *empty_label;
   GtkSearchEntry      *search_entry;
   GtkDropDown         *team_dropdown;
   GtkDropDown         *queue_dropdown;
@@ -444,8 +445,10 @@ update_cell (CbAgentBoard *self,
         const char *extension = cb_entity_get_string (agent, "extension");
 
         if (extension != NULL)
-          text = g_markup_printf_escaped ("%s  <span alpha=\"55%%\" font_features=\"tnum\">%s</span>",
-                                          name != NULL ? name : cb_entity_get_id (agent), extension);
+          text = g_markup_printf_escaped ("%s  <span alpha=\"55%%\" font_features=\"tnum\">%s"
+                                          "</span>",
+                                          name != NULL ? name : cb_entity_get_id (agent),
+                                          extension);
         else
           text = g_markup_escape_text (name != NULL ? name : cb_entity_get_id (agent), -1);
         if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
@@ -531,7 +534,8 @@ update_count (CbAgentBoard *self)
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u agent", "%u agents", total), total);
   else
     /* Translators: the agent board's count, "42 of 120 agents": shown of all */
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u agent", "%u of %u agents", total),
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u agent", "%u of %u agents",
+                                         total),
                             shown, total);
 
   if (g_strcmp0 (text, self->count_text) != 0)
@@ -540,6 +544,14 @@ update_count (CbAgentBoard *self)
       self->count_text = g_steal_pointer (&text);
       gtk_label_set_label (self->count_label, self->count_text);
     }
+
+  /* An empty table says why it is empty. */
+  if (total == 0)
+    set_text (self->empty_label, _("No agents yet"));
+  else if (shown == 0)
+    set_text (self->empty_label, _("No agent matches the filters"));
+  if (gtk_widget_get_visible (GTK_WIDGET (self->empty_label)) != (shown == 0))
+    gtk_widget_set_visible (GTK_WIDGET (self->empty_label), shown == 0);
 }
 
 static void
@@ -639,7 +651,8 @@ filter_agent (gpointer item,
 
   if (self->team_filter != NULL && !cb_entity_has_in_array (agent, "team_ids", self->team_filter))
     return FALSE;
-  if (self->queue_filter != NULL && !cb_entity_has_in_array (agent, "queue_ids", self->queue_filter))
+  if (self->queue_filter != NULL
+      && !cb_entity_has_in_array (agent, "queue_ids", self->queue_filter))
     return FALSE;
   if (self->state_filter != NULL)
     {
@@ -790,7 +803,8 @@ sort_by_call (gconstpointer a,
 }
 
 static const GCompareDataFunc sort_funcs[N_COLS] = {
-  sort_by_name, sort_by_team, sort_by_state, sort_by_reason, sort_by_time, sort_by_work, sort_by_call,
+  sort_by_name, sort_by_team, sort_by_state, sort_by_reason,
+  sort_by_time, sort_by_work, sort_by_call,
 };
 
 static void
@@ -896,9 +910,12 @@ compare_reasons (gconstpointer a,
                  gconstpointer b)
 {
   CbEntity *ra = *(CbEntity **) a, *rb = *(CbEntity **) b;
-  int r = cmp_int (cb_entity_get_int (ra, "sort_order", 0), cb_entity_get_int (rb, "sort_order", 0));
+  int r = cmp_int (cb_entity_get_int (ra, "sort_order", 0),
+                   cb_entity_get_int (rb, "sort_order", 0));
 
-  return r != 0 ? r : cmp_text (cb_entity_get_string (ra, "label"), cb_entity_get_string (rb, "label"));
+  if (r == 0)
+    r = cmp_text (cb_entity_get_string (ra, "label"), cb_entity_get_string (rb, "label"));
+  return r;
 }
 
 /* The pause menu: the active pause reasons in their order. */
@@ -1265,7 +1282,8 @@ agent_log_out (GtkWidget  *widget,
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "agent-id", g_strdup (cb_entity_get_id (agent)), g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "agent-id", g_strdup (cb_entity_get_id (agent)),
+                          g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_log_out_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -1521,6 +1539,7 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, box);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, count_label);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, empty_label);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, search_entry);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, team_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, queue_dropdown);
@@ -1753,7 +1772,8 @@ cb_agent_board_actions_update (CbAgentBoard *self)
     state = cb_entity_get_string (agent, "state");
 
   can_pause = allowed && state != NULL && !g_str_equal (state, "paused")
-              && !g_str_equal (state, "logged_out") && g_menu_model_get_n_items (G_MENU_MODEL (self->pause_menu)) > 0;
+              && !g_str_equal (state, "logged_out")
+              && g_menu_model_get_n_items (G_MENU_MODEL (self->pause_menu)) > 0;
   can_resume = allowed && g_strcmp0 (state, "paused") == 0;
   can_log_out = allowed && state != NULL && !g_str_equal (state, "logged_out");
 
