@@ -22,6 +22,7 @@
 /* Frames to let pass after the first one before taking a screenshot, so
  * that late layout (fonts, icons) has settled. */
 #define SCREENSHOT_SETTLE_FRAMES 3
+#define SCREENSHOT_RENDER_TRIES  120   /* frames to wait for a laid-out window */
 /* How long a screenshot waits for the backend before showing what it has. */
 #define SCREENSHOT_CONNECT_WAIT_US (8 * G_USEC_PER_SEC)
 
@@ -47,6 +48,7 @@ struct _CbApplication
   int             screenshot_width;
   int             screenshot_height;
   guint           screenshot_frames;
+  guint           screenshot_render_tries;
   gboolean        screenshot_resized;
   gint64          screenshot_started_us;
   int             exit_status;
@@ -259,9 +261,12 @@ reconnect (GSimpleAction *action,
   connect_active (CB_APPLICATION (user_data));
 }
 
-static void
+/* Returns FALSE when the window has nothing to show yet (it is being laid
+ * out again after new data): try on the next frame. */
+static gboolean
 save_screenshot (CbApplication *self,
-                 GtkWidget     *window)
+                 GtkWidget     *window,
+                 gboolean       last_try)
 {
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
@@ -273,11 +278,13 @@ save_screenshot (CbApplication *self,
 
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_to_node (snapshot);
+  if ((node == NULL || renderer == NULL) && !last_try)
+    return FALSE;
   if (node == NULL || renderer == NULL)
     {
       g_printerr (_("Could not render the window for a screenshot.\n"));
       self->exit_status = 1;
-      return;
+      return TRUE;
     }
 
   texture = gsk_renderer_render_texture (renderer, node,
@@ -287,12 +294,13 @@ save_screenshot (CbApplication *self,
       /* Translators: %s is a file name */
       g_printerr (_("Could not write the screenshot to “%s”.\n"), self->screenshot_path);
       self->exit_status = 1;
-      return;
+      return TRUE;
     }
 
   self->exit_status = 0;
   self->connect_on_activate = TRUE;
   self->connection_state = CB_CONNECTION_OFFLINE;
+  return TRUE;
 }
 
 static gboolean
@@ -337,7 +345,8 @@ on_screenshot_tick (GtkWidget     *window,
                   "the screenshot is %d×%d.\n"),
                 want_width, want_height, width, height);
 
-  save_screenshot (self, window);
+  if (!save_screenshot (self, window, ++self->screenshot_render_tries >= SCREENSHOT_RENDER_TRIES))
+    return G_SOURCE_CONTINUE;
   gtk_window_destroy (GTK_WINDOW (window));
   return G_SOURCE_REMOVE;
 }
