@@ -65,6 +65,9 @@ static const GOptionEntry entries[] = {
   { "fault-expire-token-after", 0, 0, G_OPTION_ARG_INT, &faults.expire_token_after_s, "Close with 4401 S seconds after welcome", "S" },
   { "fault-new-epoch-every", 0, 0, G_OPTION_ARG_INT, &faults.new_epoch_every_s, "Restart the event log every S seconds", "S" },
   { "fault-media-skip-seq", 0, 0, G_OPTION_ARG_INT, &faults.media_skip_seq_every, "On media sockets, skip a frame's seq every N frames", "N" },
+  { "fault-event-drift", 0, 0, G_OPTION_ARG_INT, &faults.drift_every, "Every N upserts, send data unlike the entity at that rev", "N" },
+  { "fault-no-coalesce", 0, 0, G_OPTION_ARG_INT, &faults.no_coalesce_hz, "Re-publish every queue's statistics N times a second", "N" },
+  { "fault-resume-too-old", 0, 0, G_OPTION_ARG_NONE, &faults.resume_too_old, "Resume a cursor older than the replay buffer, replaying only what is left", NULL },
   { NULL }
 };
 

@@ -140,6 +140,8 @@ struct _CbSimServer
   guint        sweep_source;
   guint        drop_source;
   guint        epoch_source;
+  guint        coalesce_source;
+  guint        drift_counter;
   guint        port;
   gboolean     tls;
   CbSimClockFunc clock_func;
@@ -547,6 +549,48 @@ session_trim (Session *session)
     buffered_free (g_queue_pop_head (&session->buffer));
 }
 
+/* A copy of @o whose members are copies of @o's (not of what they hold). */
+static JsonObject *
+object_copy_shallow (JsonObject *o)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, o);
+  while (json_object_iter_next (&iter, &name, &node))
+    json_object_set_member (copy, name, json_node_copy (node));
+  return copy;
+}
+
+/* Fault: an upsert whose data is not the entity at that rev (its first
+ * string member but the id is changed) while snapshots stay right, as a
+ * backend that renders events and snapshots from different sources. */
+static char *
+render_drifted_tail (const CbSimEntity *entity)
+{
+  g_autoptr(JsonObject) data = object_copy_shallow (entity->data);
+  g_autoptr(GList) names = json_object_get_members (data);
+  CbSimEntity drifted = *entity;
+
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (data, l->data);
+
+      if (!g_str_equal (l->data, "id") && JSON_NODE_HOLDS_VALUE (node)
+          && json_node_get_value_type (node) == G_TYPE_STRING)
+        {
+          g_autofree char *value = g_strconcat (json_node_get_string (node), " (drift)", NULL);
+
+          json_object_set_string_member (data, l->data, value);
+          break;
+        }
+    }
+  drifted.data = data;
+  return render_event_tail (&drifted, FALSE);
+}
+
 /* Numbers an event for @session, keeps it for replay and sends it. */
 static void
 session_emit (Session    *session,
@@ -652,7 +696,8 @@ on_state_changed (CbSimState        *state,
           if (!was)
             g_hash_table_add (sub->visible, g_strdup (entity->id));
           if (upsert_tail == NULL)
-            upsert_tail = render_event_tail (entity, FALSE);
+            upsert_tail = self->faults.drift_every > 0 && ++self->drift_counter % self->faults.drift_every == 0
+                          ? render_drifted_tail (entity) : render_event_tail (entity, FALSE);
           session_emit (session, upsert_tail);
         }
       else if (was)
@@ -973,7 +1018,7 @@ check_resume (CbSimServer      *self,
     }
 
   oldest = g_queue_peek_head (&session->buffer);
-  if ((last_seq < session->seq && (oldest == NULL || oldest->seq > last_seq + 1))
+  if ((last_seq < session->seq && (oldest == NULL || oldest->seq > last_seq + 1) && !self->faults.resume_too_old)
       || (session->detached_at_us != 0
           && g_get_monotonic_time () - session->detached_at_us > (gint64) self->replay_seconds * G_USEC_PER_SEC))
     {
@@ -982,7 +1027,7 @@ check_resume (CbSimServer      *self,
     }
 
   /* Every seq after last_seq must be in the buffer (a skipped seq is not). */
-  for (GList *l = session->buffer.head; l != NULL; l = l->next)
+  for (GList *l = session->buffer.head; l != NULL && !self->faults.resume_too_old; l = l->next)
     {
       Buffered *buffered = l->data;
       GList *next = l->next;
@@ -1868,6 +1913,35 @@ on_epoch_fault (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Fault: every queue's statistics again, a stats-only change each time
+ * (stats_at moves on a millisecond), as a backend that does not coalesce. */
+static gboolean
+on_no_coalesce_fault (gpointer user_data)
+{
+  CbSimServer *self = CB_SIM_SERVER (user_data);
+  g_autoptr(GPtrArray) queues = cb_sim_state_list (self->state, "queues");
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < queues->len; i++)
+    g_ptr_array_add (ids, g_strdup (((const CbSimEntity *) g_ptr_array_index (queues, i))->id));
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const CbSimEntity *queue = cb_sim_state_lookup (self->state, "queue", g_ptr_array_index (ids, i));
+      JsonObject *stats = queue ? json_object_get_object_member (queue->data, "stats") : NULL;
+      g_autoptr(JsonObject) data = NULL;
+      JsonObject *moved;
+
+      if (stats == NULL)
+        continue;
+      data = object_copy_shallow (queue->data);
+      moved = object_copy_shallow (stats);
+      json_object_set_int_member (moved, "stats_at", json_object_get_int_member_with_default (stats, "stats_at", 0) + 1);
+      json_object_set_object_member (data, "stats", moved);
+      cb_sim_state_upsert (self->state, "queues", "queue", queue->id, data, queue->ts);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---- GObject -------------------------------------------------------------- */
 
 static void
@@ -2004,10 +2078,13 @@ cb_sim_server_set_faults (CbSimServer       *self,
   self->faults = *faults;
   g_clear_handle_id (&self->drop_source, g_source_remove);
   g_clear_handle_id (&self->epoch_source, g_source_remove);
+  g_clear_handle_id (&self->coalesce_source, g_source_remove);
   if (faults->drop_every_s > 0)
     self->drop_source = g_timeout_add_seconds (faults->drop_every_s, on_drop_fault, self);
   if (faults->new_epoch_every_s > 0)
     self->epoch_source = g_timeout_add_seconds (faults->new_epoch_every_s, on_epoch_fault, self);
+  if (faults->no_coalesce_hz > 0)
+    self->coalesce_source = g_timeout_add (1000 / MIN (faults->no_coalesce_hz, 1000), on_no_coalesce_fault, self);
 }
 
 void
@@ -2210,6 +2287,7 @@ cb_sim_server_shutdown (CbSimServer *self)
   g_clear_handle_id (&self->sweep_source, g_source_remove);
   g_clear_handle_id (&self->drop_source, g_source_remove);
   g_clear_handle_id (&self->epoch_source, g_source_remove);
+  g_clear_handle_id (&self->coalesce_source, g_source_remove);
 
   if (self->connections != NULL)
     {

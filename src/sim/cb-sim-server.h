@@ -32,6 +32,9 @@ typedef struct
   guint expire_token_after_s;/* close with 4401 N s after welcome */
   guint new_epoch_every_s;   /* restart the event log every N s */
   guint media_skip_seq_every;/* media sockets: skip a frame's seq every N frames */
+  guint drift_every;         /* every N upserts, data unlike the entity at that rev */
+  guint no_coalesce_hz;      /* re-publish every queue's stats N times a second */
+  gboolean resume_too_old;   /* resume a cursor older than the buffer, replaying what is left */
 } CbSimFaults;
 
 /**
