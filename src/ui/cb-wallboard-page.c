@@ -36,6 +36,7 @@
 enum {
   PROP_0,
   PROP_STORE,
+  PROP_SL_VARIANT,
   N_PROPS
 };
 
@@ -51,6 +52,8 @@ struct _CbWallboardPage
   GtkWidget       *board;
   GtkWidget       *stale_bar;
   GtkLabel        *stale_label;
+  GtkScrolledWindow *scroller;
+  GtkWidget       *content;
   CbMetricItem    *logged_in_item;
   CbMetricItem    *available_item;
   CbMetricItem    *on_call_item;
@@ -221,6 +224,24 @@ static void
 on_model_changed (CbWallboardPage *self)
 {
   mark_dirty (self);
+}
+
+/* Whether @tile is (nearly) in what the scrolled window shows: a
+ * backend with 200 queues recomputes the dozen tiles one can see, not all
+ * of them, every frame. A tile not yet laid out counts as visible. */
+static gboolean
+tile_in_view (CbWallboardPage *self,
+              GtkWidget       *tile)
+{
+  GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double top = gtk_adjustment_get_value (vadj);
+  double page = gtk_adjustment_get_page_size (vadj);
+  graphene_rect_t bounds;
+
+  if (page <= 0 || !gtk_widget_compute_bounds (tile, self->content, &bounds))
+    return TRUE;
+  return bounds.origin.y + bounds.size.height >= top - 100
+         && bounds.origin.y <= top + page + 100;
 }
 
 typedef GtkWidget *(*TileNew) (const char *id);
@@ -405,6 +426,9 @@ cb_wallboard_page_get_property (GObject    *object,
     case PROP_STORE:
       g_value_set_object (value, self->store);
       break;
+    case PROP_SL_VARIANT:
+      g_value_set_int (value, self->params.sl_variant);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -422,6 +446,9 @@ cb_wallboard_page_set_property (GObject      *object,
     {
     case PROP_STORE:
       cb_wallboard_page_set_store (self, g_value_get_object (value));
+      break;
+    case PROP_SL_VARIANT:
+      cb_wallboard_page_set_sl_variant (self, g_value_get_int (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -484,6 +511,15 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, CB_TYPE_STORE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * CbWallboardPage:sl-variant:
+   *
+   * The service-level variant every figure uses (#CbServiceLevelVariant),
+   * named under each service level shown. Bind it to a setting.
+   */
+  properties[PROP_SL_VARIANT] =
+    g_param_spec_int ("sl-variant", NULL, NULL, CB_SL_PROTOCOL, CB_SL_ABANDON_NEUTRAL, CB_SL_PROTOCOL,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CB_TYPE_METRIC_ITEM);
@@ -495,6 +531,8 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, board);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, stale_bar);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, stale_label);
+  gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, scroller);
+  gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, content);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, logged_in_item);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, available_item);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, on_call_item);
@@ -544,6 +582,10 @@ cb_wallboard_page_init (CbWallboardPage *self)
   self->campaign_signals = g_signal_group_new (CB_TYPE_ENTITY_MODEL);
   g_signal_group_connect_swapped (self->campaign_signals, "items-changed",
                                   G_CALLBACK (on_model_changed), self);
+
+  /* Tiles scrolled into view are brought up to date at once. */
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
+                           G_CALLBACK (on_model_changed), self, G_CONNECT_SWAPPED);
 
   update_page (self);
 }
@@ -706,9 +748,10 @@ cb_wallboard_page_refresh (CbWallboardPage *self)
   reconcile (self->queue_box, self->queue_tiles, queues, cb_queue_tile_new);
   g_hash_table_iter_init (&iter, self->queue_tiles);
   while (g_hash_table_iter_next (&iter, &key, &tile))
-    cb_queue_tile_update (tile, self->metrics,
-                          cb_entity_model_lookup (CB_ENTITY_MODEL (queues), key),
-                          &self->params, now_ms);
+    if (tile_in_view (self, tile))
+      cb_queue_tile_update (tile, self->metrics,
+                            cb_entity_model_lookup (CB_ENTITY_MODEL (queues), key),
+                            &self->params, now_ms);
 
   reconcile (self->campaign_box, self->campaign_tiles, campaigns, cb_campaign_tile_new);
   g_hash_table_iter_init (&iter, self->campaign_tiles);
@@ -763,6 +806,32 @@ cb_wallboard_page_get_agent_board_slot (CbWallboardPage *self)
 {
   g_return_val_if_fail (CB_IS_WALLBOARD_PAGE (self), NULL);
   return self->agent_board_slot;
+}
+
+/**
+ * cb_wallboard_page_set_sl_variant:
+ *
+ * Which service level the page shows; the lines are refilled in it.
+ */
+void
+cb_wallboard_page_set_sl_variant (CbWallboardPage       *self,
+                                  CbServiceLevelVariant  variant)
+{
+  GHashTableIter iter;
+  gpointer tile;
+
+  g_return_if_fail (CB_IS_WALLBOARD_PAGE (self));
+  g_return_if_fail (variant <= CB_SL_ABANDON_NEUTRAL);
+
+  if (self->params.sl_variant == variant)
+    return;
+
+  self->params.sl_variant = variant;
+  g_hash_table_iter_init (&iter, self->queue_tiles);
+  while (g_hash_table_iter_next (&iter, NULL, &tile))
+    cb_queue_tile_reset_trends (tile);
+  mark_dirty (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SL_VARIANT]);
 }
 
 const CbMetricParams *

@@ -34,6 +34,8 @@ guint         cb_wallboard_page_get_n_refreshes    (CbWallboardPage      *self);
 CbMetricItem *cb_wallboard_page_get_floor_item     (CbWallboardPage      *self,
                                                     CbMetricId            metric);
 GtkBox       *cb_wallboard_page_get_agent_board_slot (CbWallboardPage    *self);
+void          cb_wallboard_page_set_sl_variant     (CbWallboardPage      *self,
+                                                    CbServiceLevelVariant variant);
 const CbMetricParams *cb_wallboard_page_get_params (CbWallboardPage      *self);
 
 G_END_DECLS
