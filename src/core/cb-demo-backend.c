@@ -209,7 +209,7 @@ cb_demo_backend_start_async (CbDemoBackend       *self,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   self->process = g_subprocess_launcher_spawn (launcher, &error, program,
-                                               "--port=0", "--users=-", "--print-ready", NULL);
+                                               "--port=0", "--users=-", "--print-ready", "--warm-up", NULL);
   if (self->process == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,

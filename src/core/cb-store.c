@@ -174,6 +174,7 @@ typedef struct
   guint     n_events;
   gboolean  has_data;
   gboolean  history;     /* the journal's past, for the metrics only */
+  gboolean  backfill;    /* ended calls from history.query, for the metrics only */
   gint64    started_us;  /* when its first event arrived (monotonic) */
 } ChangeSet;
 
@@ -1265,6 +1266,123 @@ worker_wants (Worker     *w,
 
 static void
 worker_retry_live (Worker *w);
+typedef struct
+{
+  Worker *w;
+  guint   generation;
+  guint   pages;
+  gint64  from, to;
+} Backfill;
+
+static void worker_backfill_page (Backfill *backfill, const char *cursor);
+
+static void
+on_backfill_page (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Backfill *backfill = user_data;
+  Worker *w = backfill->w;
+  g_autoptr(CbMessage) response = cb_connection_request_finish (CB_CONNECTION (object), result, NULL);
+  JsonArray *items = NULL;
+  const char *cursor = NULL;
+  ChangeSet *set;
+
+  if (backfill->generation != w->generation || response == NULL || !response->ok || response->data == NULL
+      || !cb_json_get_array (response->data, "items", TRUE, &items, NULL))
+    {
+      if (response != NULL && !response->ok)
+        g_debug ("history.query refused: %s", cb_error_code_to_string (response->error_code));
+      g_free (backfill);
+      return;
+    }
+
+  set = change_set_new (w);
+  set->backfill = TRUE;
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      JsonObject *call;
+      const char *id = NULL;
+      gint64 rev = 0, ended = 0;
+      g_autoptr(CbMessage) holder = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      call = json_node_get_object (node);
+      if (!cb_json_get_string (call, "id", TRUE, &id, NULL) || !cb_json_get_int (call, "rev", TRUE, 0, &rev, NULL))
+        continue;
+      cb_json_get_int (call, "wrap_up_ended_at", FALSE, 0, &ended, NULL);
+      if (ended <= 0)
+        cb_json_get_int (call, "ended_at", FALSE, 0, &ended, NULL);
+      holder = cb_message_new_part (response, call);
+      change_set_add (set, NULL, NULL, "call", id, "calls", rev, ended > 0 ? ended : worker_server_now (w), holder);
+    }
+  g_main_context_invoke_full (w->shared->main_context, G_PRIORITY_DEFAULT, on_change_set, set,
+                              (GDestroyNotify) change_set_free);
+
+  cb_json_get_string (response->data, "next_cursor", FALSE, &cursor, NULL);
+  if (cursor != NULL && ++backfill->pages < 500)
+    worker_backfill_page (backfill, cursor);
+  else
+    g_free (backfill);
+}
+
+static void
+worker_backfill_page (Backfill   *backfill,
+                      const char *cursor)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) data = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "filter");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "from");
+  json_builder_add_int_value (b, backfill->from);
+  json_builder_set_member_name (b, "to");
+  json_builder_add_int_value (b, backfill->to);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "sort");
+  json_builder_add_string_value (b, "created_at");
+  json_builder_set_member_name (b, "limit");
+  json_builder_add_int_value (b, 1000);
+  if (cursor != NULL)
+    {
+      json_builder_set_member_name (b, "cursor");
+      json_builder_add_string_value (b, cursor);
+    }
+  json_builder_end_object (b);
+  data = json_builder_get_root (b);
+  cb_connection_request_async (backfill->w->connection, "history.query", data, -1, NULL, REQUEST_TIMEOUT_MS,
+                               NULL, on_backfill_page, backfill);
+}
+
+/* The day's ended calls from the backend's history (§9.12), for the
+ * metrics: a console opened at 15:00 computes today from the whole day, not
+ * from what it has seen since. */
+static void
+worker_backfill_history (Worker    *w,
+                         CbMessage *welcome)
+{
+  JsonObject *user = NULL;
+  Backfill *backfill;
+  gint64 now = worker_server_now (w);
+
+  cb_json_get_object (welcome->object, "user", FALSE, &user, NULL);
+  if (!strv_node_contains (welcome->object, "features", "history")
+      || !strv_node_contains (user, "permissions", "history.read"))
+    return;
+
+  backfill = g_new0 (Backfill, 1);
+  backfill->w = w;
+  backfill->generation = w->generation;
+  /* Long enough to hold "today" wherever the backend is. */
+  backfill->from = now - 26 * 3600 * 1000;
+  backfill->to = now + 60 * 1000;
+  worker_backfill_page (backfill, NULL);
+}
+
 
 static void
 on_worker_welcome (CbConnection *connection,
@@ -1335,6 +1453,8 @@ on_worker_welcome (CbConnection *connection,
   worker_post_status (w, welcome);
   worker_retry_live (w);
   worker_run_outbox (w);
+  if (!resumed)
+    worker_backfill_history (w, welcome);
 }
 
 static void
@@ -2377,6 +2497,21 @@ on_change_set (gpointer user_data)
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
+
+  if (set->backfill)
+    {
+      for (guint i = 0; i < set->changes->len; i++)
+        {
+          Change *change = &g_array_index (set->changes, Change, i);
+
+          if (self->history_loaded)
+            cb_metrics_apply (self->metrics, change->ts, change->type, change->id, change->holder->data);
+          else
+            keep_for_metrics (self, change);
+        }
+      g_signal_emit (self, signals[BATCH_APPLIED], 0, 0);
+      return G_SOURCE_REMOVE;
+    }
 
   if (set->history)
     {

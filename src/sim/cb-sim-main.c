@@ -36,6 +36,7 @@ static int opt_agents = 40;
 static int opt_queues = 4;
 static int opt_campaigns = 2;
 static char *opt_time_zone = NULL;
+static gboolean opt_warm_up = FALSE;
 static char *opt_db = NULL;
 static CbSimFaults faults;
 
@@ -55,6 +56,7 @@ static const GOptionEntry entries[] = {
   { "queues", 0, 0, G_OPTION_ARG_INT, &opt_queues, "Inbound queues (default 4)", "N" },
   { "campaigns", 0, 0, G_OPTION_ARG_INT, &opt_campaigns, "Outbound campaigns (default 2)", "N" },
   { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Keep the configuration (campaigns, leads, DNC, rule sets, QA) in this SQLite file; default: in memory for this run", "FILE" },
+  { "warm-up", 0, 0, G_OPTION_ARG_NONE, &opt_warm_up, "Live today from local midnight up to now before serving, so the day has its history", NULL },
   { "time-zone", 0, 0, G_OPTION_ARG_STRING, &opt_time_zone, "Where the contact center is (an IANA zone); default: a zone where it is late morning now", "ZONE" },
   { "fault-drop-every", 0, 0, G_OPTION_ARG_INT, &faults.drop_every_s, "Cut every connection every S seconds", "S" },
   { "fault-skip-seq", 0, 0, G_OPTION_ARG_INT, &faults.skip_seq_every, "Skip a seq every N events", "N" },
@@ -205,6 +207,7 @@ main (int   argc,
   config.n_queues = (guint) opt_queues;
   config.n_campaigns = (guint) opt_campaigns;
   config.time_zone = opt_time_zone;
+  config.warm_up = opt_warm_up;
   if (opt_time_zone != NULL)
     {
       g_autoptr(GTimeZone) zone = g_time_zone_new_identifier (opt_time_zone);
@@ -226,6 +229,8 @@ main (int   argc,
     }
   store = cb_sim_config_store_new (state, server, db, cb_sim_world_get_engine (world), (guint64) opt_seed);
   cb_sim_world_set_ended_call_func (world, on_ended_call, store);
+  if (opt_warm_up)
+    cb_sim_world_warm_up (world);
 
   if (!cb_sim_server_listen (server, opt_host, (guint) opt_port, certificate, &error))
     {

@@ -536,6 +536,21 @@ on_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Lives the day from its start up to now at full speed, publishing as it
+ * goes, so a demo opened at 15:00 has calls in progress, agents mid-shift
+ * and the day's statistics. */
+void
+cb_sim_world_warm_up (CbSimWorld *world)
+{
+  gint64 now = g_get_real_time () / 1000;
+
+  if (cb_sim_engine_get_now (world->engine) < now)
+    cb_sim_world_advance (world, now);
+  if (g_hash_table_size (world->dirty_queues) > 0)
+    flush_queue_stats (world);
+  world->sim_start_ms = cb_sim_engine_get_now (world->engine);
+}
+
 /* Starts (or resumes) simulated time from where it stands. */
 void
 cb_sim_world_start (CbSimWorld *world)
@@ -584,8 +599,21 @@ cb_sim_world_new (const CbSimWorldConfig *config,
   engine_config.time_zone = config->time_zone ? config->time_zone
                                               : cb_sim_pick_daytime_zone (g_get_real_time () / 1000);
   world->time_zone = engine_config.time_zone;
-  /* The demo runs on today's clock, so "now" in the console means now. */
+  /* The demo runs on today's clock, so "now" in the console means now;
+   * warmed up, its day began at local midnight and is lived up to now
+   * before anyone connects (cb_sim_world_warm_up()). */
   engine_config.start_ms = g_get_real_time () / 1000;
+  if (config->warm_up)
+    {
+      GTimeZone *found = g_time_zone_new_identifier (engine_config.time_zone);
+      g_autoptr(GTimeZone) zone = found ? found : g_time_zone_new_utc ();
+      g_autoptr(GDateTime) now = g_date_time_new_now (zone);
+      g_autoptr(GDateTime) midnight = g_date_time_new (zone, g_date_time_get_year (now), g_date_time_get_month (now),
+                                                       g_date_time_get_day_of_month (now), 0, 0, 0);
+
+      if (midnight != NULL)
+        engine_config.start_ms = g_date_time_to_unix (midnight) * 1000;
+    }
   world->engine = cb_sim_engine_new (&engine_config);
   world->recordings = cb_sim_recordings_new (world->engine, server, config->seed);
   world->media = cb_sim_media_new (world->engine, state, server, config->seed);

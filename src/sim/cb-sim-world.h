@@ -22,12 +22,14 @@ typedef struct
   guint   n_queues;
   guint   n_campaigns;
   const char *time_zone;   /* NULL: a zone where it is business hours now */
+  gboolean    warm_up;     /* start the day at local midnight; see cb_sim_world_warm_up() */
 } CbSimWorldConfig;
 
 void        cb_sim_world_config_init (CbSimWorldConfig       *config);
 CbSimWorld *cb_sim_world_new         (const CbSimWorldConfig *config,
                                       CbSimState             *state,
                                       CbSimServer            *server);
+void        cb_sim_world_warm_up     (CbSimWorld             *world);
 void        cb_sim_world_start       (CbSimWorld             *world);
 void        cb_sim_world_stop        (CbSimWorld             *world);
 void        cb_sim_world_advance     (CbSimWorld             *world,
