@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cb-campaign-tile.h"
+#include "cb-entity.h"
 #include "cb-interval-chart.h"
 #include "cb-metric-item.h"
 #include "cb-queue-tile.h"
@@ -202,6 +203,51 @@ test_queue_tile (void)
   g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (qt, CB_METRIC_ABANDON_RATE)),
                    ==, "20 %");
 
+  g_assert_finalize_object (tile);
+}
+
+/* A queue entity whose backend counted 40 calls today: 30 answered, 24 of
+ * them within 20 s, 10 abandoned. */
+static CbEntity *
+queue_entity (void)
+{
+  const char *text =
+    "{\"type\":\"event\",\"seq\":1,\"ts\":1,\"topic\":\"queues\",\"kind\":\"upsert\","
+    "\"entity\":{\"type\":\"queue\",\"id\":\"q-sales\",\"rev\":3},"
+    "\"data\":{\"id\":\"q-sales\",\"rev\":3,\"name\":\"Sales\",\"sl_threshold_s\":20,"
+    "\"sl_target_pct\":80,\"team_ids\":[],\"stats\":{\"waiting\":0,\"longest_waiting_since\":null,"
+    "\"offered_today\":40,\"answered_today\":30,\"abandoned_today\":10,\"answered_in_sl_today\":24,"
+    "\"sl_pct_today\":60.0,\"avg_answer_ms_today\":12000,\"avg_handle_ms_today\":300000}}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbMessage) m = cb_message_decode (text, strlen (text), 0, &error);
+
+  g_assert_no_error (error);
+  return cb_entity_new ("queue", "q-sales", "queues", 3, m);
+}
+
+/* The console connected late and saw 4 of the day's 40 calls: the day's
+ * figures are the backend's, and the popover says so. */
+static void
+test_partial_day (void)
+{
+  g_autoptr(CbMetrics) metrics = metrics_with_four_calls ();
+  g_autoptr(CbEntity) queue = queue_entity ();
+  GtkWidget *tile = cb_queue_tile_new ("q-sales");
+  CbQueueTile *qt = CB_QUEUE_TILE (tile);
+  CbMetricItem *sl;
+
+  g_object_ref_sink (tile);
+  cb_queue_tile_update (qt, metrics, queue, NULL, AT (11, 0, 0));
+  sl = cb_queue_tile_get_item (qt, CB_METRIC_SERVICE_LEVEL);
+  /* 24 ÷ (30 + 10) = 60 %, critical */
+  g_assert_cmpstr (cb_metric_item_get_text (sl), ==, "60 %");
+  g_assert_cmpstr (cb_metric_item_get_level (sl), ==, "kpi-critical");
+  g_assert_nonnull (strstr (cb_metric_item_get_details (sl), "Inputs: 24 ÷ 40"));
+  g_assert_nonnull (strstr (cb_metric_item_get_details (sl), "has seen 4 of the 40 calls"));
+  g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (qt, CB_METRIC_ABANDON_RATE)), ==, "25 %");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (qt, CB_METRIC_ASA)), ==, "0:12");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (qt, CB_METRIC_AHT)), ==, "5:00");
+  g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (qt, CB_METRIC_OFFERED)), ==, "40 / 30");
   g_assert_finalize_object (tile);
 }
 
@@ -756,6 +802,7 @@ main (int   argc,
   g_test_add_func ("/callboard/wallboard/format", test_format);
   g_test_add_func ("/callboard/wallboard/queue-tile", test_queue_tile);
   g_test_add_func ("/callboard/wallboard/no-data", test_no_data);
+  g_test_add_func ("/callboard/wallboard/partial-day", test_partial_day);
   g_test_add_func ("/callboard/wallboard/campaign-tile", test_campaign_tile);
   g_test_add_func ("/callboard/wallboard/interval-chart", test_interval_chart);
   g_test_add_func ("/callboard/wallboard/floor-and-stale", test_floor_and_stale);

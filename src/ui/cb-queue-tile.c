@@ -9,6 +9,13 @@
  * the agents staffed now. Every figure comes from CbMetrics, the same
  * engine and formulas as docs/metrics.md, for this queue only.
  *
+ * When the console has not seen the whole day (it connected after the
+ * backend's day began, and the calls that ended before are not in its
+ * journal), its own count of the day is short: the day's figures then come
+ * from the backend's counters (`stats`, the normative protocol formulas),
+ * and the popover says so. The state figures and the lines stay the
+ * console's own.
+ *
  * The sparklines hold one sample a minute: for the period figures the
  * rolling 15 minutes ending at that minute (seeded from the engine's
  * history when the tile first sees data, so the line is full at once),
@@ -82,6 +89,159 @@ cb_service_level_variant_describe (CbServiceLevelVariant variant)
          (answered + abandoned), so abandons count against it. Keep it short */
       return C_("sl variant", "incl. abandons");
     }
+}
+
+static gboolean
+stats_int (JsonObject *stats,
+           const char *member,
+           gint64     *out)
+{
+  if (stats == NULL || !json_object_has_member (stats, member)
+      || json_object_get_null_member (stats, member))
+    return FALSE;
+  *out = json_object_get_int_member (stats, member);
+  return TRUE;
+}
+
+/**
+ * cb_queue_counters_read:
+ * @queue: (nullable): a queue entity
+ *
+ * Returns: whether @queue has the day's counters
+ */
+gboolean
+cb_queue_counters_read (CbEntity        *queue,
+                        CbQueueCounters *out)
+{
+  JsonObject *stats = queue != NULL ? cb_entity_get_object (queue, "stats") : NULL;
+  gint64 asa = 0, aht = 0;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  *out = (CbQueueCounters) { 0 };
+  if (!stats_int (stats, "offered_today", &out->offered)
+      || !stats_int (stats, "answered_today", &out->answered)
+      || !stats_int (stats, "abandoned_today", &out->abandoned)
+      || !stats_int (stats, "answered_in_sl_today", &out->answered_in_sl))
+    return FALSE;
+  if (stats_int (stats, "avg_answer_ms_today", &asa))
+    {
+      out->asa_answered = out->answered;
+      out->asa_sum_ms = (double) asa * out->answered;
+    }
+  if (stats_int (stats, "avg_handle_ms_today", &aht))
+    {
+      out->aht_answered = out->answered;
+      out->aht_sum_ms = (double) aht * out->answered;
+    }
+  out->known = TRUE;
+  return TRUE;
+}
+
+void
+cb_queue_counters_add (CbQueueCounters       *sum,
+                       const CbQueueCounters *counters)
+{
+  g_return_if_fail (sum != NULL && counters != NULL);
+
+  if (!counters->known)
+    return;
+  sum->known = TRUE;
+  sum->offered += counters->offered;
+  sum->answered += counters->answered;
+  sum->abandoned += counters->abandoned;
+  sum->answered_in_sl += counters->answered_in_sl;
+  sum->asa_answered += counters->asa_answered;
+  sum->asa_sum_ms += counters->asa_sum_ms;
+  sum->aht_answered += counters->aht_answered;
+  sum->aht_sum_ms += counters->aht_sum_ms;
+}
+
+static void
+set_ratio (CbMetricValue *out,
+           double         numerator,
+           double         denominator,
+           double         scale)
+{
+  out->numerator = numerator;
+  out->denominator = denominator;
+  out->has_value = denominator > 0;
+  out->value = denominator > 0 ? scale * numerator / denominator : 0;
+}
+
+/**
+ * cb_queue_counters_value:
+ *
+ * The figure @id of today from the backend's counters, by the catalog's
+ * formula. A variant the counters cannot give (abandons within the
+ * threshold, another threshold, short abandons) is no data.
+ *
+ * Returns: whether @id is one the counters give
+ */
+gboolean
+cb_queue_counters_value (const CbQueueCounters *c,
+                         CbMetricId             id,
+                         const CbMetricParams  *params,
+                         gint64                 from_ms,
+                         gint64                 to_ms,
+                         CbMetricValue         *out)
+{
+  const CbMetricInfo *info = cb_metric_get_info (id);
+  gboolean custom = params != NULL && (params->sl_threshold_ms > 0 || params->short_abandon_ms > 0);
+
+  g_return_val_if_fail (c != NULL && out != NULL && info != NULL, FALSE);
+
+  *out = (CbMetricValue) { 0 };
+  out->unit = info->unit;
+  out->from_ms = from_ms;
+  out->to_ms = to_ms;
+  if (!c->known)
+    return FALSE;
+
+  switch (id)
+    {
+    case CB_METRIC_SERVICE_LEVEL:
+      if (custom)
+        break;
+      switch (params != NULL ? params->sl_variant : CB_SL_PROTOCOL)
+        {
+        case CB_SL_OF_ANSWERED:
+          set_ratio (out, c->answered_in_sl, c->answered, 100);
+          break;
+        case CB_SL_OF_OFFERED:
+          set_ratio (out, c->answered_in_sl, c->offered, 100);
+          break;
+        case CB_SL_ABANDON_NEUTRAL:
+          break;  /* the counters do not say who abandoned within T */
+        case CB_SL_PROTOCOL:
+        default:
+          set_ratio (out, c->answered_in_sl, c->answered + c->abandoned, 100);
+          break;
+        }
+      break;
+    case CB_METRIC_ASA:
+      set_ratio (out, c->asa_sum_ms, c->asa_answered, 1);
+      break;
+    case CB_METRIC_AHT:
+      set_ratio (out, c->aht_sum_ms, c->aht_answered, 1);
+      break;
+    case CB_METRIC_ABANDON_RATE:
+      if (!custom)
+        set_ratio (out, c->abandoned, c->offered, 100);
+      break;
+    case CB_METRIC_OFFERED:
+      set_ratio (out, c->offered, 1, 1);
+      break;
+    case CB_METRIC_ANSWERED:
+      set_ratio (out, c->answered, 1, 1);
+      break;
+    case CB_METRIC_ABANDONED:
+      set_ratio (out, c->abandoned, 1, 1);
+      break;
+    default:
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static CbMetricItem *
@@ -301,6 +461,14 @@ cb_queue_tile_update (CbQueueTile          *self,
   CbMetricWindow hour = { CB_METRIC_WINDOW_LAST_60, 0, 0 };
   CbMetricValue waiting = { 0 }, longest = { 0 }, v = { 0 };
   CbMetricValue offered = { 0 }, answered = { 0 }, abandoned = { 0 };
+  static const CbMetricId day_metrics[] = {
+    CB_METRIC_SERVICE_LEVEL, CB_METRIC_ASA, CB_METRIC_ABANDON_RATE, CB_METRIC_AHT,
+  };
+  const char *trend_note = _("The line: the last 15 minutes at each minute of the last hour.");
+  CbQueueCounters counters;
+  gboolean partial;
+  g_autofree char *partial_note = NULL;
+  g_autofree char *sl_note = NULL;
   g_autofree char *text = NULL;
   g_autofree char *detail = NULL;
   int worst = 0;
@@ -331,13 +499,11 @@ cb_queue_tile_update (CbQueueTile          *self,
         {
           g_autofree char *pct = cb_format_metric (CB_METRIC_UNIT_PERCENT,
                                                    json_object_get_double_member (stats, "sl_pct_today"), 0);
-          g_autofree char *note = NULL;
 
           /* Translators: %s is a percentage; the backend's own service level, for comparison */
-          note = g_strdup_printf (_("The backend’s own figure for today: %s. "
-                                    "The line: the last 15 minutes at each minute of the last hour."),
-                                  pct);
-          cb_metric_item_set_note (self->sl_item, note);
+          sl_note = g_strdup_printf (_("The backend’s own figure for today: %s. "
+                                       "The line: the last 15 minutes at each minute of the last hour."),
+                                     pct);
         }
     }
 
@@ -354,22 +520,51 @@ cb_queue_tile_update (CbQueueTile          *self,
       cb_metric_item_show_text (self->longest_item, zero, NULL);
     }
 
-  cb_metrics_compute (metrics, CB_METRIC_SERVICE_LEVEL, &scope, &today, params, now_ms, &v);
-  cb_metric_item_show_value (self->sl_item, &v, params);
+  /* Today: the console's own count, or the backend's when the console
+   * has not seen the whole day. */
+  cb_metrics_compute (metrics, CB_METRIC_OFFERED, &scope, &today, params, now_ms, &offered);
+  partial = cb_queue_counters_read (queue, &counters) && counters.offered > (gint64) offered.value;
+  if (partial)
+    {
+      /* Translators: in the popover of a queue's figure of the day; both %s are counts */
+      g_autofree char *mine = g_strdup_printf ("%'.0f", offered.value);
+      g_autofree char *theirs = g_strdup_printf ("%'" G_GINT64_FORMAT, counters.offered);
+
+      partial_note = g_strdup_printf (_("Counted by the backend: the console has seen %s of the "
+                                        "%s calls offered today, having connected after the day "
+                                        "began."), mine, theirs);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (day_metrics); i++)
+    {
+      CbMetricItem *item = item_for (self, day_metrics[i]);
+
+      if (partial)
+        cb_queue_counters_value (&counters, day_metrics[i], params, offered.from_ms, offered.to_ms, &v);
+      else
+        cb_metrics_compute (metrics, day_metrics[i], &scope, &today, params, now_ms, &v);
+      cb_metric_item_show_value (item, &v, params);
+      if (day_metrics[i] == CB_METRIC_SERVICE_LEVEL)
+        cb_metric_item_set_note (item, partial ? partial_note : sl_note);
+      else
+        cb_metric_item_set_note (item, partial ? partial_note : trend_note);
+    }
   cb_metric_item_show_text (self->sl_item, NULL,
                             cb_service_level_variant_describe (params->sl_variant));
 
-  cb_metrics_compute (metrics, CB_METRIC_ASA, &scope, &today, params, now_ms, &v);
-  cb_metric_item_show_value (self->asa_item, &v, params);
-  cb_metrics_compute (metrics, CB_METRIC_ABANDON_RATE, &scope, &today, params, now_ms, &v);
-  cb_metric_item_show_value (self->abandon_item, &v, params);
-  cb_metrics_compute (metrics, CB_METRIC_AHT, &scope, &today, params, now_ms, &v);
-  cb_metric_item_show_value (self->aht_item, &v, params);
-
-  cb_metrics_compute (metrics, CB_METRIC_OFFERED, &scope, &today, params, now_ms, &offered);
-  cb_metrics_compute (metrics, CB_METRIC_ANSWERED, &scope, &today, params, now_ms, &answered);
-  cb_metrics_compute (metrics, CB_METRIC_ABANDONED, &scope, &today, params, now_ms, &abandoned);
+  if (partial)
+    {
+      cb_queue_counters_value (&counters, CB_METRIC_OFFERED, params, offered.from_ms, offered.to_ms, &offered);
+      cb_queue_counters_value (&counters, CB_METRIC_ANSWERED, params, offered.from_ms, offered.to_ms, &answered);
+      cb_queue_counters_value (&counters, CB_METRIC_ABANDONED, params, offered.from_ms, offered.to_ms, &abandoned);
+    }
+  else
+    {
+      cb_metrics_compute (metrics, CB_METRIC_ANSWERED, &scope, &today, params, now_ms, &answered);
+      cb_metrics_compute (metrics, CB_METRIC_ABANDONED, &scope, &today, params, now_ms, &abandoned);
+    }
   cb_metric_item_show_value (self->volume_item, &offered, params);
+  cb_metric_item_set_note (self->volume_item, partial ? partial_note : NULL);
   if (offered.has_value && answered.has_value)
     {
       g_autofree char *count = abandoned.has_value ? g_strdup_printf ("%'.0f", abandoned.value)
@@ -383,6 +578,8 @@ cb_queue_tile_update (CbQueueTile          *self,
 
   cb_metrics_compute (metrics, CB_METRIC_ERLANG_AGENTS_NEEDED, &scope, &hour, params, now_ms, &v);
   cb_metric_item_show_value (self->erlang_item, &v, params);
+  cb_metric_item_set_note (self->erlang_item,
+                           partial ? _("From the calls the console has seen in the last hour.") : NULL);
   if (v.has_value)
     {
       g_free (text);

@@ -300,13 +300,19 @@ show_floor (CbWallboardPage *self,
 
 static void
 refresh_floor (CbWallboardPage *self,
+               GListModel      *queues,
                gint64           now_ms)
 {
   CbMetricItem *live[] = {
     self->logged_in_item, self->available_item, self->on_call_item, self->wrap_up_item,
     self->paused_item, self->ringing_item,
   };
-  CbMetricValue v, waiting;
+  CbMetricItem *day[] = { self->sl_item, self->abandon_item };
+  CbMetricWindow today = { CB_METRIC_WINDOW_TODAY, 0, 0 };
+  CbQueueCounters sum = { 0 };
+  CbMetricValue v, waiting, offered = { 0 };
+  g_autofree char *partial_note = NULL;
+  guint n = queues != NULL ? g_list_model_get_n_items (queues) : 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (live); i++)
     show_floor (self, live[i], CB_METRIC_WINDOW_LIVE, now_ms, &v);
@@ -320,10 +326,42 @@ refresh_floor (CbWallboardPage *self,
       cb_metric_item_show_text (self->longest_item, zero, NULL);
     }
 
-  show_floor (self, self->sl_item, CB_METRIC_WINDOW_TODAY, now_ms, &v);
+  /* The day: the console's count, or the backend's summed over the queues
+   * when the console has not seen the whole day (see CbQueueTile). */
+  cb_metrics_compute (self->metrics, CB_METRIC_OFFERED, NULL, &today, &self->params, now_ms, &offered);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CbEntity) queue = g_list_model_get_item (queues, i);
+      CbQueueCounters counters;
+
+      if (cb_queue_counters_read (queue, &counters))
+        cb_queue_counters_add (&sum, &counters);
+    }
+  if (sum.known && sum.offered > (gint64) offered.value)
+    {
+      g_autofree char *mine = g_strdup_printf ("%'.0f", offered.value);
+      g_autofree char *theirs = g_strdup_printf ("%'" G_GINT64_FORMAT, sum.offered);
+
+      /* Translators: in the popover of a figure of the day; both %s are counts */
+      partial_note = g_strdup_printf (_("Counted by the backend: the console has seen %s of the "
+                                        "%s calls offered today, having connected after the day "
+                                        "began."), mine, theirs);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (day); i++)
+    {
+      if (partial_note != NULL)
+        {
+          cb_queue_counters_value (&sum, cb_metric_item_get_metric (day[i]), &self->params,
+                                   offered.from_ms, offered.to_ms, &v);
+          cb_metric_item_show_value (day[i], &v, &self->params);
+        }
+      else
+        show_floor (self, day[i], CB_METRIC_WINDOW_TODAY, now_ms, &v);
+      cb_metric_item_set_note (day[i], partial_note);
+    }
   cb_metric_item_show_text (self->sl_item, NULL,
                             cb_service_level_variant_describe (self->params.sl_variant));
-  show_floor (self, self->abandon_item, CB_METRIC_WINDOW_TODAY, now_ms, &v);
 }
 
 static double
@@ -737,13 +775,12 @@ cb_wallboard_page_refresh (CbWallboardPage *self)
     return;
 
   now_ms = current_now (self);
-  refresh_floor (self, now_ms);
-
   if (self->store != NULL)
     {
       queues = G_LIST_MODEL (cb_store_get_model (self->store, "queue"));
       campaigns = G_LIST_MODEL (cb_store_get_model (self->store, "campaign"));
     }
+  refresh_floor (self, queues, now_ms);
 
   reconcile (self->queue_box, self->queue_tiles, queues, cb_queue_tile_new);
   g_hash_table_iter_init (&iter, self->queue_tiles);
