@@ -68,6 +68,7 @@ struct _CbWallboardPage
   GtkWidget       *campaign_section;
   GtkFlowBox      *campaign_box;
   CbIntervalChart *chart;
+  GtkLabel        *chart_note;
   GtkBox          *agent_board_slot;
 
   /* borrowed references */
@@ -585,6 +586,7 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, campaign_section);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, campaign_box);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, chart);
+  gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, chart_note);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, agent_board_slot);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -800,6 +802,36 @@ cb_wallboard_page_refresh (CbWallboardPage *self)
 
   intervals = cb_metrics_get_intervals_today (self->metrics, NULL, &self->params, now_ms, &n);
   cb_interval_chart_set_intervals (self->chart, intervals, n, first_target (self, queues), now_ms);
+
+  /* The bars are the console's own: say so when it has not seen the whole day. */
+  {
+    CbQueueCounters sum = { 0 };
+    guint seen = 0;
+
+    for (guint i = 0; i < n; i++)
+      seen += intervals[i].offered;
+    for (guint i = 0; queues != NULL && i < g_list_model_get_n_items (queues); i++)
+      {
+        g_autoptr(CbEntity) queue = g_list_model_get_item (queues, i);
+        CbQueueCounters counters;
+
+        if (cb_queue_counters_read (queue, &counters))
+          cb_queue_counters_add (&sum, &counters);
+      }
+    if (sum.known && sum.offered > seen)
+      {
+        g_autofree char *mine = g_strdup_printf ("%'u", seen);
+        g_autofree char *theirs = g_strdup_printf ("%'" G_GINT64_FORMAT, sum.offered);
+        g_autofree char *note = NULL;
+
+        /* Translators: under the interval chart; both %s are counts of calls */
+        note = g_strdup_printf (_("The console has seen %s of the %s calls offered today: "
+                                  "quarters before it connected are incomplete."), mine, theirs);
+        gtk_label_set_label (self->chart_note, note);
+      }
+    if (gtk_widget_get_visible (GTK_WIDGET (self->chart_note)) != (sum.known && sum.offered > seen))
+      gtk_widget_set_visible (GTK_WIDGET (self->chart_note), sum.known && sum.offered > seen);
+  }
 }
 
 guint
