@@ -310,6 +310,8 @@ test_sort (void)
 
   /* A state change moves the row: Katarzyna's wrap-up ends, she is the newest. */
   put_agent (&floor_, "ag-4", "Katarzyna Nowak", "2001", "t-south", "q-support", "available", NOW, NULL);
+  g_assert_cmpstr (row_id (board, 0), !=, "ag-4");   /* until the next frame */
+  cb_agent_board_refresh (board);
   g_assert_cmpstr (row_id (board, 0), ==, "ag-4");
 
   g_assert_true (cb_agent_board_sort_by (board, "name", GTK_SORT_ASCENDING));

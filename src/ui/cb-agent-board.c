@@ -12,10 +12,12 @@
  *
  * Updates are coalesced to the frame clock: a change of any model behind
  * the board (agents, teams, queues, campaigns, pause reasons, calls) only
- * marks it dirty and asks for one tick callback, where the bound cells, the
- * count and the actions are brought up to date. One one-second timer for the
- * whole board ticks the durations (time in state, current call) while it is
- * mapped. Durations are the backend's now (cb_store_get_server_now ()) minus
+ * marks it dirty and asks for one tick callback. There the agents reach the
+ * filter and sort models (through a CbFrameListModel: each agent that
+ * changed once, however often it did), then the bound cells, the count and
+ * the actions are brought up to date. One one-second timer for the whole
+ * board asks for that tick while it is mapped, so the durations (time in
+ * state, current call) tick; nothing is done while it is not mapped. Durations are the backend's now (cb_store_get_server_now ()) minus
  * the entity's instants, never the local clock alone; when the store is not
  * live they stop at the instant the data is current as of and the board is
  * dimmed (style class `stale`).
@@ -38,6 +40,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-agent-board.h"
+#include "cb-frame-list-model.h"
 
 enum {
   PROP_0,
@@ -115,6 +118,7 @@ struct _CbAgentBoard
 
   /* owned references */
   CbStore             *store;
+  CbFrameListModel    *rows;           /* the agents, as of the last frame */
   CbEntityModel       *agents;
   CbEntityModel       *teams;
   CbEntityModel       *queues;
@@ -131,6 +135,7 @@ struct _CbAgentBoard
   GSettings           *settings;
   GCancellable        *cancellable;
   GHashTable          *bound;          /* GtkListItem set: the rows on screen */
+  GHashTable          *collate_keys;   /* text → g_utf8_collate_key () */
   GPtrArray           *team_ids;       /* by dropdown position; [0] NULL = all */
   GPtrArray           *queue_ids;
 
@@ -592,9 +597,10 @@ on_second (gpointer user_data)
 {
   CbAgentBoard *self = user_data;
 
-  /* Stale durations stand still at the time the data is current as of. */
+  /* Stale durations stand still at the time the data is current as of.
+   * Widgets change only from the frame clock: this just asks for a frame. */
   if (!self->stale)
-    update_cells (self, TRUE);
+    mark_dirty (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -687,24 +693,44 @@ cmp_int (gint64 a,
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/* Collation keys by string, so sorting 2,000 agents a frame compares bytes,
+ * not normalized copies. Few distinct strings: names, teams, queues, reasons. */
+static const char *
+collate_key (CbAgentBoard *self,
+             const char   *text)
+{
+  const char *key = g_hash_table_lookup (self->collate_keys, text);
+
+  if (key == NULL)
+    {
+      if (g_hash_table_size (self->collate_keys) > 20000)
+        g_hash_table_remove_all (self->collate_keys);
+      key = g_utf8_collate_key (text, -1);
+      g_hash_table_insert (self->collate_keys, g_strdup (text), (gpointer) key);
+    }
+  return key;
+}
+
 static int
-cmp_text (const char *a,
-          const char *b)
+cmp_text (CbAgentBoard *self,
+          const char   *a,
+          const char   *b)
 {
   /* Empty sorts last, whichever way. */
   if (a == NULL || *a == '\0')
     return (b == NULL || *b == '\0') ? 0 : 1;
   if (b == NULL || *b == '\0')
     return -1;
-  return g_utf8_collate (a, b);
+  return strcmp (collate_key (self, a), collate_key (self, b));
 }
 
 /* Ties go by name, then id, so rows never swap places at random. */
 static int
-cmp_tie (CbEntity *a,
-         CbEntity *b)
+cmp_tie (CbAgentBoard *self,
+         CbEntity     *a,
+         CbEntity     *b)
 {
-  int r = cmp_text (cb_entity_get_string (a, "name"), cb_entity_get_string (b, "name"));
+  int r = cmp_text (self, cb_entity_get_string (a, "name"), cb_entity_get_string (b, "name"));
 
   return r != 0 ? r : g_strcmp0 (cb_entity_get_id (a), cb_entity_get_id (b));
 }
@@ -714,20 +740,26 @@ sort_by_name (gconstpointer a,
               gconstpointer b,
               gpointer      user_data)
 {
-  return cmp_tie ((CbEntity *) a, (CbEntity *) b);
+  return cmp_tie (user_data, (CbEntity *) a, (CbEntity *) b);
 }
 
+/* By the first team's name: what the column starts with. */
 static int
 sort_by_team (gconstpointer a,
               gconstpointer b,
               gpointer      user_data)
 {
   CbAgentBoard *self = user_data;
-  g_autofree char *ta = describe_teams (self, (CbEntity *) a);
-  g_autofree char *tb = describe_teams (self, (CbEntity *) b);
-  int r = cmp_text (ta, tb);
+  JsonArray *ta = cb_entity_get_array ((CbEntity *) a, "team_ids");
+  JsonArray *tb = cb_entity_get_array ((CbEntity *) b, "team_ids");
+  const char *ia = ta != NULL && json_array_get_length (ta) > 0
+                   ? json_array_get_string_element (ta, 0) : NULL;
+  const char *ib = tb != NULL && json_array_get_length (tb) > 0
+                   ? json_array_get_string_element (tb, 0) : NULL;
+  int r = cmp_text (self, ia != NULL ? entity_name (self->teams, ia, "name") : NULL,
+                    ib != NULL ? entity_name (self->teams, ib, "name") : NULL);
 
-  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+  return r != 0 ? r : cmp_tie (self, (CbEntity *) a, (CbEntity *) b);
 }
 
 static int
@@ -743,7 +775,22 @@ sort_by_state (gconstpointer a,
   if (r == 0)
     r = cmp_int (cb_entity_get_int ((CbEntity *) a, "state_since", 0),
                  cb_entity_get_int ((CbEntity *) b, "state_since", 0));
-  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+  return r != 0 ? r : cmp_tie (user_data, (CbEntity *) a, (CbEntity *) b);
+}
+
+/* The reason shown: the pause's, or the one it will have after the call. */
+static const char *
+reason_key (CbAgentBoard *self,
+            CbEntity     *agent)
+{
+  JsonObject *pending = cb_entity_get_object (agent, "pending");
+  const char *code = NULL;
+
+  if (pending != NULL)
+    code = json_object_get_string_member_with_default (pending, "reason_code", NULL);
+  else if (g_strcmp0 (cb_entity_get_string (agent, "state"), "paused") == 0)
+    code = cb_entity_get_string (agent, "pause_reason");
+  return reason_label (self, code);
 }
 
 static int
@@ -752,11 +799,9 @@ sort_by_reason (gconstpointer a,
                 gpointer      user_data)
 {
   CbAgentBoard *self = user_data;
-  g_autofree char *ra = describe_reason (self, (CbEntity *) a);
-  g_autofree char *rb = describe_reason (self, (CbEntity *) b);
-  int r = cmp_text (ra, rb);
+  int r = cmp_text (self, reason_key (self, (CbEntity *) a), reason_key (self, (CbEntity *) b));
 
-  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+  return r != 0 ? r : cmp_tie (self, (CbEntity *) a, (CbEntity *) b);
 }
 
 /* Ascending is the shortest time in state first: the latest state_since. */
@@ -768,7 +813,23 @@ sort_by_time (gconstpointer a,
   int r = cmp_int (cb_entity_get_int ((CbEntity *) b, "state_since", 0),
                    cb_entity_get_int ((CbEntity *) a, "state_since", 0));
 
-  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+  return r != 0 ? r : cmp_tie (user_data, (CbEntity *) a, (CbEntity *) b);
+}
+
+/* The campaign, else the first queue: what the column starts with. */
+static const char *
+work_key (CbAgentBoard *self,
+          CbEntity     *agent)
+{
+  const char *campaign_id = cb_entity_get_string (agent, "campaign_id");
+  JsonArray *queues;
+
+  if (campaign_id != NULL)
+    return entity_name (self->campaigns, campaign_id, "name");
+  queues = cb_entity_get_array (agent, "queue_ids");
+  if (queues == NULL || json_array_get_length (queues) == 0)
+    return NULL;
+  return entity_name (self->queues, json_array_get_string_element (queues, 0), "name");
 }
 
 static int
@@ -777,11 +838,9 @@ sort_by_work (gconstpointer a,
               gpointer      user_data)
 {
   CbAgentBoard *self = user_data;
-  g_autofree char *wa = describe_work (self, (CbEntity *) a);
-  g_autofree char *wb = describe_work (self, (CbEntity *) b);
-  int r = cmp_text (wa, wb);
+  int r = cmp_text (self, work_key (self, (CbEntity *) a), work_key (self, (CbEntity *) b));
 
-  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+  return r != 0 ? r : cmp_tie (self, (CbEntity *) a, (CbEntity *) b);
 }
 
 /* Ascending is the shortest call first; agents without a call last. */
@@ -799,7 +858,7 @@ sort_by_call (gconstpointer a,
     r = aa <= 0 && ab <= 0 ? 0 : aa <= 0 ? 1 : -1;
   else
     r = cmp_int (ab, aa);
-  return r != 0 ? r : cmp_tie ((CbEntity *) a, (CbEntity *) b);
+  return r != 0 ? r : cmp_tie (self, (CbEntity *) a, (CbEntity *) b);
 }
 
 static const GCompareDataFunc sort_funcs[N_COLS] = {
@@ -914,7 +973,7 @@ compare_reasons (gconstpointer a,
                    cb_entity_get_int (rb, "sort_order", 0));
 
   if (r == 0)
-    r = cmp_text (cb_entity_get_string (ra, "label"), cb_entity_get_string (rb, "label"));
+    r = g_strcmp0 (cb_entity_get_string (ra, "label"), cb_entity_get_string (rb, "label"));
   return r;
 }
 
@@ -1380,7 +1439,7 @@ apply_models (CbAgentBoard  *self,
   set_model (&self->reasons, reasons, self->reason_signals);
   set_model (&self->calls, calls, self->call_signals);
 
-  gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (agents));
+  cb_frame_list_model_set_model (self->rows, G_LIST_MODEL (agents));
   sync_teams (self);
   sync_queues (self);
   sync_pause_menu (self);
@@ -1473,12 +1532,15 @@ cb_agent_board_dispose (GObject *object)
     }
   if (self->filter_model != NULL)
     gtk_filter_list_model_set_model (self->filter_model, NULL);
+  if (self->rows != NULL)
+    cb_frame_list_model_set_model (self->rows, NULL);
   if (self->bound != NULL)
     g_hash_table_remove_all (self->bound);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_AGENT_BOARD);
 
   g_clear_object (&self->store);
+  g_clear_object (&self->rows);
   g_clear_object (&self->agents);
   g_clear_object (&self->teams);
   g_clear_object (&self->queues);
@@ -1497,6 +1559,7 @@ cb_agent_board_finalize (GObject *object)
   CbAgentBoard *self = CB_AGENT_BOARD (object);
 
   g_clear_pointer (&self->bound, g_hash_table_unref);
+  g_clear_pointer (&self->collate_keys, g_hash_table_unref);
   g_clear_pointer (&self->team_ids, g_ptr_array_unref);
   g_clear_pointer (&self->queue_ids, g_ptr_array_unref);
   g_clear_pointer (&self->team_filter, g_free);
@@ -1605,11 +1668,15 @@ cb_agent_board_init (CbAgentBoard *self)
 
   self->can_control = -1;
   self->bound = g_hash_table_new (NULL, NULL);
+  self->collate_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->team_ids = g_ptr_array_new_with_free_func (g_free);
   self->queue_ids = g_ptr_array_new_with_free_func (g_free);
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->rows = cb_frame_list_model_new (NULL);
+  gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->rows));
 
   for (guint i = 0; i < N_COLS; i++)
     {
@@ -1796,6 +1863,7 @@ cb_agent_board_refresh (CbAgentBoard *self)
   g_return_if_fail (CB_IS_AGENT_BOARD (self));
 
   self->dirty = FALSE;
+  cb_frame_list_model_flush (self->rows);
   update_cells (self, FALSE);
   update_count (self);
   cb_agent_board_actions_update (self);
