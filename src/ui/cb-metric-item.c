@@ -25,6 +25,7 @@ enum {
   PROP_CAPTION,
   PROP_DIGITS,
   PROP_SHOW_SPARKLINE,
+  PROP_COMPACT,
   N_PROPS
 };
 
@@ -57,6 +58,7 @@ struct _CbMetricItem
   char        *details;
   CbMetricId   metric;
   guint        digits;
+  gboolean     compact;
   const char  *level;    /* static string or NULL */
 };
 
@@ -347,6 +349,9 @@ cb_metric_item_get_property (GObject    *object,
     case PROP_SHOW_SPARKLINE:
       g_value_set_boolean (value, gtk_widget_get_visible (GTK_WIDGET (self->sparkline)));
       break;
+    case PROP_COMPACT:
+      g_value_set_boolean (value, self->compact);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -379,6 +384,16 @@ cb_metric_item_set_property (GObject      *object,
       if (gtk_widget_get_visible (GTK_WIDGET (self->sparkline)) != g_value_get_boolean (value))
         {
           gtk_widget_set_visible (GTK_WIDGET (self->sparkline), g_value_get_boolean (value));
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_COMPACT:
+      if (self->compact != g_value_get_boolean (value))
+        {
+          self->compact = g_value_get_boolean (value);
+          /* In a tile's narrow columns captions give way to the numbers. */
+          gtk_label_set_max_width_chars (self->caption_label, self->compact ? 10 : -1);
+          gtk_label_set_max_width_chars (self->detail_label, self->compact ? 12 : -1);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -433,6 +448,9 @@ cb_metric_item_class_init (CbMetricItemClass *klass)
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SHOW_SPARKLINE] =
     g_param_spec_boolean ("show-sparkline", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COMPACT] =
+    g_param_spec_boolean ("compact", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

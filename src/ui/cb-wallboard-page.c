@@ -87,6 +87,7 @@ struct _CbWallboardPage
   guint            second_id;
   gint64           fixed_now;
   gint64           as_of;
+  guint            n_calls;        /* the engine's, at the last refresh */
   guint            n_refreshes;
   gboolean         dirty;
   gboolean         stale;
@@ -421,6 +422,7 @@ set_metrics (CbWallboardPage *self,
   if (self->metrics == metrics)
     return;
   self->metrics = metrics;
+  self->n_calls = 0;
   g_hash_table_iter_init (&iter, self->queue_tiles);
   while (g_hash_table_iter_next (&iter, NULL, &tile))
     cb_queue_tile_reset_trends (tile);
@@ -783,6 +785,20 @@ cb_wallboard_page_refresh (CbWallboardPage *self)
       campaigns = G_LIST_MODEL (cb_store_get_model (self->store, "campaign"));
     }
   refresh_floor (self, queues, now_ms);
+
+  /* Many calls at once (a snapshot bringing the day's calls): the lines
+   * are refilled from the engine rather than left with the gaps of before. */
+  {
+    guint n_calls = cb_metrics_get_n_calls (self->metrics);
+
+    if (n_calls > self->n_calls + MAX (50, self->n_calls / 10))
+      {
+        g_hash_table_iter_init (&iter, self->queue_tiles);
+        while (g_hash_table_iter_next (&iter, NULL, &tile))
+          cb_queue_tile_reset_trends (tile);
+      }
+    self->n_calls = n_calls;
+  }
 
   reconcile (self->queue_box, self->queue_tiles, queues, cb_queue_tile_new);
   g_hash_table_iter_init (&iter, self->queue_tiles);
