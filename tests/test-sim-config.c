@@ -1644,6 +1644,62 @@ test_predictive (Fixture       *f,
   }
 }
 
+static void
+set_windows (Fixture      *f,
+             CbConnection *client,
+             const char   *rule_set_id,
+             const char   *windows)
+{
+  const CbSimEntity *rs = cb_sim_state_lookup (f->state, "rule_set", rule_set_id);
+  g_autofree char *data = g_strdup_printf ("{\"id\":\"%s\",\"set\":{\"calling_windows\":%s}}", rule_set_id, windows);
+  g_autoptr(CbMessage) r = request (client, "rule_set.update", data, rs->rev, NULL);
+
+  assert_ok (r);
+}
+
+/* The rule set's calling windows, in the lead's local time, decide when the
+ * dialer may dial: closed, it stops; open again, it dials. */
+static void
+test_calling_windows (Fixture       *f,
+                      gconstpointer  data)
+{
+  CbConnection *admin;
+  const CbSimEntity *c;
+  g_autofree char *rule_set = NULL;
+  guint64 before, during, after;
+
+  start_with_engine (f, 5000, FALSE);
+  admin = connect_as (f, ADMIN_TOKEN);
+  c = cb_sim_state_lookup (f->state, "campaign", "campaign-01");
+  rule_set = g_strdup (json_object_get_string_member (c->data, "rule_set_id"));
+  g_assert_nonnull (rule_set);
+
+  /* Open every day from 06:00 to 23:00: the campaign dials. */
+  set_windows (f, admin, rule_set, "[{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"],"
+               "\"start\":\"06:00\",\"end\":\"23:00\"}]");
+  before = cb_sim_engine_get_campaign (f->engine, "campaign-01")->stats.dials;
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + HOUR_MS);
+  during = cb_sim_engine_get_campaign (f->engine, "campaign-01")->stats.dials;
+  g_assert_cmpuint (during, >, before + 50);
+
+  /* Only a minute after midnight on Sundays: closed now, whatever the
+   * leads' zones. Calls already ringing finish; nothing new is dialed. */
+  set_windows (f, admin, rule_set, "[{\"days\":[\"sun\"],\"start\":\"00:00\",\"end\":\"00:01\"}]");
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + 5 * 60 * 1000);
+  during = cb_sim_engine_get_campaign (f->engine, "campaign-01")->stats.dials;
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + HOUR_MS);
+  after = cb_sim_engine_get_campaign (f->engine, "campaign-01")->stats.dials;
+  g_test_message ("dials: %" G_GUINT64_FORMAT " with the window open, then %" G_GUINT64_FORMAT " in an hour closed",
+                  during - before, after - during);
+  g_assert_cmpuint (after, ==, during);
+
+  /* Open again: it dials again. */
+  set_windows (f, admin, rule_set, "[{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"],"
+               "\"start\":\"00:00\",\"end\":\"23:59\"}]");
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + HOUR_MS);
+  g_assert_cmpuint (cb_sim_engine_get_campaign (f->engine, "campaign-01")->stats.dials, >, after + 50);
+}
+
 /* The dialer's work survives a restart: a new engine (its leads all new)
  * gets each lead's attempts and state back from the database, and goes on
  * from there. */
@@ -1774,6 +1830,7 @@ main (int   argc,
   ADD ("hostile-frames", test_hostile_frames);
   ADD_ENGINE ("retry-rules", test_retry_rules);
   ADD_ENGINE ("predictive", test_predictive);
+  ADD_ENGINE ("calling-windows", test_calling_windows);
   ADD_ENGINE ("dialer-restart", test_dialer_restart);
 
   return g_test_run ();

@@ -33,6 +33,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cb-sim-config.h"
@@ -1514,6 +1515,52 @@ pseudo_disposition (const char *code)
   return CB_SIM_DISPOSITION_NONE;
 }
 
+static guint
+minutes_of (const char *hhmm)
+{
+  guint h = 0, m = 0;
+
+  if (hhmm == NULL || sscanf (hhmm, "%u:%u", &h, &m) != 2)
+    return 0;
+  return MIN (h * 60 + m, 1440);
+}
+
+/* The rule set's calling windows (§10.10), in the lead's local time, to
+ * the dialer: per weekday, from the earliest start to the latest end of
+ * that day's windows; a day without a window is closed. */
+static void
+windows_to_engine (CbSimConfigStore *cfg,
+                   const char       *campaign_id,
+                   JsonObject       *rule_set)
+{
+  static const char * const weekdays[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+  JsonArray *windows = rule_set ? array_member (rule_set, "calling_windows") : NULL;
+  guint start[7] = { 0 }, end[7] = { 0 };
+  gboolean any[7] = { FALSE };
+
+  if (windows == NULL)
+    {
+      cb_sim_engine_set_campaign_windows (cfg->engine, campaign_id, NULL, NULL);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (windows); i++)
+    {
+      JsonObject *w = json_array_get_object_element (windows, i);
+      JsonArray *on = w ? array_member (w, "days") : NULL;
+      guint from = minutes_of (str_member (w, "start")), to = minutes_of (str_member (w, "end"));
+
+      for (guint k = 0; on != NULL && k < json_array_get_length (on); k++)
+        for (guint d = 0; d < 7; d++)
+          if (g_strcmp0 (json_array_get_string_element (on, k), weekdays[d]) == 0 && from < to)
+            {
+              start[d] = any[d] ? MIN (start[d], from) : from;
+              end[d] = any[d] ? MAX (end[d], to) : to;
+              any[d] = TRUE;
+            }
+    }
+  cb_sim_engine_set_campaign_windows (cfg->engine, campaign_id, start, end);
+}
+
 /* Carries a campaign's configuration into the dialer. */
 static void
 campaign_to_engine (CbSimConfigStore *cfg,
@@ -1531,6 +1578,7 @@ campaign_to_engine (CbSimConfigStore *cfg,
 
   if (cb_sim_dial_mode_from_string (str_member (o, "dial_mode"), &mode))
     cb_sim_engine_set_campaign_dial_mode (cfg->engine, id, mode);
+  windows_to_engine (cfg, id, rule_set_of (cfg, o));
   cb_sim_engine_set_campaign_dial_level (cfg->engine, id, num_member (o, "dial_level", 1.0));
   if (num_member (o, "max_abandon_pct", 3.0) > 0)
     cb_sim_engine_set_campaign_max_abandon (cfg->engine, id, num_member (o, "max_abandon_pct", 3.0));
@@ -1808,6 +1856,19 @@ op_update (CbSimServer      *server,
       refresh_lists_of (cfg, before);
       refresh_lists_of (cfg, o);
       campaign_to_engine (cfg, id, o);
+    }
+  if (info->kind == T_RULE_SET)
+    {
+      g_autoptr(GPtrArray) campaigns = list_of (cfg, &types[T_CAMPAIGN]);
+
+      /* New calling windows apply to the next dial of every campaign. */
+      for (guint i = 0; i < campaigns->len; i++)
+        {
+          const CbSimEntity *c = g_ptr_array_index (campaigns, i);
+
+          if (g_strcmp0 (str_member (c->data, "rule_set_id"), id) == 0 && engine_campaign (cfg, c->id) != NULL)
+            windows_to_engine (cfg, c->id, o);
+        }
     }
   if (info->kind == T_QA_FORM)
     store_qa_revision (cfg, id);

@@ -133,6 +133,18 @@ window_open (CbSimEngine       *self,
   guint start = campaign->pub.window_start_min;
   guint end = campaign->pub.window_end_min;
 
+  if (campaign->by_day)
+    {
+      gint64 day = minute >= 0 ? minute / 1440 : (minute - 1439) / 1440;
+      /* 1970-01-01 was a Thursday: day 0 is weekday 3 counting from Monday. */
+      guint weekday = (guint) (((day + 3) % 7 + 7) % 7);
+
+      start = campaign->day_start_min[weekday];
+      end = campaign->day_end_min[weekday];
+      if (start == end)
+        return FALSE;
+    }
+
   if (start <= end)
     return local >= start && local < end;
   return local >= start || local < end;
@@ -994,6 +1006,40 @@ cb_sim_engine_stop_campaign (CbSimEngine *self,
 
 /* A new mode starts at its own level: 1 for preview, progressive and
  * predictive (the pacer raises it), dial_level for power. */
+/**
+ * cb_sim_engine_set_campaign_windows:
+ * @start_min: (nullable): per weekday (0 = Monday), the window's start in
+ *   minutes of the lead's local day; %NULL: back to the daily default
+ * @end_min: the ends; a day whose start equals its end is closed
+ *
+ * The calling windows of the campaign's rule set: leads are dialed only
+ * inside them, in their own time zone.
+ */
+CbSimResult
+cb_sim_engine_set_campaign_windows (CbSimEngine *self,
+                                    const char  *campaign_id,
+                                    const guint *start_min,
+                                    const guint *end_min)
+{
+  CbSimCampaignPriv *campaign;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  campaign->by_day = start_min != NULL;
+  for (guint d = 0; d < 7 && start_min != NULL; d++)
+    {
+      campaign->day_start_min[d] = MIN (start_min[d], 1440);
+      campaign->day_end_min[d] = MIN (end_min[d], 1440);
+    }
+  _cb_sim_dialer_pace (self, campaign);
+  return CB_SIM_OK;
+}
+
 CbSimResult
 cb_sim_engine_set_campaign_dial_mode (CbSimEngine   *self,
                                       const char    *campaign_id,

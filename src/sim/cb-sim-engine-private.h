@@ -136,6 +136,11 @@ struct _CbSimCampaignPriv
 {
   CbSimCampaign        pub;
   guint                index;
+  /* Calling windows per weekday (0 = Monday) in the lead's local time,
+   * from the campaign's rule set; when unset, pub.window_*_min daily. */
+  gboolean             by_day;
+  guint                day_start_min[7];
+  guint                day_end_min[7];
   char                *name;
   char                 caller_id[CB_SIM_NUMBER_SIZE];
   CbSimHandling        handling;

@@ -567,6 +567,10 @@ CbSimResult          cb_sim_engine_stop_campaign       (CbSimEngine       *self,
 CbSimResult          cb_sim_engine_set_campaign_dial_mode  (CbSimEngine   *self,
                                                             const char    *campaign_id,
                                                             CbSimDialMode  mode);
+CbSimResult          cb_sim_engine_set_campaign_windows (CbSimEngine    *self,
+                                                    const char     *campaign_id,
+                                                    const guint    *start_min,
+                                                    const guint    *end_min);
 CbSimResult          cb_sim_engine_set_campaign_dial_level (CbSimEngine   *self,
                                                             const char    *campaign_id,
                                                             double         level);
