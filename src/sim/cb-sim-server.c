@@ -1935,7 +1935,8 @@ on_no_coalesce_fault (gpointer user_data)
         continue;
       data = object_copy_shallow (queue->data);
       moved = object_copy_shallow (stats);
-      json_object_set_int_member (moved, "stats_at", json_object_get_int_member_with_default (stats, "stats_at", 0) + 1);
+      json_object_set_int_member (moved, "stats_at",
+                                  json_object_get_int_member_with_default (stats, "stats_at", 0) + 1);
       json_object_set_object_member (data, "stats", moved);
       cb_sim_state_upsert (self->state, "queues", "queue", queue->id, data, queue->ts);
     }

@@ -1166,7 +1166,8 @@ check_convergence (Probe    *p,
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (!g_hash_table_contains (h.data, key) && !g_hash_table_contains (h.deleted, key))
       if (missing++ < 3)
-        g_string_append_printf (evidence, "; %s rev %" G_GINT64_FORMAT " held by the first, not in the second's snapshot",
+        g_string_append_printf (evidence, "; %s rev %" G_GINT64_FORMAT
+                                " held by the first, not in the second's snapshot",
                                 (char *) key, held_rev (&o->hold, key));
 
   for (char *t = evidence->str; (t = strchr (t, '\t')) != NULL; )
