@@ -392,6 +392,24 @@ test_coalesced (void)
   g_assert_cmpuint (cb_wallboard_page_get_n_refreshes (wp), >=, before + 1);
   g_assert_cmpuint (cb_wallboard_page_get_n_refreshes (wp), <=, before + 2);
 
+  /* Clicking a figure opens its popover: the formula, the window, the inputs. */
+  {
+    CbMetricItem *sl = cb_wallboard_page_get_floor_item (wp, CB_METRIC_SERVICE_LEVEL);
+    GtkWidget *button = gtk_widget_get_first_child (GTK_WIDGET (sl));
+    GtkWidget *popover = gtk_widget_get_last_child (GTK_WIDGET (sl));
+
+    g_assert_true (GTK_IS_BUTTON (button));
+    g_assert_true (GTK_IS_POPOVER (popover));
+    g_signal_emit_by_name (button, "clicked");
+    frames = 0;
+    deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    while (frames < 2 && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_true (gtk_widget_get_visible (popover));
+    gtk_popover_popdown (GTK_POPOVER (popover));
+    spin ();
+  }
+
   cb_wallboard_page_set_metrics (wp, NULL);
   gtk_window_destroy (GTK_WINDOW (window));
   spin ();
@@ -783,6 +801,33 @@ test_busy_afternoon (void)
                                            &GRAPHENE_RECT_INIT (0, 0, width, height));
     g_assert_true (gdk_texture_save_to_png (texture, path));
   }
+
+  /* CB_WALLBOARD_POPOVER=FILE.png: the service level's popover, opened. */
+  if (g_getenv ("CB_WALLBOARD_POPOVER") != NULL)
+    {
+      CbMetricItem *sl = cb_wallboard_page_get_floor_item (CB_WALLBOARD_PAGE (page), CB_METRIC_SERVICE_LEVEL);
+      GtkWidget *popover = gtk_widget_get_last_child (GTK_WIDGET (sl));
+      g_autoptr(GdkPaintable) paintable = NULL;
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+      int width, height;
+
+      g_signal_emit_by_name (gtk_widget_get_first_child (GTK_WIDGET (sl)), "clicked");
+      g_object_set_data (G_OBJECT (window), "frames", NULL);
+      cb_test_wait (window_drawn, window, 5000);
+      cb_test_spin (300);
+      width = gtk_widget_get_width (popover);
+      height = gtk_widget_get_height (popover);
+      paintable = gtk_widget_paintable_new (popover);
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_to_node (snapshot);
+      g_assert_nonnull (node);
+      texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (popover)), node,
+                                             &GRAPHENE_RECT_INIT (0, 0, width, height));
+      g_assert_true (gdk_texture_save_to_png (texture, g_getenv ("CB_WALLBOARD_POPOVER")));
+      gtk_popover_popdown (GTK_POPOVER (popover));
+    }
 
   cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), NULL);
   gtk_window_destroy (GTK_WINDOW (window));
