@@ -402,6 +402,19 @@ update_page (CbWallboardPage *self)
                                      _("Calls waiting, service level, abandonment and agents by "
                                        "state for every queue and campaign appear here once a "
                                        "backend is connected."));
+  else if (self->store != NULL && cb_store_get_state (self->store) == CB_CONNECTION_OFFLINE)
+    {
+      const char *message = cb_store_get_status_message (self->store);
+      g_autofree char *text = NULL;
+
+      /* Translators: the empty wallboard while the backend cannot be reached; %s is the reason */
+      text = message != NULL ? g_strdup_printf (_("Not connected: %s Calls waiting, service level and "
+                                                  "agents by state appear here once the backend "
+                                                  "answers."), message)
+                             : g_strdup (_("Not connected. Calls waiting, service level and agents "
+                                           "by state appear here once the backend answers."));
+      adw_status_page_set_description (self->empty_page, text);
+    }
   else
     adw_status_page_set_description (self->empty_page,
                                      _("Calls waiting, service level, abandonment and agents by "
