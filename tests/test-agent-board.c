@@ -413,6 +413,10 @@ test_actions (void)
   CbAgentBoard *board;
   GtkWidget *pause;
   GtkWidget *window;
+  GMenuModel *menu;
+  g_autoptr(GMenuModel) section = NULL;
+  g_autoptr(GVariant) label = NULL;
+  g_autoptr(GVariant) target = NULL;
 
   floor_init (&floor_);
   board = board_new (&floor_);
@@ -422,6 +426,16 @@ test_actions (void)
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
   gtk_window_present (GTK_WINDOW (window));
   spin ();
+
+  /* The pause menu lists the active reasons, in their order. */
+  menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (pause));
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 1);
+  section = g_menu_model_get_item_link (menu, 0, G_MENU_LINK_SECTION);
+  g_assert_cmpint (g_menu_model_get_n_items (section), ==, 2);
+  label = g_menu_model_get_item_attribute_value (section, 0, G_MENU_ATTRIBUTE_LABEL, G_VARIANT_TYPE_STRING);
+  g_assert_cmpstr (g_variant_get_string (label, NULL), ==, "Break");
+  target = g_menu_model_get_item_attribute_value (section, 1, G_MENU_ATTRIBUTE_TARGET, G_VARIANT_TYPE_STRING);
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "LUNCH");
 
   /* Nobody selected. */
   cb_agent_board_set_can_control (board, TRUE);
@@ -481,6 +495,8 @@ test_offline_refusal (void)
   g_auto(Floor) floor_ = { 0 };
   CbAgentBoard *board = CB_AGENT_BOARD (cb_agent_board_new ());
   GtkWidget *window = gtk_window_new ();
+  GListModel *toplevels;
+  AdwMessageDialog *dialog = NULL;
   gint64 deadline;
 
   floor_init (&floor_);
@@ -502,6 +518,26 @@ test_offline_refusal (void)
 
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (find_widget (window, is_label_containing, "Could not resume Jaan Kask") == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+    }
+
+  /* Logging out asks first: logging in again needs the agent's phone. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (board), "agent.log-out", NULL));
+  spin ();
+  toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel))
+        dialog = ADW_MESSAGE_DIALOG (toplevel);
+    }
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Log Out Jaan Kask?");
+  adw_message_dialog_response (dialog, "log-out");
+  while (find_widget (window, is_label_containing, "Could not log out Jaan Kask") == NULL)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, FALSE);
@@ -636,6 +672,8 @@ test_screenshot (void)
   run_for (300);
   /* The default order is the floor's: by state, the longest in it first. */
   cb_agent_board_select (board, row_id (board, 3));
+  if (g_getenv ("CB_AGENT_BOARD_TOAST") != NULL)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (board), "agent.pause", "s", "BREAK"));
   if (g_getenv ("CB_AGENT_BOARD_STALE") != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (board), "stale");
   if (g_getenv ("CB_AGENT_BOARD_DARK") != NULL)

@@ -31,7 +31,12 @@
  * `agent.log-out`, §9.2) are widget actions enabled from
  * cb_agent_board_actions_update () by the agent's state and the
  * `agents.control` permission; each ends in a toast saying what happened:
- * done, done after the call's wrap-up (`pending`), or why it was refused.
+ * done, done after the call's wrap-up (`pending`), or why it was refused;
+ * the latest outcome replaces the toast shown.
+ *
+ * The wallboard page holds one (its `store` bound to the page's); a
+ * template that names CbAgentBoard needs g_type_ensure (CB_TYPE_AGENT_BOARD)
+ * in its class_init, since the type is in a static library.
  */
 #define G_LOG_DOMAIN "cb-agent-board"
 
@@ -1171,6 +1176,8 @@ toast (CbAgentBoard *self,
 {
   AdwToast *toast = adw_toast_new (title);
 
+  /* The latest outcome matters: it replaces the one shown. */
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_set_timeout (toast, timeout);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
