@@ -1174,9 +1174,10 @@ check_convergence (Probe    *p,
     *t = ' ';
   CHECK ("C29", "convergence across connections",
          topics_done > 0 && failed == 0 && differ == 0 && missing == 0 && ping_p != NULL && ping_q != NULL,
-         "%u topics, %u entities held by the second, %u at the same rev compared, %u differ, %u missing%s%s",
+         "%u topics, %u entities held by the second, %u at the same rev compared, %u differ, %u missing%s%s%s",
          topics_done, g_hash_table_size (h.data), compared, differ, missing,
-         failed ? "; a subscription or snapshot of the second failed" : "", evidence->str);
+         failed ? "; a subscription or snapshot of the second failed" : "",
+         ping_p == NULL || ping_q == NULL ? "; a ping went unanswered" : "", evidence->str);
   holding_clear (&h);
   g_string_free (evidence, TRUE);
 }
