@@ -26,250 +26,16 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
-#include <libsoup/soup.h>
 #include <stdio.h>
 #include <sys/resource.h>
 
+#include "cb-bench-peer.h"
 #include "cb-store.h"
 
 static int opt_events = 200000;
 static int opt_agents = 10000;
 static int opt_queues = 1000;
 static int opt_calls = 5000;
-
-/* ---- the peer --------------------------------------------------------- */
-
-typedef struct
-{
-  GThread      *thread;
-  GMainContext *context;
-  GMainLoop    *loop;
-  SoupServer   *server;
-  char         *url;
-  GMutex        lock;
-  GCond         ready;
-  GHashTable   *snapshots;   /* topic → GPtrArray of part texts */
-  GPtrArray    *sockets;
-} Peer;
-
-static char *
-agent_json (guint  i,
-            gint64 rev,
-            const char *state)
-{
-  return g_strdup_printf ("{\"id\":\"ag-%05u\",\"rev\":%" G_GINT64_FORMAT ",\"name\":\"Agent Number %u\","
-                          "\"extension\":\"%u\",\"user_id\":null,\"team_ids\":[\"t-%u\"],"
-                          "\"skills\":[{\"skill_id\":\"sk-billing\",\"level\":8},{\"skill_id\":\"sk-sales\",\"level\":5}],"
-                          "\"state\":\"%s\",\"state_since\":1795421012340,\"pause_reason\":null,\"pending\":null,"
-                          "\"call_id\":null,\"queue_ids\":[\"q-%04u\",\"q-%04u\"],\"campaign_id\":null,"
-                          "\"login_at\":1795406400000,\"stats_today\":{\"calls_handled\":31,\"talk_ms\":5012000,"
-                          "\"hold_ms\":240000,\"wrap_up_ms\":610000,\"paused_ms\":900000,\"available_ms\":3120000,"
-                          "\"logged_in_ms\":10800000}}",
-                          i, rev, i, 2000 + i, i % 20, state, i % 1000, (i + 7) % 1000);
-}
-
-static char *
-queue_json (guint  i,
-            gint64 rev)
-{
-  return g_strdup_printf ("{\"id\":\"q-%04u\",\"rev\":%" G_GINT64_FORMAT ",\"name\":\"Queue %u\",\"channel\":\"voice\","
-                          "\"strategy\":\"longest_idle\",\"sl_threshold_s\":20,\"sl_target_pct\":80,"
-                          "\"skill_ids\":[\"sk-billing\"],\"team_ids\":[\"t-%u\"],"
-                          "\"stats\":{\"waiting\":3,\"longest_waiting_since\":1795420979000,\"agents_logged_in\":12,"
-                          "\"agents_available\":1,\"agents_on_call\":9,\"agents_wrap_up\":1,\"agents_paused\":1,"
-                          "\"offered_today\":412,\"answered_today\":389,\"abandoned_today\":19,"
-                          "\"answered_in_sl_today\":331,\"sl_pct_today\":81.1,\"avg_answer_ms_today\":14200,"
-                          "\"avg_handle_ms_today\":251000,\"stats_at\":1795421010000}}", i, rev, i, i % 20);
-}
-
-static char *
-call_json (guint  i,
-           gint64 rev,
-           const char *state)
-{
-  return g_strdup_printf ("{\"id\":\"c-%06u\",\"rev\":%" G_GINT64_FORMAT ",\"direction\":\"in\",\"channel\":\"voice\","
-                          "\"state\":\"%s\",\"state_since\":1795421001000,\"queue_id\":\"q-%04u\","
-                          "\"agent_id\":\"ag-%05u\",\"campaign_id\":null,\"lead_id\":null,"
-                          "\"customer_number\":\"+3725551%03u\",\"customer_name\":\"Jaan Tamm\","
-                          "\"service_number\":\"+3726001000\",\"created_at\":1795420850000,"
-                          "\"queued_at\":1795420871000,\"answered_at\":1795420885000,\"hold_segments\":[],"
-                          "\"hold_count\":0,\"hold_ms\":0,\"ended_at\":null,\"wrap_up_ended_at\":null,"
-                          "\"end_reason\":null,\"abandoned\":false,\"dropped\":false,\"disposition\":null,"
-                          "\"transfers\":[],\"recording_ids\":[\"rec-%06u-1\"],\"monitor_ids\":[],"
-                          "\"survey_score\":null}", i, rev, state, i % 1000, i % 10000, i % 1000, i);
-}
-
-/* Snapshot parts of at most 256 KiB (docs/protocol.md §5.3). */
-static void
-string_free (GString *string)
-{
-  g_string_free (string, TRUE);
-}
-
-static GPtrArray *
-make_parts (const char *topic,
-            const char *type,
-            GPtrArray  *entities)
-{
-  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) string_free);
-  GString *items = NULL;
-  g_autofree char *snapshot_id = g_strdup_printf ("snap-%s", topic);
-
-  for (guint i = 0; i < entities->len; i++)
-    {
-      const char *data = g_ptr_array_index (entities, i);
-      g_autoptr(JsonNode) node = json_from_string (data, NULL);
-      JsonObject *object = json_node_get_object (node);
-      g_autofree char *item = g_strdup_printf ("{\"entity\":{\"type\":\"%s\",\"id\":\"%s\",\"rev\":%" G_GINT64_FORMAT
-                                               "},\"data\":%s}", type,
-                                               json_object_get_string_member (object, "id"),
-                                               json_object_get_int_member (object, "rev"), data);
-
-      if (items == NULL || items->len + strlen (item) > 250 * 1024)
-        {
-          items = g_string_new (NULL);
-          g_ptr_array_add (bodies, items);
-        }
-      if (items->len > 0)
-        g_string_append_c (items, ',');
-      g_string_append (items, item);
-    }
-  if (bodies->len == 0)
-    g_ptr_array_add (bodies, g_string_new (NULL));
-
-  for (guint p = 0; p < bodies->len; p++)
-    g_ptr_array_add (parts, g_strdup_printf ("{\"type\":\"snapshot\",\"topic\":\"%s\",\"snapshot_id\":\"%s\","
-                                             "\"as_of\":0,\"part\":%u,\"parts\":%u,\"items\":[%s]}",
-                                             topic, snapshot_id, p + 1, bodies->len,
-                                             ((GString *) g_ptr_array_index (bodies, p))->str));
-  return parts;
-}
-
-static void
-on_peer_message (SoupWebsocketConnection *ws,
-                 gint                     type,
-                 GBytes                  *bytes,
-                 Peer                    *peer)
-{
-  g_autoptr(JsonNode) node = json_from_string (g_bytes_get_data (bytes, NULL), NULL);
-  JsonObject *message = node ? json_node_get_object (node) : NULL;
-  const char *kind = message ? json_object_get_string_member_with_default (message, "type", "") : "";
-
-  if (g_str_equal (kind, "hello"))
-    {
-      g_autofree char *welcome = g_strdup_printf (
-        "{\"type\":\"welcome\",\"protocol\":\"callboard.v1\",\"session\":\"s-bench\",\"resumed\":false,"
-        "\"epoch\":\"e-bench\",\"seq\":0,\"heartbeat_ms\":60000,\"replay\":{\"events\":10000,\"seconds\":300},"
-        "\"limits\":{\"max_message_bytes\":16777216,\"max_subscriptions\":16,"
-        "\"request_rate\":{\"per_second\":20,\"burst\":40},\"max_inflight\":32,\"max_page_size\":1000,"
-        "\"max_upload_rows\":1000,\"idempotency_ttl_s\":86400,\"hello_timeout_ms\":10000},"
-        "\"user\":{\"id\":\"u-bench\",\"rev\":1,\"login\":\"bench\",\"name\":\"Bench\",\"email\":null,"
-        "\"roles\":[\"supervisor\"],\"permissions\":[\"agents.read\",\"queues.read\",\"calls.read\"],"
-        "\"team_ids\":[],\"agent_id\":null},"
-        "\"backend\":{\"name\":\"bench\",\"version\":\"1\",\"time_zone\":\"UTC\",\"details\":null},"
-        "\"features\":[],\"server_time\":%" G_GINT64_FORMAT ",\"subscriptions\":[]}",
-        g_get_real_time () / 1000);
-
-      soup_websocket_connection_send_text (ws, welcome);
-    }
-  else if (g_str_equal (kind, "subscribe"))
-    {
-      const char *topic = json_object_get_string_member (message, "topic");
-      GPtrArray *parts = g_hash_table_lookup (peer->snapshots, topic);
-      g_autofree char *res = g_strdup_printf ("{\"type\":\"res\",\"id\":\"%s\",\"ok\":true,\"data\":{\"topic\":\"%s\","
-                                              "\"snapshot_id\":\"snap-%s\",\"as_of\":0,\"parts\":%u,\"count\":0}}",
-                                              json_object_get_string_member (message, "id"), topic, topic,
-                                              parts ? parts->len : 1);
-
-      soup_websocket_connection_send_text (ws, res);
-      for (guint i = 0; parts != NULL && i < parts->len; i++)
-        soup_websocket_connection_send_text (ws, g_ptr_array_index (parts, i));
-    }
-}
-
-static void
-on_peer_websocket (SoupServer              *server,
-                   SoupServerMessage       *msg,
-                   const char              *path,
-                   SoupWebsocketConnection *ws,
-                   gpointer                 user_data)
-{
-  Peer *peer = user_data;
-
-  soup_websocket_connection_set_max_incoming_payload_size (ws, 16 * 1024 * 1024);
-  g_ptr_array_add (peer->sockets, g_object_ref (ws));
-  g_signal_connect (ws, "message", G_CALLBACK (on_peer_message), peer);
-}
-
-static gpointer
-peer_main (gpointer user_data)
-{
-  Peer *peer = user_data;
-  const char *protocols[] = { "callboard.v1", NULL };
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  g_main_context_push_thread_default (peer->context);
-  peer->server = soup_server_new (NULL, NULL);
-  soup_server_add_websocket_handler (peer->server, "/callboard", NULL, (char **) protocols,
-                                     on_peer_websocket, peer, NULL);
-  if (!soup_server_listen_local (peer->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
-    g_error ("peer: %s", error->message);
-  uris = soup_server_get_uris (peer->server);
-
-  g_mutex_lock (&peer->lock);
-  peer->url = g_strdup_printf ("ws://127.0.0.1:%d/callboard", g_uri_get_port (uris->data));
-  g_cond_signal (&peer->ready);
-  g_mutex_unlock (&peer->lock);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-
-  g_main_loop_run (peer->loop);
-  g_ptr_array_unref (peer->sockets);
-  g_clear_object (&peer->server);
-  g_main_context_pop_thread_default (peer->context);
-  return NULL;
-}
-
-static Peer *
-peer_start (void)
-{
-  Peer *peer = g_new0 (Peer, 1);
-  g_autoptr(GPtrArray) agents = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) queues = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_free);
-
-  for (int i = 0; i < opt_agents; i++)
-    g_ptr_array_add (agents, agent_json (i, 1, i % 3 ? "on_call" : "available"));
-  for (int i = 0; i < opt_queues; i++)
-    g_ptr_array_add (queues, queue_json (i, 1));
-  for (int i = 0; i < opt_calls; i++)
-    g_ptr_array_add (calls, call_json (i, 1, "connected"));
-
-  peer->snapshots = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_ptr_array_unref);
-  g_hash_table_insert (peer->snapshots, "agents", make_parts ("agents", "agent", agents));
-  g_hash_table_insert (peer->snapshots, "queues", make_parts ("queues", "queue", queues));
-  g_hash_table_insert (peer->snapshots, "calls", make_parts ("calls", "call", calls));
-  peer->sockets = g_ptr_array_new_with_free_func (g_object_unref);
-
-  g_mutex_init (&peer->lock);
-  g_cond_init (&peer->ready);
-  peer->context = g_main_context_new ();
-  peer->loop = g_main_loop_new (peer->context, FALSE);
-  g_mutex_lock (&peer->lock);
-  peer->thread = g_thread_new ("bench-peer", peer_main, peer);
-  while (peer->url == NULL)
-    g_cond_wait (&peer->ready, &peer->lock);
-  g_mutex_unlock (&peer->lock);
-  return peer;
-}
-
-static guint
-parts_of (Peer       *peer,
-          const char *topic)
-{
-  return ((GPtrArray *) g_hash_table_lookup (peer->snapshots, topic))->len;
-}
 
 /* ---- the console ------------------------------------------------------ */
 
@@ -283,15 +49,15 @@ on_opened (GObject      *object,
 }
 
 static CbStore *
-open_store (const char *path,
-            Peer       *peer,
-            gint64     *opened_us)
+open_store (const char  *path,
+            CbBenchPeer *peer,
+            gint64      *opened_us)
 {
   static const char * const topics[] = { "agents", "queues", "calls", NULL };
   CbStore *store = cb_store_new (path);
 
   *opened_us = 0;
-  cb_store_set_backend (store, peer->url, "bench-token-0123456789", NULL);
+  cb_store_set_backend (store, cb_bench_peer_get_url (peer), "bench-token-0123456789", NULL);
   cb_store_set_topics (store, topics);
   cb_store_open_async (store, NULL, on_opened, opened_us);
   while (*opened_us == 0)
@@ -304,32 +70,6 @@ count (CbStore    *store,
        const char *type)
 {
   return g_list_model_get_n_items (G_LIST_MODEL (cb_store_get_model (store, type)));
-}
-
-/* Frames as a busy center sends them: agent transitions and call updates. */
-static GPtrArray *
-make_events (int n)
-{
-  static const char * const agent_states[] = { "available", "ringing", "on_call", "wrap_up", "paused" };
-  static const char * const call_states[] = { "queued", "ringing", "connected", "on_hold", "wrap_up" };
-  GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-
-  for (int i = 0; i < n; i++)
-    {
-      gboolean agent = i % 5 < 3;
-      guint which = agent ? (guint) (i * 7919) % (guint) opt_agents : (guint) (i * 104729) % (guint) opt_calls;
-      gint64 rev = 2 + i;
-      g_autofree char *data = agent ? agent_json (which, rev, agent_states[i % 5])
-                                    : call_json (which, rev, call_states[i % 5]);
-      char *frame = g_strdup_printf ("{\"type\":\"event\",\"seq\":%d,\"ts\":%" G_GINT64_FORMAT ",\"topic\":\"%s\","
-                                     "\"kind\":\"upsert\",\"entity\":{\"type\":\"%s\",\"id\":\"%s%0*u\",\"rev\":%"
-                                     G_GINT64_FORMAT "},\"data\":%s}",
-                                     i + 1, (gint64) 1795421012345 + i, agent ? "agents" : "calls",
-                                     agent ? "agent" : "call", agent ? "ag-" : "c-", agent ? 5 : 6, which, rev, data);
-
-      g_ptr_array_add (frames, g_bytes_new_take (frame, strlen (frame)));
-    }
-  return frames;
 }
 
 static double
@@ -376,7 +116,7 @@ main (int   argc,
   g_autoptr(GPtrArray) frames = NULL;
   CbStore *store;
   CbStoreStats stats;
-  Peer *peer;
+  CbBenchPeer *peer;
   gint64 opened_us, start, live_us, done_us;
   double raw, raw_immutable, reference, rate;
   guint64 base;
@@ -390,7 +130,7 @@ main (int   argc,
 
   dir = g_dir_make_tmp ("cb-bench-store-XXXXXX", NULL);
   path = g_build_filename (dir, "cache.sqlite", NULL);
-  peer = peer_start ();
+  peer = cb_bench_peer_start ((guint) opt_agents, (guint) opt_queues, (guint) opt_calls);
   printf ("bench-store: %d agents, %d queues, %d live calls; %d events\n",
           opt_agents, opt_queues, opt_calls, opt_events);
 
@@ -405,11 +145,12 @@ main (int   argc,
       || count (store, "call") != (guint) opt_calls || cb_store_lookup (store, "agent", "ag-00042") == NULL)
     g_error ("the snapshot did not arrive whole");
   printf ("snapshot: %u + %u + %u parts applied and queryable in %.1f ms (goal ≤ 300 ms)\n",
-          parts_of (peer, "agents"), parts_of (peer, "queues"), parts_of (peer, "calls"),
+          cb_bench_peer_get_parts (peer, "agents"), cb_bench_peer_get_parts (peer, "queues"),
+          cb_bench_peer_get_parts (peer, "calls"),
           (live_us - start) / 1000.0);
 
   /* Ingest */
-  frames = make_events (opt_events);
+  frames = cb_bench_make_events (1, (guint) opt_events, (guint) opt_agents, (guint) opt_queues, (guint) opt_calls);
   raw = raw_parse_rate (frames, FALSE);
   raw_immutable = raw_parse_rate (frames, TRUE);
   reference = MAX (raw, raw_immutable);
@@ -439,12 +180,12 @@ main (int   argc,
   /* Latency at a sustained rate a busy floor produces (5,000 events/s):
    * 50 events every 10 ms, seq continuing. */
   {
-    g_autoptr(GPtrArray) paced = make_events (opt_events + 20000);
+    g_autoptr(GPtrArray) paced = cb_bench_make_events ((guint) opt_events + 1, 20000, (guint) opt_agents,
+                                                       (guint) opt_queues, (guint) opt_calls);
     CbStore *sink = store;
     gint64 next;
     guint sent = opt_events;
 
-    g_ptr_array_remove_range (paced, 0, opt_events);
     /* A fresh latency window: only batches of the paced phase count. */
     cb_store_get_stats (sink, &stats);
     base = cb_store_get_events_applied (sink);
@@ -484,8 +225,7 @@ main (int   argc,
 
   printf ("peak RSS: %ld MiB\n", peak_rss_mib ());
 
-  g_main_loop_quit (peer->loop);
-  g_thread_join (peer->thread);
+  cb_bench_peer_stop (peer);
   {
     g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
     const char *name;

@@ -1,0 +1,304 @@
+/* bench-wallboard.c — the wallboard at scale: frame times, event-to-pixel, CPU, RSS
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Shows the real wallboard page (floor strip, queue and campaign tiles,
+ * interval chart, agent board) in a 1920×1080 window, bound to a CbStore
+ * that follows a backend of 2,000 agents, 200 queues and 600 live calls,
+ * and feeds it 5,000 events a second (agent transitions, call updates,
+ * queue statistics) for a while. It prints:
+ *
+ * - frame times: the interval between frames the frame clock paints while
+ *   the updates flow, p50/p95/p99/max (goals: p95 ≤ 16.7 ms, p99 ≤ 33 ms);
+ * - the work in a frame (update + layout + paint), p50/p95/p99;
+ * - event-to-pixel latency: from handing a batch of events to the store
+ *   until the end of the first frame painted after the models had them,
+ *   p50/p99, in ms and in frames (goal: within 2 frames);
+ * - refreshes of the page (its updates are coalesced to the frame clock);
+ * - CPU (user + system, % of one core) and peak RSS.
+ *
+ * Run it under Xvfb: xvfb-run -a -s "-screen 0 1920x1080x24" bench-wallboard
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <sys/resource.h>
+
+#include "cb-agent-board.h"
+#include "cb-bench-peer.h"
+#include "cb-store.h"
+#include "cb-wallboard-page.h"
+
+static int opt_agents = 2000;
+static int opt_queues = 200;
+static int opt_calls = 600;
+static int opt_rate = 5000;
+static int opt_seconds = 10;
+static gboolean opt_no_board = FALSE;
+
+typedef struct
+{
+  gint64 sent_us;
+  guint64 events;   /* the store's applied count once this chunk is in */
+} Chunk;
+
+typedef struct
+{
+  CbStore  *store;
+  GArray   *intervals;    /* gint64 µs between painted frames */
+  GArray   *work;         /* gint64 µs from update to after-paint */
+  GArray   *latencies;    /* gint64 µs from injection to pixels */
+  GQueue    chunks;       /* Chunk, in flight */
+  gint64    last_paint_us;
+  gint64    update_us;
+  gboolean  measuring;
+} Bench;
+
+static int
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+percentile_ms (GArray *values,
+               double  p)
+{
+  g_autoptr(GArray) sorted = NULL;
+
+  if (values->len == 0)
+    return 0;
+  sorted = g_array_copy (values);
+  g_array_sort (sorted, compare_int64);
+  return g_array_index (sorted, gint64, MIN (sorted->len - 1, (guint) (sorted->len * p))) / 1000.0;
+}
+
+static void
+on_update (GdkFrameClock *clock,
+           Bench         *bench)
+{
+  bench->update_us = g_get_monotonic_time ();
+}
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                Bench         *bench)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint64 applied = cb_store_get_events_applied (bench->store);
+
+  if (!bench->measuring)
+    {
+      bench->last_paint_us = now;
+      return;
+    }
+  if (bench->last_paint_us > 0)
+    {
+      gint64 interval = now - bench->last_paint_us;
+
+      g_array_append_val (bench->intervals, interval);
+    }
+  if (bench->update_us > 0)
+    {
+      gint64 work = now - bench->update_us;
+
+      g_array_append_val (bench->work, work);
+    }
+  bench->last_paint_us = now;
+
+  /* Every chunk whose events the models hold is on screen now. */
+  while (!g_queue_is_empty (&bench->chunks))
+    {
+      Chunk *chunk = g_queue_peek_head (&bench->chunks);
+      gint64 latency;
+
+      if (chunk->events > applied)
+        break;
+      latency = now - chunk->sent_us;
+      g_array_append_val (bench->latencies, latency);
+      g_free (g_queue_pop_head (&bench->chunks));
+    }
+}
+
+static void
+on_opened (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  cb_store_open_finish (CB_STORE (object), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+static double
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  static const char * const topics[] = { "agents", "queues", "calls", "catalogs", NULL };
+  const GOptionEntry entries[] = {
+    { "agents", 0, 0, G_OPTION_ARG_INT, &opt_agents, "Agents", "N" },
+    { "queues", 0, 0, G_OPTION_ARG_INT, &opt_queues, "Queues", "N" },
+    { "rate", 0, 0, G_OPTION_ARG_INT, &opt_rate, "Events per second", "N" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "How long to measure", "S" },
+    { "no-agent-board", 0, 0, G_OPTION_ARG_NONE, &opt_no_board, "Leave the agent board out", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cb-bench-wallboard-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.sqlite", NULL);
+  CbBenchPeer *peer;
+  GtkWidget *window, *page, *board;
+  GdkFrameClock *clock;
+  Bench bench = { 0 };
+  gboolean opened = FALSE;
+  guint n_chunks, per_chunk, seq, refreshes;
+  guint64 base;
+  gint64 start, next, end;
+  double cpu0, cpu;
+  struct rusage usage;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+
+  gtk_init ();
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  peer = cb_bench_peer_start ((guint) opt_agents, (guint) opt_queues, (guint) opt_calls);
+  bench.store = cb_store_new (path);
+  cb_store_set_backend (bench.store, cb_bench_peer_get_url (peer), "bench-token-0123456789", NULL);
+  cb_store_set_topics (bench.store, topics);
+  cb_store_open_async (bench.store, NULL, on_opened, &opened);
+  while (!opened)
+    g_main_context_iteration (NULL, TRUE);
+  cb_store_connect (bench.store);
+  while (cb_store_get_state (bench.store) != CB_CONNECTION_LIVE)
+    g_main_context_iteration (NULL, TRUE);
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1920, 1080);
+  page = cb_wallboard_page_new ();
+  cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), bench.store);
+  if (!opt_no_board)
+    {
+      board = cb_agent_board_new ();
+      cb_agent_board_set_store (CB_AGENT_BOARD (board), bench.store);
+      gtk_box_append (cb_wallboard_page_get_agent_board_slot (CB_WALLBOARD_PAGE (page)), board);
+    }
+  {
+    GtkWidget *scroller = gtk_scrolled_window_new ();
+
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), page);
+    gtk_window_set_child (GTK_WINDOW (window), scroller);
+  }
+  gtk_window_present (GTK_WINDOW (window));
+
+  bench.intervals = g_array_new (FALSE, FALSE, sizeof (gint64));
+  bench.work = g_array_new (FALSE, FALSE, sizeof (gint64));
+  bench.latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  /* Settle: mapped, laid out, a few frames painted. */
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 1500 * 1000)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  clock = gtk_widget_get_frame_clock (window);
+  g_assert (clock != NULL);
+  g_signal_connect (clock, "update", G_CALLBACK (on_update), &bench);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &bench);
+
+  printf ("bench-wallboard: %d agents, %d queues, %d live calls; %d events/s for %d s\n",
+          opt_agents, opt_queues, opt_calls, opt_rate, opt_seconds);
+
+  /* Feed: a chunk every 10 ms, as a socket delivers them. */
+  per_chunk = MAX (1, (guint) opt_rate / 100);
+  n_chunks = (guint) opt_seconds * 100;
+  seq = 1;
+  refreshes = cb_wallboard_page_get_n_refreshes (CB_WALLBOARD_PAGE (page));
+  bench.measuring = TRUE;
+  base = cb_store_get_events_applied (bench.store);
+  cpu0 = cpu_seconds ();
+  start = g_get_monotonic_time ();
+  next = start;
+  for (guint i = 0; i < n_chunks; i++)
+    {
+      g_autoptr(GPtrArray) frames = cb_bench_make_events (seq, per_chunk, (guint) opt_agents, (guint) opt_queues,
+                                                         (guint) opt_calls);
+      Chunk *chunk = g_new0 (Chunk, 1);
+
+      chunk->sent_us = g_get_monotonic_time ();
+      chunk->events = base + (guint64) (i + 1) * per_chunk;
+      g_queue_push_tail (&bench.chunks, chunk);
+      cb_store_inject_frames (bench.store, frames);
+      seq += per_chunk;
+
+      next += 10000;
+      while (g_get_monotonic_time () < next)
+        if (!g_main_context_iteration (NULL, FALSE))
+          g_usleep (300);
+    }
+  end = g_get_monotonic_time ();
+  cpu = cpu_seconds () - cpu0;
+  /* The last chunks reach the screen. */
+  while (!g_queue_is_empty (&bench.chunks) && g_get_monotonic_time () - end < 2 * G_USEC_PER_SEC)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (300), TRUE);
+  bench.measuring = FALSE;
+
+  printf ("frames: %u painted in %.1f s; interval p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms "
+          "(goals p95 ≤ 16.7, p99 ≤ 33)\n",
+          bench.intervals->len + 1, (end - start) / 1e6, percentile_ms (bench.intervals, 0.5),
+          percentile_ms (bench.intervals, 0.95), percentile_ms (bench.intervals, 0.99),
+          percentile_ms (bench.intervals, 1.0));
+  printf ("work per frame (update → painted): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms\n",
+          percentile_ms (bench.work, 0.5), percentile_ms (bench.work, 0.95), percentile_ms (bench.work, 0.99));
+  printf ("event to pixel: p50 %.1f ms (%.1f frames), p99 %.1f ms (%.1f frames) over %u batches "
+          "(goal ≤ 2 frames)\n",
+          percentile_ms (bench.latencies, 0.5), percentile_ms (bench.latencies, 0.5) / 16.7,
+          percentile_ms (bench.latencies, 0.99), percentile_ms (bench.latencies, 0.99) / 16.7,
+          bench.latencies->len);
+  printf ("page refreshes: %u for %" G_GUINT64_FORMAT " events applied\n",
+          cb_wallboard_page_get_n_refreshes (CB_WALLBOARD_PAGE (page)) - refreshes,
+          cb_store_get_events_applied (bench.store));
+  getrusage (RUSAGE_SELF, &usage);
+  printf ("CPU: %.0f %% of one core; peak RSS %ld MiB\n", 100.0 * cpu / ((end - start) / 1e6),
+          usage.ru_maxrss / 1024);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_store_shutdown (bench.store);
+  g_object_unref (bench.store);
+  cb_bench_peer_stop (peer);
+  g_array_unref (bench.intervals);
+  g_array_unref (bench.work);
+  g_array_unref (bench.latencies);
+  g_queue_clear_full (&bench.chunks, g_free);
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (dir, name, NULL);
+
+        g_remove (child);
+      }
+    g_rmdir (dir);
+  }
+  return 0;
+}
