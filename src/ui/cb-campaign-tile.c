@@ -9,6 +9,9 @@
  * rule set's cap, coloured as it nears it; and the leads dialable now.
  * Computed figures come from CbMetrics for this campaign only; the
  * backend's own drop rate is in the drop rate's popover for comparison.
+ * When the console has not seen the whole day (fewer dials than the
+ * backend's `stats.dials_today`), the day's ratios and the drop rate are
+ * the backend's counters, and their popovers say so.
  */
 #define G_LOG_DOMAIN "cb-campaign-tile"
 
@@ -95,6 +98,39 @@ set_status (CbCampaignTile *self,
       gtk_widget_add_css_class (GTK_WIDGET (self->status_label), new_class);
     }
   gtk_label_set_label (self->status_label, describe_status (status));
+}
+
+static gboolean
+stats_number (JsonObject *stats,
+              const char *member,
+              double     *out)
+{
+  if (stats == NULL || !json_object_has_member (stats, member)
+      || json_object_get_null_member (stats, member))
+    return FALSE;
+  *out = json_object_get_double_member (stats, member);
+  return TRUE;
+}
+
+/* A ratio of the backend's counters, shown as the metric @item shows. */
+static void
+show_counters (CbMetricItem        *item,
+               double               numerator,
+               double               denominator,
+               const CbMetricValue *window,
+               const char          *note)
+{
+  CbMetricValue v = { 0 };
+
+  v.unit = CB_METRIC_UNIT_PERCENT;
+  v.from_ms = window->from_ms;
+  v.to_ms = window->to_ms;
+  v.numerator = numerator;
+  v.denominator = denominator;
+  v.has_value = denominator > 0;
+  v.value = denominator > 0 ? 100.0 * numerator / denominator : 0;
+  cb_metric_item_show_value (item, &v, NULL);
+  cb_metric_item_set_note (item, note);
 }
 
 static void
@@ -208,8 +244,9 @@ cb_campaign_tile_update (CbCampaignTile *self,
   JsonObject *stats = campaign != NULL ? cb_entity_get_object (campaign, "stats") : NULL;
   CbMetricValue v = { 0 };
   CbDropRateMethod method = CB_DROP_RATE_US;
-  double cap = 0;
+  double cap = 0, theirs_pct = 0;
   gboolean has_cap;
+  g_autofree char *partial_note = NULL;
 
   g_return_if_fail (CB_IS_CAMPAIGN_TILE (self));
   g_return_if_fail (metrics != NULL);
@@ -240,6 +277,51 @@ cb_campaign_tile_update (CbCampaignTile *self,
   show_metric (self, self->dials_item, metrics, &scope, CB_METRIC_WINDOW_LAST_60, &params, now_ms, &v);
   show_metric (self, self->asr_item, metrics, &scope, CB_METRIC_WINDOW_TODAY, &params, now_ms, &v);
   show_metric (self, self->conversion_item, metrics, &scope, CB_METRIC_WINDOW_TODAY, &params, now_ms, &v);
+  {
+    CbMetricWindow today = { CB_METRIC_WINDOW_TODAY, 0, 0 };
+    CbMetricValue dials = { 0 }, conversion = { 0 };
+    double their_dials = 0, contacts = 0, successes = 0;
+
+    /* Fewer dials, or fewer successes, than the backend counted: the
+     * console has missed part of the day (or cannot tell a success, when
+     * the calls' codes are not in the disposition catalog). */
+    cb_metrics_compute (metrics, CB_METRIC_DIALS, &scope, &today, &params, now_ms, &dials);
+    cb_metrics_compute (metrics, CB_METRIC_CONVERSION_RATE, &scope, &today, &params, now_ms, &conversion);
+    if (stats_number (stats, "dials_today", &their_dials)
+        && stats_number (stats, "contacts_today", &contacts)
+        && stats_number (stats, "successes_today", &successes)
+        && (their_dials > dials.value || successes > conversion.numerator))
+      {
+        g_autofree char *mine = NULL, *theirs = NULL;
+
+        if (their_dials > dials.value)
+          {
+            mine = g_strdup_printf ("%'.0f", dials.value);
+            theirs = g_strdup_printf ("%'.0f", their_dials);
+            /* Translators: in the popover of a campaign's figure of the day; both %s are counts */
+            partial_note = g_strdup_printf (_("Counted by the backend: the console has seen %s of the "
+                                              "%s dials made today, having connected after the day "
+                                              "began."), mine, theirs);
+          }
+        else
+          {
+            mine = g_strdup_printf ("%'.0f", conversion.numerator);
+            theirs = g_strdup_printf ("%'.0f", successes);
+            /* Translators: in the popover of a campaign's figure of the day; both %s are counts.
+               A success is a call whose disposition is of the category "success" */
+            partial_note = g_strdup_printf (_("Counted by the backend: it counts %s successes today, "
+                                              "the console %s; the calls’ dispositions are not all in "
+                                              "the disposition catalog."), theirs, mine);
+          }
+        show_counters (self->asr_item, contacts, their_dials, &dials, partial_note);
+        show_counters (self->conversion_item, successes, contacts, &dials, partial_note);
+      }
+    else
+      {
+        cb_metric_item_set_note (self->asr_item, NULL);
+        cb_metric_item_set_note (self->conversion_item, NULL);
+      }
+  }
 
   show_metric (self, self->leads_item, metrics, &scope, CB_METRIC_WINDOW_LIVE, &params, now_ms, &v);
   if (stats != NULL && json_object_has_member (stats, "leads_total"))
@@ -270,12 +352,25 @@ cb_campaign_tile_update (CbCampaignTile *self,
       detail = g_strdup (period);
     cb_metric_item_show_text (self->drop_item, NULL, detail);
 
+    if (partial_note != NULL && stats_number (stats, "drop_rate_pct", &theirs_pct))
+      {
+        /* The console's own count misses the dials before it connected. */
+        v.has_value = TRUE;
+        v.value = theirs_pct;
+        {
+          g_autofree char *text = cb_format_metric (CB_METRIC_UNIT_PERCENT, theirs_pct, 1);
+
+          cb_metric_item_show_text (self->drop_item, text, detail);
+        }
+        note = g_strdup (partial_note);
+      }
+
     if (has_cap && v.has_value)
       cb_metric_item_set_level (self->drop_item,
                                 v.value >= cap ? "kpi-critical"
                                 : v.value >= 0.8 * cap ? "kpi-warning" : "kpi-ok");
 
-    if (stats != NULL && json_object_has_member (stats, "drop_rate_pct")
+    if (note == NULL && stats != NULL && json_object_has_member (stats, "drop_rate_pct")
         && !json_object_get_null_member (stats, "drop_rate_pct"))
       {
         g_autofree char *theirs = cb_format_metric (CB_METRIC_UNIT_PERCENT,
