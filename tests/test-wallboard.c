@@ -494,6 +494,32 @@ test_campaign_tile (void)
                    ==, "6120");  /* the suite runs in C.UTF-8: no grouping */
   g_assert_nonnull (strstr (cb_metric_item_get_details (cb_campaign_tile_get_item (ct, CB_METRIC_ASR)),
                             "Inputs: 2 ÷ 4"));
+
+  /* The backend dialed 100 times today, 40 contacts, 10 successes: the
+   * console, which saw 4 dials, shows the backend's ratios, and says so. */
+  {
+    const char *text =
+      "{\"type\":\"event\",\"seq\":1,\"ts\":1,\"topic\":\"campaigns\",\"kind\":\"upsert\","
+      "\"entity\":{\"type\":\"campaign\",\"id\":\"cmp-winter\",\"rev\":2},"
+      "\"data\":{\"id\":\"cmp-winter\",\"rev\":2,\"name\":\"Winter renewals\",\"status\":\"running\","
+      "\"dial_mode\":\"predictive\",\"dial_level\":2.5,\"stats\":{\"leads_total\":18000,"
+      "\"leads_dialable\":6120,\"dials_today\":100,\"contacts_today\":40,\"successes_today\":10,"
+      "\"drops_today\":1,\"drop_rate_pct\":1.6,\"drop_rate_window_h\":720,\"dial_level_current\":1.9}}}";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CbMessage) m = cb_message_decode (text, strlen (text), 0, &error);
+    g_autoptr(CbEntity) campaign = NULL;
+
+    g_assert_no_error (error);
+    campaign = cb_entity_new ("campaign", "cmp-winter", "campaigns", 2, m);
+    cb_campaign_tile_update (ct, metrics, campaign, AT (10, 0, 0));
+    g_assert_cmpstr (cb_metric_item_get_text (cb_campaign_tile_get_mode_item (ct)), ==, "Predictive");
+    g_assert_cmpstr (cb_metric_item_get_text (cb_campaign_tile_get_item (ct, CB_METRIC_ASR)), ==, "40 %");
+    g_assert_cmpstr (cb_metric_item_get_text (cb_campaign_tile_get_item (ct, CB_METRIC_CONVERSION_RATE)),
+                     ==, "25 %");
+    g_assert_cmpstr (cb_metric_item_get_text (cb_campaign_tile_get_item (ct, CB_METRIC_DROP_RATE)), ==, "1.6 %");
+    g_assert_nonnull (strstr (cb_metric_item_get_details (cb_campaign_tile_get_item (ct, CB_METRIC_ASR)),
+                              "has seen 4 of the 100 dials"));
+  }
   g_assert_finalize_object (tile);
 }
 
