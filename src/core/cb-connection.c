@@ -738,6 +738,10 @@ on_connected (GObject      *object,
         fail (self, CB_FAILURE_FORBIDDEN);
       else if (status == SOUP_STATUS_BAD_REQUEST || status == 426)
         fail (self, CB_FAILURE_VERSION);
+      else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)
+               || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
+        /* Trying again cannot make a certificate trusted; the user must. */
+        fail (self, CB_FAILURE_CERTIFICATE);
       else
         schedule_retry (self, 0);
       return;

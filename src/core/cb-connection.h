@@ -47,6 +47,7 @@ typedef enum
   CB_FAILURE_TOO_BIG,        /* two 1009 closes within 60 s */
   CB_FAILURE_PROTOCOL,       /* three 4000 closes within 5 minutes: a bug on one side */
   CB_FAILURE_BAD_URL,
+  CB_FAILURE_CERTIFICATE,    /* the TLS certificate is not trusted */
 } CbConnectionFailure;
 
 #define CB_TYPE_CONNECTION (cb_connection_get_type ())

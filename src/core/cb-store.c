@@ -2379,6 +2379,9 @@ describe_failure (CbConnectionFailure failure)
                "Report this to the backend's vendor.");
     case CB_FAILURE_BAD_URL:
       return _("The backend's address is not valid.");
+    case CB_FAILURE_CERTIFICATE:
+      return _("The backend's certificate is not trusted, so the console did not connect. Check the "
+               "address, or ask the backend's administrator for a certificate this computer trusts.");
     case CB_FAILURE_NONE:
     default:
       return NULL;
