@@ -56,6 +56,7 @@ struct _CbMetricItem
   char        *inputs_text;
   char        *note;
   char        *details;
+  char        *a11y_label;
   CbMetricId   metric;
   guint        digits;
   gboolean     compact;
@@ -242,6 +243,23 @@ describe_inputs (CbMetricId           id,
   return g_strdup_printf (_("Inputs: %s ÷ %s"), num, den);
 }
 
+/* A screen reader reads "SL 75 %", then the formula and inputs. */
+static void
+update_accessible (CbMetricItem *self)
+{
+  g_autofree char *label = g_strdup_printf ("%s %s", gtk_label_get_label (self->caption_label),
+                                            gtk_label_get_label (self->value_label));
+
+  if (g_strcmp0 (label, self->a11y_label) == 0)
+    return;
+  g_free (self->a11y_label);
+  self->a11y_label = g_steal_pointer (&label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, self->a11y_label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->details ? self->details : "",
+                                  -1);
+}
+
 static void
 update_details (CbMetricItem *self)
 {
@@ -259,9 +277,16 @@ update_details (CbMetricItem *self)
   if (self->note != NULL)
     g_string_append_printf (s, "\n%s", self->note);
 
+  if (g_strcmp0 (self->details, s->str) == 0)
+    {
+      g_string_free (s, TRUE);
+      return;
+    }
   g_free (self->details);
   self->details = g_string_free (s, FALSE);
   gtk_widget_set_tooltip_text (self->button, self->details);
+  g_clear_pointer (&self->a11y_label, g_free);
+  update_accessible (self);
 }
 
 static void
@@ -422,6 +447,7 @@ cb_metric_item_finalize (GObject *object)
   g_clear_pointer (&self->inputs_text, g_free);
   g_clear_pointer (&self->note, g_free);
   g_clear_pointer (&self->details, g_free);
+  g_clear_pointer (&self->a11y_label, g_free);
 
   G_OBJECT_CLASS (cb_metric_item_parent_class)->finalize (object);
 }
@@ -602,6 +628,7 @@ cb_metric_item_show_value (CbMetricItem         *self,
                             ? describe_inputs (self->metric, value)
                             : g_strdup (_("No data: nothing to divide by yet")));
   update_details (self);
+  update_accessible (self);
 }
 
 /**
@@ -622,6 +649,7 @@ cb_metric_item_show_text (CbMetricItem *self,
     gtk_label_set_label (self->value_label, text);
   gtk_label_set_label (self->detail_label, detail ? detail : "");
   gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail != NULL && *detail != '\0');
+  update_accessible (self);
 }
 
 /**

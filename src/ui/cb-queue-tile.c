@@ -489,9 +489,9 @@ cb_queue_tile_update (CbQueueTile          *self,
 
       gtk_label_set_label (self->name_label, name != NULL ? name : self->queue_id);
       /* Translators: a queue's service-level target on its tile, e.g. "Target 80 % in 20 s" */
-      target_text = g_strdup_printf (_("Target %.0f %% in %" G_GINT64_FORMAT " s"), target,
-                                     params->sl_threshold_ms > 0 ? params->sl_threshold_ms / 1000
-                                                                 : threshold_s);
+      target_text = g_strdup_printf (_("Target %.0f %% in %d s"), target,
+                                     (int) (params->sl_threshold_ms > 0 ? params->sl_threshold_ms / 1000
+                                                                        : threshold_s));
       gtk_label_set_label (self->target_label, target_text);
 
       if (stats != NULL && json_object_has_member (stats, "sl_pct_today")
