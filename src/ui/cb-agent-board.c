@@ -1704,6 +1704,8 @@ cb_agent_board_init (CbAgentBoard *self)
   for (guint i = 0; i < N_STATES; i++)
     g_ptr_array_add (state_strings, (gpointer) state_label (states[i].id));
   gtk_string_list_splice (self->state_names, 0, 0, (const char * const *) state_strings->pdata);
+  /* Who is on the floor: the logged out are one choice away. */
+  gtk_drop_down_set_selected (self->state_dropdown, STATE_FILTER_LOGGED_IN);
 
   self->settings = g_settings_new ("io.github.callboard.Callboard");
   g_signal_connect_object (self->settings, "changed::agent-state-thresholds",
