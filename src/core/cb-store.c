@@ -2013,33 +2013,39 @@ worker_post_outbox (Worker    *w,
 /* ------------------------------------------------------------------ */
 /* The worker thread                                                   */
 
+/* A cold open reads every cached row, decodes the rows' bodies and the
+ * snapshot parts on two threads (decoding is nearly all of the work), then
+ * applies them in the order read. */
 typedef struct
 {
-  Worker     *w;
-  ChangeSet  *set;
-  GHashTable *parts;       /* part id → CbMessage, NULL when unreadable */
-  gint64      ts;
+  char       *type;
+  char       *id;
+  char       *topic;
+  gint64      rev;
+  char       *body;      /* NULL: item @item of snapshot part @part */
+  gsize       length;
+  gint64      part;
+  int         item;
+  CbMessage  *holder;
+} ColdRow;
+
+typedef struct
+{
+  GArray     *rows;      /* ColdRow */
+  GArray     *part_ids;  /* gint64, distinct */
+  GPtrArray  *parts;     /* CbMessage or NULL, beside part_ids */
+  GHashTable *seen;      /* part id → index in part_ids */
+  CbCache    *cache;
 } ColdOpen;
 
-static CbMessage *
-cold_open_part (ColdOpen *open,
-                gint64    part)
+static void
+cold_row_clear (ColdRow *row)
 {
-  gpointer found;
-  g_autofree char *text = NULL;
-  CbMessage *m = NULL;
-  gsize length = 0;
-
-  if (g_hash_table_lookup_extended (open->parts, &part, NULL, &found))
-    return found;
-
-  text = cb_cache_get_part (open->w->cache, part, &length);
-  if (text != NULL)
-    m = cb_message_decode (text, length, G_MAXSIZE, NULL);
-  if (m != NULL)
-    g_clear_pointer (&m->text, g_free);
-  g_hash_table_insert (open->parts, g_memdup2 (&part, sizeof part), m);
-  return m;
+  g_free (row->type);
+  g_free (row->id);
+  g_free (row->topic);
+  g_free (row->body);
+  g_clear_pointer (&row->holder, cb_message_unref);
 }
 
 static void
@@ -2054,43 +2060,153 @@ on_cached_entity (const char *type,
                   gpointer    user_data)
 {
   ColdOpen *open = user_data;
-  Worker *w = open->w;
-  g_autoptr(CbMessage) holder = NULL;
-  Held *held;
+  ColdRow row = {
+    .type = g_strdup (type),
+    .id = g_strdup (id),
+    .topic = g_strdup (topic),
+    .rev = rev,
+    .body = body ? g_strndup (body, length) : NULL,
+    .length = length,
+    .part = part,
+    .item = item,
+  };
 
-  if (body != NULL)
+  if (body == NULL && !g_hash_table_contains (open->seen, &row.part))
     {
-      holder = cb_message_decode_body (body, length, NULL);
-      if (holder != NULL)
-        g_clear_pointer (&holder->text, g_free);
+      g_hash_table_insert (open->seen, g_memdup2 (&row.part, sizeof row.part),
+                           GUINT_TO_POINTER (open->part_ids->len));
+      g_array_append_val (open->part_ids, row.part);
     }
-  else
+  g_array_append_val (open->rows, row);
+}
+
+typedef struct
+{
+  ColdOpen *open;
+  guint     first;       /* this thread takes every other row and part */
+} ColdShare;
+
+static gpointer
+cold_decode (gpointer user_data)
+{
+  ColdShare *share = user_data;
+  ColdOpen *open = share->open;
+
+  for (guint i = share->first; i < open->rows->len; i += 2)
     {
-      CbMessage *m = cold_open_part (open, part);
-      JsonArray *items = NULL;
-      const char *item_type, *item_id;
-      JsonObject *data;
-      gint64 item_rev;
+      ColdRow *row = &g_array_index (open->rows, ColdRow, i);
 
-      if (m != NULL && cb_json_get_array (m->object, "items", TRUE, &items, NULL)
-          && item >= 0 && (guint) item < json_array_get_length (items)
-          && read_item (json_array_get_element (items, item), &item_type, &item_id, &item_rev, &data)
-          && g_str_equal (item_id, id))
-        holder = cb_message_new_part (m, data);
+      if (row->body == NULL)
+        continue;
+      row->holder = cb_message_decode_body (row->body, row->length, NULL);
+      if (row->holder != NULL)
+        g_clear_pointer (&row->holder->text, g_free);
+      g_clear_pointer (&row->body, g_free);
     }
-
-  if (holder == NULL)
+  for (guint i = share->first; i < open->parts->len; i += 2)
     {
-      /* One unreadable row: leave it out; the next snapshot replaces it. */
-      g_debug ("cached %s %s is unreadable", type, id);
-      return;
+      CbMessage *m = g_ptr_array_index (open->parts, i);
+
+      if (m != NULL)
+        g_clear_pointer (&m->text, g_free);
+    }
+  return NULL;
+}
+
+static gpointer
+cold_decode_parts (gpointer user_data)
+{
+  ColdShare *share = user_data;
+  ColdOpen *open = share->open;
+
+  for (guint i = share->first; i < open->part_ids->len; i += 2)
+    {
+      gsize length = 0;
+      g_autofree char *text = g_ptr_array_index (open->parts, i);
+
+      open->parts->pdata[i] = text ? cb_message_decode (text, length = strlen (text), G_MAXSIZE, NULL) : NULL;
+    }
+  return NULL;
+}
+
+/* Reads the cache into @set. Returns FALSE when the rows cannot be read. */
+static gboolean
+worker_read_cache (Worker     *w,
+                   ChangeSet  *set,
+                   GError    **error)
+{
+  ColdOpen open = { 0 };
+  ColdShare mine = { &open, 0 }, theirs = { &open, 1 };
+  GThread *helper;
+  gboolean ok;
+
+  open.rows = g_array_new (FALSE, TRUE, sizeof (ColdRow));
+  g_array_set_clear_func (open.rows, (GDestroyNotify) cold_row_clear);
+  open.part_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  open.seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  open.cache = w->cache;
+
+  ok = cb_cache_foreach_entity (w->cache, on_cached_entity, &open, error);
+  if (ok)
+    {
+      /* The parts' texts are read here (SQLite stays on this thread)… */
+      open.parts = g_ptr_array_new_full (open.part_ids->len, (GDestroyNotify) cb_message_unref_nullable);
+      for (guint i = 0; i < open.part_ids->len; i++)
+        {
+          gsize length = 0;
+
+          g_ptr_array_add (open.parts, cb_cache_get_part (w->cache, g_array_index (open.part_ids, gint64, i),
+                                                          &length));
+        }
+      /* …and decoded, as the rows are, on two threads. */
+      helper = g_thread_new ("cb-store-open", cold_decode_parts, &theirs);
+      cold_decode_parts (&mine);
+      g_thread_join (helper);
+      helper = g_thread_new ("cb-store-open", cold_decode, &theirs);
+      cold_decode (&mine);
+      g_thread_join (helper);
+
+      for (guint i = 0; i < open.rows->len; i++)
+        {
+          ColdRow *row = &g_array_index (open.rows, ColdRow, i);
+          g_autoptr(CbMessage) holder = g_steal_pointer (&row->holder);
+          Held *held;
+
+          if (holder == NULL && row->body == NULL)
+            {
+              gpointer index = g_hash_table_lookup (open.seen, &row->part);
+              CbMessage *m = g_ptr_array_index (open.parts, GPOINTER_TO_UINT (index));
+              JsonArray *items = NULL;
+              const char *item_type, *item_id;
+              JsonObject *data;
+              gint64 item_rev;
+
+              if (m != NULL && cb_json_get_array (m->object, "items", TRUE, &items, NULL)
+                  && row->item >= 0 && (guint) row->item < json_array_get_length (items)
+                  && read_item (json_array_get_element (items, row->item), &item_type, &item_id, &item_rev, &data)
+                  && g_str_equal (item_id, row->id))
+                holder = cb_message_new_part (m, data);
+            }
+          if (holder == NULL)
+            {
+              /* One unreadable row: leave it out; the next snapshot replaces it. */
+              g_debug ("cached %s %s is unreadable", row->type, row->id);
+              continue;
+            }
+
+          held = g_new0 (Held, 1);
+          held->rev = row->rev;
+          held->topic = g_intern_string (row->topic);
+          g_hash_table_insert (w->held, key_of (row->type, row->id), held);
+          change_set_add (set, NULL, NULL, row->type, row->id, row->topic, row->rev, w->last_as_of, holder);
+        }
     }
 
-  held = g_new0 (Held, 1);
-  held->rev = rev;
-  held->topic = g_intern_string (topic);
-  g_hash_table_insert (w->held, key_of (type, id), held);
-  change_set_add (open->set, NULL, NULL, type, id, topic, rev, open->ts, holder);
+  g_array_unref (open.rows);
+  g_array_unref (open.part_ids);
+  g_clear_pointer (&open.parts, g_ptr_array_unref);
+  g_hash_table_unref (open.seen);
+  return ok;
 }
 
 static void
@@ -2121,7 +2237,6 @@ worker_open (Worker *w)
   gint64 last_seq = 0;
   Status *status;
   ChangeSet *set;
-  ColdOpen cold;
   gboolean ok;
 
   status = g_new0 (Status, 1);
@@ -2148,13 +2263,7 @@ worker_open (Worker *w)
 
   w->last_as_of = cb_cache_get_synced_at (w->cache);
   set = change_set_new (w);
-  cold.w = w;
-  cold.set = set;
-  cold.ts = w->last_as_of;
-  cold.parts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                      (GDestroyNotify) cb_message_unref_nullable);
-  ok = cb_cache_foreach_entity (w->cache, on_cached_entity, &cold, &error);
-  g_hash_table_unref (cold.parts);
+  ok = worker_read_cache (w, set, &error);
   if (!ok)
     {
       /* Damage past the first pages: start over, as for a damaged file. */
