@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <stdlib.h>
 
 #include "cb-agent-board.h"
 
@@ -672,7 +673,9 @@ test_screenshot (void)
   board = board_new (&floor_);
   cb_agent_board_set_can_control (board, TRUE);
   window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 1600, 760);
+  gtk_window_set_default_size (GTK_WINDOW (window),
+                               g_getenv ("CB_AGENT_BOARD_WIDTH") != NULL
+                               ? atoi (g_getenv ("CB_AGENT_BOARD_WIDTH")) : 1600, 760);
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
   gtk_window_present (GTK_WINDOW (window));
   run_for (300);

@@ -98,9 +98,13 @@ static void
 test_agent_board (void)
 {
   GtkWidget *board = cb_agent_board_new ();
+  int min_width = 0;
 
   g_object_ref_sink (board);
   g_assert_cmpstr (cb_agent_board_get_count_text (CB_AGENT_BOARD (board)), ==, "0 agents");
+  /* It fits a folded window (400 pixels), like the page that holds it. */
+  gtk_widget_measure (board, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
+  g_assert_cmpint (min_width, <=, 360);
   g_assert_finalize_object (board);
 }
 
