@@ -559,6 +559,74 @@ test_offline_refusal (void)
   g_rmdir (dir);
 }
 
+/* Thousands of updates, a frame every hundred: the rows stay in order, the
+ * count stays right, and a frame's work is what changed. */
+static void
+test_flood (void)
+{
+  static const char * const flood_states[] = {
+    "available", "ringing", "on_call", "on_hold", "wrap_up", "paused", "logged_out",
+  };
+  g_auto(Floor) floor_ = { 0 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  CbAgentBoard *board;
+  GListModel *rows;
+  gint64 started, worst = 0;
+  guint logged_in = 0, frames = 0;
+  g_autofree char *expected = NULL;
+
+  floor_init (&floor_);
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("fl-%04u", i);
+      g_autofree char *name = g_strdup_printf ("Agent %04u", i);
+
+      put_agent (&floor_, id, name, "1", i % 2 ? "t-north" : "t-south", "q-sales", "available",
+                 NOW - g_rand_int_range (rand, 0, 3600) * 1000, NULL);
+    }
+  board = board_new (&floor_);
+  g_assert_true (cb_agent_board_sort_by (board, "time", GTK_SORT_DESCENDING));
+
+  started = g_get_monotonic_time ();
+  for (guint i = 0; i < 5000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("fl-%04u", g_rand_int_range (rand, 0, 2000));
+      const char *state = flood_states[g_rand_int_range (rand, 0, G_N_ELEMENTS (flood_states))];
+
+      put_agent (&floor_, id, "Agent", "1", "t-north", "q-sales", state,
+                 NOW - g_rand_int_range (rand, 0, 3600) * 1000,
+                 g_str_equal (state, "paused") ? "\"pause_reason\":\"BREAK\"" : NULL);
+      if (i % 100 == 99)
+        {
+          gint64 frame = g_get_monotonic_time ();
+
+          cb_agent_board_refresh (board);
+          worst = MAX (worst, g_get_monotonic_time () - frame);
+          frames++;
+        }
+    }
+  g_test_message ("5000 updates of 2000 agents in %u frames: %.1f ms in all, worst frame %.2f ms",
+                  frames, (g_get_monotonic_time () - started) / 1000.0, worst / 1000.0);
+
+  rows = cb_agent_board_get_rows (board);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (floor_.agents)); i++)
+    if (g_strcmp0 (cb_entity_get_string (cb_entity_model_get (floor_.agents, i), "state"), "logged_out") != 0)
+      logged_in++;
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, logged_in);
+  expected = g_strdup_printf ("%u of %u agents", logged_in,
+                              g_list_model_get_n_items (G_LIST_MODEL (floor_.agents)));
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, expected);
+  for (guint i = 1; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(CbEntity) a = g_list_model_get_item (rows, i - 1);
+      g_autoptr(CbEntity) b = g_list_model_get_item (rows, i);
+
+      g_assert_cmpint (cb_entity_get_int (a, "state_since", 0), <=, cb_entity_get_int (b, "state_since", 0));
+    }
+
+  g_assert_finalize_object (board);
+}
+
 static void
 save_png (GtkWidget  *widget,
           const char *path)
@@ -712,6 +780,7 @@ main (int   argc,
   g_test_add_func ("/callboard/agent-board/thresholds", test_thresholds);
   g_test_add_func ("/callboard/agent-board/actions", test_actions);
   g_test_add_func ("/callboard/agent-board/offline-refusal", test_offline_refusal);
+  g_test_add_func ("/callboard/agent-board/flood", test_flood);
   g_test_add_func ("/callboard/agent-board/screenshot", test_screenshot);
 
   return g_test_run ();
