@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "cb-agent-board.h"
+#include "cb-test-view.h"
 
 #define NOW G_GINT64_CONSTANT (1795421000000)
 #define MINUTE G_GINT64_CONSTANT (60000)
@@ -627,6 +628,138 @@ test_flood (void)
   g_assert_finalize_object (board);
 }
 
+static gboolean
+store_ready (gpointer data)
+{
+  CbStore *store = data;
+
+  return cb_store_get_state (store) == CB_CONNECTION_LIVE
+         && g_list_model_get_n_items (G_LIST_MODEL (cb_store_get_model (store, "agent"))) > 0
+         && g_list_model_get_n_items (G_LIST_MODEL (cb_store_get_model (store, "pause_reason"))) > 0;
+}
+
+static void
+on_opened (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cb_store_open_finish (CB_STORE (object), result, &error));
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+typedef struct
+{
+  GtkWidget  *window;
+  const char *text;
+} Toast;
+
+static gboolean
+toast_shown (gpointer data)
+{
+  Toast *toast = data;
+
+  return find_widget (toast->window, is_label_containing, toast->text) != NULL;
+}
+
+typedef struct
+{
+  CbEntity   *agent;
+  const char *state;
+} Wanted;
+
+static gboolean
+agent_is_or_will_be (gpointer data)
+{
+  Wanted *wanted = data;
+  JsonObject *pending = cb_entity_get_object (wanted->agent, "pending");
+
+  return g_strcmp0 (cb_entity_get_string (wanted->agent, "state"), wanted->state) == 0
+         || (pending != NULL
+             && g_strcmp0 (json_object_get_string_member_with_default (pending, "state", NULL),
+                           wanted->state) == 0);
+}
+
+/* Against the demo contact center: pause an agent with a reason and resume
+ * them, and the board says what happened. */
+static void
+test_against_sim (void)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=10", "--agents=20", "--seed=3",
+                                                "--heartbeat-ms=1000", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("cb-agent-board-XXXXXX", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
+  CbStore *store = cb_store_new (cache);
+  CbAgentBoard *board = CB_AGENT_BOARD (cb_agent_board_new ());
+  GtkWidget *window = gtk_window_new ();
+  CbEntityModel *agents;
+  CbEntity *agent = NULL;
+  g_autofree char *paused = NULL, *will_pause = NULL, *available = NULL;
+  gboolean opened = FALSE;
+  Toast toast = { window, NULL };
+  Wanted wanted = { NULL, "paused" };
+
+  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
+  cb_store_set_backoff (store, 20, 200);
+  cb_store_open_async (store, NULL, on_opened, &opened);
+  cb_test_wait (flag_is_set, &opened, 10000);
+
+  g_object_ref_sink (board);
+  cb_agent_board_set_store (board, store);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 700);
+  gtk_window_present (GTK_WINDOW (window));
+
+  cb_store_connect (store);
+  cb_test_wait (store_ready, store, 20000);
+  cb_test_spin (300);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (board), "stale"));
+  g_assert_true (cb_store_has_permission (store, "agents.control"));
+
+  /* Someone free to pause. */
+  agents = cb_store_get_model (store, "agent");
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (agents)) && agent == NULL; i++)
+    if (g_strcmp0 (cb_entity_get_string (cb_entity_model_get (agents, i), "state"), "available") == 0)
+      agent = cb_entity_model_get (agents, i);
+  g_assert_nonnull (agent);
+  g_assert_true (cb_agent_board_select (board, cb_entity_get_id (agent)));
+
+  paused = g_strdup_printf ("%s is paused", cb_entity_get_string (agent, "name"));
+  will_pause = g_strdup_printf ("%s will pause after wrap-up", cb_entity_get_string (agent, "name"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (board), "agent.pause", "s", "BREAK"));
+  wanted.agent = agent;
+  cb_test_wait (agent_is_or_will_be, &wanted, 10000);
+  toast.text = paused;
+  if (!toast_shown (&toast))
+    toast.text = will_pause;   /* a call came first */
+  cb_test_wait (toast_shown, &toast, 5000);
+
+  /* Paused: resume makes them available again. */
+  if (g_strcmp0 (cb_entity_get_string (agent, "state"), "paused") == 0)
+    {
+      cb_agent_board_refresh (board);
+      g_assert_true (cb_agent_board_select (board, cb_entity_get_id (agent)));
+      available = g_strdup_printf ("%s is available", cb_entity_get_string (agent, "name"));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (board), "agent.resume", NULL));
+      toast.text = available;
+      cb_test_wait (toast_shown, &toast, 10000);
+    }
+
+  gtk_window_set_child (GTK_WINDOW (window), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_spin (50);
+  g_assert_finalize_object (board);
+  cb_store_shutdown (store);
+  g_object_unref (store);
+}
+
 static void
 save_png (GtkWidget  *widget,
           const char *path)
@@ -781,6 +914,7 @@ main (int   argc,
   g_test_add_func ("/callboard/agent-board/actions", test_actions);
   g_test_add_func ("/callboard/agent-board/offline-refusal", test_offline_refusal);
   g_test_add_func ("/callboard/agent-board/flood", test_flood);
+  g_test_add_func ("/callboard/agent-board/against-sim", test_against_sim);
   g_test_add_func ("/callboard/agent-board/screenshot", test_screenshot);
 
   return g_test_run ();
