@@ -439,6 +439,76 @@ cb_queue_tile_get_queue_id (CbQueueTile *self)
   return self->queue_id;
 }
 
+static void
+update_level (CbQueueTile *self)
+{
+  int worst = 0;
+
+  for (CbMetricId id = 0; id < CB_METRIC_N_METRICS; id++)
+    {
+      CbMetricItem *item = item_for (self, id);
+
+      if (item != NULL && id != CB_METRIC_ERLANG_AGENTS_NEEDED)
+        worst = MAX (worst, level_rank (cb_metric_item_get_level (item)));
+    }
+  set_tile_level (self, worst == 2 ? "kpi-critical" : worst == 1 ? "kpi-warning" : NULL);
+}
+
+/* Now: calls waiting and the longest wait, which change by the second. */
+static void
+update_now (CbQueueTile          *self,
+            CbMetrics            *metrics,
+            const CbMetricParams *params,
+            gint64                now_ms,
+            CbMetricValue        *waiting,
+            CbMetricValue        *longest)
+{
+  const char *queue_ids[] = { self->queue_id, NULL };
+  CbMetricScope scope = { queue_ids, NULL, NULL };
+  CbMetricWindow live = { CB_METRIC_WINDOW_LIVE, 0, 0 };
+
+  cb_metrics_compute (metrics, CB_METRIC_CALLS_WAITING, &scope, &live, params, now_ms, waiting);
+  cb_metric_item_show_value (self->waiting_item, waiting, params);
+  cb_metrics_compute (metrics, CB_METRIC_LONGEST_WAIT, &scope, &live, params, now_ms, longest);
+  cb_metric_item_show_value (self->longest_item, longest, params);
+  if (!longest->has_value && waiting->has_value)
+    {
+      g_autofree char *zero = cb_format_duration (0);
+
+      /* Nobody waits: a real zero, not a missing figure. */
+      cb_metric_item_show_text (self->longest_item, zero, NULL);
+    }
+}
+
+/**
+ * cb_queue_tile_update_now:
+ * @params: (nullable): the service-level variant and thresholds
+ * @now_ms: the backend's now
+ *
+ * Recomputes only what describes now — calls waiting, the longest wait —
+ * and the lines at a new minute: for the frames between two full updates.
+ */
+void
+cb_queue_tile_update_now (CbQueueTile          *self,
+                          CbMetrics            *metrics,
+                          const CbMetricParams *params,
+                          gint64                now_ms)
+{
+  static const CbMetricParams default_params = CB_METRIC_PARAMS_INIT;
+  const char *queue_ids[] = { self->queue_id, NULL };
+  CbMetricScope scope = { queue_ids, NULL, NULL };
+  CbMetricValue waiting = { 0 }, longest = { 0 };
+
+  g_return_if_fail (CB_IS_QUEUE_TILE (self));
+  g_return_if_fail (metrics != NULL);
+
+  if (params == NULL)
+    params = &default_params;
+  update_now (self, metrics, params, now_ms, &waiting, &longest);
+  update_sparklines (self, metrics, &scope, params, now_ms, &waiting, &longest);
+  update_level (self);
+}
+
 /**
  * cb_queue_tile_update:
  * @queue: (nullable): the queue entity, for its name and target
@@ -471,7 +541,6 @@ cb_queue_tile_update (CbQueueTile          *self,
   g_autofree char *sl_note = NULL;
   g_autofree char *text = NULL;
   g_autofree char *detail = NULL;
-  int worst = 0;
 
   g_return_if_fail (CB_IS_QUEUE_TILE (self));
   g_return_if_fail (metrics != NULL);
@@ -508,17 +577,7 @@ cb_queue_tile_update (CbQueueTile          *self,
     }
 
   /* Large: now and today */
-  cb_metrics_compute (metrics, CB_METRIC_CALLS_WAITING, &scope, &today, params, now_ms, &waiting);
-  cb_metric_item_show_value (self->waiting_item, &waiting, params);
-  cb_metrics_compute (metrics, CB_METRIC_LONGEST_WAIT, &scope, &today, params, now_ms, &longest);
-  cb_metric_item_show_value (self->longest_item, &longest, params);
-  if (!longest.has_value && waiting.has_value)
-    {
-      g_autofree char *zero = cb_format_duration (0);
-
-      /* Nobody waits: a real zero, not a missing figure. */
-      cb_metric_item_show_text (self->longest_item, zero, NULL);
-    }
+  update_now (self, metrics, params, now_ms, &waiting, &longest);
 
   /* Today: the console's own count, or the backend's when the console
    * has not seen the whole day. */
@@ -590,15 +649,7 @@ cb_queue_tile_update (CbQueueTile          *self,
     }
 
   update_sparklines (self, metrics, &scope, params, now_ms, &waiting, &longest);
-
-  for (CbMetricId id = 0; id < CB_METRIC_N_METRICS; id++)
-    {
-      CbMetricItem *item = item_for (self, id);
-
-      if (item != NULL && id != CB_METRIC_ERLANG_AGENTS_NEEDED)
-        worst = MAX (worst, level_rank (cb_metric_item_get_level (item)));
-    }
-  set_tile_level (self, worst == 2 ? "kpi-critical" : worst == 1 ? "kpi-warning" : NULL);
+  update_level (self);
 }
 
 /**

@@ -53,6 +53,10 @@ void          cb_queue_tile_update       (CbQueueTile          *self,
                                           CbEntity             *queue,
                                           const CbMetricParams *params,
                                           gint64                now_ms);
+void          cb_queue_tile_update_now   (CbQueueTile          *self,
+                                          CbMetrics            *metrics,
+                                          const CbMetricParams *params,
+                                          gint64                now_ms);
 CbMetricItem *cb_queue_tile_get_item     (CbQueueTile          *self,
                                           CbMetricId            metric);
 const char   *cb_queue_tile_get_level    (CbQueueTile          *self);

@@ -88,6 +88,7 @@ struct _CbWallboardPage
   gint64           fixed_now;
   gint64           as_of;
   guint            n_calls;        /* the engine's, at the last refresh */
+  gint64           last_full_us;   /* monotonic time of the last full refresh */
   guint            n_refreshes;
   gboolean         dirty;
   gboolean         stale;
@@ -95,6 +96,9 @@ struct _CbWallboardPage
 };
 
 G_DEFINE_FINAL_TYPE (CbWallboardPage, cb_wallboard_page, GTK_TYPE_WIDGET)
+
+static void refresh (CbWallboardPage *self,
+                     gboolean         full);
 
 static gboolean
 on_tick (GtkWidget     *widget,
@@ -104,7 +108,7 @@ on_tick (GtkWidget     *widget,
   CbWallboardPage *self = CB_WALLBOARD_PAGE (widget);
 
   self->tick_id = 0;
-  cb_wallboard_page_refresh (self);
+  refresh (self, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -250,7 +254,7 @@ typedef GtkWidget *(*TileNew) (const char *id);
 
 /* Keeps one tile per entity of @model, in the model's order, keeping
  * existing tiles (and their sparklines) across updates. */
-static void
+static gboolean
 reconcile (GtkFlowBox *box,
            GHashTable *tiles,
            GListModel *model,
@@ -260,6 +264,7 @@ reconcile (GtkFlowBox *box,
   guint n = model != NULL ? g_list_model_get_n_items (model) : 0;
   GHashTableIter iter;
   gpointer key, tile;
+  gboolean changed = FALSE;
 
   for (guint i = 0; i < n; i++)
     {
@@ -273,6 +278,7 @@ reconcile (GtkFlowBox *box,
       tile = tile_new (id);
       gtk_flow_box_insert (box, tile, (int) i);
       g_hash_table_insert (tiles, g_strdup (id), tile);
+      changed = TRUE;
     }
 
   g_hash_table_iter_init (&iter, tiles);
@@ -282,7 +288,9 @@ reconcile (GtkFlowBox *box,
         continue;
       gtk_flow_box_remove (box, tile);
       g_hash_table_iter_remove (&iter);
+      changed = TRUE;
     }
+  return changed;
 }
 
 static void
@@ -303,6 +311,7 @@ show_floor (CbWallboardPage *self,
 static void
 refresh_floor (CbWallboardPage *self,
                GListModel      *queues,
+               gboolean         full,
                gint64           now_ms)
 {
   CbMetricItem *live[] = {
@@ -327,6 +336,9 @@ refresh_floor (CbWallboardPage *self,
 
       cb_metric_item_show_text (self->longest_item, zero, NULL);
     }
+
+  if (!full)
+    return;
 
   /* The day: the console's count, or the backend's summed over the queues
    * when the console has not seen the whole day (see CbQueueTile). */
@@ -766,14 +778,14 @@ cb_wallboard_page_get_stale_text (CbWallboardPage *self)
   return gtk_widget_get_visible (self->stale_bar) ? gtk_label_get_label (self->stale_label) : NULL;
 }
 
-/**
- * cb_wallboard_page_refresh:
- *
- * Recomputes every figure now. The page calls it from the frame clock
- * when something changed; tests call it directly.
- */
-void
-cb_wallboard_page_refresh (CbWallboardPage *self)
+/* Every frame with changes: what describes now (agents by state, calls
+ * waiting, longest waits). At most once a second, or when tiles come and
+ * go: the day's figures too — a day's service level does not move within a
+ * second, and recomputing it over every call 60 times a second would cost
+ * the frames their budget on a large backend. */
+static void
+refresh (CbWallboardPage *self,
+         gboolean         full)
 {
   GListModel *queues = NULL, *campaigns = NULL;
   g_autofree CbMetricInterval *intervals = NULL;
@@ -781,8 +793,6 @@ cb_wallboard_page_refresh (CbWallboardPage *self)
   gpointer key, tile;
   gint64 now_ms;
   guint n = 0;
-
-  g_return_if_fail (CB_IS_WALLBOARD_PAGE (self));
 
   self->dirty = FALSE;
   self->n_refreshes++;
@@ -797,7 +807,14 @@ cb_wallboard_page_refresh (CbWallboardPage *self)
       queues = G_LIST_MODEL (cb_store_get_model (self->store, "queue"));
       campaigns = G_LIST_MODEL (cb_store_get_model (self->store, "campaign"));
     }
-  refresh_floor (self, queues, now_ms);
+  if (full || g_get_monotonic_time () - self->last_full_us >= G_USEC_PER_SEC)
+    full = TRUE;
+  if (reconcile (self->queue_box, self->queue_tiles, queues, cb_queue_tile_new)
+      | reconcile (self->campaign_box, self->campaign_tiles, campaigns, cb_campaign_tile_new))
+    full = TRUE;
+  if (full)
+    self->last_full_us = g_get_monotonic_time ();
+  refresh_floor (self, queues, full, now_ms);
 
   /* Many calls at once (a snapshot bringing the day's calls): the lines
    * are refilled from the engine rather than left with the gaps of before. */
@@ -813,15 +830,22 @@ cb_wallboard_page_refresh (CbWallboardPage *self)
     self->n_calls = n_calls;
   }
 
-  reconcile (self->queue_box, self->queue_tiles, queues, cb_queue_tile_new);
   g_hash_table_iter_init (&iter, self->queue_tiles);
   while (g_hash_table_iter_next (&iter, &key, &tile))
-    if (tile_in_view (self, tile))
-      cb_queue_tile_update (tile, self->metrics,
-                            cb_entity_model_lookup (CB_ENTITY_MODEL (queues), key),
-                            &self->params, now_ms);
+    {
+      if (!tile_in_view (self, tile))
+        continue;
+      if (full)
+        cb_queue_tile_update (tile, self->metrics,
+                              cb_entity_model_lookup (CB_ENTITY_MODEL (queues), key),
+                              &self->params, now_ms);
+      else
+        cb_queue_tile_update_now (tile, self->metrics, &self->params, now_ms);
+    }
 
-  reconcile (self->campaign_box, self->campaign_tiles, campaigns, cb_campaign_tile_new);
+  if (!full)
+    return;
+
   g_hash_table_iter_init (&iter, self->campaign_tiles);
   while (g_hash_table_iter_next (&iter, &key, &tile))
     cb_campaign_tile_update (tile, self->metrics,
@@ -861,6 +885,19 @@ cb_wallboard_page_refresh (CbWallboardPage *self)
     if (gtk_widget_get_visible (GTK_WIDGET (self->chart_note)) != (sum.known && sum.offered > seen))
       gtk_widget_set_visible (GTK_WIDGET (self->chart_note), sum.known && sum.offered > seen);
   }
+}
+
+/**
+ * cb_wallboard_page_refresh:
+ *
+ * Recomputes every figure now. The page does it from the frame clock
+ * when something changed; tests call it directly.
+ */
+void
+cb_wallboard_page_refresh (CbWallboardPage *self)
+{
+  g_return_if_fail (CB_IS_WALLBOARD_PAGE (self));
+  refresh (self, TRUE);
 }
 
 guint
