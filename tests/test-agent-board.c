@@ -390,6 +390,7 @@ test_thresholds (void)
   label = find_widget (window, is_label_with_class, "level-warning");
   g_assert_nonnull (label);
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, "11:00");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (label), ==, "Longer than 10:00 in this state");
   g_assert_nonnull (find_widget (window, is_label_with_class, "state-paused"));
   g_assert_nonnull (find_widget (window, is_label_containing, "Break"));
   g_assert_nonnull (find_widget (window, is_label_containing, "North"));

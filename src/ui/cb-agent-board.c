@@ -366,16 +366,20 @@ call_answered_at (CbAgentBoard *self,
   return call != NULL ? cb_entity_get_int (call, "answered_at", 0) : 0;
 }
 
+/* @threshold_s: (out) (optional): the threshold passed, in seconds */
 static CbAgentLevel
 level_at (CbAgentBoard *self,
           CbEntity     *agent,
-          gint64        now)
+          gint64        now,
+          gint64       *threshold_s)
 {
   const char *state = cb_entity_get_string (agent, "state");
   gint64 since = cb_entity_get_int (agent, "state_since", 0);
   int i = state_index (state);
   gint64 amber, red, elapsed_s;
 
+  if (threshold_s != NULL)
+    *threshold_s = 0;
   if (i < 0 || since <= 0)
     return CB_AGENT_LEVEL_NONE;
 
@@ -397,9 +401,17 @@ level_at (CbAgentBoard *self,
 
   elapsed_s = (now - since) / 1000;
   if (red > 0 && elapsed_s >= red)
-    return CB_AGENT_LEVEL_CRITICAL;
+    {
+      if (threshold_s != NULL)
+        *threshold_s = red;
+      return CB_AGENT_LEVEL_CRITICAL;
+    }
   if (amber > 0 && elapsed_s >= amber)
-    return CB_AGENT_LEVEL_WARNING;
+    {
+      if (threshold_s != NULL)
+        *threshold_s = amber;
+      return CB_AGENT_LEVEL_WARNING;
+    }
   return CB_AGENT_LEVEL_NONE;
 }
 
@@ -488,9 +500,26 @@ update_cell (CbAgentBoard *self,
       {
         gint64 since = cb_entity_get_int (agent, "state_since", 0);
         static const char * const levels[] = { NULL, "level-warning", "level-critical" };
+        gint64 threshold_s;
+        CbAgentLevel level = level_at (self, agent, now, &threshold_s);
 
         text = since > 0 ? format_duration (now - since) : g_strdup ("—");
-        set_class (GTK_WIDGET (label), level_quark, levels[level_at (self, agent, now)]);
+        /* The tooltip says which threshold was passed. */
+        {
+          g_autofree char *tip = NULL;
+
+          if (level != CB_AGENT_LEVEL_NONE)
+            {
+              g_autofree char *limit = format_duration (threshold_s * 1000);
+
+              /* Translators: the tooltip of an amber or red time in state;
+               * %s is the threshold passed, such as 10:00 */
+              tip = g_strdup_printf (_("Longer than %s in this state"), limit);
+            }
+          if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (label)), tip) != 0)
+            gtk_widget_set_tooltip_text (GTK_WIDGET (label), tip);
+        }
+        set_class (GTK_WIDGET (label), level_quark, levels[level]);
       }
       break;
 
@@ -2013,5 +2042,5 @@ cb_agent_board_get_level (CbAgentBoard *self,
 {
   g_return_val_if_fail (CB_IS_AGENT_BOARD (self), CB_AGENT_LEVEL_NONE);
   g_return_val_if_fail (CB_IS_ENTITY (agent), CB_AGENT_LEVEL_NONE);
-  return level_at (self, agent, current_now (self));
+  return level_at (self, agent, current_now (self), NULL);
 }
