@@ -42,6 +42,12 @@
 #include "cb-metrics.h"
 #include "cb-store.h"
 
+/* Everything the worker posts to the main thread, and the tasks it
+ * completes there, run at this one priority, so they arrive in the order
+ * posted — and below the frame clock's, so a flood of changes never holds
+ * back a frame: the models catch up between frames. */
+#define POST_PRIORITY          G_PRIORITY_DEFAULT_IDLE
+
 #define BATCH_MAX              4096
 #define BATCH_MAX_US           8000          /* half a frame */
 #define REQUEST_TIMEOUT_MS     30000         /* §8.6 */
@@ -454,7 +460,7 @@ worker_post_changes (Worker    *w,
 {
   set->last_seq = w->connection ? cb_connection_get_last_seq (w->connection) : 0;
   set->as_of = w->last_as_of;
-  g_main_context_invoke_full (w->shared->main_context, G_PRIORITY_DEFAULT, on_change_set, set,
+  g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
                               (GDestroyNotify) change_set_free);
 }
 
@@ -1055,7 +1061,7 @@ worker_handle_signal (Worker    *w,
       post->name = g_strdup (signal);
       cb_json_get_int (m->data, "expires_at", FALSE, 0, &post->expires_at, NULL);
       post->shared = shared_ref (w->shared);
-      g_main_context_invoke (w->shared->main_context, on_signal_post, post);
+      g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_signal_post, post, NULL);
     }
   else if (g_str_equal (signal, "subscription_revoked"))
     {
@@ -1318,7 +1324,7 @@ on_backfill_page (GObject      *object,
       holder = cb_message_new_part (response, call);
       change_set_add (set, NULL, NULL, "call", id, "calls", rev, ended > 0 ? ended : worker_server_now (w), holder);
     }
-  g_main_context_invoke_full (w->shared->main_context, G_PRIORITY_DEFAULT, on_change_set, set,
+  g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
                               (GDestroyNotify) change_set_free);
 
   cb_json_get_string (response->data, "next_cursor", FALSE, &cursor, NULL);
@@ -1499,7 +1505,7 @@ worker_post_status (Worker    *w,
   status->backend_status = g_strdup (w->backend_status);
   if (g_atomic_int_get (&w->cache_broken))
     status->cache_message = g_strdup (_("The local cache cannot be written, so what you see now will not be kept for the next start."));
-  g_main_context_invoke (w->shared->main_context, on_status_post, status);
+  g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_status_post, status, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2007,7 +2013,7 @@ worker_post_outbox (Worker    *w,
   update->response = response ? cb_message_ref (response) : NULL;
   update->error = error ? g_error_copy (error) : NULL;
   update->queued = queued;
-  g_main_context_invoke (w->shared->main_context, on_outbox_post, update);
+  g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_outbox_post, update, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2249,7 +2255,7 @@ worker_open (Worker *w)
       status->open_error = g_strdup (error->message);
       status->cache_message = g_strdup_printf (_("The local cache cannot be opened (%s). The console works, "
                                                  "but keeps nothing for the next start."), error->message);
-      g_main_context_invoke (w->shared->main_context, on_status_post, status);
+      g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_status_post, status, NULL);
       return;
     }
 
@@ -2300,9 +2306,9 @@ worker_open (Worker *w)
   status->has_data = set->has_data;
   status->as_of = w->last_as_of;
   set->as_of = w->last_as_of;
-  g_main_context_invoke_full (w->shared->main_context, G_PRIORITY_DEFAULT, on_change_set, set,
+  g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
                               (GDestroyNotify) change_set_free);
-  g_main_context_invoke (w->shared->main_context, on_status_post, status);
+  g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_status_post, status, NULL);
 
   worker_trim_journal (w);
   worker_post_history (w);
@@ -2352,7 +2358,7 @@ worker_post_history (Worker *w)
   if (w->cache != NULL
       && !cb_cache_foreach_history (w->cache, since_calls, since_day, on_history_row, set, &error))
     g_message ("could not read the journal: %s", error->message);
-  g_main_context_invoke_full (w->shared->main_context, G_PRIORITY_DEFAULT, on_change_set, set,
+  g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
                               (GDestroyNotify) change_set_free);
 }
 
@@ -3267,6 +3273,7 @@ cb_store_open_async (CbStore             *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cb_store_open_async);
+  g_task_set_priority (task, POST_PRIORITY);
 
   if (self->worker->thread != NULL || self->shut_down)
     {
@@ -3750,6 +3757,7 @@ cb_store_request_async (CbStore             *self,
   request->deadline_us = g_get_monotonic_time () + LIVE_RETRY_WINDOW_US;
   request->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (request->task, cb_store_request_async);
+  g_task_set_priority (request->task, POST_PRIORITY);
   g_task_set_task_data (request->task, self->worker, NULL);
 
   if (self->worker->thread == NULL || self->shut_down)
@@ -3826,6 +3834,7 @@ cb_store_edit_async (CbStore             *self,
     request->base = object_to_text (cb_entity_get_data (base));
   request->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (request->task, cb_store_edit_async);
+  g_task_set_priority (request->task, POST_PRIORITY);
   g_task_set_task_data (request->task, self->worker, NULL);
 
   if (self->worker->thread == NULL || self->shut_down)
@@ -3980,6 +3989,7 @@ cb_store_read_journal_async (CbStore             *self,
   read->to = to_ts;
   read->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (read->task, cb_store_read_journal_async);
+  g_task_set_priority (read->task, POST_PRIORITY);
   g_task_set_task_data (read->task, self->worker, NULL);
   if (self->worker->thread == NULL || self->shut_down)
     {
