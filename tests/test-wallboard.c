@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cb-agent-board.h"
 #include "cb-campaign-tile.h"
 #include "cb-entity.h"
 #include "cb-interval-chart.h"
@@ -779,6 +780,13 @@ test_busy_afternoon (void)
   gtk_window_set_child (GTK_WINDOW (window), page);
   gtk_window_set_default_size (GTK_WINDOW (window), 1680, 1030);
   cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), store);
+  if (g_getenv ("CB_WALLBOARD_AGENT_BOARD") != NULL)
+    {
+      GtkWidget *board = cb_agent_board_new ();
+
+      cb_agent_board_set_store (CB_AGENT_BOARD (board), store);
+      gtk_box_append (cb_wallboard_page_get_agent_board_slot (CB_WALLBOARD_PAGE (page)), board);
+    }
   gtk_window_present (GTK_WINDOW (window));
   gtk_widget_add_tick_callback (window, on_frame, NULL, NULL);
 
@@ -855,6 +863,12 @@ test_busy_afternoon (void)
       gtk_popover_popdown (GTK_POPOVER (popover));
     }
 
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (cb_wallboard_page_get_agent_board_slot (CB_WALLBOARD_PAGE (page))));
+       child != NULL; child = gtk_widget_get_first_child (GTK_WIDGET (cb_wallboard_page_get_agent_board_slot (CB_WALLBOARD_PAGE (page)))))
+    {
+      cb_agent_board_set_store (CB_AGENT_BOARD (child), NULL);
+      gtk_box_remove (cb_wallboard_page_get_agent_board_slot (CB_WALLBOARD_PAGE (page)), child);
+    }
   cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), NULL);
   gtk_window_destroy (GTK_WINDOW (window));
   cb_store_shutdown (store);

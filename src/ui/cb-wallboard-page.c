@@ -5,8 +5,11 @@
  * What a supervisor reads from across the room: a floor strip (agents by
  * state, calls waiting, longest wait, service level and abandonment today),
  * a tile per queue (CbQueueTile) and per campaign (CbCampaignTile), and
- * today's calls by quarter hour (CbIntervalChart). Below them a box is left
- * for the agent board (cb_wallboard_page_get_agent_board_slot ()).
+ * today's calls by quarter hour (CbIntervalChart). Below them, in the
+ * lower pane of a split the user can drag, a box is left for the agent
+ * board (cb_wallboard_page_get_agent_board_slot ()): a list with its own
+ * scrolling, never inside the tiles' scrolled window, where it would lose
+ * its recycling. The pane shows once something is put in the box.
  *
  * Every figure is computed by the store's CbMetrics (docs/metrics.md) —
  * never from the backend's own counters, which appear only beside them for
@@ -52,6 +55,7 @@ struct _CbWallboardPage
   GtkWidget       *board;
   GtkWidget       *stale_bar;
   GtkLabel        *stale_label;
+  GtkPaned        *split;
   GtkScrolledWindow *scroller;
   GtkWidget       *content;
   CbMetricItem    *logged_in_item;
@@ -92,6 +96,7 @@ struct _CbWallboardPage
   guint            n_refreshes;
   gboolean         dirty;
   gboolean         stale;
+  int              split_auto;     /* the pane's position as the page set it, -1 none */
   char            *stale_message;
 };
 
@@ -192,6 +197,40 @@ show_stale (CbWallboardPage *self)
 
   if (gtk_widget_get_visible (self->stale_bar) != self->stale)
     gtk_widget_set_visible (self->stale_bar, self->stale);
+}
+
+/* The lower pane shows once the agent board is put in it; the tiles then
+ * keep their natural height, up to three fifths of the page, and the
+ * board fills the rest — until the user drags the handle. */
+static void
+update_split (CbWallboardPage *self,
+              gboolean         full)
+{
+  GtkWidget *slot = GTK_WIDGET (self->agent_board_slot);
+  GtkWidget *board = gtk_widget_get_first_child (slot);
+  int height = gtk_widget_get_height (GTK_WIDGET (self->split));
+
+  if (gtk_widget_get_visible (slot) != (board != NULL))
+    {
+      gtk_widget_set_visible (slot, board != NULL);
+      self->split_auto = -1;
+      if (board != NULL)
+        gtk_widget_set_vexpand (board, TRUE);
+      full = TRUE;
+    }
+
+  if (board != NULL && full && height > 0
+      && (self->split_auto < 0 || gtk_paned_get_position (self->split) == self->split_auto))
+    {
+      int natural = 0, want;
+
+      gtk_widget_measure (self->content, GTK_ORIENTATION_VERTICAL,
+                          gtk_widget_get_width (GTK_WIDGET (self->split)), NULL, &natural, NULL, NULL);
+      want = MIN (natural, height * 3 / 5);
+      if (want != gtk_paned_get_position (self->split))
+        gtk_paned_set_position (self->split, want);
+      self->split_auto = want;
+    }
 }
 
 static void
@@ -597,6 +636,7 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, board);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, stale_bar);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, stale_label);
+  gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, split);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, content);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, logged_in_item);
@@ -628,6 +668,7 @@ cb_wallboard_page_init (CbWallboardPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->params = defaults;
+  self->split_auto = -1;
   self->queue_tiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->campaign_tiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
@@ -798,6 +839,7 @@ refresh (CbWallboardPage *self,
   self->n_refreshes++;
   update_page (self);
   show_stale (self);
+  update_split (self, full);
   if (self->metrics == NULL)
     return;
 
@@ -933,8 +975,8 @@ cb_wallboard_page_get_floor_item (CbWallboardPage *self,
 /**
  * cb_wallboard_page_get_agent_board_slot:
  *
- * Returns: (transfer none): the box under the tiles and the chart where
- *   the agent board goes
+ * Returns: (transfer none): the box in the lower pane, under the tiles and
+ *   the chart, where the agent board goes; it shows once it has a child
  */
 GtkBox *
 cb_wallboard_page_get_agent_board_slot (CbWallboardPage *self)
