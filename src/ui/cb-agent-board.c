@@ -929,7 +929,8 @@ compare_choices (gconstpointer a,
 
 /* Mirrors @model into @names as "All …" then the names in order, keeping
  * the chosen entity chosen across changes. */
-static void
+/* Returns whether the choices changed. */
+static gboolean
 sync_choices (CbAgentBoard  *self,
               GtkDropDown   *dropdown,
               GtkStringList *names,
@@ -975,6 +976,18 @@ sync_choices (CbAgentBoard  *self,
       filter_changed (self);
     }
 
+  /* A queue's statistics change every second, its name hardly ever: leave
+   * the dropdown alone unless its choices changed. */
+  if (old_n == strings->len && selected == gtk_drop_down_get_selected (dropdown))
+    {
+      gboolean same = TRUE;
+
+      for (guint i = 0; same && i < strings->len; i++)
+        same = g_strcmp0 (gtk_string_list_get_string (names, i), g_ptr_array_index (strings, i)) == 0;
+      if (same)
+        return FALSE;
+    }
+
   self->syncing_dropdowns = TRUE;
   gtk_string_list_splice (names, 0, old_n, (const char * const *) strings->pdata);
   gtk_drop_down_set_selected (dropdown, selected);
@@ -982,19 +995,20 @@ sync_choices (CbAgentBoard  *self,
 
   /* One team or queue is no choice at all. */
   gtk_widget_set_visible (GTK_WIDGET (dropdown), choices->len > 1);
+  return TRUE;
 }
 
-static void
+static gboolean
 sync_teams (CbAgentBoard *self)
 {
-  sync_choices (self, self->team_dropdown, self->team_names, self->team_ids, self->teams,
+  return sync_choices (self, self->team_dropdown, self->team_names, self->team_ids, self->teams,
                 _("All teams"), &self->team_filter);
 }
 
-static void
+static gboolean
 sync_queues (CbAgentBoard *self)
 {
-  sync_choices (self, self->queue_dropdown, self->queue_names, self->queue_ids, self->queues,
+  return sync_choices (self, self->queue_dropdown, self->queue_names, self->queue_ids, self->queues,
                 _("All queues"), &self->queue_filter);
 }
 
@@ -1416,17 +1430,22 @@ on_agents_changed (CbAgentBoard *self)
 static void
 on_teams_changed (CbAgentBoard *self)
 {
-  sync_teams (self);
-  sorters_changed (self, COL_TEAM);
-  mark_dirty (self);
+  /* Rows and sorting show teams by name: only a change of names matters. */
+  if (sync_teams (self))
+    {
+      sorters_changed (self, COL_TEAM);
+      mark_dirty (self);
+    }
 }
 
 static void
 on_queues_changed (CbAgentBoard *self)
 {
-  sync_queues (self);
-  sorters_changed (self, COL_WORK);
-  mark_dirty (self);
+  if (sync_queues (self))
+    {
+      sorters_changed (self, COL_WORK);
+      mark_dirty (self);
+    }
 }
 
 static void
