@@ -541,6 +541,13 @@ test_interval_chart (void)
   cb_interval_chart_set_intervals (CB_INTERVAL_CHART (chart), intervals, n, 80, AT (11, 20, 0));
   /* 08:00 (no calls before 10:00) to the end of the 11 o'clock hour. */
   g_assert_cmpuint (cb_interval_chart_get_n_shown (CB_INTERVAL_CHART (chart)), ==, 16);
+  /* 10:00–10:15 (quarter 40): the four calls, 3 of 4 within 20 s. */
+  {
+    g_autofree char *text = cb_interval_chart_describe (CB_INTERVAL_CHART (chart), 40);
+
+    g_assert_cmpstr (text, ==, "10:00–10:15: 4 offered, 4 answered, 0 abandoned; service level 75 %");
+    g_assert_null (cb_interval_chart_describe (CB_INTERVAL_CHART (chart), 90));  /* still to come */
+  }
   g_assert_finalize_object (chart);
 }
 

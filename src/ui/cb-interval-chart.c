@@ -7,8 +7,9 @@
  * service level as a line on the right axis (0–100 %), with the target as a
  * dashed line. It shows the day from the first hour with calls (08:00 at
  * the latest) to the end of the current hour, so a morning's bars are not
- * squeezed into a 24-hour axis. Colours are libadwaita's named colours; the
- * figures are in the widget's tooltip and the accessible description.
+ * squeezed into a 24-hour axis. Colours are libadwaita's named colours;
+ * hovering a quarter shows its figures, and the day's are the accessible
+ * description.
  */
 #define G_LOG_DOMAIN "cb-interval-chart"
 
@@ -22,6 +23,12 @@
 #include "cb-interval-chart.h"
 
 #define QUARTER_MS G_GINT64_CONSTANT (900000)
+
+/* The plot's margins, for the axes' labels and the legend. */
+#define LEFT   48.0
+#define RIGHT  52.0
+#define TOP    30.0
+#define BOTTOM 26.0
 
 struct _CbIntervalChart
 {
@@ -93,7 +100,7 @@ cb_interval_chart_snapshot (GtkWidget   *widget,
   CbIntervalChart *self = CB_INTERVAL_CHART (widget);
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
-  const double left = 48, right = 52, top = 30, bottom = 26;
+  const double left = LEFT, right = RIGHT, top = TOP, bottom = BOTTOM;
   double plot_w = width - left - right, plot_h = height - top - bottom;
   GdkRGBA fg, grid, offered_c, answered_c, abandoned_c, sl_c, target_c;
   guint max_count = 0, n;
@@ -249,6 +256,29 @@ cb_interval_chart_snapshot (GtkWidget   *widget,
   cairo_destroy (cr);
 }
 
+/* Hovering a quarter names it and its figures. */
+static gboolean
+cb_interval_chart_query_tooltip (GtkWidget  *widget,
+                                 int         x,
+                                 int         y,
+                                 gboolean    keyboard,
+                                 GtkTooltip *tooltip)
+{
+  CbIntervalChart *self = CB_INTERVAL_CHART (widget);
+  double plot_w = gtk_widget_get_width (widget) - LEFT - RIGHT;
+  guint n = self->last - self->first;
+  g_autofree char *text = NULL;
+
+  if (keyboard || n == 0 || plot_w <= 0 || x < LEFT || x >= LEFT + plot_w)
+    return FALSE;
+
+  text = cb_interval_chart_describe (self, self->first + (guint) ((x - LEFT) / (plot_w / n)));
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 cb_interval_chart_measure (GtkWidget      *widget,
                            GtkOrientation  orientation,
@@ -281,6 +311,7 @@ cb_interval_chart_class_init (CbIntervalChartClass *klass)
   object_class->finalize = cb_interval_chart_finalize;
   widget_class->snapshot = cb_interval_chart_snapshot;
   widget_class->measure = cb_interval_chart_measure;
+  widget_class->query_tooltip = cb_interval_chart_query_tooltip;
 
   gtk_widget_class_set_css_name (widget_class, "intervalchart");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -289,6 +320,7 @@ cb_interval_chart_class_init (CbIntervalChartClass *klass)
 static void
 cb_interval_chart_init (CbIntervalChart *self)
 {
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
 }
 
 GtkWidget *
@@ -361,7 +393,6 @@ cb_interval_chart_set_intervals (CbIntervalChart        *self,
                              total_offered, total_answered, total_abandoned);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   summary, -1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), summary);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -370,4 +401,38 @@ cb_interval_chart_get_n_shown (CbIntervalChart *self)
 {
   g_return_val_if_fail (CB_IS_INTERVAL_CHART (self), 0);
   return self->last - self->first;
+}
+
+/**
+ * cb_interval_chart_describe:
+ * @index: a quarter of the day, 0 for the one from midnight
+ *
+ * Returns: (transfer full) (nullable): the quarter and its figures, as its
+ *   tooltip says them; NULL for a quarter not shown or still to come
+ */
+char *
+cb_interval_chart_describe (CbIntervalChart *self,
+                            guint            index)
+{
+  const CbMetricInterval *iv;
+  g_autoptr(GDateTime) start = NULL, end = NULL;
+  g_autofree char *from = NULL, *to = NULL, *sl = NULL;
+
+  g_return_val_if_fail (CB_IS_INTERVAL_CHART (self), NULL);
+
+  if (index < self->first || index >= self->last || self->intervals[index].start_ms > self->now_ms)
+    return NULL;
+
+  iv = &self->intervals[index];
+  start = g_date_time_new_from_unix_local (iv->start_ms / 1000);
+  end = g_date_time_new_from_unix_local (iv->end_ms / 1000);
+  from = g_date_time_format (start, "%H:%M");
+  to = g_date_time_format (end, "%H:%M");
+  sl = iv->service_level.has_value
+       ? g_strdup_printf (C_("wallboard", "%.*f %%"), 0, iv->service_level.value)
+       : g_strdup ("—");
+  /* Translators: the tooltip of a quarter hour on the interval chart; the first two
+     %s are times (10:00, 10:15), the %u counts of calls, the last %s a service level */
+  return g_strdup_printf (_("%s–%s: %u offered, %u answered, %u abandoned; service level %s"),
+                          from, to, iv->offered, iv->answered, iv->abandoned, sl);
 }

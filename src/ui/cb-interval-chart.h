@@ -20,5 +20,7 @@ void       cb_interval_chart_set_intervals (CbIntervalChart        *self,
                                             double                  sl_target_pct,
                                             gint64                  now_ms);
 guint      cb_interval_chart_get_n_shown   (CbIntervalChart        *self);
+char      *cb_interval_chart_describe      (CbIntervalChart        *self,
+                                            guint                   index);
 
 G_END_DECLS
