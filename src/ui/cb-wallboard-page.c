@@ -493,6 +493,116 @@ set_metrics (CbWallboardPage *self,
   mark_dirty (self);
 }
 
+/* Every frame with changes: what describes now (agents by state, calls
+ * waiting, longest waits). At most once a second, or when tiles come and
+ * go: the day's figures too — a day's service level does not move within a
+ * second, and recomputing it over every call 60 times a second would cost
+ * the frames their budget on a large backend. */
+static void
+refresh (CbWallboardPage *self,
+         gboolean         full)
+{
+  GListModel *queues = NULL, *campaigns = NULL;
+  g_autofree CbMetricInterval *intervals = NULL;
+  GHashTableIter iter;
+  gpointer key, tile;
+  gint64 now_ms;
+  guint n = 0;
+
+  self->dirty = FALSE;
+  self->n_refreshes++;
+  update_page (self);
+  show_stale (self);
+  update_split (self, full);
+  if (self->metrics == NULL)
+    return;
+
+  now_ms = current_now (self);
+  if (self->store != NULL)
+    {
+      queues = G_LIST_MODEL (cb_store_get_model (self->store, "queue"));
+      campaigns = G_LIST_MODEL (cb_store_get_model (self->store, "campaign"));
+    }
+  if (full || g_get_monotonic_time () - self->last_full_us >= G_USEC_PER_SEC)
+    full = TRUE;
+  if (reconcile (self->queue_box, self->queue_tiles, queues, cb_queue_tile_new)
+      | reconcile (self->campaign_box, self->campaign_tiles, campaigns, cb_campaign_tile_new))
+    full = TRUE;
+  if (full)
+    self->last_full_us = g_get_monotonic_time ();
+  refresh_floor (self, queues, full, now_ms);
+
+  /* Many calls at once (a snapshot bringing the day's calls): the lines
+   * are refilled from the engine rather than left with the gaps of before. */
+  {
+    guint n_calls = cb_metrics_get_n_calls (self->metrics);
+
+    if (n_calls > self->n_calls + MAX (50, self->n_calls / 10))
+      {
+        g_hash_table_iter_init (&iter, self->queue_tiles);
+        while (g_hash_table_iter_next (&iter, NULL, &tile))
+          cb_queue_tile_reset_trends (tile);
+      }
+    self->n_calls = n_calls;
+  }
+
+  g_hash_table_iter_init (&iter, self->queue_tiles);
+  while (g_hash_table_iter_next (&iter, &key, &tile))
+    {
+      if (!tile_in_view (self, tile))
+        continue;
+      if (full)
+        cb_queue_tile_update (tile, self->metrics,
+                              cb_entity_model_lookup (CB_ENTITY_MODEL (queues), key),
+                              &self->params, now_ms);
+      else
+        cb_queue_tile_update_now (tile, self->metrics, &self->params, now_ms);
+    }
+
+  if (!full)
+    return;
+
+  g_hash_table_iter_init (&iter, self->campaign_tiles);
+  while (g_hash_table_iter_next (&iter, &key, &tile))
+    cb_campaign_tile_update (tile, self->metrics,
+                             cb_entity_model_lookup (CB_ENTITY_MODEL (campaigns), key), now_ms);
+  /* No campaigns (an inbound-only backend): no campaign section. */
+  gtk_widget_set_visible (self->campaign_section, g_hash_table_size (self->campaign_tiles) > 0);
+
+  intervals = cb_metrics_get_intervals_today (self->metrics, NULL, &self->params, now_ms, &n);
+  cb_interval_chart_set_intervals (self->chart, intervals, n, first_target (self, queues), now_ms);
+
+  /* The bars are the console's own: say so when it has not seen the whole day. */
+  {
+    CbQueueCounters sum = { 0 };
+    guint seen = 0;
+
+    for (guint i = 0; i < n; i++)
+      seen += intervals[i].offered;
+    for (guint i = 0; queues != NULL && i < g_list_model_get_n_items (queues); i++)
+      {
+        g_autoptr(CbEntity) queue = g_list_model_get_item (queues, i);
+        CbQueueCounters counters;
+
+        if (cb_queue_counters_read (queue, &counters))
+          cb_queue_counters_add (&sum, &counters);
+      }
+    if (sum.known && sum.offered > seen)
+      {
+        g_autofree char *mine = g_strdup_printf ("%'u", seen);
+        g_autofree char *theirs = g_strdup_printf ("%'" G_GINT64_FORMAT, sum.offered);
+        g_autofree char *note = NULL;
+
+        /* Translators: under the interval chart; both %s are counts of calls */
+        note = g_strdup_printf (_("The console has seen %s of the %s calls offered today: "
+                                  "quarters before it connected are incomplete."), mine, theirs);
+        gtk_label_set_label (self->chart_note, note);
+      }
+    if (gtk_widget_get_visible (GTK_WIDGET (self->chart_note)) != (sum.known && sum.offered > seen))
+      gtk_widget_set_visible (GTK_WIDGET (self->chart_note), sum.known && sum.offered > seen);
+  }
+}
+
 static void
 cb_wallboard_page_map (GtkWidget *widget)
 {
@@ -817,116 +927,6 @@ cb_wallboard_page_get_stale_text (CbWallboardPage *self)
 {
   g_return_val_if_fail (CB_IS_WALLBOARD_PAGE (self), NULL);
   return gtk_widget_get_visible (self->stale_bar) ? gtk_label_get_label (self->stale_label) : NULL;
-}
-
-/* Every frame with changes: what describes now (agents by state, calls
- * waiting, longest waits). At most once a second, or when tiles come and
- * go: the day's figures too — a day's service level does not move within a
- * second, and recomputing it over every call 60 times a second would cost
- * the frames their budget on a large backend. */
-static void
-refresh (CbWallboardPage *self,
-         gboolean         full)
-{
-  GListModel *queues = NULL, *campaigns = NULL;
-  g_autofree CbMetricInterval *intervals = NULL;
-  GHashTableIter iter;
-  gpointer key, tile;
-  gint64 now_ms;
-  guint n = 0;
-
-  self->dirty = FALSE;
-  self->n_refreshes++;
-  update_page (self);
-  show_stale (self);
-  update_split (self, full);
-  if (self->metrics == NULL)
-    return;
-
-  now_ms = current_now (self);
-  if (self->store != NULL)
-    {
-      queues = G_LIST_MODEL (cb_store_get_model (self->store, "queue"));
-      campaigns = G_LIST_MODEL (cb_store_get_model (self->store, "campaign"));
-    }
-  if (full || g_get_monotonic_time () - self->last_full_us >= G_USEC_PER_SEC)
-    full = TRUE;
-  if (reconcile (self->queue_box, self->queue_tiles, queues, cb_queue_tile_new)
-      | reconcile (self->campaign_box, self->campaign_tiles, campaigns, cb_campaign_tile_new))
-    full = TRUE;
-  if (full)
-    self->last_full_us = g_get_monotonic_time ();
-  refresh_floor (self, queues, full, now_ms);
-
-  /* Many calls at once (a snapshot bringing the day's calls): the lines
-   * are refilled from the engine rather than left with the gaps of before. */
-  {
-    guint n_calls = cb_metrics_get_n_calls (self->metrics);
-
-    if (n_calls > self->n_calls + MAX (50, self->n_calls / 10))
-      {
-        g_hash_table_iter_init (&iter, self->queue_tiles);
-        while (g_hash_table_iter_next (&iter, NULL, &tile))
-          cb_queue_tile_reset_trends (tile);
-      }
-    self->n_calls = n_calls;
-  }
-
-  g_hash_table_iter_init (&iter, self->queue_tiles);
-  while (g_hash_table_iter_next (&iter, &key, &tile))
-    {
-      if (!tile_in_view (self, tile))
-        continue;
-      if (full)
-        cb_queue_tile_update (tile, self->metrics,
-                              cb_entity_model_lookup (CB_ENTITY_MODEL (queues), key),
-                              &self->params, now_ms);
-      else
-        cb_queue_tile_update_now (tile, self->metrics, &self->params, now_ms);
-    }
-
-  if (!full)
-    return;
-
-  g_hash_table_iter_init (&iter, self->campaign_tiles);
-  while (g_hash_table_iter_next (&iter, &key, &tile))
-    cb_campaign_tile_update (tile, self->metrics,
-                             cb_entity_model_lookup (CB_ENTITY_MODEL (campaigns), key), now_ms);
-  /* No campaigns (an inbound-only backend): no campaign section. */
-  gtk_widget_set_visible (self->campaign_section, g_hash_table_size (self->campaign_tiles) > 0);
-
-  intervals = cb_metrics_get_intervals_today (self->metrics, NULL, &self->params, now_ms, &n);
-  cb_interval_chart_set_intervals (self->chart, intervals, n, first_target (self, queues), now_ms);
-
-  /* The bars are the console's own: say so when it has not seen the whole day. */
-  {
-    CbQueueCounters sum = { 0 };
-    guint seen = 0;
-
-    for (guint i = 0; i < n; i++)
-      seen += intervals[i].offered;
-    for (guint i = 0; queues != NULL && i < g_list_model_get_n_items (queues); i++)
-      {
-        g_autoptr(CbEntity) queue = g_list_model_get_item (queues, i);
-        CbQueueCounters counters;
-
-        if (cb_queue_counters_read (queue, &counters))
-          cb_queue_counters_add (&sum, &counters);
-      }
-    if (sum.known && sum.offered > seen)
-      {
-        g_autofree char *mine = g_strdup_printf ("%'u", seen);
-        g_autofree char *theirs = g_strdup_printf ("%'" G_GINT64_FORMAT, sum.offered);
-        g_autofree char *note = NULL;
-
-        /* Translators: under the interval chart; both %s are counts of calls */
-        note = g_strdup_printf (_("The console has seen %s of the %s calls offered today: "
-                                  "quarters before it connected are incomplete."), mine, theirs);
-        gtk_label_set_label (self->chart_note, note);
-      }
-    if (gtk_widget_get_visible (GTK_WIDGET (self->chart_note)) != (sum.known && sum.offered > seen))
-      gtk_widget_set_visible (GTK_WIDGET (self->chart_note), sum.known && sum.offered > seen);
-  }
 }
 
 /**
