@@ -1427,9 +1427,46 @@ on_agents_changed (CbAgentBoard *self)
   mark_dirty (self);
 }
 
-static void
-on_teams_changed (CbAgentBoard *self)
+/* Whether entities updated in place at @position (an items-changed with as
+ * many added as removed) still have the names the dropdown shows. */
+static gboolean
+names_unchanged (GPtrArray     *ids,
+                 GtkStringList *names,
+                 GListModel    *model,
+                 guint          position,
+                 guint          removed,
+                 guint          added)
 {
+  if (removed != added)
+    return FALSE;
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(CbEntity) entity = g_list_model_get_item (model, i);
+      const char *name = cb_entity_get_string (entity, "name");
+      gboolean found = FALSE;
+
+      for (guint k = 1; k < ids->len && !found; k++)
+        if (g_strcmp0 (g_ptr_array_index (ids, k), cb_entity_get_id (entity)) == 0)
+          {
+            if (g_strcmp0 (gtk_string_list_get_string (names, k), name ? name : cb_entity_get_id (entity)) != 0)
+              return FALSE;
+            found = TRUE;
+          }
+      if (!found)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+on_teams_changed (CbAgentBoard *self,
+                  guint         position,
+                  guint         removed,
+                  guint         added,
+                  GListModel   *model)
+{
+  if (names_unchanged (self->team_ids, self->team_names, model, position, removed, added))
+    return;
   /* Rows and sorting show teams by name: only a change of names matters. */
   if (sync_teams (self))
     {
@@ -1439,8 +1476,14 @@ on_teams_changed (CbAgentBoard *self)
 }
 
 static void
-on_queues_changed (CbAgentBoard *self)
+on_queues_changed (CbAgentBoard *self,
+                   guint         position,
+                   guint         removed,
+                   guint         added,
+                   GListModel   *model)
 {
+  if (names_unchanged (self->queue_ids, self->queue_names, model, position, removed, added))
+    return;
   if (sync_queues (self))
     {
       sorters_changed (self, COL_WORK);
