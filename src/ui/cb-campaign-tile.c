@@ -163,7 +163,8 @@ cb_campaign_tile_class_init (CbCampaignTileClass *klass)
 
   g_type_ensure (CB_TYPE_METRIC_ITEM);
 
-  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/cb-campaign-tile.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PATH "/ui/cb-campaign-tile.ui");
   gtk_widget_class_bind_template_child (widget_class, CbCampaignTile, box);
   gtk_widget_class_bind_template_child (widget_class, CbCampaignTile, name_label);
   gtk_widget_class_bind_template_child (widget_class, CbCampaignTile, status_label);
@@ -221,7 +222,8 @@ show_metric (CbCampaignTile       *self,
   CbMetricWindow window = { kind, 0, 0 };
 
   *out = (CbMetricValue) { 0 };
-  cb_metrics_compute (metrics, cb_metric_item_get_metric (item), scope, &window, params, now_ms, out);
+  cb_metrics_compute (metrics, cb_metric_item_get_metric (item), scope, &window, params, now_ms,
+                      out);
   cb_metric_item_show_value (item, out, params);
 }
 
@@ -255,6 +257,7 @@ cb_campaign_tile_update (CbCampaignTile *self,
     {
       const char *name = cb_entity_get_string (campaign, "name");
       double level = cb_entity_get_double (campaign, "dial_level", 1.0);
+      const char *mode;
       g_autofree char *detail = NULL;
 
       gtk_label_set_label (self->name_label, name != NULL ? name : self->campaign_id);
@@ -269,14 +272,16 @@ cb_campaign_tile_update (CbCampaignTile *self,
       else
         /* Translators: under the dial mode: the configured dial level, e.g. "Level 2.5" */
         detail = g_strdup_printf (_("Level %.1f"), level);
-      cb_metric_item_show_text (self->mode_item,
-                                describe_mode (cb_entity_get_string (campaign, "dial_mode")), detail);
+      mode = describe_mode (cb_entity_get_string (campaign, "dial_mode"));
+      cb_metric_item_show_text (self->mode_item, mode, detail);
     }
 
   /* The pace now: the last hour, not diluted by the hours before the first dial. */
-  show_metric (self, self->dials_item, metrics, &scope, CB_METRIC_WINDOW_LAST_60, &params, now_ms, &v);
+  show_metric (self, self->dials_item, metrics, &scope, CB_METRIC_WINDOW_LAST_60, &params, now_ms,
+               &v);
   show_metric (self, self->asr_item, metrics, &scope, CB_METRIC_WINDOW_TODAY, &params, now_ms, &v);
-  show_metric (self, self->conversion_item, metrics, &scope, CB_METRIC_WINDOW_TODAY, &params, now_ms, &v);
+  show_metric (self, self->conversion_item, metrics, &scope, CB_METRIC_WINDOW_TODAY, &params,
+               now_ms, &v);
   {
     CbMetricWindow today = { CB_METRIC_WINDOW_TODAY, 0, 0 };
     CbMetricValue dials = { 0 }, conversion = { 0 };
@@ -286,7 +291,8 @@ cb_campaign_tile_update (CbCampaignTile *self,
      * console has missed part of the day (or cannot tell a success, when
      * the calls' codes are not in the disposition catalog). */
     cb_metrics_compute (metrics, CB_METRIC_DIALS, &scope, &today, &params, now_ms, &dials);
-    cb_metrics_compute (metrics, CB_METRIC_CONVERSION_RATE, &scope, &today, &params, now_ms, &conversion);
+    cb_metrics_compute (metrics, CB_METRIC_CONVERSION_RATE, &scope, &today, &params, now_ms,
+                        &conversion);
     if (stats_number (stats, "dials_today", &their_dials)
         && stats_number (stats, "contacts_today", &contacts)
         && stats_number (stats, "successes_today", &successes)
@@ -299,9 +305,9 @@ cb_campaign_tile_update (CbCampaignTile *self,
             mine = g_strdup_printf ("%'.0f", dials.value);
             theirs = g_strdup_printf ("%'.0f", their_dials);
             /* Translators: in the popover of a campaign's figure of the day; both %s are counts */
-            partial_note = g_strdup_printf (_("Counted by the backend: the console has seen %s of the "
-                                              "%s dials made today, having connected after the day "
-                                              "began."), mine, theirs);
+            partial_note = g_strdup_printf (_("Counted by the backend: the console has seen "
+                                              "%s of the %s dials made today, having connected "
+                                              "after the day began."), mine, theirs);
           }
         else
           {
@@ -309,9 +315,10 @@ cb_campaign_tile_update (CbCampaignTile *self,
             theirs = g_strdup_printf ("%'.0f", successes);
             /* Translators: in the popover of a campaign's figure of the day; both %s are counts.
                A success is a call whose disposition is of the category "success" */
-            partial_note = g_strdup_printf (_("Counted by the backend: it counts %s successes today, "
-                                              "the console %s; the calls’ dispositions are not all in "
-                                              "the disposition catalog."), theirs, mine);
+            partial_note = g_strdup_printf (_("Counted by the backend: it counts %s successes "
+                                              "today, the console %s; the calls’ dispositions are "
+                                              "not all in the disposition catalog."),
+                                            theirs, mine);
           }
         show_counters (self->asr_item, contacts, their_dials, &dials, partial_note);
         show_counters (self->conversion_item, successes, contacts, &dials, partial_note);
@@ -335,7 +342,8 @@ cb_campaign_tile_update (CbCampaignTile *self,
     }
 
   /* The drop rate over its regulatory period, against its own cap. */
-  show_metric (self, self->drop_item, metrics, &scope, CB_METRIC_WINDOW_RULE_PERIOD, &params, now_ms, &v);
+  show_metric (self, self->drop_item, metrics, &scope, CB_METRIC_WINDOW_RULE_PERIOD, &params,
+               now_ms, &v);
   has_cap = cb_metrics_get_drop_rate_cap (metrics, self->campaign_id, &cap, &method);
   {
     g_autofree char *cap_text = has_cap ? cb_format_metric (CB_METRIC_UNIT_PERCENT, cap, 1) : NULL;
@@ -373,8 +381,8 @@ cb_campaign_tile_update (CbCampaignTile *self,
     if (note == NULL && stats != NULL && json_object_has_member (stats, "drop_rate_pct")
         && !json_object_get_null_member (stats, "drop_rate_pct"))
       {
-        g_autofree char *theirs = cb_format_metric (CB_METRIC_UNIT_PERCENT,
-                                                    json_object_get_double_member (stats, "drop_rate_pct"), 1);
+        double pct = json_object_get_double_member (stats, "drop_rate_pct");
+        g_autofree char *theirs = cb_format_metric (CB_METRIC_UNIT_PERCENT, pct, 1);
 
         /* Translators: %s is a percentage: the dialer's own drop rate, for comparison */
         note = g_strdup_printf (_("The backend’s own figure: %s."), theirs);

@@ -124,7 +124,8 @@ cb_interval_chart_snapshot (GtkWidget   *widget,
   n = self->last - self->first;
   for (guint i = self->first; i < self->last; i++)
     max_count = MAX (max_count, MAX (self->intervals[i].offered,
-                                     MAX (self->intervals[i].answered, self->intervals[i].abandoned)));
+                                     MAX (self->intervals[i].answered,
+                                          self->intervals[i].abandoned)));
   ymax = nice_max (max_count);
   slot = plot_w / n;
   bar = MAX (1.0, (slot - 2) / 3.0);
@@ -169,7 +170,8 @@ cb_interval_chart_snapshot (GtkWidget   *widget,
         continue;
 
       gdk_cairo_set_source_rgba (cr, &offered_c);
-      cairo_rectangle (cr, x, top + plot_h * (1 - iv->offered / ymax), bar, plot_h * iv->offered / ymax);
+      cairo_rectangle (cr, x, top + plot_h * (1 - iv->offered / ymax), bar,
+                       plot_h * iv->offered / ymax);
       cairo_fill (cr);
       gdk_cairo_set_source_rgba (cr, &answered_c);
       cairo_rectangle (cr, x + bar, top + plot_h * (1 - iv->answered / ymax), bar,
@@ -353,7 +355,8 @@ cb_interval_chart_set_intervals (CbIntervalChart        *self,
   /* Redraw only for new figures or a new quarter, not for every "now". */
   if (n_intervals == self->n_intervals && sl_target_pct == self->target
       && now_ms / QUARTER_MS == self->now_ms / QUARTER_MS
-      && (n_intervals == 0 || memcmp (intervals, self->intervals, n_intervals * sizeof *intervals) == 0))
+      && (n_intervals == 0 || memcmp (intervals, self->intervals,
+                                      n_intervals * sizeof *intervals) == 0))
     {
       self->now_ms = now_ms;
       return;

@@ -256,7 +256,8 @@ update_accessible (CbMetricItem *self)
   self->a11y_label = g_steal_pointer (&label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, self->a11y_label,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->details ? self->details : "",
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  self->details ? self->details : "",
                                   -1);
 }
 

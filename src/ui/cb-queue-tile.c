@@ -298,6 +298,7 @@ update_sparklines (CbQueueTile          *self,
     {
       for (guint m = 0; m < G_N_ELEMENTS (trend_metrics); m++)
         {
+          CbMetricItem *item = item_for (self, trend_metrics[m]);
           double samples[CB_SPARKLINE_N_SAMPLES];
 
           for (guint i = 0; i < CB_SPARKLINE_N_SAMPLES; i++)
@@ -307,8 +308,8 @@ update_sparklines (CbQueueTile          *self,
               samples[i] = sample_value (metrics, trend_metrics[m], scope, params,
                                          i == CB_SPARKLINE_N_SAMPLES - 1 ? now_ms : at);
             }
-          cb_sparkline_set_samples (cb_metric_item_get_sparkline (item_for (self, trend_metrics[m])),
-                                    samples, CB_SPARKLINE_N_SAMPLES);
+          cb_sparkline_set_samples (cb_metric_item_get_sparkline (item), samples,
+                                    CB_SPARKLINE_N_SAMPLES);
         }
       cb_sparkline_set_samples (cb_metric_item_get_sparkline (self->waiting_item), NULL, 0);
       cb_sparkline_set_samples (cb_metric_item_get_sparkline (self->longest_item), NULL, 0);
@@ -558,21 +559,20 @@ cb_queue_tile_update (CbQueueTile          *self,
 
       gtk_label_set_label (self->name_label, name != NULL ? name : self->queue_id);
       /* Translators: a queue's service-level target on its tile, e.g. "Target 80 % in 20 s" */
-      target_text = g_strdup_printf (_("Target %.0f %% in %d s"), target,
-                                     (int) (params->sl_threshold_ms > 0 ? params->sl_threshold_ms / 1000
-                                                                        : threshold_s));
+      if (params->sl_threshold_ms > 0)
+        threshold_s = params->sl_threshold_ms / 1000;
+      target_text = g_strdup_printf (_("Target %.0f %% in %d s"), target, (int) threshold_s);
       gtk_label_set_label (self->target_label, target_text);
 
       if (stats != NULL && json_object_has_member (stats, "sl_pct_today")
           && !json_object_get_null_member (stats, "sl_pct_today"))
         {
-          g_autofree char *pct = cb_format_metric (CB_METRIC_UNIT_PERCENT,
-                                                   json_object_get_double_member (stats, "sl_pct_today"), 0);
+          double theirs = json_object_get_double_member (stats, "sl_pct_today");
+          g_autofree char *pct = cb_format_metric (CB_METRIC_UNIT_PERCENT, theirs, 0);
 
           /* Translators: %s is a percentage; the backend's own service level, for comparison */
-          sl_note = g_strdup_printf (_("The backend’s own figure for today: %s. "
-                                       "The line: the last 15 minutes at each minute of the last hour."),
-                                     pct);
+          sl_note = g_strdup_printf (_("The backend’s own figure for today: %s. The line: the "
+                                       "last 15 minutes at each minute of the last hour."), pct);
         }
     }
 
@@ -599,7 +599,8 @@ cb_queue_tile_update (CbQueueTile          *self,
       CbMetricItem *item = item_for (self, day_metrics[i]);
 
       if (partial)
-        cb_queue_counters_value (&counters, day_metrics[i], params, offered.from_ms, offered.to_ms, &v);
+        cb_queue_counters_value (&counters, day_metrics[i], params, offered.from_ms, offered.to_ms,
+                                 &v);
       else
         cb_metrics_compute (metrics, day_metrics[i], &scope, &today, params, now_ms, &v);
       cb_metric_item_show_value (item, &v, params);
@@ -613,9 +614,12 @@ cb_queue_tile_update (CbQueueTile          *self,
 
   if (partial)
     {
-      cb_queue_counters_value (&counters, CB_METRIC_OFFERED, params, offered.from_ms, offered.to_ms, &offered);
-      cb_queue_counters_value (&counters, CB_METRIC_ANSWERED, params, offered.from_ms, offered.to_ms, &answered);
-      cb_queue_counters_value (&counters, CB_METRIC_ABANDONED, params, offered.from_ms, offered.to_ms, &abandoned);
+      cb_queue_counters_value (&counters, CB_METRIC_OFFERED, params, offered.from_ms,
+                               offered.to_ms, &offered);
+      cb_queue_counters_value (&counters, CB_METRIC_ANSWERED, params, offered.from_ms,
+                               offered.to_ms, &answered);
+      cb_queue_counters_value (&counters, CB_METRIC_ABANDONED, params, offered.from_ms,
+                               offered.to_ms, &abandoned);
     }
   else
     {
@@ -637,15 +641,19 @@ cb_queue_tile_update (CbQueueTile          *self,
 
   cb_metrics_compute (metrics, CB_METRIC_ERLANG_AGENTS_NEEDED, &scope, &hour, params, now_ms, &v);
   cb_metric_item_show_value (self->erlang_item, &v, params);
-  cb_metric_item_set_note (self->erlang_item,
-                           partial ? _("From the calls the console has seen in the last hour.") : NULL);
+  if (partial)
+    cb_metric_item_set_note (self->erlang_item,
+                             _("From the calls the console has seen in the last hour."));
+  else
+    cb_metric_item_set_note (self->erlang_item, NULL);
   if (v.has_value)
     {
       g_free (text);
       text = g_strdup_printf ("%'.0f / %'.0f", v.value, v.denominator);
       /* Translators: under the Erlang C staffing figure "12 / 10" on a queue tile */
       cb_metric_item_show_text (self->erlang_item, text, _("needed / staffed"));
-      cb_metric_item_set_level (self->erlang_item, v.denominator >= v.value ? "kpi-ok" : "kpi-warning");
+      cb_metric_item_set_level (self->erlang_item,
+                                v.denominator >= v.value ? "kpi-ok" : "kpi-warning");
     }
 
   update_sparklines (self, metrics, &scope, params, now_ms, &waiting, &longest);

@@ -173,11 +173,15 @@ show_stale (CbWallboardPage *self)
 {
   if (self->stale)
     {
-      g_autoptr(GDateTime) when = self->as_of > 0 ? g_date_time_new_from_unix_local (self->as_of / 1000)
-                                                  : NULL;
-      g_autofree char *time = when != NULL ? g_date_time_format (when, "%H:%M:%S") : NULL;
+      g_autoptr(GDateTime) when = NULL;
+      g_autofree char *time = NULL;
       const char *message = self->stale_message;
       g_autofree char *text = NULL;
+
+      if (self->as_of > 0)
+        when = g_date_time_new_from_unix_local (self->as_of / 1000);
+      if (when != NULL)
+        time = g_date_time_format (when, "%H:%M:%S");
 
       if (time != NULL && message != NULL && *message != '\0')
         /* Translators: the wallboard's stale bar; %s is a time such as 14:05:09, then the reason */
@@ -223,9 +227,10 @@ update_split (CbWallboardPage *self,
       && (self->split_auto < 0 || gtk_paned_get_position (self->split) == self->split_auto))
     {
       int natural = 0, want;
+      int width = gtk_widget_get_width (GTK_WIDGET (self->split));
 
-      gtk_widget_measure (self->content, GTK_ORIENTATION_VERTICAL,
-                          gtk_widget_get_width (GTK_WIDGET (self->split)), NULL, &natural, NULL, NULL);
+      gtk_widget_measure (self->content, GTK_ORIENTATION_VERTICAL, width,
+                          NULL, &natural, NULL, NULL);
       want = MIN (natural, height * 3 / 5);
       if (want != gtk_paned_get_position (self->split))
         gtk_paned_set_position (self->split, want);
@@ -381,7 +386,8 @@ refresh_floor (CbWallboardPage *self,
 
   /* The day: the console's count, or the backend's summed over the queues
    * when the console has not seen the whole day (see CbQueueTile). */
-  cb_metrics_compute (self->metrics, CB_METRIC_OFFERED, NULL, &today, &self->params, now_ms, &offered);
+  cb_metrics_compute (self->metrics, CB_METRIC_OFFERED, NULL, &today, &self->params, now_ms,
+                      &offered);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(CbEntity) queue = g_list_model_get_item (queues, i);
@@ -459,11 +465,12 @@ update_page (CbWallboardPage *self)
       g_autofree char *text = NULL;
 
       /* Translators: the empty wallboard while the backend cannot be reached; %s is the reason */
-      text = message != NULL ? g_strdup_printf (_("Not connected: %s Calls waiting, service level and "
-                                                  "agents by state appear here once the backend "
-                                                  "answers."), message)
-                             : g_strdup (_("Not connected. Calls waiting, service level and agents "
-                                           "by state appear here once the backend answers."));
+      if (message != NULL)
+        text = g_strdup_printf (_("Not connected: %s Calls waiting, service level and agents by "
+                                  "state appear here once the backend answers."), message);
+      else
+        text = g_strdup (_("Not connected. Calls waiting, service level and agents by state "
+                           "appear here once the backend answers."));
       adw_status_page_set_description (self->empty_page, text);
     }
   else
@@ -733,14 +740,16 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
    * named under each service level shown. Bind it to a setting.
    */
   properties[PROP_SL_VARIANT] =
-    g_param_spec_int ("sl-variant", NULL, NULL, CB_SL_PROTOCOL, CB_SL_ABANDON_NEUTRAL, CB_SL_PROTOCOL,
+    g_param_spec_int ("sl-variant", NULL, NULL,
+                      CB_SL_PROTOCOL, CB_SL_ABANDON_NEUTRAL, CB_SL_PROTOCOL,
                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CB_TYPE_METRIC_ITEM);
   g_type_ensure (CB_TYPE_INTERVAL_CHART);
 
-  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/cb-wallboard-page.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PATH "/ui/cb-wallboard-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, stack);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, empty_page);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, board);
@@ -840,7 +849,8 @@ cb_wallboard_page_set_store (CbWallboardPage *self,
 
   g_set_object (&self->store, store);
   g_signal_group_set_target (self->store_signals, store);
-  g_signal_group_set_target (self->queue_signals, store ? cb_store_get_model (store, "queue") : NULL);
+  g_signal_group_set_target (self->queue_signals,
+                             store ? cb_store_get_model (store, "queue") : NULL);
   g_signal_group_set_target (self->campaign_signals,
                              store ? cb_store_get_model (store, "campaign") : NULL);
 
