@@ -25,6 +25,7 @@
 #define SCREENSHOT_RENDER_TRIES  120   /* frames to wait for a laid-out window */
 /* How long a screenshot waits for the backend before showing what it has. */
 #define SCREENSHOT_CONNECT_WAIT_US (8 * G_USEC_PER_SEC)
+#define SCREENSHOT_LIVE_SETTLE_US  (1500 * 1000)
 
 enum {
   PROP_0,
@@ -51,6 +52,7 @@ struct _CbApplication
   guint           screenshot_render_tries;
   gboolean        screenshot_resized;
   gint64          screenshot_started_us;
+  gint64          screenshot_live_us;
   int             exit_status;
 
   CbDemoBackend  *demo;
@@ -337,6 +339,14 @@ on_screenshot_tick (GtkWidget     *window,
   if (self->connection_state != CB_CONNECTION_LIVE
       && (self->store == NULL || cb_store_get_phase (self->store) != CB_PHASE_FAILED)
       && g_get_monotonic_time () - self->screenshot_started_us < SCREENSHOT_CONNECT_WAIT_US)
+    return G_SOURCE_CONTINUE;
+
+  /* Live: let the pages show it (the day's figures refresh once a second). */
+  if (self->connection_state == CB_CONNECTION_LIVE && self->screenshot_live_us == 0)
+    self->screenshot_live_us = g_get_monotonic_time ();
+  if (self->screenshot_live_us != 0
+      && g_get_monotonic_time () - self->screenshot_live_us < SCREENSHOT_LIVE_SETTLE_US
+      && g_get_monotonic_time () - self->screenshot_started_us < SCREENSHOT_CONNECT_WAIT_US + SCREENSHOT_LIVE_SETTLE_US)
     return G_SOURCE_CONTINUE;
 
   if (width != want_width || height != want_height)

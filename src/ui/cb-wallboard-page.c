@@ -31,6 +31,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-agent-board.h"
 #include "cb-campaign-tile.h"
 #include "cb-interval-chart.h"
 #include "cb-queue-tile.h"
@@ -223,7 +224,9 @@ update_split (CbWallboardPage *self,
       full = TRUE;
     }
 
-  if (board != NULL && full && height > 0
+  /* Until the page has been laid out once with the board, every refresh
+   * tries (the first ones come before any allocation). */
+  if (board != NULL && (full || self->split_auto < 0) && height > 0
       && (self->split_auto < 0 || gtk_paned_get_position (self->split) == self->split_auto))
     {
       int natural = 0, want;
@@ -729,6 +732,8 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
 
   widget_class->map = cb_wallboard_page_map;
   widget_class->unmap = cb_wallboard_page_unmap;
+
+  g_type_ensure (CB_TYPE_AGENT_BOARD);
 
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, CB_TYPE_STORE,
