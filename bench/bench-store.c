@@ -91,6 +91,17 @@ raw_parse_rate (GPtrArray *frames,
 }
 
 static long
+rss_now_mib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) || (line = strstr (status, "VmRSS:")) == NULL)
+    return -1;
+  return g_ascii_strtoll (line + 6, NULL, 10) / 1024;
+}
+
+static long
 peak_rss_mib (void)
 {
   struct rusage usage;
@@ -144,6 +155,7 @@ main (int   argc,
   if (count (store, "agent") != (guint) opt_agents || count (store, "queue") != (guint) opt_queues
       || count (store, "call") != (guint) opt_calls || cb_store_lookup (store, "agent", "ag-00042") == NULL)
     g_error ("the snapshot did not arrive whole");
+  printf ("RSS after the snapshot: %ld MiB\n", rss_now_mib ());
   printf ("snapshot: %u + %u + %u parts applied and queryable in %.1f ms (goal ≤ 300 ms)\n",
           cb_bench_peer_get_parts (peer, "agents"), cb_bench_peer_get_parts (peer, "queues"),
           cb_bench_peer_get_parts (peer, "calls"),
@@ -151,6 +163,7 @@ main (int   argc,
 
   /* Ingest */
   frames = cb_bench_make_events (1, (guint) opt_events, (guint) opt_agents, (guint) opt_queues, (guint) opt_calls);
+  printf ("RSS with the frames made: %ld MiB\n", rss_now_mib ());
   raw = raw_parse_rate (frames, FALSE);
   raw_immutable = raw_parse_rate (frames, TRUE);
   reference = MAX (raw, raw_immutable);
@@ -169,6 +182,7 @@ main (int   argc,
     g_main_context_iteration (NULL, TRUE);
   done_us = g_get_monotonic_time ();
   rate = frames->len / ((done_us - start) / 1e6);
+  printf ("RSS after the ingest: %ld MiB (peak so far %ld MiB)\n", rss_now_mib (), peak_rss_mib ());
   cb_store_get_stats (store, &stats);
   printf ("raw json-glib parse: %.0f frames/s (mutable %.0f, immutable %.0f)\n", reference, raw, raw_immutable);
   printf ("ingest: %.0f events/s through decode → cache → models = %.0f %% of the raw parse rate (goal ≥ 80 %%)\n",
@@ -206,6 +220,7 @@ main (int   argc,
       g_main_context_iteration (NULL, TRUE);
     cb_store_get_stats (sink, &stats);
     sent += paced->len;
+    printf ("RSS after the paced run: %ld MiB (peak so far %ld MiB)\n", rss_now_mib (), peak_rss_mib ());
     printf ("paced at 5,000 events/s: %" G_GUINT64_FORMAT " batches, latency p50 %.2f ms, p99 %.2f ms, "
             "max %.2f ms (goal p99 < 16 ms)\n", stats.batches, stats.latency_p50_us / 1000.0,
             stats.latency_p99_us / 1000.0, stats.latency_max_us / 1000.0);
@@ -218,6 +233,7 @@ main (int   argc,
   /* Cold open */
   start = g_get_monotonic_time ();
   store = open_store (path, peer, &opened_us);
+  printf ("RSS after the cold open: %ld MiB (peak so far %ld MiB)\n", rss_now_mib (), peak_rss_mib ());
   printf ("cold open: %u agents, %u queues, %u calls in the models %.1f ms after open (goal ≤ 150 ms)\n",
           count (store, "agent"), count (store, "queue"), count (store, "call"), (opened_us - start) / 1000.0);
   cb_store_shutdown (store);

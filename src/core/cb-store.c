@@ -49,6 +49,11 @@
 #define POST_PRIORITY          G_PRIORITY_DEFAULT_IDLE
 
 #define BATCH_MAX              4096
+/* Back-pressure: past these, the worker waits (and stops reading the
+ * socket, which slows the backend through TCP) instead of queueing memory
+ * without bound when the main thread or the disk cannot keep up. */
+#define MAX_PENDING_CHANGES    16384
+#define MAX_PENDING_WRITES     16
 #define BATCH_MAX_US           8000          /* half a frame */
 #define REQUEST_TIMEOUT_MS     30000         /* §8.6 */
 #define LIVE_RETRY_WINDOW_US   (30 * G_USEC_PER_SEC)
@@ -104,6 +109,8 @@ typedef struct
   gatomicrefcount  ref_count;
   CbStore         *store;        /* main thread only */
   GMainContext    *main_context;
+  gint             pending;      /* atomic: changes posted, not yet applied */
+  gint             quitting;     /* atomic: the store is shutting down */
 } Shared;
 
 typedef struct _Worker Worker;
@@ -180,6 +187,7 @@ typedef struct
   guint     n_events;
   gboolean  has_data;
   gboolean  history;     /* the journal's past, for the metrics only */
+  gboolean  history_final; /* its last piece */
   gboolean  backfill;    /* ended calls from history.query, for the metrics only */
   gint64    started_us;  /* when its first event arrived (monotonic) */
 } ChangeSet;
@@ -454,12 +462,23 @@ change_set_free (ChangeSet *set)
 static gboolean
 on_change_set (gpointer user_data);
 
+/* Waits while the main thread has too many changes to apply. */
+static void
+worker_wait_for_main (Worker *w)
+{
+  while (g_atomic_int_get (&w->shared->pending) >= MAX_PENDING_CHANGES
+         && !g_atomic_int_get (&w->shared->quitting))
+    g_usleep (250);
+}
+
 static void
 worker_post_changes (Worker    *w,
                      ChangeSet *set)
 {
   set->last_seq = w->connection ? cb_connection_get_last_seq (w->connection) : 0;
   set->as_of = w->last_as_of;
+  worker_wait_for_main (w);
+  g_atomic_int_add (&w->shared->pending, (gint) set->changes->len);
   g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
                               (GDestroyNotify) change_set_free);
 }
@@ -767,6 +786,9 @@ worker_commit (Worker   *w,
       g_free (w->cursor_epoch);
       w->cursor_epoch = g_strdup (batch->epoch);
     }
+  while (w->writer != NULL && g_async_queue_length (w->writes) >= MAX_PENDING_WRITES
+         && !g_atomic_int_get (&w->shared->quitting))
+    g_usleep (250);
   g_async_queue_push (w->writes, batch);
 }
 
@@ -1324,6 +1346,8 @@ on_backfill_page (GObject      *object,
       holder = cb_message_new_part (response, call);
       change_set_add (set, NULL, NULL, "call", id, "calls", rev, ended > 0 ? ended : worker_server_now (w), holder);
     }
+  worker_wait_for_main (w);
+  g_atomic_int_add (&w->shared->pending, (gint) set->changes->len);
   g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
                               (GDestroyNotify) change_set_free);
 
@@ -2306,6 +2330,7 @@ worker_open (Worker *w)
   status->has_data = set->has_data;
   status->as_of = w->last_as_of;
   set->as_of = w->last_as_of;
+  g_atomic_int_add (&w->shared->pending, (gint) set->changes->len);
   g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
                               (GDestroyNotify) change_set_free);
   g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_status_post, status, NULL);
@@ -2329,16 +2354,36 @@ on_history_row (gint64      seq,
                 gsize       length,
                 gpointer    user_data)
 {
-  ChangeSet *set = user_data;
+  gpointer *closure = user_data;
+  Worker *w = closure[0];
+  ChangeSet *set = closure[1];
   g_autoptr(CbMessage) m = NULL;
+
+  /* Closing while the history loads: nobody will read the rest. */
+  if (g_atomic_int_get (&w->shared->quitting))
+    return;
 
   if (kind == CB_EVENT_UPSERT)
     {
       m = body ? cb_message_decode (body, length, G_MAXSIZE, NULL) : NULL;
       if (m == NULL || m->type != CB_MESSAGE_EVENT || m->data == NULL)
         return;
+      g_clear_pointer (&m->text, g_free);
     }
   change_set_add (set, NULL, NULL, type, id, topic, rev, ts, m);
+
+  /* A busy day holds a million transitions: hand them over in pieces, so
+   * memory stays bounded (the worker waits while the main thread is behind). */
+  if (set->changes->len >= BATCH_MAX)
+    {
+      worker_wait_for_main (w);
+      g_atomic_int_add (&w->shared->pending, (gint) set->changes->len);
+      g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
+                                  (GDestroyNotify) change_set_free);
+      set = change_set_new (w);
+      set->history = TRUE;
+      closure[1] = set;
+    }
 }
 
 /* What the journal remembers, for the metrics to start from: the last
@@ -2353,11 +2398,15 @@ worker_post_history (Worker *w)
   gint64 since_day = local_ms () - 26 * 3600 * 1000;
   gint64 since_calls = local_ms () - (gint64) w->journal_days * 24 * 3600 * 1000;
   ChangeSet *set = change_set_new (w);
+  gpointer closure[2] = { w, set };
 
   set->history = TRUE;
   if (w->cache != NULL
-      && !cb_cache_foreach_history (w->cache, since_calls, since_day, on_history_row, set, &error))
+      && !cb_cache_foreach_history (w->cache, since_calls, since_day, on_history_row, closure, &error))
     g_message ("could not read the journal: %s", error->message);
+  set = closure[1];
+  set->history_final = TRUE;
+  g_atomic_int_add (&w->shared->pending, (gint) set->changes->len);
   g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
                               (GDestroyNotify) change_set_free);
 }
@@ -2613,6 +2662,7 @@ on_change_set (gpointer user_data)
   CbStore *self = set->shared->store;
   GPtrArray *released = NULL;
 
+  g_atomic_int_add (&set->shared->pending, -(gint) set->changes->len);
   if (self == NULL)
     return G_SOURCE_REMOVE;
 
@@ -2636,6 +2686,8 @@ on_change_set (gpointer user_data)
       /* The past first, then what arrived while it was read. */
       for (guint i = 0; i < set->changes->len; i++)
         feed_metrics (self, &g_array_index (set->changes, Change, i));
+      if (!set->history_final)
+        return G_SOURCE_REMOVE;
       for (guint i = 0; i < self->metrics_backlog->len; i++)
         feed_metrics (self, &g_array_index (self->metrics_backlog, Change, i));
       g_array_set_size (self->metrics_backlog, 0);
@@ -2666,8 +2718,10 @@ on_change_set (gpointer user_data)
     }
 
   /* The previous states, and the change set's own references, are let go
-   * on the writer thread: freeing trees costs as much as parsing them. */
-  if (g_atomic_pointer_get (&self->worker->writer) != NULL && !self->shut_down)
+   * on the writer thread: freeing trees costs as much as parsing them —
+   * unless it is behind, when they go here rather than pile up. */
+  if (g_atomic_pointer_get (&self->worker->writer) != NULL && !self->shut_down
+      && g_async_queue_length (self->worker->writes) < MAX_PENDING_WRITES)
     {
       DbBatch *garbage = db_batch_new ();
 
@@ -2942,6 +2996,7 @@ cb_store_shutdown (CbStore *self)
     return;
   self->shut_down = TRUE;
 
+  g_atomic_int_set (&self->shared->quitting, TRUE);
   if (self->worker != NULL && self->worker->thread != NULL)
     {
       g_main_context_invoke (self->worker->context, worker_do_quit, self->worker);
