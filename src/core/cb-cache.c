@@ -494,6 +494,32 @@ cb_cache_foreach_entity (CbCache            *self,
   return rc == SQLITE_DONE || set_error (self, rc, "entities", error);
 }
 
+/* Steps a journal query (seq, ts, topic, kind, type, id, rev, body) and
+ * calls @func for each row; finalizes @stmt. */
+static gboolean
+each_journal_row (CbCache             *self,
+                  sqlite3_stmt        *stmt,
+                  CbCacheJournalFunc   func,
+                  gpointer             user_data,
+                  GError             **error)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    func (sqlite3_column_int64 (stmt, 0),
+          sqlite3_column_int64 (stmt, 1),
+          (const char *) sqlite3_column_text (stmt, 2),
+          sqlite3_column_int (stmt, 3),
+          (const char *) sqlite3_column_text (stmt, 4),
+          (const char *) sqlite3_column_text (stmt, 5),
+          sqlite3_column_int64 (stmt, 6),
+          (const char *) sqlite3_column_text (stmt, 7),
+          (gsize) sqlite3_column_bytes (stmt, 7),
+          user_data);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE || set_error (self, rc, "journal", error);
+}
+
 gboolean
 cb_cache_foreach_journal (CbCache             *self,
                           gint64               from_ts,
@@ -513,19 +539,7 @@ cb_cache_foreach_journal (CbCache             *self,
 
   sqlite3_bind_int64 (stmt, 1, from_ts);
   sqlite3_bind_int64 (stmt, 2, to_ts);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    func (sqlite3_column_int64 (stmt, 0),
-          sqlite3_column_int64 (stmt, 1),
-          (const char *) sqlite3_column_text (stmt, 2),
-          sqlite3_column_int (stmt, 3),
-          (const char *) sqlite3_column_text (stmt, 4),
-          (const char *) sqlite3_column_text (stmt, 5),
-          sqlite3_column_int64 (stmt, 6),
-          (const char *) sqlite3_column_text (stmt, 7),
-          (gsize) sqlite3_column_bytes (stmt, 7),
-          user_data);
-  sqlite3_finalize (stmt);
-  return rc == SQLITE_DONE || set_error (self, rc, "journal", error);
+  return each_journal_row (self, stmt, func, user_data, error);
 }
 
 /**
@@ -554,19 +568,7 @@ cb_cache_foreach_history (CbCache             *self,
 
   sqlite3_bind_int64 (stmt, 1, calls_since);
   sqlite3_bind_int64 (stmt, 2, others_since);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    func (sqlite3_column_int64 (stmt, 0),
-          sqlite3_column_int64 (stmt, 1),
-          (const char *) sqlite3_column_text (stmt, 2),
-          sqlite3_column_int (stmt, 3),
-          (const char *) sqlite3_column_text (stmt, 4),
-          (const char *) sqlite3_column_text (stmt, 5),
-          sqlite3_column_int64 (stmt, 6),
-          (const char *) sqlite3_column_text (stmt, 7),
-          (gsize) sqlite3_column_bytes (stmt, 7),
-          user_data);
-  sqlite3_finalize (stmt);
-  return rc == SQLITE_DONE || set_error (self, rc, "journal", error);
+  return each_journal_row (self, stmt, func, user_data, error);
 }
 
 gint64
