@@ -407,6 +407,18 @@ test_second_console_does_not_steal (Fixture       *f,
   release_store (first);
 }
 
+static void
+on_journal_read (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CbTestReply *reply = user_data;
+
+  reply->response = (CbMessage *) cb_store_read_journal_finish (CB_STORE (object), result, &reply->error);
+  g_assert_no_error (reply->error);
+  reply->done = TRUE;
+}
+
 static gboolean
 history_loaded (gpointer data)
 {
@@ -437,6 +449,22 @@ test_cold_open_and_resume (Fixture       *f,
    * metrics start from the journal's history. */
   cb_test_wait (history_loaded, store, 10000);
   g_assert_cmpuint (cb_metrics_get_n_calls (cb_store_get_metrics (store)), >, 0);
+  /* The journal can be read back for any window. */
+  {
+    g_autoptr(GPtrArray) events = NULL;
+    g_autoptr(GError) error = NULL;
+    CbTestReply done = { 0 };
+
+    cb_store_read_journal_async (store, 0, G_MAXINT64, NULL, on_journal_read, &done);
+    cb_test_reply_wait (&done);
+    events = (GPtrArray *) done.response;
+    g_assert_nonnull (events);
+    g_assert_cmpuint (events->len, >, 10);
+    g_assert_cmpint (((CbMessage *) g_ptr_array_index (events, 0))->type, ==, CB_MESSAGE_EVENT);
+    for (guint i = 1; i < events->len; i++)
+      g_assert_cmpint (((CbMessage *) g_ptr_array_index (events, i - 1))->ts, <=,
+                       ((CbMessage *) g_ptr_array_index (events, i))->ts);
+  }
   g_assert_cmpuint (n_items (store, "agent"), ==, agents);
   g_assert_cmpint (cb_store_get_state (store), ==, CB_CONNECTION_CACHED);
   as_of = cb_store_get_as_of (store);
@@ -617,6 +645,18 @@ test_offline_edit_replayed (Fixture       *f,
   cb_test_spin (50);
   g_assert_cmpuint (cb_store_get_pending_edits (store), ==, 1);
   g_assert_cmpstr (cb_entity_get_string (campaign, "description"), !=, "Edited offline, twice");
+
+  /* The console closes and opens again: the edit is still there, pending. */
+  {
+    g_autofree char *id = g_strdup (cb_entity_get_id (campaign));
+
+    release_store (store);
+    store = store_new (f->cache, sim, NULL, config_topics);
+    cb_test_spin (100);
+    g_assert_cmpuint (cb_store_get_pending_edits (store), ==, 1);
+    campaign = cb_store_lookup (store, "campaign", id);
+    g_assert_nonnull (campaign);
+  }
 
   cb_store_connect (store);
   wait_live (store);

@@ -2335,6 +2335,9 @@ worker_open (Worker *w)
                               (GDestroyNotify) change_set_free);
   g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_status_post, status, NULL);
 
+  /* Edits kept from an earlier run show as pending until they are sent. */
+  if (w->cache != NULL)
+    worker_post_outbox (w, 0, NULL, NULL, FALSE, 0);
   worker_trim_journal (w);
   worker_post_history (w);
   if (w->cache != NULL)
