@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "cb-profile-store.h"
 
 static GSettings *
@@ -13,6 +15,7 @@ new_settings (void)
 
   g_settings_reset (settings, "profiles");
   g_settings_reset (settings, "active-profile");
+  g_settings_reset (settings, "profile-certificates");
   return settings;
 }
 
@@ -269,6 +272,61 @@ test_url_validation (void)
   g_assert_false (cb_profile_url_is_valid ("ws://exa mple.com"));
 }
 
+/* A lab server's certificate, trusted for its profile only, kept across
+ * restarts, refused when it is not a certificate, gone with the profile. */
+static void
+test_certificates (void)
+{
+  g_autoptr(GSettings) settings = new_settings ();
+  CbProfileStore *store = cb_profile_store_new (settings);
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *dir = g_dir_make_tmp ("cb-cert-XXXXXX", NULL);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *pem = NULL, *stored = NULL;
+  g_autoptr(GError) error = NULL;
+  CbProfile *lab;
+  int status = 0;
+
+  if (openssl == NULL)
+    {
+      wait_for_probe (store);
+      g_assert_finalize_object (store);
+      g_test_skip ("openssl is not installed");
+      return;
+    }
+  {
+    const char *argv[] = { openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                           "-subj", "/CN=lab.example", "-keyout", key, "-out", cert, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  g_assert_true (g_file_get_contents (cert, &pem, NULL, NULL));
+
+  lab = cb_profile_store_add (store, "Lab", "wss://lab.example/callboard", &error);
+  g_assert_no_error (error);
+  g_assert_null (cb_profile_store_get_certificate (store, cb_profile_get_id (lab)));
+  g_assert_false (cb_profile_store_set_certificate (store, cb_profile_get_id (lab), "not a certificate", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_true (cb_profile_store_set_certificate (store, cb_profile_get_id (lab), pem, &error));
+  stored = cb_profile_store_get_certificate (store, cb_profile_get_id (lab));
+  g_assert_cmpstr (stored, ==, pem);
+  g_assert_null (cb_profile_store_get_certificate (store, CB_PROFILE_DEMO_ID));
+
+  g_assert_true (cb_profile_store_remove (store, cb_profile_get_id (lab), &error));
+  g_assert_cmpuint (g_variant_n_children (g_settings_get_value (settings, "profile-certificates")), ==, 0);
+
+  g_remove (cert);
+  g_remove (key);
+  g_rmdir (dir);
+  wait_for_probe (store);
+  g_assert_finalize_object (store);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -280,6 +338,7 @@ main (int   argc,
   g_test_add_func ("/callboard/profile-store/corrupt-settings", test_corrupt_settings);
   g_test_add_func ("/callboard/profile-store/tokens", test_tokens);
   g_test_add_func ("/callboard/profile-store/url-validation", test_url_validation);
+  g_test_add_func ("/callboard/profile-store/certificates", test_certificates);
 
   return g_test_run ();
 }

@@ -412,6 +412,72 @@ cb_profile_store_lookup (CbProfileStore *self,
 }
 
 /**
+ * cb_profile_store_get_certificate:
+ *
+ * Returns: (transfer full) (nullable): the PEM certificate trusted for the
+ *   backend of @id, beside the system's trust (a lab server), or %NULL
+ */
+char *
+cb_profile_store_get_certificate (CbProfileStore *self,
+                                  const char     *id)
+{
+  g_autoptr(GVariant) all = NULL;
+  char *pem = NULL;
+
+  g_return_val_if_fail (CB_IS_PROFILE_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  all = g_settings_get_value (self->settings, "profile-certificates");
+  if (!g_variant_lookup (all, id, "s", &pem))
+    return NULL;
+  return pem;
+}
+
+/**
+ * cb_profile_store_set_certificate:
+ * @pem: (nullable): a PEM certificate, or %NULL to trust the system's only
+ *
+ * Returns: %FALSE with @error when @pem is not a certificate
+ */
+gboolean
+cb_profile_store_set_certificate (CbProfileStore  *self,
+                                  const char      *id,
+                                  const char      *pem,
+                                  GError         **error)
+{
+  g_autoptr(GVariant) all = NULL;
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *key, *value;
+
+  g_return_val_if_fail (CB_IS_PROFILE_STORE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  if (pem != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_pem (pem, -1, NULL);
+
+      if (certificate == NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("This file does not hold a certificate in PEM form."));
+          return FALSE;
+        }
+    }
+
+  all = g_settings_get_value (self->settings, "profile-certificates");
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_iter_init (&iter, all);
+  while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+    if (!g_str_equal (key, id))
+      g_variant_builder_add (&builder, "{ss}", key, value);
+  if (pem != NULL)
+    g_variant_builder_add (&builder, "{ss}", id, pem);
+  g_settings_set_value (self->settings, "profile-certificates", g_variant_builder_end (&builder));
+  return TRUE;
+}
+
+/**
  * cb_profile_store_add:
  *
  * Returns: (transfer none): the new profile, or %NULL with @error set
@@ -513,10 +579,11 @@ cb_profile_store_remove (CbProfileStore  *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
     }
 
+  /* Before the profile goes: @id may be its own string. */
+  cb_profile_store_set_certificate (self, id, NULL, NULL);
   g_ptr_array_remove_index (self->profiles, position);
   save (self);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-
   return TRUE;
 }
 

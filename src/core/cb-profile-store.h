@@ -61,4 +61,11 @@ char           *cb_profile_store_lookup_token_finish  (CbProfileStore       *sel
                                                        GAsyncResult         *result,
                                                        GError              **error);
 
+char           *cb_profile_store_get_certificate (CbProfileStore  *self,
+                                                 const char      *id);
+gboolean        cb_profile_store_set_certificate (CbProfileStore  *self,
+                                                 const char      *id,
+                                                 const char      *pem,
+                                                 GError         **error);
+
 G_END_DECLS

@@ -157,11 +157,12 @@ open_store (CbApplication *self,
 }
 
 static void
-open_connection (CbApplication *self,
-                 const char    *url,
-                 const char    *token)
+open_connection (CbApplication   *self,
+                 const char      *url,
+                 const char      *token,
+                 GTlsCertificate *trusted)
 {
-  cb_store_set_backend (self->store, url, token, NULL);
+  cb_store_set_backend (self->store, url, token, trusted);
   cb_store_connect (self->store);
 }
 
@@ -181,7 +182,7 @@ on_demo_started (GObject      *object,
       return;
     }
 
-  open_connection (self, cb_demo_backend_get_url (demo), cb_demo_backend_get_token (demo));
+  open_connection (self, cb_demo_backend_get_url (demo), cb_demo_backend_get_token (demo), NULL);
 }
 
 static void
@@ -204,7 +205,12 @@ on_token_found (GObject      *object,
       return;
     }
 
-  open_connection (self, cb_profile_get_url (profile), token);
+  {
+    g_autofree char *pem = cb_profile_store_get_certificate (CB_PROFILE_STORE (object), cb_profile_get_id (profile));
+    g_autoptr(GTlsCertificate) trusted = pem ? g_tls_certificate_new_from_pem (pem, -1, NULL) : NULL;
+
+    open_connection (self, cb_profile_get_url (profile), token, trusted);
+  }
   explicit_bzero (token, strlen (token));
 }
 

@@ -28,10 +28,16 @@ struct _CbProfileEditor
   AdwPasswordEntryRow  *token_row;
   GtkLabel             *error_label;
   GtkWidget            *session_only_label;
+  AdwActionRow         *certificate_row;
+  GtkWidget            *certificate_clear_button;
 
   /* owned references */
   CbProfileStore *store;
   CbProfile      *profile;   /* NULL when adding */
+
+  char                 *certificate;          /* PEM, or NULL */
+  char                 *certificate_name;     /* where it was read from */
+  gboolean              certificate_changed;
 };
 
 G_DEFINE_FINAL_TYPE (CbProfileEditor, cb_profile_editor, ADW_TYPE_WINDOW)
@@ -76,6 +82,104 @@ on_token_stored (GObject      *object,
     g_warning ("Could not keep the token: %s", error->message);
 }
 
+static void
+update_certificate_row (CbProfileEditor *self)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autofree char *subject = NULL;
+
+  if (self->certificate != NULL)
+    certificate = g_tls_certificate_new_from_pem (self->certificate, -1, NULL);
+  if (certificate != NULL)
+    subject = g_tls_certificate_get_subject_name (certificate);
+
+  if (self->certificate == NULL)
+    adw_action_row_set_subtitle (self->certificate_row,
+                                 _("None: the backend’s certificate must be trusted by this computer"));
+  else
+    {
+      /* Translators: %s names a certificate (its subject, or the file it came from) */
+      g_autofree char *text = g_strdup_printf (_("Trusting %s for this backend too"),
+                                               subject ? subject : self->certificate_name
+                                                                 ? self->certificate_name : "");
+
+      adw_action_row_set_subtitle (self->certificate_row, text);
+    }
+  gtk_widget_set_visible (self->certificate_clear_button, self->certificate != NULL);
+}
+
+static void
+on_certificate_chosen (GtkNativeDialog *dialog,
+                       int              response,
+                       gpointer         user_data)
+{
+  CbProfileEditor *self = CB_PROFILE_EDITOR (user_data);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  g_object_unref (dialog);
+  if (file == NULL)
+    {
+      g_object_unref (self);
+      return;
+    }
+
+  /* A certificate file is a few kilobytes: reading it here does not stall. */
+  if (!g_file_load_contents (file, NULL, &contents, NULL, NULL, &error)
+      || (certificate = g_tls_certificate_new_from_pem (contents, -1, &error)) == NULL)
+    {
+      g_autoptr(GError) shown = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                             _("This file does not hold a certificate in PEM form."));
+
+      show_error (self, shown);
+      g_object_unref (self);
+      return;
+    }
+
+  g_free (self->certificate);
+  self->certificate = g_steal_pointer (&contents);
+  g_free (self->certificate_name);
+  self->certificate_name = g_file_get_basename (file);
+  self->certificate_changed = TRUE;
+  show_error (self, NULL);
+  update_certificate_row (self);
+  g_object_unref (self);
+}
+
+static void
+on_certificate_choose_clicked (CbProfileEditor *self,
+                               GtkButton       *button)
+{
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (_("Choose a Certificate"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Trust"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  /* Translators: a file type in the file chooser */
+  gtk_file_filter_set_name (filter, _("Certificates (PEM)"));
+  gtk_file_filter_add_pattern (filter, "*.pem");
+  gtk_file_filter_add_pattern (filter, "*.crt");
+  gtk_file_filter_add_mime_type (filter, "application/x-x509-ca-cert");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_certificate_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_certificate_clear_clicked (CbProfileEditor *self,
+                              GtkButton       *button)
+{
+  g_clear_pointer (&self->certificate, g_free);
+  g_clear_pointer (&self->certificate_name, g_free);
+  self->certificate_changed = TRUE;
+  update_certificate_row (self);
+}
+
 /**
  * cb_profile_editor_save:
  *
@@ -117,6 +221,13 @@ cb_profile_editor_save (CbProfileEditor *self)
       id = cb_profile_get_id (self->profile);
     }
 
+  if (self->certificate_changed
+      && !cb_profile_store_set_certificate (self->store, id, self->certificate, &error))
+    {
+      show_error (self, error);
+      return FALSE;
+    }
+
   if (*token != '\0')
     cb_profile_store_store_token_async (self->store, id, token, NULL, on_token_stored, NULL);
 
@@ -146,6 +257,8 @@ cb_profile_editor_dispose (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->profile);
+  g_clear_pointer (&self->certificate, g_free);
+  g_clear_pointer (&self->certificate_name, g_free);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_PROFILE_EDITOR);
 
@@ -169,7 +282,11 @@ cb_profile_editor_class_init (CbProfileEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbProfileEditor, token_row);
   gtk_widget_class_bind_template_child (widget_class, CbProfileEditor, error_label);
   gtk_widget_class_bind_template_child (widget_class, CbProfileEditor, session_only_label);
+  gtk_widget_class_bind_template_child (widget_class, CbProfileEditor, certificate_row);
+  gtk_widget_class_bind_template_child (widget_class, CbProfileEditor, certificate_clear_button);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_certificate_choose_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_certificate_clear_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -209,7 +326,9 @@ cb_profile_editor_new (CbProfileStore *store,
       adw_preferences_group_set_description (self->token_group,
                                              _("Leave the token empty to keep the one already "
                                                "stored."));
+      self->certificate = cb_profile_store_get_certificate (store, cb_profile_get_id (profile));
     }
+  update_certificate_row (self);
 
   return self;
 }
