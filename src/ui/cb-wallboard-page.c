@@ -56,6 +56,8 @@ struct _CbWallboardPage
   GtkWidget       *board;
   GtkWidget       *stale_bar;
   GtkLabel        *stale_label;
+  GtkWidget       *cache_bar;
+  GtkLabel        *cache_label;
   GtkPaned        *split;
   GtkScrolledWindow *scroller;
   GtkWidget       *content;
@@ -239,6 +241,24 @@ update_split (CbWallboardPage *self,
         gtk_paned_set_position (self->split, want);
       self->split_auto = want;
     }
+}
+
+/* What happened to the local cache (set aside as damaged, not writable):
+ * said once, until dismissed. */
+static void
+on_cache_message_changed (CbWallboardPage *self)
+{
+  const char *message = self->store ? cb_store_get_cache_message (self->store) : NULL;
+
+  gtk_label_set_label (self->cache_label, message ? message : "");
+  gtk_widget_set_visible (self->cache_bar, message != NULL);
+}
+
+static void
+on_cache_bar_closed (CbWallboardPage *self,
+                     GtkButton       *button)
+{
+  gtk_widget_set_visible (self->cache_bar, FALSE);
 }
 
 static void
@@ -760,6 +780,9 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, board);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, stale_bar);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, stale_label);
+  gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, cache_bar);
+  gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, cache_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_cache_bar_closed);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, split);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, CbWallboardPage, content);
@@ -807,6 +830,8 @@ cb_wallboard_page_init (CbWallboardPage *self)
                                   G_CALLBACK (on_store_state_changed), self);
   g_signal_group_connect_swapped (self->store_signals, "notify::history-loaded",
                                   G_CALLBACK (on_history_loaded), self);
+  g_signal_group_connect_swapped (self->store_signals, "notify::cache-message",
+                                  G_CALLBACK (on_cache_message_changed), self);
 
   self->queue_signals = g_signal_group_new (CB_TYPE_ENTITY_MODEL);
   g_signal_group_connect_swapped (self->queue_signals, "items-changed",
@@ -869,6 +894,7 @@ cb_wallboard_page_set_store (CbWallboardPage *self,
     on_store_state_changed (self);
   else
     update_stale (self, FALSE, 0, NULL);
+  on_cache_message_changed (self);
 
   update_page (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
