@@ -17,6 +17,7 @@
 #include "cb-profile-row.h"
 #include "cb-queue-tile.h"
 #include "cb-sparkline.h"
+#include "cb-kiosk-window.h"
 #include "cb-wallboard-page.h"
 #include "cb-window.h"
 
@@ -27,6 +28,16 @@ static void
 test_window (void)
 {
   GtkWidget *window = GTK_WIDGET (g_object_new (CB_TYPE_WINDOW, NULL));
+
+  g_object_ref_sink (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+static void
+test_kiosk_window (void)
+{
+  GtkWidget *window = GTK_WIDGET (g_object_new (CB_TYPE_KIOSK_WINDOW, NULL));
 
   g_object_ref_sink (window);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -129,6 +140,7 @@ main (int   argc,
   store = cb_profile_store_new (settings);
 
   g_test_add_func ("/callboard/widgets/window", test_window);
+  g_test_add_func ("/callboard/widgets/kiosk-window", test_kiosk_window);
   g_test_add_func ("/callboard/widgets/preferences-window", test_preferences_window);
   g_test_add_func ("/callboard/widgets/profile-editor", test_profile_editor);
   g_test_add_func ("/callboard/widgets/profile-row", test_profile_row);

@@ -15,6 +15,7 @@
 
 #include "cb-application-private.h"
 #include "cb-demo-backend.h"
+#include "cb-kiosk-window.h"
 #include "cb-media.h"
 #include "cb-preferences-window.h"
 #include "cb-window.h"
@@ -61,6 +62,7 @@ struct _CbApplication
   char           *connection_detail;
   CbConnectionState connection_state;
   gboolean        connect_on_activate;
+  gboolean        kiosk;
 };
 
 G_DEFINE_FINAL_TYPE (CbApplication, cb_application, ADW_TYPE_APPLICATION)
@@ -469,6 +471,7 @@ cb_application_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot_path);
   g_variant_dict_lookup (options, "section", "s", &self->screenshot_section);
   g_variant_dict_lookup (options, "size", "&s", &size);
+  self->kiosk = g_variant_dict_contains (options, "kiosk");
 
   if (g_variant_dict_contains (options, "version"))
     {
@@ -476,7 +479,8 @@ cb_application_handle_local_options (GApplication *app,
       return 0;
     }
 
-  if (self->screenshot_section != NULL && !cb_window_section_is_valid (self->screenshot_section))
+  if (self->screenshot_section != NULL && !cb_window_section_is_valid (self->screenshot_section)
+      && g_strcmp0 (self->screenshot_section, "kiosk") != 0)
     {
       g_autofree char *names = cb_window_list_sections ();
 
@@ -563,7 +567,12 @@ cb_application_activate (GApplication *app)
       return;
     }
 
-  window = GTK_WINDOW (cb_window_new (self));
+  /* --kiosk, or a screenshot of kiosk mode: the kiosk window alone. */
+  if (self->kiosk || g_strcmp0 (self->screenshot_section, "kiosk") == 0)
+    window = GTK_WINDOW (cb_kiosk_window_new (self, NULL));
+  else
+    window = GTK_WINDOW (cb_window_new (self));
+  self->kiosk = FALSE;
 
   /* The first window connects; the console has one connection however many
    * windows show it. */
@@ -577,12 +586,15 @@ cb_application_activate (GApplication *app)
     {
       /* A screenshot shows where things settle, not a transition. */
       g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-      cb_window_set_remember_state (CB_WINDOW (window), FALSE);
+      if (CB_IS_WINDOW (window))
+        cb_window_set_remember_state (CB_WINDOW (window), FALSE);
+      else
+        gtk_window_unfullscreen (window);
       gtk_window_unmaximize (window);
       gtk_window_set_default_size (window,
                                    self->screenshot_width > 0 ? self->screenshot_width : 1280,
                                    self->screenshot_height > 0 ? self->screenshot_height : 800);
-      if (self->screenshot_section != NULL)
+      if (self->screenshot_section != NULL && CB_IS_WINDOW (window))
         cb_window_show_section (CB_WINDOW (window), self->screenshot_section);
       self->exit_status = 1;
       self->screenshot_started_us = g_get_monotonic_time ();
@@ -682,9 +694,12 @@ cb_application_init (CbApplication *self)
       N_("Render the main window to a PNG file once it has drawn, then exit"), N_("FILE") },
     { "section", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Section to show in the screenshot: wallboard, live-calls, campaigns, lead-lists, "
-         "compliance or quality"), N_("NAME") },
+         "compliance, quality or kiosk"), N_("NAME") },
     { "size", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Window size for the screenshot, for example 1280x800"), N_("WIDTHxHEIGHT") },
+    /* Translators: the help of --kiosk */
+    { "kiosk", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Start in kiosk mode: the wallboard full screen, dark and cycling between boards"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
     { NULL }
   };

@@ -1,0 +1,411 @@
+/* cb-kiosk-window.c — the wallboard full screen, dark and in large type, for a TV
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Kiosk mode: an undecorated window, full screen on the monitor it is given,
+ * without header bar or sidebar, that shows the application's store (the
+ * one connection every window shares; several kiosk windows, one per
+ * monitor, cost no more backend traffic than one). It cycles every
+ * `kiosk-cycle-seconds` between the boards named in `kiosk-boards` — pages
+ * of a GtkStack, crossfaded unless animations are off: "wallboard" (the
+ * whole page, agent board in its lower pane), "queues" (the floor, the
+ * tiles and the chart, given the whole screen) and "agents" (the agent
+ * board alone). The cursor hides
+ * after a few seconds without motion; Escape or a double-click closes it.
+ *
+ * Dark: AdwStyleManager's colour scheme is application-wide, so forcing it
+ * would turn a supervisor's normal windows dark too (and whatever we set
+ * back when the kiosk closes could fight the user's own choice). In
+ * libadwaita 1.2 the named colours are global @define-color values that
+ * cannot be scoped to a widget, so the kiosk window carries a `kiosk-dark`
+ * class whose rules (data/style.css, the kiosk section) paint its own
+ * surfaces, cards and text dark, whatever the rest of the application uses.
+ * The `kiosk` class scales the page's type up for reading across a room.
+ */
+#define G_LOG_DOMAIN "cb-kiosk-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cb-agent-board.h"
+#include "cb-kiosk-window.h"
+#include "cb-wallboard-page.h"
+
+/* Seconds without motion before the cursor hides. */
+#define CURSOR_HIDE_SECONDS 3
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+struct _CbKioskWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  GtkStack        *stack;
+  CbWallboardPage *wallboard;
+  CbWallboardPage *queues;
+  CbAgentBoard    *agent_board;
+
+  /* Owned references */
+  CbStore         *store;
+  GSettings       *settings;
+  char           **boards;
+
+  guint            cycle_source;
+  guint            cursor_source;
+  double           last_x;
+  double           last_y;
+  gboolean         fullscreen_requested;
+};
+
+G_DEFINE_FINAL_TYPE (CbKioskWindow, cb_kiosk_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static gboolean
+board_is_known (CbKioskWindow *self,
+                const char    *name)
+{
+  return name != NULL && gtk_stack_get_child_by_name (self->stack, name) != NULL;
+}
+
+/* The boards to cycle through, as the settings name them, without the
+ * names no page answers to. The board on screen stays if it is still one
+ * of them and @keep_current; otherwise the first one shows. */
+static void
+load_boards (CbKioskWindow *self,
+             gboolean       keep_current)
+{
+  g_auto(GStrv) names = g_settings_get_strv (self->settings, "kiosk-boards");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *current = gtk_stack_get_visible_child_name (self->stack);
+  gboolean any = FALSE;
+  gboolean current_kept = FALSE;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (board_is_known (self, names[i]))
+      {
+        g_strv_builder_add (builder, names[i]);
+        any = TRUE;
+        if (g_strcmp0 (names[i], current) == 0)
+          current_kept = TRUE;
+      }
+  if (!any)
+    g_strv_builder_add (builder, "wallboard");
+
+  g_strfreev (self->boards);
+  self->boards = g_strv_builder_end (builder);
+
+  if (!current_kept || !keep_current)
+    {
+      gtk_stack_set_transition_type (self->stack, GTK_STACK_TRANSITION_TYPE_NONE);
+      gtk_stack_set_visible_child_name (self->stack, self->boards[0]);
+    }
+}
+
+static gboolean
+on_cycle (gpointer user_data)
+{
+  cb_kiosk_window_cycle (CB_KIOSK_WINDOW (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+restart_cycle (CbKioskWindow *self)
+{
+  guint seconds = g_settings_get_uint (self->settings, "kiosk-cycle-seconds");
+
+  g_clear_handle_id (&self->cycle_source, g_source_remove);
+  if (seconds > 0 && g_strv_length (self->boards) > 1)
+    self->cycle_source = g_timeout_add (seconds * 1000, on_cycle, self);
+}
+
+static void
+on_settings_changed (CbKioskWindow *self,
+                     const char    *key,
+                     GSettings     *settings)
+{
+  load_boards (self, TRUE);
+  restart_cycle (self);
+}
+
+static gboolean
+on_cursor_timeout (gpointer user_data)
+{
+  CbKioskWindow *self = CB_KIOSK_WINDOW (user_data);
+
+  self->cursor_source = 0;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "none");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+show_cursor (CbKioskWindow *self)
+{
+  gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
+  g_clear_handle_id (&self->cursor_source, g_source_remove);
+  self->cursor_source = g_timeout_add_seconds (CURSOR_HIDE_SECONDS, on_cursor_timeout, self);
+}
+
+static void
+on_motion (CbKioskWindow *self,
+           double         x,
+           double         y)
+{
+  /* Changing the cursor can replay the pointer's position: only a move
+   * counts as motion. */
+  if (x == self->last_x && y == self->last_y)
+    return;
+  self->last_x = x;
+  self->last_y = y;
+  show_cursor (self);
+}
+
+static void
+on_pressed (CbKioskWindow *self,
+            int            n_press,
+            double         x,
+            double         y)
+{
+  if (n_press == 2)
+    gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+leave_kiosk (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  gtk_window_close (GTK_WINDOW (widget));
+}
+
+static void
+next_board (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  CbKioskWindow *self = CB_KIOSK_WINDOW (widget);
+
+  cb_kiosk_window_cycle (self);
+  restart_cycle (self);
+}
+
+static void
+cb_kiosk_window_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  CbKioskWindow *self = CB_KIOSK_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_kiosk_window_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  CbKioskWindow *self = CB_KIOSK_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      cb_kiosk_window_set_store (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_kiosk_window_dispose (GObject *object)
+{
+  CbKioskWindow *self = CB_KIOSK_WINDOW (object);
+
+  g_clear_handle_id (&self->cycle_source, g_source_remove);
+  g_clear_handle_id (&self->cursor_source, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_KIOSK_WINDOW);
+  g_clear_object (&self->store);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (cb_kiosk_window_parent_class)->dispose (object);
+}
+
+static void
+cb_kiosk_window_finalize (GObject *object)
+{
+  CbKioskWindow *self = CB_KIOSK_WINDOW (object);
+
+  g_clear_pointer (&self->boards, g_strfreev);
+
+  G_OBJECT_CLASS (cb_kiosk_window_parent_class)->finalize (object);
+}
+
+static void
+cb_kiosk_window_class_init (CbKioskWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = cb_kiosk_window_get_property;
+  object_class->set_property = cb_kiosk_window_set_property;
+  object_class->dispose = cb_kiosk_window_dispose;
+  object_class->finalize = cb_kiosk_window_finalize;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, CB_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (CB_TYPE_WALLBOARD_PAGE);
+  g_type_ensure (CB_TYPE_AGENT_BOARD);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/callboard/Callboard/ui/cb-kiosk-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbKioskWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, CbKioskWindow, wallboard);
+  gtk_widget_class_bind_template_child (widget_class, CbKioskWindow, queues);
+  gtk_widget_class_bind_template_child (widget_class, CbKioskWindow, agent_board);
+  gtk_widget_class_bind_template_callback (widget_class, on_motion);
+  gtk_widget_class_bind_template_callback (widget_class, on_pressed);
+
+  gtk_widget_class_install_action (widget_class, "kiosk.leave", NULL, leave_kiosk);
+  gtk_widget_class_install_action (widget_class, "kiosk.next", NULL, next_board);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "kiosk.leave", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "kiosk.next", NULL);
+}
+
+static void
+cb_kiosk_window_init (CbKioskWindow *self)
+{
+  GtkBox *slot;
+  GtkWidget *board;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* The queues board is the wallboard without its agent board, which has
+   * a board of its own: the tiles then get the whole screen. */
+  slot = cb_wallboard_page_get_agent_board_slot (self->queues);
+  while ((board = gtk_widget_get_first_child (GTK_WIDGET (slot))) != NULL)
+    gtk_box_remove (slot, board);
+
+  self->last_x = -1;
+  self->last_y = -1;
+  self->settings = g_settings_new ("io.github.callboard.Callboard");
+  g_signal_connect_object (self->settings, "changed::kiosk-boards",
+                           G_CALLBACK (on_settings_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::kiosk-cycle-seconds",
+                           G_CALLBACK (on_settings_changed), self, G_CONNECT_SWAPPED);
+  load_boards (self, FALSE);
+  restart_cycle (self);
+  show_cursor (self);
+}
+
+/**
+ * cb_kiosk_window_new:
+ * @app: the application, whose store the window shows
+ * @monitor: (nullable): the monitor to fill, or %NULL for the one the
+ *   window system picks
+ *
+ * Returns: (transfer none): a kiosk window, full screen once presented
+ */
+CbKioskWindow *
+cb_kiosk_window_new (CbApplication *app,
+                     GdkMonitor    *monitor)
+{
+  CbKioskWindow *self;
+
+  g_return_val_if_fail (CB_IS_APPLICATION (app), NULL);
+  g_return_val_if_fail (monitor == NULL || GDK_IS_MONITOR (monitor), NULL);
+
+  self = g_object_new (CB_TYPE_KIOSK_WINDOW, "application", app, NULL);
+  g_object_bind_property (app, "store", self, "store", G_BINDING_SYNC_CREATE);
+
+  if (monitor != NULL)
+    gtk_window_fullscreen_on_monitor (GTK_WINDOW (self), monitor);
+  else
+    gtk_window_fullscreen (GTK_WINDOW (self));
+  self->fullscreen_requested = TRUE;
+
+  return self;
+}
+
+CbStore *
+cb_kiosk_window_get_store (CbKioskWindow *self)
+{
+  g_return_val_if_fail (CB_IS_KIOSK_WINDOW (self), NULL);
+  return self->store;
+}
+
+void
+cb_kiosk_window_set_store (CbKioskWindow *self,
+                           CbStore       *store)
+{
+  g_return_if_fail (CB_IS_KIOSK_WINDOW (self));
+  g_return_if_fail (store == NULL || CB_IS_STORE (store));
+
+  if (!g_set_object (&self->store, store))
+    return;
+
+  cb_wallboard_page_set_store (self->wallboard, store);
+  cb_wallboard_page_set_store (self->queues, store);
+  cb_agent_board_set_store (self->agent_board, store);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+/* The name of the board on screen ("wallboard", "agents"). */
+const char *
+cb_kiosk_window_get_board (CbKioskWindow *self)
+{
+  g_return_val_if_fail (CB_IS_KIOSK_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+gboolean
+cb_kiosk_window_get_fullscreen_requested (CbKioskWindow *self)
+{
+  g_return_val_if_fail (CB_IS_KIOSK_WINDOW (self), FALSE);
+  return self->fullscreen_requested;
+}
+
+/**
+ * cb_kiosk_window_cycle:
+ * @self: a kiosk window
+ *
+ * Shows the next of the chosen boards, crossfading unless animations are
+ * off.
+ */
+void
+cb_kiosk_window_cycle (CbKioskWindow *self)
+{
+  const char *current;
+  guint n, next = 0;
+  gboolean animate = TRUE;
+
+  g_return_if_fail (CB_IS_KIOSK_WINDOW (self));
+
+  n = g_strv_length (self->boards);
+  current = gtk_stack_get_visible_child_name (self->stack);
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (self->boards[i], current) == 0)
+      next = (i + 1) % n;
+
+  g_object_get (gtk_widget_get_settings (GTK_WIDGET (self)), "gtk-enable-animations", &animate, NULL);
+  gtk_stack_set_transition_type (self->stack, animate ? GTK_STACK_TRANSITION_TYPE_CROSSFADE
+                                                      : GTK_STACK_TRANSITION_TYPE_NONE);
+  gtk_stack_set_visible_child_name (self->stack, self->boards[next]);
+}
