@@ -67,6 +67,44 @@ struct _CbKioskWindow
 
 G_DEFINE_FINAL_TYPE (CbKioskWindow, cb_kiosk_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* No chrome: the boards' scrolled windows keep scrolling, without bars. */
+static void
+hide_scrollbars (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (widget),
+                                    GTK_POLICY_EXTERNAL, GTK_POLICY_EXTERNAL);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    hide_scrollbars (child);
+}
+
+/* The vertical scrolling of a board: its first scrolled window (the tiles',
+ * or the agent list's). */
+static GtkAdjustment *
+find_vadjustment (GtkWidget *widget)
+{
+  /* Only what shows: not a stack's other pages. */
+  if (!gtk_widget_get_visible (widget) || !gtk_widget_get_child_visible (widget))
+    return NULL;
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (widget));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkAdjustment *adjustment = find_vadjustment (child);
+
+      if (adjustment != NULL)
+        return adjustment;
+    }
+
+  return NULL;
+}
+
 static gboolean
 board_is_known (CbKioskWindow *self,
                 const char    *name)
@@ -121,7 +159,7 @@ restart_cycle (CbKioskWindow *self)
   guint seconds = g_settings_get_uint (self->settings, "kiosk-cycle-seconds");
 
   g_clear_handle_id (&self->cycle_source, g_source_remove);
-  if (seconds > 0 && g_strv_length (self->boards) > 1)
+  if (seconds > 0)
     self->cycle_source = g_timeout_add (seconds * 1000, on_cycle, self);
 }
 
@@ -302,6 +340,7 @@ cb_kiosk_window_init (CbKioskWindow *self)
   slot = cb_wallboard_page_get_agent_board_slot (self->queues);
   while ((board = gtk_widget_get_first_child (GTK_WIDGET (slot))) != NULL)
     gtk_box_remove (slot, board);
+  hide_scrollbars (GTK_WIDGET (self->stack));
 
   self->last_x = -1;
   self->last_y = -1;
@@ -387,7 +426,8 @@ cb_kiosk_window_get_fullscreen_requested (CbKioskWindow *self)
  * @self: a kiosk window
  *
  * Shows the next of the chosen boards, crossfading unless animations are
- * off.
+ * off. A board taller than the screen (more tiles, more agents than fit)
+ * first shows its next screenful: nobody scrolls a TV.
  */
 void
 cb_kiosk_window_cycle (CbKioskWindow *self)
@@ -395,8 +435,23 @@ cb_kiosk_window_cycle (CbKioskWindow *self)
   const char *current;
   guint n, next = 0;
   gboolean animate = TRUE;
+  GtkAdjustment *adjustment;
 
   g_return_if_fail (CB_IS_KIOSK_WINDOW (self));
+
+  adjustment = find_vadjustment (gtk_stack_get_visible_child (self->stack));
+  if (adjustment != NULL)
+    {
+      double value = gtk_adjustment_get_value (adjustment);
+      double page = gtk_adjustment_get_page_size (adjustment);
+      double upper = gtk_adjustment_get_upper (adjustment);
+
+      if (page > 0 && value + page < upper - 1)
+        {
+          gtk_adjustment_set_value (adjustment, MIN (value + page, upper - page));
+          return;
+        }
+    }
 
   n = g_strv_length (self->boards);
   current = gtk_stack_get_visible_child_name (self->stack);
@@ -408,4 +463,8 @@ cb_kiosk_window_cycle (CbKioskWindow *self)
   gtk_stack_set_transition_type (self->stack, animate ? GTK_STACK_TRANSITION_TYPE_CROSSFADE
                                                       : GTK_STACK_TRANSITION_TYPE_NONE);
   gtk_stack_set_visible_child_name (self->stack, self->boards[next]);
+
+  adjustment = find_vadjustment (gtk_stack_get_visible_child (self->stack));
+  if (adjustment != NULL)
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
 }
