@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "cb-agent-board.h"
 #include "cb-application.h"
 #include "cb-kiosk-window.h"
 #include "cb-window.h"
@@ -173,6 +174,105 @@ test_cycle (void)
   g_settings_reset (settings, "kiosk-cycle-seconds");
 }
 
+static GtkWidget *
+find_child_of_type (GtkWidget *widget,
+                    GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_mapped (widget))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_child_of_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+put_agent (CbEntityModel *agents,
+           guint          i)
+{
+  g_autofree char *id = g_strdup_printf ("ag-%03u", i);
+  g_autofree char *text = g_strdup_printf ("{\"type\":\"event\",\"seq\":%u,\"ts\":1,\"topic\":\"agents\","
+                                           "\"kind\":\"upsert\",\"entity\":{\"type\":\"agent\","
+                                           "\"id\":\"%s\",\"rev\":1},\"data\":{\"id\":\"%s\",\"rev\":1,"
+                                           "\"name\":\"Agent %u\",\"extension\":\"%u\",\"team_ids\":[],"
+                                           "\"queue_ids\":[],\"state\":\"available\","
+                                           "\"state_since\":1795420800000,\"campaign_id\":null}}",
+                                           i + 1, id, id, i, 1000 + i);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbMessage) message = cb_message_decode (text, strlen (text), 0, &error);
+
+  g_assert_no_error (error);
+  cb_entity_model_upsert (agents, id, "agents", 1, message, NULL);
+}
+
+/* A board taller than the screen shows its next screenful before the next
+ * board, then starts again from the top. */
+static void
+test_pages (void)
+{
+  GSettings *settings = cb_application_get_settings (app);
+  const char *boards[] = { "agents", NULL };
+  g_autoptr(CbEntityModel) agents = cb_entity_model_new ("agent");
+  g_autoptr(CbEntityModel) teams = cb_entity_model_new ("team");
+  g_autoptr(CbEntityModel) queues = cb_entity_model_new ("queue");
+  g_autoptr(CbEntityModel) campaigns = cb_entity_model_new ("campaign");
+  g_autoptr(CbEntityModel) reasons = cb_entity_model_new ("pause_reason");
+  g_autoptr(CbEntityModel) calls = cb_entity_model_new ("call");
+  CbKioskWindow *kiosk;
+  GtkWidget *board;
+  GtkAdjustment *adjustment;
+  GtkWidget *scroller;
+
+  g_settings_set_strv (settings, "kiosk-boards", boards);
+  g_settings_set_uint (settings, "kiosk-cycle-seconds", 0);
+
+  kiosk = cb_kiosk_window_new (app, NULL);
+  gtk_window_unfullscreen (GTK_WINDOW (kiosk));
+  gtk_window_set_default_size (GTK_WINDOW (kiosk), 1000, 500);
+  gtk_window_present (GTK_WINDOW (kiosk));
+  spin ();
+
+  board = find_child_of_type (GTK_WIDGET (kiosk), CB_TYPE_AGENT_BOARD);
+  g_assert_nonnull (board);
+  for (guint i = 0; i < 200; i++)
+    put_agent (agents, i);
+  cb_agent_board_set_models (CB_AGENT_BOARD (board), agents, teams, queues, campaigns, reasons, calls);
+  spin_for (300);
+
+  scroller = find_child_of_type (board, GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_nonnull (scroller);
+  /* No chrome: scrolling stays, the bars go. */
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, 2 * gtk_adjustment_get_page_size (adjustment));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
+
+  cb_kiosk_window_cycle (kiosk);
+  spin_for (100);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >, 0);
+  g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "agents");
+
+  /* At the end, round to the top. */
+  for (guint i = 0; i < 100 && gtk_adjustment_get_value (adjustment) > 0; i++)
+    {
+      cb_kiosk_window_cycle (kiosk);
+      spin_for (20);
+    }
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (kiosk));
+  spin ();
+  g_settings_reset (settings, "kiosk-boards");
+  g_settings_reset (settings, "kiosk-cycle-seconds");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -189,6 +289,7 @@ main (int   argc,
 
   g_test_add_func ("/callboard/kiosk/open-and-leave", test_open_and_leave);
   g_test_add_func ("/callboard/kiosk/cycle", test_cycle);
+  g_test_add_func ("/callboard/kiosk/pages", test_pages);
 
   ret = g_test_run ();
 
