@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "cb-agent-board.h"
+#include "cb-alerts-button.h"
 #include "cb-application.h"
 #include "cb-campaign-tile.h"
 #include "cb-interval-chart.h"
@@ -96,6 +97,7 @@ test_wallboard_widgets (void)
     cb_queue_tile_new ("q-sales"),
     cb_campaign_tile_new ("cmp-winter"),
     cb_wallboard_page_new (),
+    cb_alerts_button_new (),
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (widgets); i++)

@@ -20,6 +20,7 @@ struct _CbWindow
   GtkWidget      *connection_box;
   GtkImage       *connection_icon;
   GtkLabel       *connection_label;
+  GtkWidget      *alerts_button;
 
   /* borrowed references */
   CbProfileStore *profiles;

@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-alerts-button.h"
 #include "cb-application.h"
 #include "cb-profile-store.h"
 #include "cb-wallboard-page.h"
@@ -223,6 +224,10 @@ on_application_changed (CbWindow   *self,
   /* The wallboard follows the active profile's store. */
   g_object_bind_property (app, "store", gtk_stack_get_child_by_name (self->stack, "wallboard"), "store",
                           G_BINDING_SYNC_CREATE);
+
+  /* So do the alerts, with their rules from the settings. */
+  cb_alerts_button_set_settings (CB_ALERTS_BUTTON (self->alerts_button), self->settings);
+  g_object_bind_property (app, "store", self->alerts_button, "store", G_BINDING_SYNC_CREATE);
 }
 
 static void
@@ -277,6 +282,7 @@ cb_window_class_init (CbWindowClass *klass)
   window_class->close_request = cb_window_close_request;
 
   g_type_ensure (CB_TYPE_WALLBOARD_PAGE);
+  g_type_ensure (CB_TYPE_ALERTS_BUTTON);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/cb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CbWindow, leaflet);
@@ -286,6 +292,7 @@ cb_window_class_init (CbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_box);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_icon);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_label);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, alerts_button);
   gtk_widget_class_bind_template_callback (widget_class, on_sidebar_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_visible_child_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_leaflet_folded_changed);
