@@ -131,6 +131,15 @@ test_open_and_leave (void)
   g_assert_cmpuint (count_kiosks (), ==, 0);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
 
+  /* The application opens one on a monitor chosen by number. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "kiosk-on-monitor", g_variant_new_int32 (0));
+  spin ();
+  g_assert_cmpuint (count_kiosks (), ==, 1);
+  kiosk = find_kiosk ();
+  g_assert_true (cb_kiosk_window_get_store (kiosk) == cb_application_get_store (app));
+  gtk_window_destroy (GTK_WINDOW (kiosk));
+  spin ();
+
   gtk_window_destroy (GTK_WINDOW (window));
   spin ();
 }

@@ -453,12 +453,35 @@ new_window (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* Kiosk mode full screen on the display's monitor number @parameter (from
+ * 0), one window per call: a wall of TVs from one connection. */
+static void
+kiosk_on_monitor (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  CbApplication *self = CB_APPLICATION (user_data);
+  GListModel *monitors = gdk_display_get_monitors (gdk_display_get_default ());
+  g_autoptr(GdkMonitor) monitor = NULL;
+  int i = g_variant_get_int32 (parameter);
+
+  if (i < 0 || (guint) i >= g_list_model_get_n_items (monitors))
+    {
+      g_warning ("No monitor %d", i);
+      return;
+    }
+
+  monitor = g_list_model_get_item (monitors, i);
+  gtk_window_present (GTK_WINDOW (cb_kiosk_window_new (self, monitor)));
+}
+
 static const GActionEntry app_actions[] = {
   { "preferences", show_preferences },
   { "about", show_about },
   { "quit", quit_app },
   { "new-window", new_window },
   { "reconnect", reconnect },
+  { "kiosk-on-monitor", kiosk_on_monitor, "i" },
 };
 
 static int
