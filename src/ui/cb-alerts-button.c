@@ -54,6 +54,7 @@ struct _CbAlertsButton
   CbAlertEngine   *engine;
   GHashTable      *toasts;         /* alert id → AdwToast shown, until dismissed */
   guint            tick_id;
+  gint64           evaluated_us;   /* monotonic, of the last evaluation */
 };
 
 G_DEFINE_FINAL_TYPE (CbAlertsButton, cb_alerts_button, GTK_TYPE_WIDGET)
@@ -188,6 +189,7 @@ on_raised (CbAlertsButton *self,
   const CbAlertRule *rule = cb_alert_get_rule (alert);
   g_autofree char *text = NULL;
   GApplication *app;
+  GtkRoot *root;
 
   if (silenced)
     return;
@@ -210,8 +212,11 @@ on_raised (CbAlertsButton *self,
       adw_toast_overlay_add_toast (self->toast_overlay, toast);
     }
 
+  /* The toast tells whoever looks at the window; the desktop tells the others. */
+  root = gtk_widget_get_root (GTK_WIDGET (self));
   app = g_application_get_default ();
-  if (app != NULL && g_application_get_is_registered (app))
+  if (app != NULL && g_application_get_is_registered (app)
+      && !(GTK_IS_WINDOW (root) && gtk_window_is_active (GTK_WINDOW (root))))
     {
       g_autoptr(GNotification) notification = NULL;
       g_autofree char *id = notification_id (alert);
@@ -397,21 +402,39 @@ on_popover_show (CbAlertsButton *self,
   update_lists (self);
 }
 
-static gboolean
-on_tick (gpointer user_data)
+/* Stale data raises nothing: a wait seems to grow while disconnected. */
+static void
+evaluate (CbAlertsButton *self)
 {
-  CbAlertsButton *self = CB_ALERTS_BUTTON (user_data);
   CbAlertInputs inputs = { NULL, };
 
   if (self->store == NULL || cb_store_get_state (self->store) != CB_CONNECTION_LIVE)
-    return G_SOURCE_CONTINUE;
+    return;
 
   inputs.metrics = cb_store_get_metrics (self->store);
   inputs.agents = G_LIST_MODEL (cb_store_get_model (self->store, "agent"));
   inputs.queues = G_LIST_MODEL (cb_store_get_model (self->store, "queue"));
   inputs.campaigns = G_LIST_MODEL (cb_store_get_model (self->store, "campaign"));
   cb_alert_engine_evaluate (self->engine, &inputs, cb_store_get_server_now (self->store));
+  self->evaluated_us = g_get_monotonic_time ();
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  evaluate (CB_ALERTS_BUTTON (user_data));
   return G_SOURCE_CONTINUE;
+}
+
+/* The first batch after connecting is evaluated at once, then at most once
+ * a second, the timer covering quiet periods. */
+static void
+on_batch_applied (CbAlertsButton *self,
+                  guint           changes,
+                  CbStore        *store)
+{
+  if (g_get_monotonic_time () - self->evaluated_us >= G_USEC_PER_SEC)
+    evaluate (self);
 }
 
 static void
@@ -517,6 +540,8 @@ cb_alerts_button_dispose (GObject *object)
   if (self->toast_overlay != NULL)
     g_object_remove_weak_pointer (G_OBJECT (self->toast_overlay), (gpointer *) &self->toast_overlay);
   self->toast_overlay = NULL;
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
@@ -620,7 +645,10 @@ cb_alerts_button_set_store (CbAlertsButton *self,
   if (self->store == store)
     return;
 
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
   g_set_object (&self->store, store);
+  self->evaluated_us = 0;
 
   g_signal_handlers_disconnect_by_data (self->engine, self);
   g_clear_object (&self->engine);
@@ -633,7 +661,10 @@ cb_alerts_button_set_store (CbAlertsButton *self,
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   if (store != NULL)
-    self->tick_id = g_timeout_add_seconds (1, on_tick, self);
+    {
+      g_signal_connect_swapped (store, "batch-applied", G_CALLBACK (on_batch_applied), self);
+      self->tick_id = g_timeout_add_seconds (1, on_tick, self);
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
 }
