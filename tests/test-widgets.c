@@ -7,10 +7,13 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "cb-agent-board.h"
 #include "cb-alerts-button.h"
 #include "cb-application.h"
 #include "cb-campaign-tile.h"
+#include "cb-entity-model.h"
 #include "cb-interval-chart.h"
 #include "cb-metric-item.h"
 #include "cb-preferences-window.h"
@@ -121,6 +124,52 @@ test_agent_board (void)
   g_assert_finalize_object (board);
 }
 
+/* An alert raised in the button: its popover lists it, acknowledging it
+ * from the popover's action empties the badge. */
+static void
+test_alerts_button (void)
+{
+  static const char event[] =
+    "{\"type\":\"event\",\"seq\":1,\"ts\":1,\"topic\":\"agents\",\"kind\":\"upsert\","
+    "\"entity\":{\"type\":\"agent\",\"id\":\"a1\",\"rev\":1},\"data\":{\"id\":\"a1\",\"rev\":1,"
+    "\"name\":\"Kadri Kask\",\"state\":\"paused\",\"state_since\":1000}}";
+  g_autoptr(CbEntityModel) agents = cb_entity_model_new ("agent");
+  g_autoptr(CbMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *button = cb_alerts_button_new ();
+  CbAlertEngine *engine = cb_alerts_button_get_engine (CB_ALERTS_BUTTON (button));
+  CbAlertInputs inputs = { NULL, G_LIST_MODEL (agents), NULL, NULL };
+  GtkPopover *popover;
+
+  message = cb_message_decode (event, strlen (event), 0, &error);
+  g_assert_no_error (error);
+  cb_entity_model_upsert (agents, "a1", "agents", 1, message, NULL);
+  g_assert_true (cb_alert_engine_set_rules_from_json (engine,
+                   "{\"rules\":[{\"id\":\"p\",\"kind\":\"agent-state\",\"state\":\"paused\","
+                   "\"threshold\":15,\"hold_s\":0}]}", &error));
+  g_assert_no_error (error);
+
+  gtk_window_set_child (GTK_WINDOW (window), button);
+  gtk_window_present (GTK_WINDOW (window));
+  cb_alert_engine_evaluate (engine, &inputs, 1000 + 16 * 60 * 1000);
+  g_assert_cmpuint (cb_alert_engine_get_n_active (engine, TRUE), ==, 1);
+
+  popover = GTK_POPOVER (gtk_widget_get_last_child (gtk_widget_get_first_child (button)));
+  g_assert_true (GTK_IS_POPOVER (popover));
+  gtk_popover_popup (popover);
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (gtk_widget_activate_action (button, "alerts.acknowledge", "s", "p/a1"));
+  g_assert_cmpuint (cb_alert_engine_get_n_active (engine, TRUE), ==, 0);
+  g_assert_cmpuint (cb_alert_engine_get_n_history (engine), ==, 2);
+  gtk_popover_popdown (popover);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
 static void
 test_application (void)
 {
@@ -148,6 +197,7 @@ main (int   argc,
   g_test_add_func ("/callboard/widgets/profile-row", test_profile_row);
   g_test_add_func ("/callboard/widgets/wallboard", test_wallboard_widgets);
   g_test_add_func ("/callboard/widgets/agent-board", test_agent_board);
+  g_test_add_func ("/callboard/widgets/alerts-button", test_alerts_button);
   g_test_add_func ("/callboard/widgets/application", test_application);
 
   ret = g_test_run ();
