@@ -802,6 +802,101 @@ test_metrics_backfilled (Fixture       *f,
   release_store (store);
 }
 
+static guint
+queued_calls (CbStore *store)
+{
+  CbEntityModel *calls = cb_store_get_model (store, "call");
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (calls)); i++)
+    n += g_strcmp0 (cb_entity_get_string (cb_entity_model_get (calls, i), "state"), "queued") == 0;
+  return n;
+}
+
+static double
+calls_waiting (CbStore *store)
+{
+  CbMetricWindow live = { CB_METRIC_WINDOW_LIVE, 0, 0 };
+  CbMetricValue value = { 0 };
+
+  g_assert_true (cb_metrics_compute (cb_store_get_metrics (store), CB_METRIC_CALLS_WAITING, NULL, &live, NULL,
+                                     cb_store_get_server_now (store), &value));
+  return value.has_value ? value.value : 0;
+}
+
+/* The backend restarts (a new epoch) while the console is away: calls it
+ * held then are gone, and must not wait forever in the metrics — neither
+ * once resynchronized, nor after the console starts again from its cache. */
+static void
+test_vanished_calls_leave_the_metrics (Fixture       *f,
+                                       gconstpointer  data)
+{
+  /* Few agents for a morning's calls: callers wait in the queue. */
+  CbTestSim *first = cb_test_sim_start ("--speed=1", "--agents=6", "--queues=2", "--seed=71", "--warm-up",
+                                        "--heartbeat-ms=1000", NULL);
+  g_autoptr(CbTestSim) second = NULL;
+  CbStore *store = store_new (f->cache, first, NULL, live_topics);
+
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  CbEntityModel *calls;
+
+  cb_store_connect (store);
+  wait_live (store);
+  cb_test_spin (500);
+  calls = cb_store_get_model (store, "call");
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (calls)); i++)
+    g_ptr_array_add (ids, g_strdup (cb_entity_get_id (cb_entity_model_get (calls, i))));
+  g_test_message ("first backend: %u live calls, %u queued", ids->len, queued_calls (store));
+  g_assert_cmpuint (ids->len, >, 0);
+  release_store (store);
+  cb_test_sim_stop (first);
+
+  /* Another contact center answers at that address now: nothing in common. */
+  second = cb_test_sim_start ("--speed=1", "--agents=40", "--queues=2", "--seed=73", "--heartbeat-ms=1000", NULL);
+  store = store_new (f->cache, second, NULL, live_topics);
+  cb_store_connect (store);
+  wait_live (store);
+  cb_test_wait (history_loaded, store, 10000);
+  cb_test_sim_clock (second, FALSE);
+  cb_test_spin (600);
+  g_assert_cmpfloat (calls_waiting (store), ==, queued_calls (store));
+  /* The calls the new snapshot did not hold end in the journal too. */
+  {
+    g_autoptr(GHashTable) last = g_hash_table_new (g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) events = NULL;
+    CbTestReply done = { 0 };
+
+    cb_store_read_journal_async (store, 0, G_MAXINT64, NULL, on_journal_read, &done);
+    cb_test_reply_wait (&done);
+    events = (GPtrArray *) done.response;
+    for (guint i = 0; i < events->len; i++)
+      {
+        CbMessage *m = g_ptr_array_index (events, i);
+
+        g_hash_table_insert (last, (gpointer) m->entity_id, m);
+      }
+    for (guint i = 0; i < ids->len; i++)
+      {
+        CbMessage *m = g_hash_table_lookup (last, g_ptr_array_index (ids, i));
+
+        if (cb_store_lookup (store, "call", g_ptr_array_index (ids, i)) != NULL)
+          continue;
+        g_assert_nonnull (m);
+        g_assert_cmpint (m->kind, ==, CB_EVENT_DELETE);
+      }
+  }
+  release_store (store);
+
+  /* And from the cache alone, after a restart. */
+  store = store_new (f->cache, second, NULL, live_topics);
+  cb_test_wait (history_loaded, store, 10000);
+  cb_test_spin (100);
+  g_test_message ("after a restart: %u calls queued in the cache, %.0f waiting in the metrics",
+                  queued_calls (store), calls_waiting (store));
+  g_assert_cmpfloat (calls_waiting (store), ==, queued_calls (store));
+  release_store (store);
+}
+
 /* kill -9 of a console mid-sync: the cache is intact and resumes. */
 static void
 test_killed_mid_sync (Fixture       *f,
@@ -869,6 +964,7 @@ main (int   argc,
   ADD ("offline-edit-replayed", test_offline_edit_replayed);
   ADD ("two-consoles-conflict", test_two_consoles_conflict);
   ADD ("metrics-backfilled", test_metrics_backfilled);
+  ADD ("vanished-calls-leave-the-metrics", test_vanished_calls_leave_the_metrics);
 #undef ADD
 
   return g_test_run ();

@@ -879,7 +879,44 @@ worker_sweep_topic (Worker     *w,
       tab = strchr (key, '\t');
       type = g_strndup (key, tab - key);
       if (w->db != NULL)
-        db_add (w, OP_REMOVE, type, tab + 1, NULL, 0);
+        {
+          /* Journaled too, so the history knows it ended here: a call that
+           * vanished while the console was away must not wait forever in
+           * the metrics of a later start. */
+          DbOp *op = db_add (w, OP_JOURNAL, type, tab + 1, topic, held->rev);
+          g_autoptr(JsonBuilder) b = json_builder_new ();
+          g_autoptr(JsonNode) frame = NULL;
+
+          op->ts = worker_server_now (w);
+          op->seq = MAX (1, w->connection ? cb_connection_get_last_seq (w->connection) : 1);
+          op->event_kind = CB_EVENT_DELETE;
+          /* Written as the delete event the backend did not send. */
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "type");
+          json_builder_add_string_value (b, "event");
+          json_builder_set_member_name (b, "seq");
+          json_builder_add_int_value (b, op->seq);
+          json_builder_set_member_name (b, "ts");
+          json_builder_add_int_value (b, op->ts);
+          json_builder_set_member_name (b, "topic");
+          json_builder_add_string_value (b, topic);
+          json_builder_set_member_name (b, "kind");
+          json_builder_add_string_value (b, "delete");
+          json_builder_set_member_name (b, "entity");
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "type");
+          json_builder_add_string_value (b, type);
+          json_builder_set_member_name (b, "id");
+          json_builder_add_string_value (b, tab + 1);
+          json_builder_set_member_name (b, "rev");
+          json_builder_add_int_value (b, MAX (held->rev, 0));
+          json_builder_end_object (b);
+          json_builder_end_object (b);
+          frame = json_builder_get_root (b);
+          op->text = json_to_string (frame, FALSE);
+          op->length = strlen (op->text);
+          db_add (w, OP_REMOVE, type, tab + 1, NULL, 0);
+        }
       change_set_add (set, index, key, type, tab + 1, topic, held->rev, worker_server_now (w), NULL);
       g_hash_table_iter_remove (&iter);
     }
@@ -2636,7 +2673,9 @@ feed_metrics (CbStore *self,
     {
       gint64 rev = GPOINTER_TO_SIZE (seen);
 
-      if (change->holder != NULL ? change->rev <= rev : change->rev < rev)
+      /* A deletion always applies: after an epoch change its rev (-1) says
+       * nothing, and a later state would come with its own upsert. */
+      if (change->holder != NULL && change->rev <= rev)
         return;
     }
   if (change->holder != NULL)
