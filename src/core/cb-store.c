@@ -2409,6 +2409,18 @@ on_history_row (gint64      seq,
       if (m == NULL || m->type != CB_MESSAGE_EVENT || m->data == NULL)
         return;
       g_clear_pointer (&m->text, g_free);
+
+      /* A call whose last word is that it was in progress, and that the
+       * cache no longer holds, vanished unseen: not a call still waiting. */
+      if (g_str_equal (type, "call"))
+        {
+          const char *state = NULL;
+          g_autofree char *key = key_of (type, id);
+
+          cb_json_get_string (m->data, "state", FALSE, &state, NULL);
+          if (g_strcmp0 (state, "ended") != 0 && !g_hash_table_contains (w->held, key))
+            return;
+        }
     }
   change_set_add (set, NULL, NULL, type, id, topic, rev, ts, m);
 
