@@ -84,25 +84,13 @@ fail (CbSimConfigStore *cfg,
       const char       *format,
       ...)
 {
+  g_autofree char *message = NULL;
   va_list args;
-  char *message;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error_literal (error, CB_REQUEST_ERROR, code, message);
-  g_free (message);
-
-  if (key != NULL)
-    {
-      JsonObject *o = json_object_new ();
-      JsonNode *node = json_node_alloc ();
-
-      json_object_set_string_member (o, key, value);
-      json_node_take_object (node, o);
-      cb_sim_server_set_error_extra (cfg->server, node, NULL);
-    }
-  return FALSE;
+  return cb_sim_server_fail_op (cfg->server, error, code, key, value, message);
 }
 
 #define bad_field(cfg, error, field, ...) \

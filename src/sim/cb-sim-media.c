@@ -648,18 +648,7 @@ fail (CbSimMedia  *self,
       const char  *value,
       const char  *message)
 {
-  if (key != NULL)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, key);
-      json_builder_add_string_value (b, value);
-      json_builder_end_object (b);
-      cb_sim_server_set_error_extra (self->server, json_builder_get_root (b), NULL);
-    }
-  g_set_error_literal (error, CB_REQUEST_ERROR, code, message);
-  return FALSE;
+  return cb_sim_server_fail_op (self->server, error, code, key, value, message);
 }
 
 static gboolean

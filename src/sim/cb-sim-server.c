@@ -2174,6 +2174,39 @@ cb_sim_server_set_error_extra (CbSimServer *self,
   self->error_current = current;
 }
 
+/**
+ * cb_sim_server_fail_op:
+ * @key: (nullable): a member of the error's `details`, with @value
+ *
+ * Fails an op with @code and @message, and `details: {key: value}` when
+ * @key is given (`{"field": "dial_level"}`, `{"reason": "cursor_expired"}`).
+ *
+ * Returns: %FALSE, for `return cb_sim_server_fail_op (…);`
+ */
+gboolean
+cb_sim_server_fail_op (CbSimServer  *self,
+                       GError      **error,
+                       CbErrorCode   code,
+                       const char   *key,
+                       const char   *value,
+                       const char   *message)
+{
+  g_return_val_if_fail (CB_IS_SIM_SERVER (self), FALSE);
+
+  if (key != NULL)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, key);
+      json_builder_add_string_value (b, value);
+      json_builder_end_object (b);
+      cb_sim_server_set_error_extra (self, json_builder_get_root (b), NULL);
+    }
+  g_set_error_literal (error, CB_REQUEST_ERROR, code, message);
+  return FALSE;
+}
+
 gboolean
 cb_sim_server_listen (CbSimServer      *self,
                       const char       *host,

@@ -93,6 +93,12 @@ gint64       cb_sim_server_get_request_if_rev (CbSimServer      *self);
 void         cb_sim_server_set_error_extra   (CbSimServer       *self,
                                               JsonNode          *details,
                                               JsonNode          *current);
+gboolean     cb_sim_server_fail_op           (CbSimServer       *self,
+                                              GError           **error,
+                                              CbErrorCode        code,
+                                              const char        *key,
+                                              const char        *value,
+                                              const char        *message);
 gboolean     cb_sim_server_listen            (CbSimServer       *self,
                                               const char        *host,
                                               guint              port,
