@@ -224,6 +224,21 @@ test_cursor_too_old (Fixture       *f,
   release_store (store);
 }
 
+/* Follows @sim live for @ms, then compares digests. */
+static void
+follow_and_converge (Fixture   *f,
+                     CbTestSim *sim,
+                     guint      ms)
+{
+  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
+
+  cb_store_connect (store);
+  wait_live (store);
+  cb_test_spin (ms);
+  assert_converged (store, sim, live_topics);
+  release_store (store);
+}
+
 /* The sim leaves out a seq every 50 events and never announces it. */
 static void
 test_skipped_seq (Fixture       *f,
@@ -231,14 +246,9 @@ test_skipped_seq (Fixture       *f,
 {
   g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=60", "--seed=13", "--heartbeat-ms=1000",
                                                 "--fault-skip-seq=50", NULL);
-  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
 
-  cb_store_connect (store);
-  wait_live (store);
-  cb_test_spin (2500);
   /* Each skip is a gap: the store resumed (or resynced) rather than apply past it. */
-  assert_converged (store, sim, live_topics);
-  release_store (store);
+  follow_and_converge (f, sim, 2500);
 }
 
 /* Duplicated and reordered events: duplicates dropped, a reorder is a gap. */
@@ -248,13 +258,8 @@ test_duplicates_and_reorder (Fixture       *f,
 {
   g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=60", "--seed=17", "--heartbeat-ms=1000",
                                                 "--fault-duplicate=7", "--fault-reorder=40", NULL);
-  CbStore *store = store_new (f->cache, sim, NULL, live_topics);
 
-  cb_store_connect (store);
-  wait_live (store);
-  cb_test_spin (2500);
-  assert_converged (store, sim, live_topics);
-  release_store (store);
+  follow_and_converge (f, sim, 2500);
 }
 
 static gboolean
