@@ -38,6 +38,22 @@ spin_for (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_descendant (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static CbKioskWindow *
 find_kiosk (void)
 {
@@ -110,6 +126,23 @@ test_open_and_leave (void)
   g_assert_true (cb_kiosk_window_get_store (kiosk) == cb_application_get_store (app));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (kiosk), "kiosk"));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (kiosk), "kiosk-dark"));
+
+  /* A TV has no use for the agent board's search, filters and actions;
+   * the main window's board keeps them. */
+  {
+    GtkWidget *kiosk_board = find_descendant (GTK_WIDGET (kiosk), CB_TYPE_AGENT_BOARD);
+    GtkWidget *search;
+
+    g_assert_nonnull (kiosk_board);
+    g_assert_false (cb_agent_board_get_controls_visible (CB_AGENT_BOARD (kiosk_board)));
+    search = find_descendant (kiosk_board, GTK_TYPE_SEARCH_ENTRY);
+    g_assert_nonnull (search);
+    g_assert_false (gtk_widget_is_visible (search));
+    cb_agent_board_set_controls_visible (CB_AGENT_BOARD (kiosk_board), TRUE);
+    g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (search)));
+    cb_agent_board_set_controls_visible (CB_AGENT_BOARD (kiosk_board), FALSE);
+    g_assert_false (gtk_widget_get_visible (gtk_widget_get_parent (search)));
+  }
 
   /* Another one, on another monitor, shares the same store. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.kiosk", NULL));

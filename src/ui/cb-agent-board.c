@@ -50,6 +50,7 @@
 enum {
   PROP_0,
   PROP_STORE,
+  PROP_CONTROLS_VISIBLE,
   N_PROPS
 };
 
@@ -109,6 +110,7 @@ struct _CbAgentBoard
   GtkDropDown         *team_dropdown;
   GtkDropDown         *queue_dropdown;
   GtkDropDown         *state_dropdown;
+  GtkWidget           *action_box;
   GtkStringList       *team_names;
   GtkStringList       *queue_names;
   GtkStringList       *state_names;
@@ -1588,6 +1590,9 @@ cb_agent_board_get_property (GObject    *object,
     case PROP_STORE:
       g_value_set_object (value, self->store);
       break;
+    case PROP_CONTROLS_VISIBLE:
+      g_value_set_boolean (value, cb_agent_board_get_controls_visible (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1605,6 +1610,9 @@ cb_agent_board_set_property (GObject      *object,
     {
     case PROP_STORE:
       cb_agent_board_set_store (self, g_value_get_object (value));
+      break;
+    case PROP_CONTROLS_VISIBLE:
+      cb_agent_board_set_controls_visible (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1690,6 +1698,11 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, CB_TYPE_STORE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Off on a kiosk: the heading and the count stay, the search, the
+   * filters and the actions go. */
+  properties[PROP_CONTROLS_VISIBLE] =
+    g_param_spec_boolean ("controls-visible", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   column_quark = g_quark_from_static_string ("cb-agent-board-column");
@@ -1705,6 +1718,7 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, team_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, queue_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, state_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, action_box);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, team_names);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, queue_names);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, state_names);
@@ -2106,4 +2120,43 @@ cb_agent_board_get_level (CbAgentBoard *self,
   g_return_val_if_fail (CB_IS_AGENT_BOARD (self), CB_AGENT_LEVEL_NONE);
   g_return_val_if_fail (CB_IS_ENTITY (agent), CB_AGENT_LEVEL_NONE);
   return level_at (self, agent, current_now (self), NULL);
+}
+
+/* The controls are the toolbar's children after the heading; each sits in
+ * a GtkFlowBoxChild, which is what must be hidden for the flow box to skip
+ * it. */
+static GtkWidget *
+control_cell (GtkWidget *control)
+{
+  GtkWidget *parent = gtk_widget_get_parent (control);
+
+  return GTK_IS_FLOW_BOX_CHILD (parent) ? parent : control;
+}
+
+gboolean
+cb_agent_board_get_controls_visible (CbAgentBoard *self)
+{
+  g_return_val_if_fail (CB_IS_AGENT_BOARD (self), TRUE);
+
+  return gtk_widget_get_visible (control_cell (GTK_WIDGET (self->search_entry)));
+}
+
+void
+cb_agent_board_set_controls_visible (CbAgentBoard *self,
+                                     gboolean      visible)
+{
+  GtkWidget *controls[] = {
+    GTK_WIDGET (self->search_entry), GTK_WIDGET (self->team_dropdown),
+    GTK_WIDGET (self->queue_dropdown), GTK_WIDGET (self->state_dropdown),
+    GTK_WIDGET (self->action_box),
+  };
+
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+
+  visible = !!visible;
+  if (visible == cb_agent_board_get_controls_visible (self))
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
+    gtk_widget_set_visible (control_cell (controls[i]), visible);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLS_VISIBLE]);
 }

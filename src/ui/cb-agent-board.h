@@ -31,6 +31,9 @@ GtkWidget    *cb_agent_board_new                (void);
 CbStore      *cb_agent_board_get_store          (CbAgentBoard   *self);
 void          cb_agent_board_set_store          (CbAgentBoard   *self,
                                                  CbStore        *store);
+gboolean      cb_agent_board_get_controls_visible (CbAgentBoard *self);
+void          cb_agent_board_set_controls_visible (CbAgentBoard *self,
+                                                   gboolean      visible);
 void          cb_agent_board_actions_update     (CbAgentBoard   *self);
 void          cb_agent_board_refresh            (CbAgentBoard   *self);
 
