@@ -131,7 +131,11 @@ test_open_and_leave (void)
    * the main window's board keeps them. */
   {
     GtkWidget *kiosk_board = find_descendant (GTK_WIDGET (kiosk), CB_TYPE_AGENT_BOARD);
+    GtkWidget *main_board = find_descendant (GTK_WIDGET (window), CB_TYPE_AGENT_BOARD);
     GtkWidget *search;
+
+    g_assert_nonnull (main_board);
+    g_assert_true (cb_agent_board_get_controls_visible (CB_AGENT_BOARD (main_board)));
 
     g_assert_nonnull (kiosk_board);
     g_assert_false (cb_agent_board_get_controls_visible (CB_AGENT_BOARD (kiosk_board)));

@@ -340,6 +340,11 @@ cb_kiosk_window_init (CbKioskWindow *self)
   slot = cb_wallboard_page_get_agent_board_slot (self->queues);
   while ((board = gtk_widget_get_first_child (GTK_WIDGET (slot))) != NULL)
     gtk_box_remove (slot, board);
+  /* No board on a TV shows its search, filters and actions. */
+  slot = cb_wallboard_page_get_agent_board_slot (self->wallboard);
+  for (board = gtk_widget_get_first_child (GTK_WIDGET (slot)); board; board = gtk_widget_get_next_sibling (board))
+    if (CB_IS_AGENT_BOARD (board))
+      cb_agent_board_set_controls_visible (CB_AGENT_BOARD (board), FALSE);
   hide_scrollbars (GTK_WIDGET (self->stack));
 
   self->last_x = -1;
