@@ -458,6 +458,30 @@ test_agent_paused (Fixture       *f,
   g_assert_cmpuint (cb_alert_engine_get_n_active (f->engine, FALSE), ==, 0);
 }
 
+/* A rule on one pause reason sees only the agents paused with it. */
+static void
+test_agent_pause_reason (Fixture       *f,
+                         gconstpointer  data)
+{
+  set_rules (f, "{\"id\":\"lunch\",\"kind\":\"agent-state\",\"state\":\"paused\",\"reason\":\"LUNCH\","
+                "\"comparison\":\">\",\"threshold\":30,\"hold_s\":0}");
+  put_entity (f, f->agents, "agent", "agents", "a1",
+              "\"name\":\"Kadri Kask\",\"state\":\"paused\",\"pause_reason\":\"LUNCH\",\"state_since\":"
+              G_STRINGIFY (1795420800000) ",\"team_ids\":[],\"queue_ids\":[]");
+  put_entity (f, f->agents, "agent", "agents", "a2",
+              "\"name\":\"Mart Tamm\",\"state\":\"paused\",\"pause_reason\":\"COACHING\",\"state_since\":"
+              G_STRINGIFY (1795420800000) ",\"team_ids\":[],\"queue_ids\":[]");
+
+  evaluate (f, T0 + 30 * MINS);
+  g_assert_cmpuint (f->raised->len, ==, 0);
+  evaluate (f, T0 + 31 * MINS);
+  g_assert_cmpuint (f->raised->len, ==, 1);
+  g_assert_cmpstr (cb_alert_get_id (g_ptr_array_index (f->raised, 0)), ==, "lunch/a1");
+  g_assert_cmpstr (cb_alert_get_rule (g_ptr_array_index (f->raised, 0))->reason, ==, "LUNCH");
+  evaluate (f, T0 + 60 * MINS);
+  g_assert_cmpuint (f->raised->len, ==, 1);
+}
+
 /* 600 raise + clear cycles with no hold: the last 500 events are kept. */
 static void
 test_history_bounded (Fixture       *f,
@@ -533,6 +557,7 @@ assert_rules_equal (GPtrArray *a,
       g_assert_cmpint (x->target, ==, y->target);
       g_assert_cmpint (x->window.kind, ==, y->window.kind);
       g_assert_cmpstr (x->agent_state, ==, y->agent_state);
+      g_assert_cmpstr (x->reason, ==, y->reason);
       g_assert_cmpint (x->comparison, ==, y->comparison);
       g_assert_cmpfloat (x->threshold, ==, y->threshold);
       g_assert_cmpuint (x->hold_s, ==, y->hold_s);
@@ -593,7 +618,10 @@ test_json_round_trip (void)
                                      "\"hold_s\":0,\"severity\":\"critical\",\"enabled\":false,"
                                      "\"sound\":true,\"scope\":[\"q1\",\"q2\"]},"
                                      "{\"id\":\"y\",\"kind\":\"agent-state\",\"state\":\"wrap_up\","
-                                     "\"comparison\":\">=\",\"threshold\":3,\"scope\":[]}]}", &error);
+                                     "\"comparison\":\">=\",\"threshold\":3,\"scope\":[]},"
+                                     "{\"id\":\"z\",\"kind\":\"agent-state\",\"state\":\"paused\","
+                                     "\"reason\":\"LUNCH\",\"threshold\":45,\"scope\":[\"t-north\"]}]}",
+                                     &error);
   g_assert_no_error (error);
   custom_json = cb_alert_rules_to_json (custom);
   custom_again = cb_alert_rules_from_json (custom_json, &error);
@@ -603,6 +631,11 @@ test_json_round_trip (void)
   g_assert_cmpstr (r->name, ==, "Ünicode “q”");
   g_assert_cmpint (r->window.kind, ==, CB_METRIC_WINDOW_LAST_30);
   g_assert_cmpstr (r->scope_ids[1], ==, "q2");
+  g_assert_null (r->reason);
+  r = g_ptr_array_index (custom_again, 2);
+  g_assert_cmpstr (r->reason, ==, "LUNCH");
+  g_assert_cmpstr (r->scope_ids[0], ==, "t-north");
+  g_assert_null (strstr (custom_json, "\"reason\":null"));
 
   g_assert_true (cb_alert_engine_set_rules_from_json (engine, cb_alert_rules_get_default_json (), &error));
   g_assert_no_error (error);
@@ -637,6 +670,10 @@ test_json_bad (void)
     "{\"rules\":[{\"id\":\"a\",\"kind\":\"metric\",\"metric\":\"asa\",\"threshold\":1,\"scope\":\"q1\"}]}",
     "{\"rules\":[{\"id\":\"a\",\"kind\":\"metric\",\"metric\":\"asa\",\"threshold\":1,\"scope\":[1]}]}",
     "{\"rules\":[{\"id\":\"a\",\"kind\":\"agent-state\",\"threshold\":1}]}",
+    "{\"rules\":[{\"id\":\"a\",\"kind\":\"agent-state\",\"state\":\"paused\",\"reason\":1,\"threshold\":1}]}",
+    "{\"rules\":[{\"id\":\"a\",\"kind\":\"agent-state\",\"state\":\"paused\",\"reason\":\"\",\"threshold\":1}]}",
+    "{\"rules\":[{\"id\":\"a\",\"kind\":\"agent-state\",\"state\":\"wrap_up\",\"reason\":\"LUNCH\","
+    "\"threshold\":1}]}",
     "{\"rules\":[{\"id\":\"a\",\"kind\":\"agent-state\",\"state\":\"paused\",\"threshold\":1},"
     "{\"id\":\"a\",\"kind\":\"agent-state\",\"state\":\"paused\",\"threshold\":2}]}",
   };
@@ -663,6 +700,67 @@ test_json_bad (void)
     }
 }
 
+/* The helpers of the rule editor: ids, which KPI goes with which target,
+ * windows and threshold ranges. */
+static void
+test_editor_helpers (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rules = cb_alert_rules_from_json (cb_alert_rules_get_default_json (), &error);
+  g_autofree char *fresh = NULL, *taken = NULL, *empty = NULL;
+  g_autoptr(CbAlertRule) rule = cb_alert_rule_new ();
+  double min = -1, max = -1;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_alert_rules_find (rules, "drop-rate"), ==, 2);
+  g_assert_cmpint (cb_alert_rules_find (rules, "nope"), ==, -1);
+  fresh = cb_alert_rules_make_id (rules, "asa");
+  g_assert_cmpstr (fresh, ==, "asa");
+  taken = cb_alert_rules_make_id (rules, "longest-wait");
+  g_assert_cmpstr (taken, ==, "longest-wait-2");
+  g_ptr_array_add (rules, cb_alert_rule_copy (g_ptr_array_index (rules, 0)));
+  g_free (((CbAlertRule *) g_ptr_array_index (rules, 4))->id);
+  ((CbAlertRule *) g_ptr_array_index (rules, 4))->id = g_steal_pointer (&taken);
+  taken = cb_alert_rules_make_id (rules, "longest-wait");
+  g_assert_cmpstr (taken, ==, "longest-wait-3");
+  empty = cb_alert_rules_make_id (rules, "");
+  g_assert_cmpstr (empty, ==, "rule");
+
+  g_assert_true (cb_alert_metric_applies_to (CB_METRIC_LONGEST_WAIT, CB_ALERT_TARGET_QUEUE));
+  g_assert_false (cb_alert_metric_applies_to (CB_METRIC_LONGEST_WAIT, CB_ALERT_TARGET_CAMPAIGN));
+  g_assert_true (cb_alert_metric_applies_to (CB_METRIC_DROP_RATE, CB_ALERT_TARGET_CAMPAIGN));
+  g_assert_false (cb_alert_metric_applies_to (CB_METRIC_DROP_RATE, CB_ALERT_TARGET_QUEUE));
+  g_assert_true (cb_alert_metric_applies_to (CB_METRIC_OCCUPANCY, CB_ALERT_TARGET_QUEUE));
+  g_assert_true (cb_alert_metric_applies_to (CB_METRIC_OCCUPANCY, CB_ALERT_TARGET_CAMPAIGN));
+  g_assert_true (cb_alert_metric_applies_to (CB_METRIC_ERLANG_AGENTS_NEEDED, CB_ALERT_TARGET_QUEUE));
+  g_assert_false (cb_alert_metric_applies_to (CB_METRIC_ERLANG_AGENTS_NEEDED, CB_ALERT_TARGET_CAMPAIGN));
+  for (CbMetricId m = 0; m < CB_METRIC_N_METRICS; m++)
+    g_assert_true (cb_alert_metric_applies_to (m, CB_ALERT_TARGET_ALL));
+
+  g_assert_false (cb_alert_metric_has_window (CB_METRIC_LONGEST_WAIT));
+  g_assert_false (cb_alert_metric_has_window (CB_METRIC_AGENTS_PAUSED));
+  g_assert_false (cb_alert_metric_has_window (CB_METRIC_LEADS_DIALABLE));
+  g_assert_true (cb_alert_metric_has_window (CB_METRIC_SERVICE_LEVEL));
+  g_assert_true (cb_alert_metric_has_window (CB_METRIC_DROP_RATE));
+
+  rule->metric = CB_METRIC_SERVICE_LEVEL;
+  cb_alert_rule_get_threshold_range (rule, &min, &max);
+  g_assert_cmpfloat (min, ==, 0);
+  g_assert_cmpfloat (max, ==, 100);
+  rule->metric = CB_METRIC_LONGEST_WAIT;
+  cb_alert_rule_get_threshold_range (rule, &min, &max);
+  g_assert_cmpfloat (max, ==, 86400);
+  rule->metric = CB_METRIC_CSAT_MEAN;
+  cb_alert_rule_get_threshold_range (rule, &min, &max);
+  g_assert_cmpfloat (max, ==, 5);
+  rule->metric = CB_METRIC_CALLS_WAITING;
+  cb_alert_rule_get_threshold_range (rule, &min, &max);
+  g_assert_cmpfloat (max, ==, 1000000);
+  rule->kind = CB_ALERT_KIND_AGENT_STATE;
+  cb_alert_rule_get_threshold_range (rule, &min, &max);
+  g_assert_cmpfloat (max, ==, 1440);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -676,11 +774,13 @@ main (int   argc,
   ADD ("acknowledge", test_acknowledge);
   ADD ("snooze", test_snooze);
   ADD ("agent-paused", test_agent_paused);
+  ADD ("agent-pause-reason", test_agent_pause_reason);
   ADD ("history-bounded", test_history_bounded);
   ADD ("floor", test_floor);
 #undef ADD
   g_test_add_func ("/callboard/alerts/json-round-trip", test_json_round_trip);
   g_test_add_func ("/callboard/alerts/json-bad", test_json_bad);
+  g_test_add_func ("/callboard/alerts/editor-helpers", test_editor_helpers);
 
   return g_test_run ();
 }

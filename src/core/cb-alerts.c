@@ -361,7 +361,9 @@ evaluate_agent_rule (CbAlertEngine       *self,
       double minutes = 0;
       gboolean condition = FALSE;
 
-      if (g_strcmp0 (state, rule->agent_state) == 0 && since > 0 && agent_in_scope (rule, agent))
+      if (g_strcmp0 (state, rule->agent_state) == 0 && since > 0 && agent_in_scope (rule, agent)
+          && (rule->reason == NULL
+              || g_strcmp0 (cb_entity_get_string (agent, "pause_reason"), rule->reason) == 0))
         {
           minutes = (double) MAX (now_ms - since, 0) / 60000.0;
           condition = compare (rule->comparison, minutes, rule->threshold);
@@ -459,6 +461,7 @@ cb_alert_rule_copy (const CbAlertRule *rule)
   copy->name = g_strdup (rule->name);
   copy->agent_state = g_strdup (rule->agent_state);
   copy->scope_ids = g_strdupv (rule->scope_ids);
+  copy->reason = g_strdup (rule->reason);
   return copy;
 }
 
@@ -471,6 +474,7 @@ cb_alert_rule_free (CbAlertRule *rule)
   g_free (rule->name);
   g_free (rule->agent_state);
   g_strfreev (rule->scope_ids);
+  g_free (rule->reason);
   g_free (rule);
 }
 
@@ -556,6 +560,17 @@ parse_rule (JsonNode     *node,
       if (s == NULL || *s == '\0')
         return invalid (error, index, "no agent state");
       rule->agent_state = g_strdup (s);
+
+      member = json_object_get_member (o, "reason");
+      if (member != NULL && !JSON_NODE_HOLDS_NULL (member))
+        {
+          s = get_string (o, "reason");
+          if (s == NULL || *s == '\0')
+            return invalid (error, index, "reason not a string");
+          if (g_strcmp0 (rule->agent_state, "paused") != 0)
+            return invalid (error, index, "a reason without the paused state");
+          rule->reason = g_strdup (s);
+        }
     }
 
   s = get_string (o, "comparison");
@@ -715,6 +730,11 @@ cb_alert_rules_to_json (GPtrArray *rules)
         {
           json_builder_set_member_name (builder, "state");
           json_builder_add_string_value (builder, rule->agent_state);
+          if (rule->reason != NULL)
+            {
+              json_builder_set_member_name (builder, "reason");
+              json_builder_add_string_value (builder, rule->reason);
+            }
         }
       json_builder_set_member_name (builder, "comparison");
       json_builder_add_string_value (builder, comparison_names[rule->comparison]);
@@ -749,6 +769,138 @@ const char *
 cb_alert_rules_get_default_json (void)
 {
   return default_rules_json;
+}
+
+/**
+ * cb_alert_rules_find:
+ * @rules: (element-type CbAlertRule): rules
+ *
+ * Returns: the index of the rule of that id, or -1
+ */
+int
+cb_alert_rules_find (GPtrArray  *rules,
+                     const char *id)
+{
+  g_return_val_if_fail (rules != NULL, -1);
+
+  for (guint i = 0; i < rules->len; i++)
+    if (g_strcmp0 (((CbAlertRule *) g_ptr_array_index (rules, i))->id, id) == 0)
+      return (int) i;
+  return -1;
+}
+
+/**
+ * cb_alert_rules_make_id:
+ * @rules: (element-type CbAlertRule): the rules the id must not clash with
+ * @base: what the id should read like ("longest-wait"); NULL or empty: "rule"
+ *
+ * Returns: (transfer full): @base when free, else @base-2, @base-3…
+ */
+char *
+cb_alert_rules_make_id (GPtrArray  *rules,
+                        const char *base)
+{
+  g_return_val_if_fail (rules != NULL, NULL);
+
+  if (base == NULL || *base == '\0')
+    base = "rule";
+  if (cb_alert_rules_find (rules, base) < 0)
+    return g_strdup (base);
+  for (guint n = 2; ; n++)
+    {
+      g_autofree char *id = g_strdup_printf ("%s-%u", base, n);
+
+      if (cb_alert_rules_find (rules, id) < 0)
+        return g_steal_pointer (&id);
+    }
+}
+
+/**
+ * cb_alert_metric_applies_to:
+ *
+ * Whether a rule on @metric makes sense per @target: inbound KPIs per queue,
+ * outbound ones per campaign, the agents' KPIs on either, all on the floor.
+ * The engine evaluates any pair; this is what the rule editor offers.
+ */
+gboolean
+cb_alert_metric_applies_to (CbMetricId    metric,
+                            CbAlertTarget target)
+{
+  gboolean inbound, outbound;
+
+  g_return_val_if_fail (metric < CB_METRIC_N_METRICS, FALSE);
+
+  inbound = metric <= CB_METRIC_ABANDONED || metric == CB_METRIC_ERLANG_AGENTS_NEEDED
+            || metric == CB_METRIC_ERLANG_SL_STAFFED;
+  outbound = metric >= CB_METRIC_DIALS && metric <= CB_METRIC_LEADS_DIALABLE;
+
+  switch (target)
+    {
+    case CB_ALERT_TARGET_QUEUE:
+      return !outbound;
+    case CB_ALERT_TARGET_CAMPAIGN:
+      return !inbound;
+    case CB_ALERT_TARGET_ALL:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/**
+ * cb_alert_metric_has_window:
+ *
+ * Returns: FALSE for the state KPIs (calls waiting, longest wait, agents by
+ *   state, leads dialable), which describe now whatever the window
+ */
+gboolean
+cb_alert_metric_has_window (CbMetricId metric)
+{
+  g_return_val_if_fail (metric < CB_METRIC_N_METRICS, FALSE);
+
+  return !(metric == CB_METRIC_CALLS_WAITING || metric == CB_METRIC_LONGEST_WAIT
+           || (metric >= CB_METRIC_AGENTS_LOGGED_IN && metric <= CB_METRIC_AGENTS_PAUSED)
+           || metric == CB_METRIC_LEADS_DIALABLE);
+}
+
+/**
+ * cb_alert_rule_get_threshold_range:
+ * @min: (out): the smallest sensible threshold
+ * @max: (out): the largest
+ *
+ * In the rule's unit: agent states 0–1440 minutes, time KPIs 0–86400
+ * seconds, rates 0–100 %, survey scores 0–5, counts 0–1 000 000. The
+ * parser accepts any finite threshold; the editor keeps to these.
+ */
+void
+cb_alert_rule_get_threshold_range (const CbAlertRule *rule,
+                                   double            *min,
+                                   double            *max)
+{
+  double hi = 1000000;
+
+  g_return_if_fail (rule != NULL);
+  g_return_if_fail (min != NULL && max != NULL);
+
+  if (rule->kind == CB_ALERT_KIND_AGENT_STATE)
+    hi = 24 * 60;
+  else if (rule->metric < CB_METRIC_N_METRICS)
+    switch (cb_metric_get_info (rule->metric)->unit)
+      {
+      case CB_METRIC_UNIT_MS:
+        hi = 24 * 60 * 60;
+        break;
+      case CB_METRIC_UNIT_PERCENT:
+        hi = 100;
+        break;
+      case CB_METRIC_UNIT_SCORE:
+        hi = 5;
+        break;
+      default:
+        break;
+      }
+  *min = 0;
+  *max = hi;
 }
 
 /* Alerts */
@@ -888,7 +1040,8 @@ cb_alert_engine_set_rules_from_json (CbAlertEngine  *self,
 
           if (g_strcmp0 (r->id, o->id) == 0 && r->enabled && r->kind == o->kind
               && r->metric == o->metric && r->target == o->target && r->comparison == o->comparison
-              && r->threshold == o->threshold && g_strcmp0 (r->agent_state, o->agent_state) == 0)
+              && r->threshold == o->threshold && g_strcmp0 (r->agent_state, o->agent_state) == 0
+              && g_strcmp0 (r->reason, o->reason) == 0)
             {
               cb_alert_rule_free (alert->rule);
               alert->rule = cb_alert_rule_copy (r);

@@ -73,6 +73,8 @@ typedef enum
  * @target: per queue, per campaign or the floor (metric rules)
  * @window: the KPI's window (metric rules)
  * @agent_state: "paused", "wrap_up", "on_hold"… (agent-state rules)
+ * @reason: a pause reason id the agent must be paused with (agent-state
+ *   rules on "paused"); NULL: any reason
  * @scope_ids: NULL-terminated queue or campaign ids the rule is limited
  *   to (agent rules: agents serving one of those queues or in those
  *   teams); NULL: all
@@ -97,6 +99,7 @@ typedef struct
   CbAlertSeverity    severity;
   gboolean           enabled;
   gboolean           sound;
+  char              *reason;
 } CbAlertRule;
 
 typedef enum
@@ -137,6 +140,18 @@ GPtrArray          *cb_alert_rules_from_json    (const char        *json,
                                                  GError           **error);
 char               *cb_alert_rules_to_json      (GPtrArray         *rules);
 const char         *cb_alert_rules_get_default_json (void);
+int                 cb_alert_rules_find         (GPtrArray         *rules,
+                                                 const char        *id);
+char               *cb_alert_rules_make_id      (GPtrArray         *rules,
+                                                 const char        *base);
+
+/* What the editor offers */
+gboolean            cb_alert_metric_applies_to  (CbMetricId         metric,
+                                                 CbAlertTarget      target);
+gboolean            cb_alert_metric_has_window  (CbMetricId         metric);
+void                cb_alert_rule_get_threshold_range (const CbAlertRule *rule,
+                                                       double            *min,
+                                                       double            *max);
 
 /* One alert: a rule × subject whose condition held */
 #define CB_TYPE_ALERT (cb_alert_get_type ())
