@@ -1503,7 +1503,7 @@ test_retry_rules (Fixture       *f,
   g_autofree char *set = NULL;
   g_autoptr(CbMessage) r1 = NULL, r2 = NULL, leads_res = NULL;
   JsonArray *leads;
-  guint exhausted = 0, retrying = 0, max_seen = 0;
+  guint exhausted = 0, retrying = 0, max_seen = 0, dnc = 0;
   gint64 t0;
 
   start_with_engine (f, 40, TRUE);
@@ -1557,10 +1557,17 @@ test_retry_rules (Fixture       *f,
           g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (lead, "next_attempt_at")));
           exhausted++;
         }
+      else if (g_str_equal (json_object_get_string_member (lead, "status"), "dnc"))
+        {
+          /* The seed put this one's number on the internal DNC list: never dialed. */
+          g_assert_cmpuint (attempts, ==, 0);
+          dnc++;
+        }
     }
-  g_test_message ("%u of 40 leads exhausted after 3 attempts", exhausted);
+  g_test_message ("%u of 40 leads exhausted after 3 attempts, %u skipped as DNC", exhausted, dnc);
   g_assert_cmpuint (max_seen, ==, 3);
-  g_assert_cmpuint (exhausted, ==, 40);
+  g_assert_cmpuint (dnc, ==, 1);
+  g_assert_cmpuint (exhausted, ==, 39);
   g_assert_cmpint (json_object_get_int_member (cb_sim_state_lookup (f->state, "lead_list", "ll-campaign-01")->data,
                                                "dialable_count"), ==, 0);
   /* No dialable leads left: the server completes the campaign. */
@@ -1596,11 +1603,13 @@ test_predictive (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (stats, "contacts_today"), >, 500);
   g_assert_cmpfloat (json_object_get_double_member (stats, "drop_rate_pct"), <, 3.0);
   g_assert_cmpint (json_object_get_int_member (stats, "leads_total"), ==, 20000);
-  /* Persons who asked not to be called again are on the internal list. */
+  /* Persons who asked not to be called again are on the internal list; so
+   * are the numbers the seed listed, which were never dialed. */
   {
     g_autoptr(CbMessage) dnc = request (s, "lead.query", "{\"filter\":{\"list_id\":\"ll-campaign-01\","
-                                        "\"statuses\":[\"dnc\"]},\"limit\":5}", -1, NULL);
+                                        "\"statuses\":[\"dnc\"]},\"limit\":1000}", -1, NULL);
     JsonArray *items = json_object_get_array_member (dnc->data, "items");
+    guint asked = 0, skipped = 0;
 
     g_assert_cmpuint (json_array_get_length (items), >, 0);
     for (guint i = 0; i < json_array_get_length (items); i++)
@@ -1608,12 +1617,27 @@ test_predictive (Fixture       *f,
         JsonObject *lead = json_array_get_object_element (items, i);
         const char *number = json_object_get_string_member (json_array_get_object_element (
                                json_object_get_array_member (lead, "phone_numbers"), 0), "number");
-        g_autofree char *q = g_strdup_printf ("{\"number\":\"%s\",\"list_ids\":[\"dnc-internal\"]}", number);
-        g_autoptr(CbMessage) check = request (s, "dnc.check", q, -1, NULL);
+        sqlite3_stmt *stmt = cb_sim_db_prepare (f->db, "SELECT count(*) FROM dnc_entries "
+                                                "WHERE list_id = 'dnc-internal' AND number = ?");
 
-        g_assert_true (json_object_get_boolean_member (check->data, "listed"));
-        g_assert_cmpstr (json_object_get_string_member (lead, "last_disposition"), ==, "DNC");
+        sqlite3_bind_text (stmt, 1, number, -1, SQLITE_TRANSIENT);
+        g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+        g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+        sqlite3_reset (stmt);
+        if (json_object_get_int_member (lead, "attempts") == 0)
+          {
+            g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (lead, "last_disposition")));
+            skipped++;
+          }
+        else
+          {
+            g_assert_cmpstr (json_object_get_string_member (lead, "last_disposition"), ==, "DNC");
+            asked++;
+          }
       }
+    g_test_message ("dnc: %u asked not to be called, %u skipped on a DNC list", asked, skipped);
+    g_assert_cmpuint (asked, >, 0);
+    g_assert_cmpuint (skipped, >, 0);
   }
 
   r1 = command (s, "campaign.pause", "{\"id\":\"campaign-01\"}");
@@ -1627,20 +1651,39 @@ test_predictive (Fixture       *f,
   g_assert_cmpint (cb_sim_engine_get_campaign (f->engine, "campaign-01")->stats.dials, ==, dials);
   g_assert_cmpuint (n_dialing_before, ==, 0);
 
-  /* Started again it dials; without its own list it has nothing to dial. */
+  /* Started again it dials; with another list instead of its own, it
+   * dials that list's leads and no more of its own. */
   {
     g_autoptr(CbMessage) r2 = command (s, "campaign.start", "{\"id\":\"campaign-01\"}");
     CbConnection *m = connect_as (f, MANAGER_TOKEN);
-    g_autoptr(CbMessage) r3 = NULL;
+    g_autoptr(CbMessage) r3 = NULL, web_res = NULL;
+    const CbSimCampaign *ec = cb_sim_engine_get_campaign (f->engine, "campaign-01");
+    guint64 own_attempts = 0, own_after = 0;
+    guint web_dialed = 0;
+    JsonArray *web;
 
     assert_ok (r2);
-    g_assert_cmpint (cb_sim_engine_get_campaign (f->engine, "campaign-01")->status, ==, CB_SIM_CAMPAIGN_RUNNING);
+    g_assert_cmpint (ec->status, ==, CB_SIM_CAMPAIGN_RUNNING);
     c = cb_sim_state_lookup (f->state, "campaign", "campaign-01");
     r3 = request (m, "campaign.update", "{\"id\":\"campaign-01\",\"set\":{\"lead_lists\":[{\"list_id\":\"ll-web-leads\","
                   "\"priority\":1}]}}", c->rev, NULL);
     assert_ok (r3);
     g_assert_cmpstr (json_object_get_string_member (result_object (r3, "campaign"), "status"), ==, "running");
-    g_assert_cmpint (cb_sim_engine_get_campaign (f->engine, "campaign-01")->status, ==, CB_SIM_CAMPAIGN_STOPPED);
+    g_assert_cmpint (ec->status, ==, CB_SIM_CAMPAIGN_RUNNING);
+    g_assert_cmpuint (ec->stats.leads_total, ==, 300);
+    for (guint i = 0; i < ec->n_leads; i++)
+      own_attempts += cb_sim_engine_get_campaign_lead (f->engine, ec, i)->attempts;
+    cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + HOUR_MS);
+    cb_sim_config_store_flush (f->store);
+    for (guint i = 0; i < ec->n_leads; i++)
+      own_after += cb_sim_engine_get_campaign_lead (f->engine, ec, i)->attempts;
+    web = all_leads (m, "ll-web-leads", &web_res);
+    for (guint i = 0; i < json_array_get_length (web); i++)
+      web_dialed += json_object_get_int_member (json_array_get_object_element (web, i), "attempts") > 0;
+    g_test_message ("an hour on ll-web-leads: %u of 300 web leads dialed, %" G_GUINT64_FORMAT " new attempts on its own list",
+                    web_dialed, own_after - own_attempts);
+    g_assert_cmpuint (own_after, ==, own_attempts);
+    g_assert_cmpuint (web_dialed, >, 100);
   }
 }
 

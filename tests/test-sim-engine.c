@@ -1078,9 +1078,13 @@ test_retry_rules_and_windows (void)
           g_assert_nonnull (call);
           g_assert_nonnull (next);
 
-          if (call->disposition == CB_SIM_DISPOSITION_HUMAN)
+          /* A person is retried only for a callback they asked for. */
+          g_assert_cmpint (call->disposition, !=, CB_SIM_DISPOSITION_SALE);
+          g_assert_cmpint (call->disposition, !=, CB_SIM_DISPOSITION_NOT_INTERESTED);
+          g_assert_cmpint (call->disposition, !=, CB_SIM_DISPOSITION_DNC);
+          g_assert_cmpint (call->disposition, !=, CB_SIM_DISPOSITION_HUMAN);
+          if (call->disposition == CB_SIM_DISPOSITION_CALLBACK)
             {
-              /* Only a callback the person asked for. */
               delay = config->callback_delay_ms;
               max_attempts = 6;
             }
@@ -1103,7 +1107,7 @@ test_retry_rules_and_windows (void)
                   "leads dialed by zone (UTC−5, 0, +2, +9): %u %u %u %u",
                   log.n_dials, log.outside_window, retried[CB_SIM_DISPOSITION_BUSY],
                   retried[CB_SIM_DISPOSITION_NO_ANSWER], retried[CB_SIM_DISPOSITION_MACHINE],
-                  retried[CB_SIM_DISPOSITION_DROPPED], retried[CB_SIM_DISPOSITION_HUMAN],
+                  retried[CB_SIM_DISPOSITION_DROPPED], retried[CB_SIM_DISPOSITION_CALLBACK],
                   by_zone[0], by_zone[1], by_zone[2], by_zone[3]);
   g_assert_cmpuint (log.outside_window, ==, 0);
   g_assert_cmpuint (log.n_dials, >, 5000);

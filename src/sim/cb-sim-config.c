@@ -67,6 +67,7 @@ struct _CbSimConfigStore
   GHashTable  *uploads;          /* "user\x1fupload_id" → Upload */
   GHashTable  *dirty_leads;      /* engine lead ids */
   GHashTable  *dirty_campaigns;  /* campaign ids whose stats changed */
+  GHashTable  *list_owners;      /* lead list id → id of the simulated campaign that dials it */
   GPtrArray   *history;          /* JsonObject: ended calls, oldest first */
   GPtrArray   *bindings;         /* OpBinding */
   guint        flush_source;
@@ -1425,7 +1426,7 @@ campaign_derive (CbSimConfigStore *cfg,
     {
       const CbSimCampaignStats *st = &ec->stats;
 
-      json_object_set_int_member (stats, "leads_total", ec->n_leads);
+      json_object_set_int_member (stats, "leads_total", st->leads_total);
       json_object_set_int_member (stats, "leads_dialable", st->leads_dialable);
       json_object_set_int_member (stats, "leads_completed", st->leads_done);
       json_object_set_int_member (stats, "dials_today", st->dials);
@@ -1549,6 +1550,327 @@ windows_to_engine (CbSimConfigStore *cfg,
   cb_sim_engine_set_campaign_windows (cfg->engine, campaign_id, start, end);
 }
 
+static JsonObject *lead_load (CbSimConfigStore *cfg, const char *id);
+static gboolean number_listed (CbSimConfigStore *cfg, const char *number, GPtrArray *list_ids);
+static guint lead_numbers_listed (CbSimConfigStore *cfg, JsonObject *lead, GPtrArray *list_ids);
+static gboolean lead_to_engine (CbSimConfigStore *cfg, JsonObject *lead);
+
+/* The rule set's attempt limits (§10.10) to the dialer. */
+static void
+limits_to_engine (CbSimConfigStore *cfg,
+                  const char       *campaign_id,
+                  JsonObject       *rule_set)
+{
+  JsonArray *rules = rule_set ? array_member (rule_set, "max_attempts") : NULL;
+  CbSimAttemptLimit limits[CB_SIM_MAX_ATTEMPT_LIMITS];
+  guint n = 0;
+
+  for (guint i = 0; rules && i < json_array_get_length (rules) && n < CB_SIM_MAX_ATTEMPT_LIMITS; i++)
+    {
+      JsonObject *r = json_array_get_object_element (rules, i);
+      gint64 window_h = r ? int_member (r, "window_h", 0) : 0;
+      gint64 max = r ? int_member (r, "max", 0) : 0;
+
+      if (window_h < 1 || max < 1)
+        continue;
+      limits[n++] = (CbSimAttemptLimit) {
+        .window_ms = window_h * 3600 * 1000,
+        .max = (guint) MIN (max, G_MAXUINT),
+        .per_number = g_strcmp0 (str_member (r, "scope"), "number") == 0,
+      };
+    }
+  cb_sim_engine_set_campaign_attempt_limits (cfg->engine, campaign_id, limits, n);
+}
+
+/* Everything of a rule set the dialer enforces itself; its DNC lists are
+ * read at every dial (on_dial_check). */
+static void
+rule_set_to_engine (CbSimConfigStore *cfg,
+                    const char       *campaign_id,
+                    JsonObject       *rule_set)
+{
+  windows_to_engine (cfg, campaign_id, rule_set);
+  limits_to_engine (cfg, campaign_id, rule_set);
+}
+
+static guint
+date_of (const char *s)
+{
+  guint y, m, d;
+
+  if (s == NULL || sscanf (s, "%u-%u-%u", &y, &m, &d) != 3)
+    return 0;
+  return y * 10000 + m * 100 + d;
+}
+
+/* The campaign's schedule (§10.7): when it may dial, in its own zone. */
+static void
+schedule_to_engine (CbSimConfigStore *cfg,
+                    const char       *campaign_id,
+                    JsonObject       *campaign)
+{
+  static const char * const weekdays[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+  JsonNode *node = json_object_get_member (campaign, "schedule");
+  JsonObject *o = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonArray *windows = o ? array_member (o, "windows") : NULL;
+  JsonArray *exclude = o ? array_member (o, "exclude_dates") : NULL;
+  g_autoptr(GArray) w = g_array_new (FALSE, FALSE, sizeof (CbSimScheduleWindow));
+  g_autoptr(GArray) x = g_array_new (FALSE, FALSE, sizeof (guint));
+  CbSimSchedule schedule = { 0 };
+
+  if (o == NULL)
+    {
+      cb_sim_engine_set_campaign_schedule (cfg->engine, campaign_id, NULL);
+      return;
+    }
+  for (guint i = 0; windows && i < json_array_get_length (windows); i++)
+    {
+      JsonObject *wo = json_array_get_object_element (windows, i);
+      JsonArray *on = wo ? array_member (wo, "days") : NULL;
+      CbSimScheduleWindow window = { 0 };
+
+      for (guint k = 0; on != NULL && k < json_array_get_length (on); k++)
+        for (guint d = 0; d < 7; d++)
+          if (g_strcmp0 (json_array_get_string_element (on, k), weekdays[d]) == 0)
+            window.days |= 1u << d;
+      window.start_min = minutes_of (str_member (wo, "start"));
+      window.end_min = minutes_of (str_member (wo, "end"));
+      g_array_append_val (w, window);
+    }
+  for (guint i = 0; exclude && i < json_array_get_length (exclude); i++)
+    {
+      guint date = date_of (json_array_get_string_element (exclude, i));
+
+      g_array_append_val (x, date);
+    }
+  schedule.time_zone = str_member (o, "time_zone");
+  schedule.windows = (const CbSimScheduleWindow *) (gpointer) w->data;
+  schedule.n_windows = w->len;
+  schedule.start_date = date_of (str_member (o, "start_date"));
+  schedule.end_date = date_of (str_member (o, "end_date"));
+  schedule.exclude_dates = (const guint *) (gpointer) x->data;
+  schedule.n_exclude_dates = x->len;
+  if (cb_sim_engine_set_campaign_schedule (cfg->engine, campaign_id, &schedule) != CB_SIM_OK)
+    {
+      g_message ("campaign %s: time zone %s unknown here; it dials at any time of day",
+                 campaign_id, schedule.time_zone);
+      cb_sim_engine_set_campaign_schedule (cfg->engine, campaign_id, NULL);
+    }
+}
+
+/* Where numbers without a time zone are, by country code (§10.9: "derived
+ * from the number by the backend"); the US and Canada by one central zone. */
+static const char *
+zone_of_number (const char *number)
+{
+  static const char * const prefixes[][2] = {
+    { "+1", "America/Chicago" }, { "+372", "Europe/Tallinn" }, { "+421", "Europe/Bratislava" },
+    { "+385", "Europe/Zagreb" }, { "+387", "Europe/Sarajevo" }, { "+380", "Europe/Kiev" },
+    { "+48", "Europe/Warsaw" }, { "+44", "Europe/London" }, { "+49", "Europe/Berlin" },
+    { "+33", "Europe/Paris" }, { "+358", "Europe/Helsinki" }, { "+371", "Europe/Riga" },
+    { "+370", "Europe/Vilnius" },
+  };
+
+  for (guint i = 0; number != NULL && i < G_N_ELEMENTS (prefixes); i++)
+    if (g_str_has_prefix (number, prefixes[i][0]))
+      return prefixes[i][1];
+  return NULL;
+}
+
+/* The lead's UTC offset now, from its zone, its list's default zone or its
+ * number; FALSE when none is known. @cache maps zones to offsets. */
+static gboolean
+lead_utc_offset (CbSimConfigStore *cfg,
+                 JsonObject       *lead,
+                 JsonObject       *list,
+                 const char       *number,
+                 GHashTable       *cache,
+                 int              *offset_min)
+{
+  const char *zone = str_member (lead, "time_zone");
+  gpointer cached;
+
+  if (zone == NULL && list != NULL)
+    zone = str_member (list, "default_time_zone");
+  if (zone == NULL)
+    zone = zone_of_number (number);
+  if (zone == NULL)
+    return FALSE;
+  if (!g_hash_table_lookup_extended (cache, zone, NULL, &cached))
+    {
+      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zone);
+      int offset;
+
+      if (tz == NULL)
+        return FALSE;
+      offset = g_time_zone_get_offset (tz, g_time_zone_find_interval (tz, G_TIME_TYPE_UNIVERSAL,
+                                                                      clock_ms (cfg) / 1000)) / 60;
+      cached = GINT_TO_POINTER (offset);
+      g_hash_table_insert (cache, g_strdup (zone), cached);
+    }
+  *offset_min = GPOINTER_TO_INT (cached);
+  return TRUE;
+}
+
+/* The simulated campaign whose dialer holds the leads of @list_id: its own
+ * list for a seeded campaign, else the first that took it; or NULL. */
+static const char *
+list_owner (CbSimConfigStore *cfg,
+            const char       *list_id)
+{
+  const char *owner = g_hash_table_lookup (cfg->list_owners, list_id);
+
+  if (owner == NULL && g_str_has_prefix (list_id, "ll-") && engine_campaign (cfg, list_id + 3) != NULL)
+    owner = list_id + 3;
+  return owner;
+}
+
+/* Gives the dialer of @campaign_id the leads of @list_id it does not hold
+ * yet, in the state the database has them. A lead whose time zone cannot be
+ * told is left out when the campaign's rule set blocks such leads. */
+static void
+attach_leads (CbSimConfigStore *cfg,
+              const char       *campaign_id,
+              JsonObject       *campaign,
+              const char       *list_id)
+{
+  const CbSimEntity *list = lookup (cfg, &types[T_LEAD_LIST], list_id);
+  JsonObject *rs = rule_set_of (cfg, campaign);
+  gboolean block = g_strcmp0 (rs ? str_member (rs, "unknown_time_zone") : NULL, "block") == 0;
+  g_autoptr(GHashTable) zones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) leads = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  sqlite3_stmt *stmt = cb_sim_db_prepare (cfg->db, "SELECT id, json FROM leads WHERE list_id = ? ORDER BY id");
+  guint blocked = 0;
+
+  sqlite3_bind_text (stmt, 1, list_id, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *id = (const char *) sqlite3_column_text (stmt, 0);
+      JsonObject *lead;
+
+      if (id == NULL || cb_sim_engine_get_lead (cfg->engine, id) != NULL)
+        continue;
+      if ((lead = cb_sim_db_column_json (stmt, 1)) != NULL)
+        g_ptr_array_add (leads, lead);
+    }
+  sqlite3_reset (stmt);
+
+  for (guint i = 0; i < leads->len; i++)
+    {
+      JsonObject *lead = g_ptr_array_index (leads, i);
+      JsonArray *phones = array_member (lead, "phone_numbers");
+      const char *number = phones && json_array_get_length (phones) > 0
+                           ? str_member (json_array_get_object_element (phones, 0), "number") : NULL;
+      const char *status = str_member (lead, "status");
+      int offset = 0;
+      CbSimResult r;
+
+      if (number == NULL)
+        continue;
+      if (!lead_utc_offset (cfg, lead, list ? list->data : NULL, number, zones, &offset) && block)
+        {
+          blocked++;
+          continue;
+        }
+      r = cb_sim_engine_add_lead (cfg->engine, campaign_id, list_id, str_member (lead, "id"), number, offset);
+      if (r != CB_SIM_OK)
+        {
+          g_message ("lead %s of %s is not dialed: %s", str_member (lead, "id"), list_id, cb_sim_result_to_string (r));
+          continue;
+        }
+      /* A dial that was going on when the sim stopped: due again now. */
+      if (g_strcmp0 (status, "dialing") == 0)
+        {
+          json_object_set_string_member (lead, "status", "retry");
+          json_object_set_int_member (lead, "next_attempt_at", cb_sim_engine_get_now (cfg->engine));
+        }
+      if (g_strcmp0 (status, "new") != 0 || int_member (lead, "attempts", 0) > 0)
+        lead_to_engine (cfg, lead);
+      /* The dialer holds what the database has: nothing to write back. */
+      g_hash_table_remove (cfg->dirty_leads, str_member (lead, "id"));
+    }
+  if (blocked > 0)
+    g_message ("%u leads of %s have no known time zone; campaign %s's rule set blocks them",
+               blocked, list_id, campaign_id);
+}
+
+/* The campaign's lead lists to the dialer: the active ones, with their
+ * priorities. A list is dialed by one simulated campaign, the first that
+ * took it. */
+static void
+lists_to_engine (CbSimConfigStore *cfg,
+                 const char       *id,
+                 JsonObject       *o)
+{
+  JsonArray *lists = array_member (o, "lead_lists");
+  g_autoptr(GArray) refs = g_array_new (FALSE, FALSE, sizeof (CbSimListRef));
+
+  for (guint i = 0; lists && i < json_array_get_length (lists); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (lists, i);
+      const char *list_id = entry ? str_member (entry, "list_id") : NULL;
+      const CbSimEntity *list = list_id ? lookup (cfg, &types[T_LEAD_LIST], list_id) : NULL;
+      const char *owner;
+      CbSimListRef ref;
+
+      if (list == NULL)
+        continue;
+      owner = list_owner (cfg, list_id);
+      if (owner != NULL && !g_str_equal (owner, id))
+        continue;
+      if (!g_hash_table_contains (cfg->list_owners, list_id))
+        {
+          g_hash_table_insert (cfg->list_owners, g_strdup (list_id), g_strdup (id));
+          attach_leads (cfg, id, o, list_id);
+        }
+      if (!json_object_get_boolean_member_with_default (list->data, "active", TRUE))
+        continue;
+      ref.list_id = list->id;
+      ref.priority = (guint) CLAMP (int_member (entry, "priority", 1), 1, 10);
+      g_array_append_val (refs, ref);
+    }
+  cb_sim_engine_set_campaign_lists (cfg->engine, id, (const CbSimListRef *) (gpointer) refs->data, refs->len);
+}
+
+/* Leads uploaded into a list a simulated campaign dials join its dialer. */
+static void
+list_leads_to_engine (CbSimConfigStore *cfg,
+                      const char       *list_id)
+{
+  const char *owner = cfg->engine ? list_owner (cfg, list_id) : NULL;
+  const CbSimEntity *c = owner ? lookup (cfg, &types[T_CAMPAIGN], owner) : NULL;
+  g_autofree char *campaign_id = c ? g_strdup (c->id) : NULL;
+
+  if (c != NULL && g_hash_table_contains (cfg->list_owners, list_id))
+    attach_leads (cfg, campaign_id, c->data, list_id);
+}
+
+/* Before every dial: a lead with a number on one of the DNC lists of the
+ * campaign's rule set is not dialed (§10.10 dnc_list_ids). */
+static gboolean
+on_dial_check (CbSimEngine     *engine,
+               const char      *campaign_id,
+               const CbSimLead *el,
+               gpointer         user_data)
+{
+  CbSimConfigStore *cfg = user_data;
+  const CbSimEntity *c = lookup (cfg, &types[T_CAMPAIGN], campaign_id);
+  JsonObject *rs = c ? rule_set_of (cfg, c->data) : NULL;
+  JsonArray *ids = rs ? array_member (rs, "dnc_list_ids") : NULL;
+  g_autoptr(GPtrArray) lists = NULL;
+  g_autoptr(JsonObject) lead = NULL;
+
+  if (ids == NULL || json_array_get_length (ids) == 0)
+    return TRUE;
+  lists = g_ptr_array_new ();
+  for (guint i = 0; i < json_array_get_length (ids); i++)
+    g_ptr_array_add (lists, (gpointer) json_array_get_string_element (ids, i));
+  lead = lead_load (cfg, el->id);
+  if (lead != NULL)
+    return lead_numbers_listed (cfg, lead, lists) == 0;
+  return !number_listed (cfg, el->phone, lists);
+}
+
 /* Carries a campaign's configuration into the dialer. */
 static void
 campaign_to_engine (CbSimConfigStore *cfg,
@@ -1566,7 +1888,8 @@ campaign_to_engine (CbSimConfigStore *cfg,
 
   if (cb_sim_dial_mode_from_string (str_member (o, "dial_mode"), &mode))
     cb_sim_engine_set_campaign_dial_mode (cfg->engine, id, mode);
-  windows_to_engine (cfg, id, rule_set_of (cfg, o));
+  rule_set_to_engine (cfg, id, rule_set_of (cfg, o));
+  schedule_to_engine (cfg, id, o);
   cb_sim_engine_set_campaign_dial_level (cfg->engine, id, num_member (o, "dial_level", 1.0));
   if (num_member (o, "max_abandon_pct", 3.0) > 0)
     cb_sim_engine_set_campaign_max_abandon (cfg->engine, id, num_member (o, "max_abandon_pct", 3.0));
@@ -1590,17 +1913,7 @@ campaign_to_engine (CbSimConfigStore *cfg,
                                         delay_s * 1000, (guint) max);
     }
 
-  /* The dialer dials the campaign's own list (ll-<id>) only: without it
-   * in lead_lists, or with it inactive, a running campaign has nothing to
-   * dial. */
-  {
-    g_autofree char *own = g_strdup_printf ("ll-%s", id);
-    const CbSimEntity *list = lookup (cfg, &types[T_LEAD_LIST], own);
-
-    if (list == NULL || !campaign_uses_list (o, own)
-        || !json_object_get_boolean_member_with_default (list->data, "active", TRUE))
-      status = "stopped";
-  }
+  lists_to_engine (cfg, id, o);
 
   if (g_strcmp0 (status, "running") == 0)
     cb_sim_engine_start_campaign (cfg->engine, id);
@@ -1700,7 +2013,6 @@ set_created (JsonObject *o,
 
 static void store_qa_revision (CbSimConfigStore *cfg, const char *id);
 static void flush_leads (CbSimConfigStore *cfg);
-static gboolean lead_to_engine (CbSimConfigStore *cfg, JsonObject *lead);
 
 static gboolean
 op_create (CbSimServer      *server,
@@ -1849,13 +2161,27 @@ op_update (CbSimServer      *server,
     {
       g_autoptr(GPtrArray) campaigns = list_of (cfg, &types[T_CAMPAIGN]);
 
-      /* New calling windows apply to the next dial of every campaign. */
+      /* New calling windows and attempt limits apply to the next dial of
+       * every campaign; DNC lists are read at every dial. */
       for (guint i = 0; i < campaigns->len; i++)
         {
           const CbSimEntity *c = g_ptr_array_index (campaigns, i);
 
           if (g_strcmp0 (str_member (c->data, "rule_set_id"), id) == 0 && engine_campaign (cfg, c->id) != NULL)
-            windows_to_engine (cfg, c->id, o);
+            rule_set_to_engine (cfg, c->id, o);
+        }
+    }
+  if (info->kind == T_LEAD_LIST && cfg->engine != NULL)
+    {
+      g_autoptr(GPtrArray) campaigns = list_of (cfg, &types[T_CAMPAIGN]);
+
+      /* An inactive list is not dialed. */
+      for (guint i = 0; i < campaigns->len; i++)
+        {
+          const CbSimEntity *c = g_ptr_array_index (campaigns, i);
+
+          if (campaign_uses_list (c->data, id) && engine_campaign (cfg, c->id) != NULL)
+            lists_to_engine (cfg, c->id, c->data);
         }
     }
   if (info->kind == T_QA_FORM)
@@ -1956,20 +2282,20 @@ op_delete (CbSimServer      *server,
 
       /* Its leads leave the dialer too (a dial in progress finishes). */
       flush_leads (cfg);
-      stmt = cb_sim_db_prepare (cfg->db, "SELECT json FROM leads WHERE list_id = ?");
+      stmt = cb_sim_db_prepare (cfg->db, "SELECT id FROM leads WHERE list_id = ?");
       sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
       while (cfg->engine != NULL && sqlite3_step (stmt) == SQLITE_ROW)
         {
-          g_autoptr(JsonObject) lead = cb_sim_db_column_json (stmt, 0);
+          const char *lead_id = (const char *) sqlite3_column_text (stmt, 0);
 
-          if (lead != NULL)
+          if (lead_id != NULL && cb_sim_engine_get_lead (cfg->engine, lead_id) != NULL)
             {
-              json_object_set_string_member (lead, "status", "completed");
-              lead_to_engine (cfg, lead);
-              g_hash_table_remove (cfg->dirty_leads, str_member (lead, "id"));
+              cb_sim_engine_remove_lead (cfg->engine, lead_id);
+              g_hash_table_remove (cfg->dirty_leads, lead_id);
             }
         }
       sqlite3_reset (stmt);
+      g_hash_table_remove (cfg->list_owners, id);
       stmt = cb_sim_db_prepare (cfg->db, "DELETE FROM leads WHERE list_id = ?");
       sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
       cb_sim_db_step_done (cfg->db, stmt);
@@ -2916,10 +3242,13 @@ op_lead_delete (CbSimServer *server, const CbSimUser *user, JsonObject *data, Js
       return fail (cfg, error, CB_ERROR_CONFLICT, NULL, NULL, "lead %s is at rev %" G_GINT64_FORMAT,
                    id, int_member (lead, "rev", 0));
     }
-  /* The dialer forgets it: done, never dialed again. */
-  json_object_set_string_member (lead, "status", "completed");
-  if (!lead_to_engine (cfg, lead))
-    return fail (cfg, error, CB_ERROR_INVALID_STATE, "status", "dialing", "the lead is being dialed");
+  /* The dialer forgets it: never dialed again. */
+  if (cfg->engine != NULL && cb_sim_engine_get_lead (cfg->engine, id) != NULL)
+    {
+      if (cb_sim_engine_get_lead (cfg->engine, id)->status == CB_SIM_LEAD_DIALING)
+        return fail (cfg, error, CB_ERROR_INVALID_STATE, "status", "dialing", "the lead is being dialed");
+      cb_sim_engine_remove_lead (cfg->engine, id);
+    }
 
   cb_sim_db_begin (cfg->db);
   stmt = cb_sim_db_prepare (cfg->db, "DELETE FROM leads WHERE id = ?");
@@ -3464,6 +3793,8 @@ upload_commit (CbSimConfigStore *cfg,
   else
     refresh_dnc_list (cfg, u->list_id);
   cb_sim_db_commit (cfg->db);
+  if (leads && created > 0)
+    list_leads_to_engine (cfg, u->list_id);
 
   json_object_set_int_member (totals, "rows", u->n_rows);
   json_object_set_int_member (totals, "accepted", (gint64) u->rows->len);
@@ -4362,8 +4693,12 @@ engine_disposition (const CbSimLead *el)
   switch (el->last_disposition)
     {
     case CB_SIM_DISPOSITION_HUMAN:
-      return el->status == CB_SIM_LEAD_DNC ? "DNC"
-             : el->status == CB_SIM_LEAD_CALLBACK ? "CALLBACK" : "NOT_INTERESTED";
+      return "NOT_INTERESTED";
+    case CB_SIM_DISPOSITION_SALE:
+    case CB_SIM_DISPOSITION_NOT_INTERESTED:
+    case CB_SIM_DISPOSITION_CALLBACK:
+    case CB_SIM_DISPOSITION_DNC:
+      return cb_sim_disposition_to_code (el->last_disposition);
     case CB_SIM_DISPOSITION_MACHINE:
       return "machine";
     case CB_SIM_DISPOSITION_BUSY:
@@ -4400,7 +4735,9 @@ engine_status (const CbSimLead *el)
       return "dnc";
     case CB_SIM_LEAD_DONE:
     default:
-      if (el->last_disposition == CB_SIM_DISPOSITION_HUMAN)
+      if (el->last_disposition == CB_SIM_DISPOSITION_HUMAN || el->last_disposition == CB_SIM_DISPOSITION_SALE
+          || el->last_disposition == CB_SIM_DISPOSITION_NOT_INTERESTED
+          || el->last_disposition == CB_SIM_DISPOSITION_CALLBACK)
         return "completed";
       if (el->last_disposition == CB_SIM_DISPOSITION_INVALID)
         return "invalid";
@@ -4444,7 +4781,8 @@ flush_leads (CbSimConfigStore *cfg)
         continue;
       /* A person who asked not to be called again goes on the internal DNC
        * list (disposition category dnc, §10.12). */
-      if (el->status == CB_SIM_LEAD_DNC && g_strcmp0 (str_member (lead, "status"), "dnc") != 0
+      if (el->status == CB_SIM_LEAD_DNC && el->last_disposition == CB_SIM_DISPOSITION_DNC
+          && g_strcmp0 (str_member (lead, "status"), "dnc") != 0
           && lookup (cfg, &types[T_DNC_LIST], "dnc-internal") != NULL)
         {
           JsonArray *phones = array_member (lead, "phone_numbers");
@@ -4523,8 +4861,9 @@ flush_campaigns (CbSimConfigStore *cfg)
         continue;
       campaign_derive (cfg, id, o);
       stats = json_object_get_object_member (o, "stats");
+      /* Lists without leads (or none active) wait for leads instead. */
       if (g_strcmp0 (str_member (o, "status"), "running") == 0 && int_member (stats, "leads_dialable", 1) == 0
-          && int_member (stats, "lines_in_use", 0) == 0)
+          && int_member (stats, "leads_total", 0) > 0 && int_member (stats, "lines_in_use", 0) == 0)
         {
           json_object_set_string_member (o, "status", "completed");
           json_object_set_int_member (o, "updated_at", clock_ms (cfg));
@@ -4930,6 +5269,7 @@ restore_engine (CbSimConfigStore *cfg)
           json_object_set_int_member (lead, "next_attempt_at", cb_sim_engine_get_now (cfg->engine));
         }
       lead_to_engine (cfg, lead);
+      g_hash_table_remove (cfg->dirty_leads, str_member (lead, "id"));
     }
   sqlite3_reset (stmt);
 
@@ -4998,6 +5338,7 @@ cb_sim_config_store_new (CbSimState  *state,
   cfg->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) upload_free);
   cfg->dirty_leads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   cfg->dirty_campaigns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  cfg->list_owners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   cfg->history = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   cfg->bindings = g_ptr_array_new_with_free_func (g_free);
 
@@ -5007,8 +5348,11 @@ cb_sim_config_store_new (CbSimState  *state,
     load (cfg);
   if (cfg->engine != NULL)
     {
-      restore_engine (cfg);
+      /* Listening first: the campaigns may dial (or skip leads on a DNC
+       * list) as soon as they are restored. */
+      cb_sim_engine_set_dial_check (cfg->engine, on_dial_check, cfg);
       cfg->engine_listener = cb_sim_engine_add_listener (cfg->engine, on_engine_change, cfg, NULL);
+      restore_engine (cfg);
     }
   flush_campaigns (cfg);
 
@@ -5055,11 +5399,14 @@ cb_sim_config_store_free (CbSimConfigStore *cfg)
   g_clear_handle_id (&cfg->flush_source, g_source_remove);
   if (cfg->engine_listener != 0)
     cb_sim_engine_remove_listener (cfg->engine, cfg->engine_listener);
+  if (cfg->engine != NULL)
+    cb_sim_engine_set_dial_check (cfg->engine, NULL, NULL);
   g_clear_object (&cfg->engine);
   g_clear_pointer (&cfg->config_revs, g_hash_table_unref);
   g_clear_pointer (&cfg->uploads, g_hash_table_unref);
   g_clear_pointer (&cfg->dirty_leads, g_hash_table_unref);
   g_clear_pointer (&cfg->dirty_campaigns, g_hash_table_unref);
+  g_clear_pointer (&cfg->list_owners, g_hash_table_unref);
   g_clear_pointer (&cfg->history, g_ptr_array_unref);
   g_clear_pointer (&cfg->bindings, g_ptr_array_unref);
   g_free (cfg);

@@ -101,22 +101,170 @@ status_done (CbSimLeadStatus status)
   return status == CB_SIM_LEAD_DONE || status == CB_SIM_LEAD_DNC;
 }
 
+static inline CbSimLeadPriv *
+lead_at (CbSimCampaignPriv *campaign,
+         guint              index)
+{
+  return g_ptr_array_index (campaign->all_leads, index);
+}
+
+static inline CbSimLeadZone *
+lead_zone (CbSimLeadPriv *lead)
+{
+  return &g_array_index (lead->set->zones, CbSimLeadZone, lead->zone);
+}
+
+/* Counts a lead in (@add) or out of its list's figures, and of the
+ * campaign's when the campaign dials that list. */
+static void
+count_lead (CbSimCampaignPriv *campaign,
+            CbSimLeadPriv     *lead,
+            gboolean           add)
+{
+  CbSimCampaignStats *stats = &campaign->pub.stats;
+  CbSimLeadSet *set = lead->set;
+  gboolean dialed = set->priority > 0;
+  guint dialable = status_dialable (lead->pub.status) ? 1 : 0;
+  guint done = status_done (lead->pub.status) ? 1 : 0;
+
+  if (lead->removed)
+    return;
+  if (add)
+    {
+      set->dialable += dialable;
+      set->done += done;
+      if (dialed)
+        {
+          stats->leads_dialable += dialable;
+          stats->leads_done += done;
+        }
+    }
+  else
+    {
+      set->dialable -= dialable;
+      set->done -= done;
+      if (dialed)
+        {
+          stats->leads_dialable -= dialable;
+          stats->leads_done -= done;
+        }
+    }
+}
+
 static void
 lead_set_status (CbSimCampaignPriv *campaign,
                  CbSimLeadPriv     *lead,
                  CbSimLeadStatus    status)
 {
+  count_lead (campaign, lead, FALSE);
+  lead->pub.status = status;
+  count_lead (campaign, lead, TRUE);
+}
+
+/* The campaign's lead figures: the sums over the lists it dials. */
+static void
+recount (CbSimCampaignPriv *campaign)
+{
   CbSimCampaignStats *stats = &campaign->pub.stats;
 
-  if (status_dialable (lead->pub.status))
-    stats->leads_dialable--;
-  if (status_done (lead->pub.status))
-    stats->leads_done--;
-  lead->pub.status = status;
-  if (status_dialable (status))
-    stats->leads_dialable++;
-  if (status_done (status))
-    stats->leads_done++;
+  stats->leads_total = stats->leads_dialable = stats->leads_done = 0;
+  for (guint i = 0; i < campaign->sets->len; i++)
+    {
+      const CbSimLeadSet *set = g_ptr_array_index (campaign->sets, i);
+
+      if (set->priority == 0)
+        continue;
+      stats->leads_total += set->total;
+      stats->leads_dialable += set->dialable;
+      stats->leads_done += set->done;
+    }
+}
+
+static CbSimLeadSet *
+find_set (CbSimCampaignPriv *campaign,
+          const char        *list_id,
+          gboolean           create)
+{
+  CbSimLeadSet *set;
+
+  for (guint i = 0; i < campaign->sets->len; i++)
+    {
+      set = g_ptr_array_index (campaign->sets, i);
+      if (g_str_equal (set->id, list_id))
+        return set;
+    }
+  if (!create)
+    return NULL;
+
+  set = g_new0 (CbSimLeadSet, 1);
+  set->id = g_strdup (list_id);
+  set->zones = g_array_new (FALSE, FALSE, sizeof (CbSimLeadZone));
+  g_ptr_array_add (campaign->sets, set);
+  return set;
+}
+
+static void
+set_free (CbSimLeadSet *set)
+{
+  for (guint z = 0; z < set->zones->len; z++)
+    {
+      CbSimLeadZone *zone = &g_array_index (set->zones, CbSimLeadZone, z);
+
+      g_clear_pointer (&zone->fresh, g_array_unref);
+      g_clear_pointer (&zone->due, g_array_unref);
+    }
+  g_array_unref (set->zones);
+  g_free (set->id);
+  g_free (set);
+}
+
+static guint
+zone_for_offset (CbSimLeadSet *set,
+                 int           offset_min)
+{
+  CbSimLeadZone zone = {
+    .offset_min = offset_min,
+    .fresh = NULL,
+    .fresh_next = 0,
+    .due = NULL,
+  };
+
+  for (guint z = 0; z < set->zones->len; z++)
+    if (g_array_index (set->zones, CbSimLeadZone, z).offset_min == offset_min)
+      return z;
+
+  zone.fresh = g_array_new (FALSE, FALSE, sizeof (guint32));
+  zone.due = g_array_new (FALSE, FALSE, sizeof (CbSimDueLead));
+  g_array_append_val (set->zones, zone);
+  return set->zones->len - 1;
+}
+
+/* Puts a new lead (status new, in the campaign's all_leads) into its list. */
+static void
+lead_place (CbSimEngine       *self,
+            CbSimCampaignPriv *campaign,
+            CbSimLeadPriv     *lead,
+            CbSimLeadSet      *set)
+{
+  CbSimLeadZone *zone;
+  guint32 index;
+
+  lead->campaign = campaign;
+  lead->set = set;
+  lead->index = campaign->all_leads->len;
+  lead->pub.campaign_id = campaign->pub.id;
+  lead->pub.list_id = set->id;
+  lead->pub.status = CB_SIM_LEAD_NEW;
+  g_ptr_array_add (campaign->all_leads, lead);
+  lead->zone = zone_for_offset (set, lead->pub.utc_offset_min);
+  zone = lead_zone (lead);
+  index = lead->index;
+  g_array_append_val (zone->fresh, index);
+  set->total++;
+  if (set->priority > 0)
+    campaign->pub.stats.leads_total++;
+  count_lead (campaign, lead, TRUE);
+  g_hash_table_insert (self->lead_by_id, lead->pub.id, lead);
 }
 
 /* Is it inside the calling window in the lead's local time? */
@@ -150,73 +298,332 @@ window_open (CbSimEngine       *self,
   return local >= start || local < end;
 }
 
-/* The next lead to dial now, marked dialing; or NULL. Entries that
- * cb_sim_engine_set_lead() made stale (a lead no longer new, or due at
- * another time) are dropped on the way. */
+/* Is the campaign's schedule open now? Computed once a simulated minute. */
+static gboolean
+schedule_compute (CbSimCampaignPriv *campaign,
+                  gint64             minute)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (minute * 60);
+  g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_timezone (utc, campaign->schedule_tz) : NULL;
+  guint date, weekday, previous, now_min;
+
+  if (local == NULL)
+    return FALSE;
+  date = (guint) (g_date_time_get_year (local) * 10000 + g_date_time_get_month (local) * 100
+                  + g_date_time_get_day_of_month (local));
+  weekday = (guint) g_date_time_get_day_of_week (local) - 1;
+  previous = (weekday + 6) % 7;
+  now_min = (guint) (g_date_time_get_hour (local) * 60 + g_date_time_get_minute (local));
+
+  if (campaign->schedule_start_date != 0 && date < campaign->schedule_start_date)
+    return FALSE;
+  if (campaign->schedule_end_date != 0 && date > campaign->schedule_end_date)
+    return FALSE;
+  for (guint i = 0; i < campaign->schedule_exclude->len; i++)
+    if (g_array_index (campaign->schedule_exclude, guint, i) == date)
+      return FALSE;
+
+  for (guint i = 0; i < campaign->schedule_windows->len; i++)
+    {
+      const CbSimScheduleWindow *w = &g_array_index (campaign->schedule_windows, CbSimScheduleWindow, i);
+
+      if (w->start_min < w->end_min)
+        {
+          if ((w->days & (1u << weekday)) && now_min >= w->start_min && now_min < w->end_min)
+            return TRUE;
+        }
+      else if (w->start_min > w->end_min)
+        {
+          /* Past midnight: the evening of its day, the early hours of the next. */
+          if ((w->days & (1u << weekday)) && now_min >= w->start_min)
+            return TRUE;
+          if ((w->days & (1u << previous)) && now_min < w->end_min)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+schedule_open (CbSimEngine       *self,
+               CbSimCampaignPriv *campaign)
+{
+  gint64 minute;
+
+  if (campaign->schedule_tz == NULL)
+    return TRUE;
+  minute = self->now >= 0 ? self->now / MINUTE_MS : (self->now - MINUTE_MS + 1) / MINUTE_MS;
+  if (minute != campaign->schedule_minute)
+    {
+      campaign->schedule_minute = minute;
+      campaign->schedule_open = schedule_compute (campaign, minute);
+      campaign->pub.in_schedule = campaign->schedule_open;
+    }
+  return campaign->schedule_open;
+}
+
+/* Attempt limits ------------------------------------------------------------- */
+
+#define ATTEMPTS_KEPT_MAX 1024
+
+static gint64
+longest_limit (CbSimCampaignPriv *campaign)
+{
+  gint64 longest = 7 * 24 * 60 * MINUTE_MS;
+
+  for (guint i = 0; i < campaign->n_limits; i++)
+    longest = MAX (longest, campaign->limits[i].window_ms);
+  return longest;
+}
+
+static void
+record_attempt (GArray *times,
+                gint64  at_ms,
+                gint64  keep_ms)
+{
+  guint old = 0;
+
+  while (old < times->len && (g_array_index (times, gint64, old) <= at_ms - keep_ms
+                              || times->len - old >= ATTEMPTS_KEPT_MAX))
+    old++;
+  if (old > 0)
+    g_array_remove_range (times, 0, old);
+  g_array_append_val (times, at_ms);
+}
+
+static GArray *
+number_times (CbSimEngine *self,
+              const char  *number,
+              gboolean     create)
+{
+  GArray *times = g_hash_table_lookup (self->number_attempts, number);
+
+  if (times == NULL && create)
+    {
+      times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (self->number_attempts, g_strdup (number), times);
+    }
+  return times;
+}
+
+static void
+lead_record_attempt (CbSimEngine       *self,
+                     CbSimCampaignPriv *campaign,
+                     CbSimLeadPriv     *lead,
+                     gint64             at_ms)
+{
+  gint64 keep = longest_limit (campaign);
+
+  if (lead->attempt_times == NULL)
+    lead->attempt_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  record_attempt (lead->attempt_times, at_ms, keep);
+  record_attempt (number_times (self, lead->pub.phone, TRUE), at_ms, keep);
+}
+
+/* When @limit allows one more attempt, given the attempts in @times. */
+static gint64
+limit_allows_at (const GArray            *times,
+                 gint64                   now,
+                 const CbSimAttemptLimit *limit)
+{
+  guint n = times != NULL ? times->len : 0;
+  guint first = n;
+
+  while (first > 0 && g_array_index (times, gint64, first - 1) > now - limit->window_ms)
+    first--;
+  if (n - first < limit->max)
+    return now;
+  /* The oldest attempt that must leave the window for one more to fit. */
+  return g_array_index (times, gint64, first + (n - first) - limit->max) + limit->window_ms;
+}
+
+/* The earliest instant the rule set's attempt limits allow the next dial of
+ * @lead: now or later. */
+static gint64
+attempts_allow_at (CbSimEngine       *self,
+                   CbSimCampaignPriv *campaign,
+                   CbSimLeadPriv     *lead)
+{
+  gint64 at = self->now;
+
+  for (guint i = 0; i < campaign->n_limits; i++)
+    {
+      const CbSimAttemptLimit *limit = &campaign->limits[i];
+      const GArray *times = limit->per_number ? number_times (self, lead->pub.phone, FALSE)
+                                              : lead->attempt_times;
+
+      if (limit->max > 0)
+        at = MAX (at, limit_allows_at (times, self->now, limit));
+    }
+  return at;
+}
+
+/* Choosing the next lead ------------------------------------------------------ */
+
+static gboolean
+set_has_fresh (CbSimEngine       *self,
+               CbSimCampaignPriv *campaign,
+               CbSimLeadSet      *set)
+{
+  for (guint z = 0; z < set->zones->len; z++)
+    {
+      CbSimLeadZone *zone = &g_array_index (set->zones, CbSimLeadZone, z);
+
+      if (zone->fresh_next < zone->fresh->len && window_open (self, campaign, zone->offset_min))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static CbSimLeadPriv *
-next_lead (CbSimEngine       *self,
+set_take_fresh (CbSimEngine       *self,
+                CbSimCampaignPriv *campaign,
+                CbSimLeadSet      *set)
+{
+  for (guint k = 0; k < set->zones->len; k++)
+    {
+      guint z = (set->zone_rotor + k) % set->zones->len;
+      CbSimLeadZone *zone = &g_array_index (set->zones, CbSimLeadZone, z);
+
+      if (zone->fresh_next >= zone->fresh->len || !window_open (self, campaign, zone->offset_min))
+        continue;
+      set->zone_rotor = z + 1;
+      return lead_at (campaign, g_array_index (zone->fresh, guint32, zone->fresh_next++));
+    }
+  return NULL;
+}
+
+/* The next lead the lists allow now, before compliance: due retries and
+ * callbacks of every list the campaign dials first, earliest first; then
+ * fresh leads of the list with the highest priority, lists of equal
+ * priority in turn. Entries that cb_sim_engine_set_lead() made stale (a
+ * lead no longer new, or due at another time) or of removed leads are
+ * dropped on the way. */
+static CbSimLeadPriv *
+pick_lead (CbSimEngine       *self,
            CbSimCampaignPriv *campaign)
 {
-  CbSimLeadPriv *lead = NULL;
-
-  while (lead == NULL)
+  for (;;)
     {
       CbSimLeadZone *best = NULL;
-      gboolean stale = FALSE;
+      CbSimLeadPriv *lead = NULL;
+      guint top_priority = 0;
 
-      for (guint z = 0; z < campaign->n_zones; z++)
+      for (guint s = 0; s < campaign->sets->len; s++)
         {
-          CbSimLeadZone *zone = &campaign->zones[z];
-          const CbSimDueLead *top;
+          CbSimLeadSet *set = g_ptr_array_index (campaign->sets, s);
 
-          if (zone->due->len == 0)
+          if (set->priority == 0)
             continue;
-          top = &g_array_index (zone->due, CbSimDueLead, 0);
-          if (top->at_ms > self->now || !window_open (self, campaign, zone->offset_min))
-            continue;
-          if (best == NULL || due_before (top, &g_array_index (best->due, CbSimDueLead, 0)))
-            best = zone;
+          for (guint z = 0; z < set->zones->len; z++)
+            {
+              CbSimLeadZone *zone = &g_array_index (set->zones, CbSimLeadZone, z);
+              const CbSimDueLead *top;
+
+              if (zone->due->len == 0)
+                continue;
+              top = &g_array_index (zone->due, CbSimDueLead, 0);
+              if (top->at_ms > self->now || !window_open (self, campaign, zone->offset_min))
+                continue;
+              if (best == NULL || due_before (top, &g_array_index (best->due, CbSimDueLead, 0)))
+                best = zone;
+            }
         }
 
       if (best != NULL)
         {
           gint64 at_ms = g_array_index (best->due, CbSimDueLead, 0).at_ms;
 
-          lead = &campaign->leads[due_pop (best->due)];
-          if (!status_dialable (lead->pub.status) || lead->pub.next_attempt_ms != at_ms)
-            {
-              lead = NULL;
-              stale = TRUE;
-            }
+          lead = lead_at (campaign, due_pop (best->due));
+          if (lead->removed || !status_dialable (lead->pub.status) || lead->pub.next_attempt_ms != at_ms)
+            continue;
+          return lead;
         }
-      else
+
+      for (guint s = 0; s < campaign->sets->len; s++)
         {
-          for (guint k = 0; k < campaign->n_zones && lead == NULL && !stale; k++)
-            {
-              guint z = (campaign->zone_rotor + k) % campaign->n_zones;
-              CbSimLeadZone *zone = &campaign->zones[z];
+          CbSimLeadSet *set = g_ptr_array_index (campaign->sets, s);
 
-              if (zone->fresh_next >= zone->fresh->len || !window_open (self, campaign,
-                                                                        zone->offset_min))
-                continue;
-              lead = &campaign->leads[g_array_index (zone->fresh, guint32, zone->fresh_next++)];
-              campaign->zone_rotor = z + 1;
-              if (lead->pub.status != CB_SIM_LEAD_NEW)
-                {
-                  lead = NULL;
-                  stale = TRUE;
-                }
-            }
+          if (set->priority > top_priority && set_has_fresh (self, campaign, set))
+            top_priority = set->priority;
         }
-
-      if (lead == NULL && !stale)
+      if (top_priority == 0)
         return NULL;
-    }
 
-  lead->status_before = lead->pub.status;
-  lead_set_status (campaign, lead, CB_SIM_LEAD_DIALING);
+      for (guint k = 0; k < campaign->sets->len && lead == NULL; k++)
+        {
+          guint s = (campaign->set_rotor + k) % campaign->sets->len;
+          CbSimLeadSet *set = g_ptr_array_index (campaign->sets, s);
+
+          if (set->priority != top_priority || !set_has_fresh (self, campaign, set))
+            continue;
+          lead = set_take_fresh (self, campaign, set);
+          campaign->set_rotor = s + 1;
+        }
+      if (lead == NULL)
+        return NULL;
+      if (lead->removed || lead->pub.status != CB_SIM_LEAD_NEW)
+        continue;
+      return lead;
+    }
+}
+
+static gboolean
+dial_allowed (CbSimEngine       *self,
+              CbSimCampaignPriv *campaign,
+              CbSimLeadPriv     *lead)
+{
+  return self->dial_check == NULL
+         || self->dial_check (self, campaign->pub.id, &lead->pub, self->dial_check_data);
+}
+
+/* A lead with a number on a DNC list: never dialed, without an attempt. */
+static void
+lead_skip_dnc (CbSimEngine       *self,
+               CbSimCampaignPriv *campaign,
+               CbSimLeadPriv     *lead)
+{
+  lead_set_status (campaign, lead, CB_SIM_LEAD_DNC);
+  lead->pub.next_attempt_ms = 0;
+  campaign->pub.stats.leads_skipped_dnc++;
   _cb_sim_touch_lead (self, lead);
-  return lead;
+}
+
+/* The next lead to dial now, marked dialing; or NULL. A lead on a DNC list
+ * becomes dnc; one over an attempt limit waits (retry, or callback) until
+ * the limit allows it. */
+static CbSimLeadPriv *
+next_lead (CbSimEngine       *self,
+           CbSimCampaignPriv *campaign)
+{
+  CbSimLeadPriv *lead;
+
+  while ((lead = pick_lead (self, campaign)) != NULL)
+    {
+      gint64 allowed;
+
+      if (!dial_allowed (self, campaign, lead))
+        {
+          lead_skip_dnc (self, campaign, lead);
+          continue;
+        }
+      allowed = attempts_allow_at (self, campaign, lead);
+      if (allowed > self->now)
+        {
+          if (lead->pub.status == CB_SIM_LEAD_NEW)
+            lead_set_status (campaign, lead, CB_SIM_LEAD_RETRY);
+          lead->pub.next_attempt_ms = allowed;
+          due_push (lead_zone (lead)->due, allowed, lead->index);
+          campaign->pub.stats.leads_deferred++;
+          _cb_sim_touch_lead (self, lead);
+          continue;
+        }
+      lead->status_before = lead->pub.status;
+      lead_set_status (campaign, lead, CB_SIM_LEAD_DIALING);
+      _cb_sim_touch_lead (self, lead);
+      return lead;
+    }
+  return NULL;
 }
 
 /* A preview ended without a dial: the lead goes back, due now. */
@@ -226,12 +633,14 @@ lead_release (CbSimEngine       *self,
               CbSimLeadPriv     *lead)
 {
   lead_set_status (campaign, lead, lead->status_before);
-  due_push (campaign->zones[lead->zone].due, MAX (self->now, lead->pub.next_attempt_ms),
-            lead->index);
+  if (!lead->removed)
+    due_push (lead_zone (lead)->due, MAX (self->now, lead->pub.next_attempt_ms), lead->index);
   _cb_sim_touch_lead (self, lead);
 }
 
-/* Apply the retry rules after an attempt that ended with @disposition. */
+/* After an attempt that ended with @disposition: an agent's (a sale, not
+ * interested, a callback, do not call) or an outcome without an agent,
+ * which the retry rules decide. A retry waits for the attempt limits too. */
 static void
 lead_outcome (CbSimEngine       *self,
               CbSimCampaignPriv *campaign,
@@ -243,30 +652,49 @@ lead_outcome (CbSimEngine       *self,
   gint64 delay = 0;
 
   lead->pub.last_disposition = disposition;
-
-  if (disposition == CB_SIM_DISPOSITION_HUMAN)
+  if (lead->removed)
     {
-      if (cb_sim_random_chance (&self->rng, config->dnc_probability))
-        status = CB_SIM_LEAD_DNC;
-      else if (lead->pub.attempts < CALLBACK_MAX_ATTEMPTS &&
-               cb_sim_random_chance (&self->rng, config->callback_probability))
-        {
-          status = CB_SIM_LEAD_CALLBACK;
-          delay = config->callback_delay_ms;
-        }
+      lead->pub.status = CB_SIM_LEAD_DONE;
+      return;
     }
-  else if (disposition < CB_SIM_N_DISPOSITIONS &&
-           lead->pub.attempts < campaign->retry[disposition].max_attempts)
+
+  switch (disposition)
     {
-      status = CB_SIM_LEAD_RETRY;
-      delay = campaign->retry[disposition].delay_ms;
+    case CB_SIM_DISPOSITION_DNC:
+      status = CB_SIM_LEAD_DNC;
+      break;
+    case CB_SIM_DISPOSITION_CALLBACK:
+      status = CB_SIM_LEAD_CALLBACK;
+      delay = config->callback_delay_ms;
+      break;
+    case CB_SIM_DISPOSITION_HUMAN:
+    case CB_SIM_DISPOSITION_SALE:
+    case CB_SIM_DISPOSITION_NOT_INTERESTED:
+    case CB_SIM_DISPOSITION_RESOLVED:
+    case CB_SIM_DISPOSITION_UNRESOLVED:
+      break;
+    case CB_SIM_DISPOSITION_NONE:
+    case CB_SIM_DISPOSITION_MACHINE:
+    case CB_SIM_DISPOSITION_BUSY:
+    case CB_SIM_DISPOSITION_NO_ANSWER:
+    case CB_SIM_DISPOSITION_INVALID:
+    case CB_SIM_DISPOSITION_DROPPED:
+    case CB_SIM_N_DISPOSITIONS:
+    default:
+      if (disposition < CB_SIM_N_DISPOSITIONS
+          && lead->pub.attempts < campaign->retry[disposition].max_attempts)
+        {
+          status = CB_SIM_LEAD_RETRY;
+          delay = campaign->retry[disposition].delay_ms;
+        }
+      break;
     }
 
   lead_set_status (campaign, lead, status);
   if (status_dialable (status))
     {
-      lead->pub.next_attempt_ms = self->now + delay;
-      due_push (campaign->zones[lead->zone].due, lead->pub.next_attempt_ms, lead->index);
+      lead->pub.next_attempt_ms = MAX (self->now + delay, attempts_allow_at (self, campaign, lead));
+      due_push (lead_zone (lead)->due, lead->pub.next_attempt_ms, lead->index);
     }
   else
     {
@@ -357,6 +785,7 @@ dial (CbSimEngine       *self,
 
   lead->pub.attempts++;
   lead->pub.last_attempt_ms = self->now;
+  lead_record_attempt (self, campaign, lead, self->now);
   _cb_sim_touch_lead (self, lead);
 
   campaign->pub.stats.dials++;
@@ -443,7 +872,8 @@ _cb_sim_dialer_pace (CbSimEngine       *self,
 {
   guint in_flight, wanted;
 
-  if (campaign->pub.status != CB_SIM_CAMPAIGN_RUNNING || campaign->agents->len == 0)
+  if (campaign->pub.status != CB_SIM_CAMPAIGN_RUNNING || campaign->agents->len == 0
+      || !schedule_open (self, campaign))
     return;
 
   if (campaign->pub.dial_mode == CB_SIM_DIAL_PREVIEW)
@@ -613,16 +1043,27 @@ void
 _cb_sim_dialer_talk_end (CbSimEngine   *self,
                          CbSimCallPriv *call)
 {
+  const CbSimCampaignConfig *config = &self->config.campaign;
   CbSimCampaignPriv *campaign = call->campaign;
+  CbSimDisposition disposition = CB_SIM_DISPOSITION_NOT_INTERESTED;
 
-  call->pub.disposition = CB_SIM_DISPOSITION_HUMAN;
-  call->pub.converted = cb_sim_random_chance (&self->rng,
-                                              self->config.campaign.conversion_probability);
+  /* The agent's disposition, from the sim's catalog: a sale, else the
+   * person may ask never to be called again or to be called back. */
+  call->pub.converted = cb_sim_random_chance (&self->rng, config->conversion_probability);
   if (call->pub.converted)
-    campaign->pub.stats.conversions++;
+    {
+      disposition = CB_SIM_DISPOSITION_SALE;
+      campaign->pub.stats.conversions++;
+    }
+  else if (cb_sim_random_chance (&self->rng, config->dnc_probability))
+    disposition = CB_SIM_DISPOSITION_DNC;
+  else if (call->lead->pub.attempts < CALLBACK_MAX_ATTEMPTS &&
+           cb_sim_random_chance (&self->rng, config->callback_probability))
+    disposition = CB_SIM_DISPOSITION_CALLBACK;
+  call->pub.disposition = disposition;
 
   _cb_sim_call_hangup (self, call);
-  lead_outcome (self, campaign, call->lead, CB_SIM_DISPOSITION_HUMAN);
+  lead_outcome (self, campaign, call->lead, disposition);
   _cb_sim_touch_campaign (self, campaign);
 }
 
@@ -654,14 +1095,23 @@ preview_end (CbSimEngine    *self,
   CbSimLeadPriv *lead = agent->preview_lead;
 
   agent->preview_lead = NULL;
-  if (campaign->pub.status == CB_SIM_CAMPAIGN_RUNNING &&
-      window_open (self, campaign, campaign->zones[lead->zone].offset_min))
+  if (campaign->pub.status == CB_SIM_CAMPAIGN_RUNNING && !lead->removed
+      && lead->set->priority > 0 && schedule_open (self, campaign)
+      && window_open (self, campaign, lead_zone (lead)->offset_min))
     {
-      dial (self, campaign, lead, agent);
-      return;
+      /* A number put on a DNC list while the agent read the lead. */
+      if (dial_allowed (self, campaign, lead))
+        {
+          dial (self, campaign, lead, agent);
+          return;
+        }
+      lead_set_status (campaign, lead, lead->status_before);
+      lead_skip_dnc (self, campaign, lead);
     }
-
-  lead_release (self, campaign, lead);
+  else
+    {
+      lead_release (self, campaign, lead);
+    }
   _cb_sim_agent_free (self, agent, FALSE);
 }
 
@@ -789,24 +1239,6 @@ initial_level (const CbSimCampaignPriv *campaign)
     }
 }
 
-static guint
-zone_for_offset (CbSimCampaignPriv *campaign,
-                 int                offset_min)
-{
-  for (guint z = 0; z < campaign->n_zones; z++)
-    if (campaign->zones[z].offset_min == offset_min)
-      return z;
-
-  g_assert (campaign->n_zones < CB_SIM_MAX_LEAD_ZONES);
-  campaign->zones[campaign->n_zones] = (CbSimLeadZone) {
-    .offset_min = offset_min,
-    .fresh = g_array_new (FALSE, FALSE, sizeof (guint32)),
-    .fresh_next = 0,
-    .due = g_array_new (FALSE, FALSE, sizeof (CbSimDueLead)),
-  };
-  return campaign->n_zones++;
-}
-
 void
 _cb_sim_dialer_setup (CbSimEngine *self)
 {
@@ -822,6 +1254,8 @@ _cb_sim_dialer_setup (CbSimEngine *self)
     {
       CbSimCampaignPriv *campaign = &self->campaigns[i];
       guint n_zones = MIN (config->n_lead_zones, CB_SIM_MAX_LEAD_ZONES);
+      g_autofree char *own_list = NULL;
+      CbSimLeadSet *own;
 
       campaign->index = i;
       g_snprintf (campaign->pub.id, sizeof campaign->pub.id, "campaign-%02u", i + 1);
@@ -855,6 +1289,18 @@ _cb_sim_dialer_setup (CbSimEngine *self)
         campaign->buckets[b].minute = G_MININT64;
       campaign->level_history = g_array_new (FALSE, FALSE, sizeof (CbSimLevelPoint));
       history_add_level (self, campaign);
+      campaign->sets = g_ptr_array_new_with_free_func ((GDestroyNotify) set_free);
+      campaign->all_leads = g_ptr_array_sized_new (config->n_leads);
+      campaign->added_leads = g_ptr_array_new ();
+      campaign->schedule_windows = g_array_new (FALSE, FALSE, sizeof (CbSimScheduleWindow));
+      campaign->schedule_exclude = g_array_new (FALSE, FALSE, sizeof (guint));
+      campaign->schedule_minute = G_MININT64;
+      campaign->pub.in_schedule = TRUE;
+
+      /* Its own leads are the list "ll-<id>", dialed until told otherwise. */
+      own_list = g_strdup_printf ("ll-%s", campaign->pub.id);
+      own = find_set (campaign, own_list, TRUE);
+      own->priority = 1;
 
       campaign->pub.n_leads = config->n_leads;
       campaign->leads = g_new0 (CbSimLeadPriv, MAX (config->n_leads, 1));
@@ -876,19 +1322,12 @@ _cb_sim_dialer_setup (CbSimEngine *self)
               offset = cb_sim_country_utc_offset_min (country);
             }
 
-          lead->campaign = campaign;
-          lead->index = l;
           g_snprintf (lead->pub.id, sizeof lead->pub.id, "lead-%02u-%06u", i + 1, l + 1);
-          lead->pub.campaign_id = campaign->pub.id;
           cb_sim_names_phone (&self->setup_rng, country, lead->pub.phone, sizeof lead->pub.phone);
           lead->pub.country = cb_sim_country_code (country);
           lead->pub.utc_offset_min = offset;
-          lead->pub.status = CB_SIM_LEAD_NEW;
-          lead->zone = zone_for_offset (campaign, offset);
-          g_array_append_val (campaign->zones[lead->zone].fresh, l);
-          g_hash_table_insert (self->lead_by_id, lead->pub.id, lead);
+          lead_place (self, campaign, lead, own);
         }
-      campaign->pub.stats.leads_dialable = config->n_leads;
 
       g_hash_table_insert (self->campaign_by_id, campaign->pub.id, campaign);
     }
@@ -922,6 +1361,8 @@ _cb_sim_dialer_reset_day (CbSimCampaignPriv *campaign)
   s->dropped = 0;
   s->connected = 0;
   s->conversions = 0;
+  s->leads_skipped_dnc = 0;
+  s->leads_deferred = 0;
   s->drop_rate_pct = 0.0;
 }
 
@@ -932,12 +1373,17 @@ _cb_sim_dialer_finalize (CbSimEngine *self)
     {
       CbSimCampaignPriv *campaign = &self->campaigns[i];
 
-      for (guint z = 0; z < campaign->n_zones; z++)
-        {
-          g_clear_pointer (&campaign->zones[z].fresh, g_array_unref);
-          g_clear_pointer (&campaign->zones[z].due, g_array_unref);
-        }
+      for (guint l = 0; l < campaign->all_leads->len; l++)
+        g_clear_pointer (&lead_at (campaign, l)->attempt_times, g_array_unref);
+      for (guint l = 0; l < campaign->added_leads->len; l++)
+        g_free (g_ptr_array_index (campaign->added_leads, l));
+      g_clear_pointer (&campaign->added_leads, g_ptr_array_unref);
+      g_clear_pointer (&campaign->all_leads, g_ptr_array_unref);
+      g_clear_pointer (&campaign->sets, g_ptr_array_unref);
       g_clear_pointer (&campaign->leads, g_free);
+      g_clear_pointer (&campaign->schedule_tz, g_time_zone_unref);
+      g_clear_pointer (&campaign->schedule_windows, g_array_unref);
+      g_clear_pointer (&campaign->schedule_exclude, g_array_unref);
       g_clear_pointer (&campaign->agents, g_ptr_array_unref);
       g_clear_pointer (&campaign->level_history, g_array_unref);
       g_free (campaign->name);
@@ -1179,19 +1625,256 @@ cb_sim_engine_set_lead (CbSimEngine     *self,
 
   lead->pub.attempts = attempts;
   lead->pub.last_attempt_ms = last_attempt_ms;
+  /* A restored lead: its last attempt counts toward the attempt limits. */
+  if (attempts > 0 && last_attempt_ms > 0 && lead->attempt_times == NULL)
+    lead_record_attempt (self, campaign, lead, last_attempt_ms);
   lead_set_status (campaign, lead, status);
   if (status == CB_SIM_LEAD_RETRY || status == CB_SIM_LEAD_CALLBACK)
     {
       lead->pub.next_attempt_ms = MAX (next_attempt_ms, 0);
-      due_push (campaign->zones[lead->zone].due, lead->pub.next_attempt_ms, lead->index);
+      due_push (lead_zone (lead)->due, lead->pub.next_attempt_ms, lead->index);
     }
   else
     {
       lead->pub.next_attempt_ms = 0;
       /* A new lead that was dialed before goes back to the end of its zone. */
       if (status == CB_SIM_LEAD_NEW && !was_new)
-        due_push (campaign->zones[lead->zone].due, 0, lead->index);
+        due_push (lead_zone (lead)->due, 0, lead->index);
     }
   _cb_sim_touch_lead (self, lead);
   return CB_SIM_OK;
+}
+
+/**
+ * cb_sim_engine_set_campaign_attempt_limits:
+ * @limits: (array length=n_limits): at most %CB_SIM_MAX_ATTEMPT_LIMITS
+ *
+ * The rule set's attempt limits: no lead (or phone number) is dialed more
+ * than max times within any window. A lead over a limit waits (status
+ * retry, or callback) until the oldest attempt in the way leaves the
+ * window.
+ */
+CbSimResult
+cb_sim_engine_set_campaign_attempt_limits (CbSimEngine             *self,
+                                           const char              *campaign_id,
+                                           const CbSimAttemptLimit *limits,
+                                           guint                    n_limits)
+{
+  CbSimCampaignPriv *campaign;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (limits != NULL || n_limits == 0, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  if (n_limits > CB_SIM_MAX_ATTEMPT_LIMITS)
+    return CB_SIM_ERROR_INVALID_ARGUMENT;
+  for (guint i = 0; i < n_limits; i++)
+    if (limits[i].window_ms <= 0 || limits[i].max == 0)
+      return CB_SIM_ERROR_INVALID_ARGUMENT;
+
+  if (n_limits > 0)
+    memcpy (campaign->limits, limits, n_limits * sizeof *limits);
+  campaign->n_limits = n_limits;
+  return CB_SIM_OK;
+}
+
+/**
+ * cb_sim_engine_set_campaign_schedule:
+ * @schedule: (nullable): when the campaign may dial; %NULL: at any time
+ *
+ * A running campaign dials only inside its schedule (in the schedule's
+ * time zone); the rule set's calling windows apply in addition.
+ */
+CbSimResult
+cb_sim_engine_set_campaign_schedule (CbSimEngine         *self,
+                                     const char          *campaign_id,
+                                     const CbSimSchedule *schedule)
+{
+  CbSimCampaignPriv *campaign;
+  GTimeZone *tz = NULL;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (schedule == NULL || schedule->windows != NULL || schedule->n_windows == 0,
+                        CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (schedule == NULL || schedule->exclude_dates != NULL || schedule->n_exclude_dates == 0,
+                        CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  if (schedule != NULL)
+    {
+      tz = schedule->time_zone != NULL ? g_time_zone_new_identifier (schedule->time_zone)
+                                       : g_time_zone_new_utc ();
+      if (tz == NULL)
+        return CB_SIM_ERROR_INVALID_ARGUMENT;
+      for (guint i = 0; i < schedule->n_windows; i++)
+        if (schedule->windows[i].start_min > 1440 || schedule->windows[i].end_min > 1440)
+          {
+            g_time_zone_unref (tz);
+            return CB_SIM_ERROR_INVALID_ARGUMENT;
+          }
+    }
+
+  g_clear_pointer (&campaign->schedule_tz, g_time_zone_unref);
+  campaign->schedule_tz = tz;
+  g_array_set_size (campaign->schedule_windows, 0);
+  g_array_set_size (campaign->schedule_exclude, 0);
+  campaign->schedule_start_date = campaign->schedule_end_date = 0;
+  if (schedule != NULL)
+    {
+      g_array_append_vals (campaign->schedule_windows, schedule->windows, schedule->n_windows);
+      g_array_append_vals (campaign->schedule_exclude, schedule->exclude_dates, schedule->n_exclude_dates);
+      campaign->schedule_start_date = schedule->start_date;
+      campaign->schedule_end_date = schedule->end_date;
+    }
+  campaign->schedule_minute = G_MININT64;
+  campaign->pub.in_schedule = schedule_open (self, campaign);
+  _cb_sim_touch_campaign (self, campaign);
+  _cb_sim_dialer_pace (self, campaign);
+  return CB_SIM_OK;
+}
+
+/**
+ * cb_sim_engine_set_campaign_lists:
+ * @lists: (array length=n_lists): the lead lists to dial, with their
+ *   priorities (1–10)
+ *
+ * The campaign dials the leads of these lists only, higher priorities
+ * first; lists of equal priority take turns. A list it does not know yet
+ * starts empty (see cb_sim_engine_add_lead()); the leads of lists left out
+ * stay, but are neither dialed nor counted.
+ */
+CbSimResult
+cb_sim_engine_set_campaign_lists (CbSimEngine        *self,
+                                  const char         *campaign_id,
+                                  const CbSimListRef *lists,
+                                  guint               n_lists)
+{
+  CbSimCampaignPriv *campaign;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (lists != NULL || n_lists == 0, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  for (guint i = 0; i < n_lists; i++)
+    if (lists[i].list_id == NULL || lists[i].priority < 1 || lists[i].priority > 10)
+      return CB_SIM_ERROR_INVALID_ARGUMENT;
+
+  for (guint i = 0; i < campaign->sets->len; i++)
+    ((CbSimLeadSet *) g_ptr_array_index (campaign->sets, i))->priority = 0;
+  for (guint i = 0; i < n_lists; i++)
+    {
+      CbSimLeadSet *set = find_set (campaign, lists[i].list_id, TRUE);
+
+      set->priority = MAX (set->priority, lists[i].priority);
+    }
+  recount (campaign);
+  _cb_sim_touch_campaign (self, campaign);
+  _cb_sim_dialer_pace (self, campaign);
+  return CB_SIM_OK;
+}
+
+/**
+ * cb_sim_engine_add_lead:
+ * @list_id: its lead list in the campaign
+ * @phone: the E.164 number to dial
+ * @utc_offset_min: the lead's local time is UTC + this
+ *
+ * A new lead (status new) of a lead list of the campaign: a lead uploaded
+ * or created while the sim runs. Ids are unique over the engine
+ * (invalid state when taken); an id or number too long is invalid.
+ */
+CbSimResult
+cb_sim_engine_add_lead (CbSimEngine *self,
+                        const char  *campaign_id,
+                        const char  *list_id,
+                        const char  *lead_id,
+                        const char  *phone,
+                        int          utc_offset_min)
+{
+  CbSimCampaignPriv *campaign;
+  CbSimLeadPriv *lead;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL && list_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (lead_id != NULL && phone != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  if (strlen (lead_id) >= CB_SIM_ID_SIZE || strlen (phone) >= CB_SIM_NUMBER_SIZE
+      || utc_offset_min < -24 * 60 || utc_offset_min > 24 * 60)
+    return CB_SIM_ERROR_INVALID_ARGUMENT;
+  if (g_hash_table_contains (self->lead_by_id, lead_id))
+    return CB_SIM_ERROR_INVALID_STATE;
+
+  lead = g_new0 (CbSimLeadPriv, 1);
+  g_strlcpy (lead->pub.id, lead_id, sizeof lead->pub.id);
+  g_strlcpy (lead->pub.phone, phone, sizeof lead->pub.phone);
+  lead->pub.country = NULL;
+  lead->pub.utc_offset_min = utc_offset_min;
+  g_ptr_array_add (campaign->added_leads, lead);
+  lead_place (self, campaign, lead, find_set (campaign, list_id, TRUE));
+  _cb_sim_touch_lead (self, lead);
+  return CB_SIM_OK;
+}
+
+/**
+ * cb_sim_engine_remove_lead:
+ *
+ * The lead leaves the dialer (it was deleted): it is never dialed again
+ * and no longer counted; a dial in progress finishes. Its id is free
+ * again.
+ */
+CbSimResult
+cb_sim_engine_remove_lead (CbSimEngine *self,
+                           const char  *lead_id)
+{
+  CbSimLeadPriv *lead;
+  CbSimCampaignPriv *campaign;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (lead_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  lead = g_hash_table_lookup (self->lead_by_id, lead_id);
+  if (lead == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  campaign = lead->campaign;
+  count_lead (campaign, lead, FALSE);
+  lead->set->total--;
+  if (lead->set->priority > 0)
+    campaign->pub.stats.leads_total--;
+  lead->removed = TRUE;
+  g_hash_table_remove (self->lead_by_id, lead_id);
+  _cb_sim_touch_campaign (self, campaign);
+  return CB_SIM_OK;
+}
+
+/**
+ * cb_sim_engine_set_dial_check:
+ * @func: (nullable): asked before every dial whether the lead may be
+ *   dialed (its numbers are on no DNC list the campaign checks)
+ */
+void
+cb_sim_engine_set_dial_check (CbSimEngine        *self,
+                              CbSimDialCheckFunc  func,
+                              gpointer            user_data)
+{
+  g_return_if_fail (CB_IS_SIM_ENGINE (self));
+
+  self->dial_check = func;
+  self->dial_check_data = user_data;
 }

@@ -99,13 +99,18 @@ struct _CbSimCallPriv
   GList                 live_link;
 };
 
+typedef struct _CbSimLeadSet CbSimLeadSet;
+
 struct _CbSimLeadPriv
 {
   CbSimLead          pub;
   CbSimCampaignPriv *campaign;
-  guint              index;
-  guint              zone;
+  CbSimLeadSet      *set;             /* its lead list */
+  guint              index;           /* in the campaign's all_leads */
+  guint              zone;            /* in its set's zones */
   CbSimLeadStatus    status_before;   /* before a preview reserved it */
+  gboolean           removed;         /* deleted: never dialed again, not counted */
+  GArray            *attempt_times;   /* gint64, oldest first, within the longest limit window */
 };
 
 typedef struct
@@ -122,6 +127,18 @@ typedef struct
   guint   fresh_next;
   GArray *due;         /* CbSimDueLead min-heap: retries and callbacks */
 } CbSimLeadZone;
+
+/* One lead list of a campaign: dialed while its priority is above 0. */
+struct _CbSimLeadSet
+{
+  char   *id;
+  guint   priority;    /* 1–10 while the campaign dials it; 0: not dialed */
+  GArray *zones;       /* CbSimLeadZone */
+  guint   zone_rotor;
+  guint   total;       /* leads not removed */
+  guint   dialable;
+  guint   done;
+};
 
 typedef struct
 {
@@ -147,10 +164,21 @@ struct _CbSimCampaignPriv
   GPtrArray           *agents;           /* CbSimAgentPriv, borrowed */
   GQueue               ready;            /* available, unreserved agents; head: longest idle */
   GQueue               waiting;          /* persons who answered, waiting for an agent */
-  CbSimLeadPriv       *leads;
-  CbSimLeadZone        zones[CB_SIM_MAX_LEAD_ZONES];
-  guint                n_zones;
-  guint                zone_rotor;
+  CbSimLeadPriv       *leads;            /* its generated leads (pub.n_leads) */
+  GPtrArray           *all_leads;        /* CbSimLeadPriv, borrowed: generated, then added ones */
+  GPtrArray           *added_leads;      /* CbSimLeadPriv added by command, owned */
+  GPtrArray           *sets;             /* CbSimLeadSet, owned; [0] holds the generated leads */
+  guint                set_rotor;        /* sets of equal priority take turns */
+  CbSimAttemptLimit    limits[CB_SIM_MAX_ATTEMPT_LIMITS];
+  guint                n_limits;
+  /* The campaign's schedule, in its own zone; no zone: always open. */
+  GTimeZone           *schedule_tz;
+  GArray              *schedule_windows; /* CbSimScheduleWindow */
+  guint                schedule_start_date;
+  guint                schedule_end_date;
+  GArray              *schedule_exclude; /* guint YYYYMMDD */
+  gint64               schedule_minute;  /* the minute schedule_open was computed for */
+  gboolean             schedule_open;
   CbSimDropBucket      buckets[CB_SIM_MAX_DROP_BUCKETS];
   guint                n_buckets;
   double               idle_ema;
@@ -256,6 +284,10 @@ struct _CbSimEngine
   GArray             *listeners;
   guint               next_listener_id;
   gboolean            listeners_dirty;
+
+  GHashTable         *number_attempts; /* phone number → GArray gint64 of dial instants */
+  CbSimDialCheckFunc  dial_check;
+  gpointer            dial_check_data;
 };
 
 /* cb-sim-engine.c */

@@ -154,6 +154,21 @@ static const char * const disposition_names[] = {
   [CB_SIM_DISPOSITION_DROPPED] = "dropped",
   [CB_SIM_DISPOSITION_RESOLVED] = "resolved",
   [CB_SIM_DISPOSITION_UNRESOLVED] = "unresolved",
+  [CB_SIM_DISPOSITION_SALE] = "SALE",
+  [CB_SIM_DISPOSITION_NOT_INTERESTED] = "NOT_INTERESTED",
+  [CB_SIM_DISPOSITION_CALLBACK] = "CALLBACK",
+  [CB_SIM_DISPOSITION_DNC] = "DNC",
+};
+
+/* The codes of the sim's disposition catalog (§10.12) that an agent sets;
+ * outcomes without an agent have none. */
+static const char * const disposition_codes[] = {
+  [CB_SIM_DISPOSITION_RESOLVED] = "RESOLVED",
+  [CB_SIM_DISPOSITION_UNRESOLVED] = "UNRESOLVED",
+  [CB_SIM_DISPOSITION_SALE] = "SALE",
+  [CB_SIM_DISPOSITION_NOT_INTERESTED] = "NOT_INTERESTED",
+  [CB_SIM_DISPOSITION_CALLBACK] = "CALLBACK",
+  [CB_SIM_DISPOSITION_DNC] = "DNC",
 };
 
 static const char * const end_reason_names[] = {
@@ -242,6 +257,14 @@ const char *
 cb_sim_disposition_to_string (CbSimDisposition disposition)
 {
   return NAME_OF (disposition_names, disposition);
+}
+
+/* The catalog code of an agent's disposition ("SALE", "RESOLVED", …), or
+ * %NULL for an outcome without an agent (busy, no answer, a machine, …). */
+const char *
+cb_sim_disposition_to_code (CbSimDisposition disposition)
+{
+  return NAME_OF (disposition_codes, disposition);
 }
 
 const char *
@@ -1834,6 +1857,7 @@ cb_sim_engine_finalize (GObject *object)
   g_clear_pointer (&self->queue_by_id, g_hash_table_unref);
   g_clear_pointer (&self->campaign_by_id, g_hash_table_unref);
   g_clear_pointer (&self->lead_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->number_attempts, g_hash_table_unref);
   g_clear_pointer (&self->live_calls, g_hash_table_unref);
   g_clear_pointer (&self->history_by_id, g_hash_table_unref);
 
@@ -1869,6 +1893,8 @@ cb_sim_engine_init (CbSimEngine *self)
   self->queue_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->campaign_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->lead_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->number_attempts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                 (GDestroyNotify) g_array_unref);
   self->live_calls = g_hash_table_new (g_str_hash, g_str_equal);
   self->history_by_id = g_hash_table_new (g_str_hash, g_str_equal);
 }

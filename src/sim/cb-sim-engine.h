@@ -105,6 +105,12 @@ typedef enum
   CB_SIM_DISPOSITION_DROPPED,
   CB_SIM_DISPOSITION_RESOLVED,
   CB_SIM_DISPOSITION_UNRESOLVED,
+  /* What an outbound agent records after talking to the person: the codes
+   * of the sim's disposition catalog. */
+  CB_SIM_DISPOSITION_SALE,
+  CB_SIM_DISPOSITION_NOT_INTERESTED,
+  CB_SIM_DISPOSITION_CALLBACK,
+  CB_SIM_DISPOSITION_DNC,
   CB_SIM_N_DISPOSITIONS,
 } CbSimDisposition;
 
@@ -142,7 +148,7 @@ typedef enum
   CB_SIM_LEAD_RETRY,        /* waiting for next_attempt_ms after a failed attempt */
   CB_SIM_LEAD_CALLBACK,     /* the customer asked to be called back at next_attempt_ms */
   CB_SIM_LEAD_DONE,         /* contacted, invalid number, or attempts exhausted */
-  CB_SIM_LEAD_DNC,          /* asked not to be called again */
+  CB_SIM_LEAD_DNC,          /* asked not to be called again, or a number is on a DNC list */
 } CbSimLeadStatus;
 
 typedef enum
@@ -155,6 +161,47 @@ typedef enum
 } CbSimPauseTrigger;
 
 /* Configuration ----------------------------------------------------------- */
+
+#define CB_SIM_MAX_ATTEMPT_LIMITS 16
+
+/* At most @max dial attempts per lead (or per phone number) within any
+ * @window_ms. */
+typedef struct
+{
+  gint64   window_ms;
+  guint    max;
+  gboolean per_number;
+} CbSimAttemptLimit;
+
+/* When a campaign may dial, in its own time zone: on the days of @days
+ * (bit 0 = Monday … bit 6 = Sunday), from @start_min to @end_min minutes of
+ * the local day (end ≤ 1440; a window whose end is before its start runs
+ * past midnight). */
+typedef struct
+{
+  guint days;
+  guint start_min;
+  guint end_min;
+} CbSimScheduleWindow;
+
+/* Dates are YYYYMMDD numbers of the local calendar; 0: no bound. */
+typedef struct
+{
+  const char                *time_zone;      /* IANA id; NULL: UTC */
+  const CbSimScheduleWindow *windows;
+  guint                      n_windows;
+  guint                      start_date;
+  guint                      end_date;
+  const guint               *exclude_dates;
+  guint                      n_exclude_dates;
+} CbSimSchedule;
+
+/* A lead list a campaign dials: higher priorities first (1–10). */
+typedef struct
+{
+  const char *list_id;
+  guint       priority;
+} CbSimListRef;
 
 typedef struct
 {
@@ -414,8 +461,11 @@ typedef struct
   guint  agents_logged_in;
   guint  agents_available;
   guint  agents_busy;                   /* on a call or in wrap-up */
+  guint  leads_total;                   /* in the lead lists the campaign dials */
   guint  leads_dialable;                /* new, retry or callback */
   guint  leads_done;                    /* done or dnc */
+  guint  leads_skipped_dnc;             /* since local midnight: not dialed, on a DNC list */
+  guint  leads_deferred;                /* since local midnight: put off by an attempt limit */
   double drop_rate_pct;                 /* today: dropped ÷ humans */
   double window_drop_rate_pct;          /* over the pacer's sliding window */
 } CbSimCampaignStats;
@@ -440,7 +490,8 @@ typedef struct
   guint                window_start_min;
   guint                window_end_min;
   guint                n_agents;             /* cb_sim_engine_get_campaign_agent() */
-  guint                n_leads;              /* cb_sim_engine_get_campaign_lead() */
+  guint                n_leads;              /* its own generated leads: cb_sim_engine_get_campaign_lead() */
+  gboolean             in_schedule;          /* the schedule allows dialing now (as of the last pace) */
   CbSimCampaignStats   stats;                /* since local midnight */
 } CbSimCampaign;
 
@@ -449,6 +500,7 @@ typedef struct
   char             id[CB_SIM_ID_SIZE];  /* "lead-02-000123" */
   guint64          rev;
   const char      *campaign_id;
+  const char      *list_id;             /* generated leads: "ll-<campaign id>" */
   char             phone[CB_SIM_NUMBER_SIZE];
   const char      *country;             /* "EE" */
   int              utc_offset_min;      /* the lead's local time is UTC + this */
@@ -479,6 +531,19 @@ typedef void (*CbSimChangeFunc) (CbSimEngine     *engine,
                                  CbSimEntityType  type,
                                  const char      *id,
                                  gpointer         user_data);
+
+/**
+ * CbSimDialCheckFunc:
+ *
+ * Asked just before the dialer dials @lead for @campaign_id: %FALSE when
+ * the lead must not be dialed because a number of it is on a do-not-call
+ * list (the lead becomes %CB_SIM_LEAD_DNC, without an attempt). Called
+ * from within cb_sim_engine_advance_to() or a command; it may only read.
+ */
+typedef gboolean (*CbSimDialCheckFunc) (CbSimEngine     *engine,
+                                        const char      *campaign_id,
+                                        const CbSimLead *lead,
+                                        gpointer         user_data);
 
 void                 cb_sim_config_init_default        (CbSimConfig       *config);
 gint64               cb_sim_local_time_ms              (const char        *time_zone,
@@ -582,6 +647,28 @@ CbSimResult          cb_sim_engine_set_campaign_retry  (CbSimEngine       *self,
                                                         CbSimDisposition   disposition,
                                                         gint64             delay_ms,
                                                         guint              max_attempts);
+CbSimResult          cb_sim_engine_set_campaign_attempt_limits (CbSimEngine             *self,
+                                                                const char              *campaign_id,
+                                                                const CbSimAttemptLimit *limits,
+                                                                guint                    n_limits);
+CbSimResult          cb_sim_engine_set_campaign_schedule (CbSimEngine         *self,
+                                                          const char          *campaign_id,
+                                                          const CbSimSchedule *schedule);
+CbSimResult          cb_sim_engine_set_campaign_lists  (CbSimEngine        *self,
+                                                        const char         *campaign_id,
+                                                        const CbSimListRef *lists,
+                                                        guint               n_lists);
+CbSimResult          cb_sim_engine_add_lead            (CbSimEngine       *self,
+                                                        const char        *campaign_id,
+                                                        const char        *list_id,
+                                                        const char        *lead_id,
+                                                        const char        *phone,
+                                                        int                utc_offset_min);
+CbSimResult          cb_sim_engine_remove_lead         (CbSimEngine       *self,
+                                                        const char        *lead_id);
+void                 cb_sim_engine_set_dial_check      (CbSimEngine        *self,
+                                                        CbSimDialCheckFunc  func,
+                                                        gpointer            user_data);
 CbSimResult          cb_sim_engine_set_lead            (CbSimEngine       *self,
                                                         const char        *lead_id,
                                                         CbSimLeadStatus    status,
@@ -597,6 +684,7 @@ gboolean             cb_sim_agent_state_from_string    (const char          *str
 const char          *cb_sim_call_state_to_string       (CbSimCallState       state);
 const char          *cb_sim_direction_to_string        (CbSimDirection       direction);
 const char          *cb_sim_disposition_to_string      (CbSimDisposition     disposition);
+const char          *cb_sim_disposition_to_code        (CbSimDisposition     disposition);
 const char          *cb_sim_end_reason_to_string       (CbSimEndReason       reason);
 const char          *cb_sim_dial_mode_to_string        (CbSimDialMode        mode);
 gboolean             cb_sim_dial_mode_from_string      (const char          *str,

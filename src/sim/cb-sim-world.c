@@ -247,8 +247,9 @@ publish_call (CbSimWorld      *world,
                                         ? cb_sim_end_reason_to_string (call->end_reason) : NULL);
   json_object_set_boolean_member (o, "abandoned", call->abandoned);
   json_object_set_boolean_member (o, "dropped", call->dropped);
-  set_nullable_string (o, "disposition", call->disposition != CB_SIM_DISPOSITION_NONE
-                                         ? cb_sim_disposition_to_string (call->disposition) : NULL);
+  /* The agent's disposition, a code of the catalog (§10.12); none for an
+   * outcome without an agent (busy, no answer, a machine, a drop). */
+  set_nullable_string (o, "disposition", cb_sim_disposition_to_code (call->disposition));
   if (call->transfer_ms > 0)
     {
       JsonObject *t = json_object_new ();
@@ -617,6 +618,7 @@ cb_sim_world_new (const CbSimWorldConfig *config,
   world->engine = cb_sim_engine_new (&engine_config);
   world->recordings = cb_sim_recordings_new (world->engine, server, config->seed);
   world->media = cb_sim_media_new (world->engine, state, server, config->seed);
+  cb_sim_media_set_recordings (world->media, world->recordings);
   world->sim_start_ms = cb_sim_engine_get_now (world->engine);
 
   publish_catalogs (world);
