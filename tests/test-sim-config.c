@@ -1797,6 +1797,572 @@ test_dialer_restart (Fixture       *f,
                       <=, 3);
 }
 
+/* ---- the dialer honours the campaign's configuration ------------------------- */
+
+typedef struct
+{
+  CbSimEngine *engine;
+  gint64       since_ms;  /* calls dialed from then on */
+  GHashTable  *seen;      /* call ids */
+  GPtrArray   *dials;     /* Dial */
+} DialRecorder;
+
+typedef struct
+{
+  char   *lead_id;
+  char   *list_id;
+  char   *number;
+  guint   attempt;
+  gint64  at_ms;
+} Dial;
+
+static void
+dial_free (Dial *d)
+{
+  g_free (d->lead_id);
+  g_free (d->list_id);
+  g_free (d->number);
+  g_free (d);
+}
+
+/* Every outbound call, once, as it is dialed. */
+static void
+on_call_change (CbSimEngine     *engine,
+                CbSimChangeKind  kind,
+                CbSimEntityType  type,
+                const char      *id,
+                gpointer         user_data)
+{
+  DialRecorder *rec = user_data;
+  const CbSimCall *call;
+  const CbSimLead *lead;
+  Dial *d;
+
+  if (type != CB_SIM_ENTITY_CALL || kind != CB_SIM_CHANGE_UPSERT || g_hash_table_contains (rec->seen, id))
+    return;
+  call = cb_sim_engine_get_call (engine, id);
+  if (call == NULL || call->direction != CB_SIM_DIRECTION_OUTBOUND || call->lead_id == NULL
+      || call->created_ms < rec->since_ms)
+    return;
+  g_hash_table_add (rec->seen, g_strdup (id));
+  lead = cb_sim_engine_get_lead (engine, call->lead_id);
+  d = g_new0 (Dial, 1);
+  d->lead_id = g_strdup (call->lead_id);
+  d->list_id = g_strdup (lead ? lead->list_id : "");
+  d->number = g_strdup (call->customer_number);
+  d->attempt = lead ? lead->attempts : 0;
+  d->at_ms = call->created_ms;
+  g_ptr_array_add (rec->dials, d);
+}
+
+/* Records the calls dialed from @since_ms on. */
+static DialRecorder *
+recorder_new (CbSimEngine *engine,
+              gint64       since_ms)
+{
+  DialRecorder *rec = g_new0 (DialRecorder, 1);
+
+  rec->engine = engine;
+  rec->since_ms = since_ms;
+  rec->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  rec->dials = g_ptr_array_new_with_free_func ((GDestroyNotify) dial_free);
+  cb_sim_engine_add_listener (engine, on_call_change, rec, NULL);
+  return rec;
+}
+
+static void
+recorder_free (DialRecorder *rec)
+{
+  g_hash_table_unref (rec->seen);
+  g_ptr_array_unref (rec->dials);
+  g_free (rec);
+}
+
+static guint
+dials_to (DialRecorder *rec,
+          const char   *number,
+          gint64        since_ms)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < rec->dials->len; i++)
+    {
+      const Dial *d = g_ptr_array_index (rec->dials, i);
+
+      n += d->at_ms >= since_ms && g_str_equal (d->number, number);
+    }
+  return n;
+}
+
+static JsonObject *
+lead_by_id (CbConnection *client,
+            const char   *list_id,
+            const char   *lead_id,
+            CbMessage   **keep)
+{
+  g_autofree char *q = g_strdup_printf ("{\"filter\":{\"list_id\":\"%s\",\"ids\":[\"%s\"]}}", list_id, lead_id);
+  JsonArray *items;
+
+  *keep = request (client, "lead.query", q, -1, NULL);
+  assert_ok (*keep);
+  items = json_object_get_array_member ((*keep)->data, "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  return json_array_get_object_element (items, 0);
+}
+
+static void
+update_entity (Fixture      *f,
+               CbConnection *client,
+               const char   *op,
+               const char   *type,
+               const char   *id,
+               const char   *set)
+{
+  g_autofree char *data = g_strdup_printf ("{\"id\":\"%s\",\"set\":%s}", id, set);
+  g_autoptr(CbMessage) r = request (client, op, data, cb_sim_state_lookup (f->state, type, id)->rev, NULL);
+
+  assert_ok (r);
+}
+
+/* A number on a DNC list of the campaign's rule set is never dialed, on
+ * the internal list or on one added to the rule set; a list the rule set
+ * does not check does not stop a dial. */
+static void
+test_dialer_dnc (Fixture       *f,
+                 gconstpointer  data)
+{
+  const CbSimCampaign *ec;
+  CbConnection *m, *s;
+  DialRecorder *rec;
+  g_autoptr(CbMessage) r1 = NULL, r2 = NULL, r3 = NULL, q1 = NULL, q2 = NULL, q3 = NULL;
+  const char *vendor, *other;
+  const CbSimLead *internal_lead, *vendor_lead, *unchecked_lead;
+  JsonObject *lead;
+  guint dialed = 0;
+  gint64 t0;
+
+  start_with_engine (f, 400, FALSE);
+  m = connect_as (f, MANAGER_TOKEN);
+  s = connect_as (f, SUPERVISOR_TOKEN);
+  rec = recorder_new (f->engine, cb_sim_engine_get_now (f->engine) + 1);
+  ec = cb_sim_engine_get_campaign (f->engine, "campaign-01");
+  internal_lead = cb_sim_engine_get_campaign_lead (f->engine, ec, 200);
+  vendor_lead = cb_sim_engine_get_campaign_lead (f->engine, ec, 201);
+  unchecked_lead = cb_sim_engine_get_campaign_lead (f->engine, ec, 202);
+  g_assert_cmpint (internal_lead->attempts, ==, 0);
+
+  r1 = request (m, "dnc_list.create", "{\"name\":\"Vendor suppression\",\"kind\":\"vendor\"}", -1, NULL);
+  vendor = json_object_get_string_member (result_object (r1, "dnc_list"), "id");
+  r2 = request (m, "dnc_list.create", "{\"name\":\"Not checked\",\"kind\":\"vendor\"}", -1, NULL);
+  other = json_object_get_string_member (result_object (r2, "dnc_list"), "id");
+  {
+    g_autofree char *set = g_strdup_printf ("{\"dnc_list_ids\":[\"dnc-internal\",\"dnc-national-us\",\"%s\"]}", vendor);
+
+    update_entity (f, m, "rule_set.update", "rule_set", "rs-us-tsr", set);
+  }
+  {
+    g_autofree char *a = g_strdup_printf ("{\"list_id\":\"dnc-internal\",\"number\":\"%s\",\"expires_at\":null,\"note\":null}",
+                                          internal_lead->phone);
+    g_autofree char *b = g_strdup_printf ("{\"list_id\":\"%s\",\"number\":\"%s\",\"expires_at\":null,\"note\":null}",
+                                          vendor, vendor_lead->phone);
+    g_autofree char *c = g_strdup_printf ("{\"list_id\":\"%s\",\"number\":\"%s\",\"expires_at\":null,\"note\":null}",
+                                          other, unchecked_lead->phone);
+    g_autoptr(CbMessage) ra = command (s, "dnc.add", a);
+    g_autoptr(CbMessage) rb = command (s, "dnc.add", b);
+    g_autoptr(CbMessage) rc = command (s, "dnc.add", c);
+
+    assert_ok (ra);
+    assert_ok (rb);
+    assert_ok (rc);
+  }
+
+  t0 = cb_sim_engine_get_now (f->engine);
+  cb_sim_engine_advance_to (f->engine, t0 + 6 * HOUR_MS);
+  cb_sim_config_store_flush (f->store);
+  for (guint i = 0; i < ec->n_leads; i++)
+    dialed += cb_sim_engine_get_campaign_lead (f->engine, ec, i)->attempts > 0;
+  g_test_message ("6 h: %u dials, %u of %u leads dialed; DNC'd numbers dialed %u and %u times, "
+                  "the unchecked list's %u times; %u leads skipped as DNC",
+                  rec->dials->len, dialed, ec->n_leads, dials_to (rec, internal_lead->phone, t0),
+                  dials_to (rec, vendor_lead->phone, t0), dials_to (rec, unchecked_lead->phone, t0),
+                  ec->stats.leads_skipped_dnc);
+  g_assert_cmpuint (dialed, >, 300);
+  g_assert_cmpuint (dials_to (rec, internal_lead->phone, t0), ==, 0);
+  g_assert_cmpuint (dials_to (rec, vendor_lead->phone, t0), ==, 0);
+  g_assert_cmpuint (dials_to (rec, unchecked_lead->phone, t0), >, 0);
+  /* The seed's internal entries (one lead in 97) were skipped too. */
+  for (guint i = 0; i < rec->dials->len; i++)
+    {
+      const Dial *d = g_ptr_array_index (rec->dials, i);
+
+      g_assert_false (g_str_has_suffix (d->lead_id, "-000014"));
+      g_assert_false (g_str_has_suffix (d->lead_id, "-000111"));
+    }
+
+  /* lead.query says so: status dnc, no attempt. */
+  lead = lead_by_id (m, "ll-campaign-01", internal_lead->id, &q1);
+  g_assert_cmpstr (json_object_get_string_member (lead, "status"), ==, "dnc");
+  g_assert_cmpint (json_object_get_int_member (lead, "attempts"), ==, 0);
+  lead = lead_by_id (m, "ll-campaign-01", vendor_lead->id, &q2);
+  g_assert_cmpstr (json_object_get_string_member (lead, "status"), ==, "dnc");
+  lead = lead_by_id (m, "ll-campaign-01", unchecked_lead->id, &q3);
+  g_assert_cmpint (json_object_get_int_member (lead, "attempts"), >, 0);
+  g_assert_cmpstr (json_object_get_string_member (lead, "status"), !=, "dnc");
+  /* A skipped lead is not one an agent put on the internal list. */
+  {
+    g_autofree char *check = g_strdup_printf ("{\"number\":\"%s\",\"list_ids\":[\"dnc-internal\"]}",
+                                              vendor_lead->phone);
+
+    r3 = request (s, "dnc.check", check, -1, NULL);
+    assert_ok (r3);
+    g_assert_false (json_object_get_boolean_member (r3->data, "listed"));
+  }
+  recorder_free (rec);
+}
+
+/* A DNC entry added while the campaign runs stops the next dial of that
+ * number; the campaign's other leads go on. */
+static void
+test_dialer_dnc_mid_run (Fixture       *f,
+                         gconstpointer  data)
+{
+  const CbSimCampaign *ec;
+  CbConnection *m, *s;
+  DialRecorder *rec;
+  g_autoptr(CbMessage) q = NULL;
+  const CbSimLead *target = NULL;
+  JsonObject *lead;
+  guint others = 0;
+  gint64 t1;
+
+  start_with_engine (f, 40, TRUE);
+  m = connect_as (f, MANAGER_TOKEN);
+  s = connect_as (f, SUPERVISOR_TOKEN);
+  rec = recorder_new (f->engine, cb_sim_engine_get_now (f->engine) + 1);
+  update_entity (f, m, "campaign.update", "campaign", "campaign-01",
+                 "{\"retry_rules\":[{\"disposition\":\"no_answer\",\"delay_s\":1200,\"max_attempts\":3}]}");
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + 10 * 60 * 1000);
+  ec = cb_sim_engine_get_campaign (f->engine, "campaign-01");
+  for (guint i = 0; i < ec->n_leads && target == NULL; i++)
+    {
+      const CbSimLead *l = cb_sim_engine_get_campaign_lead (f->engine, ec, i);
+
+      if (l->status == CB_SIM_LEAD_RETRY && l->attempts == 1)
+        target = l;
+    }
+  g_assert_nonnull (target);
+  {
+    g_autofree char *add = g_strdup_printf ("{\"list_id\":\"dnc-internal\",\"number\":\"%s\",\"expires_at\":null,"
+                                            "\"note\":\"asked by letter\"}", target->phone);
+    g_autoptr(CbMessage) r = command (s, "dnc.add", add);
+
+    assert_ok (r);
+  }
+  t1 = cb_sim_engine_get_now (f->engine);
+  cb_sim_engine_advance_to (f->engine, t1 + 6 * HOUR_MS);
+  cb_sim_config_store_flush (f->store);
+  for (guint i = 0; i < rec->dials->len; i++)
+    {
+      const Dial *d = g_ptr_array_index (rec->dials, i);
+
+      others += d->at_ms >= t1 && !g_str_equal (d->number, target->phone);
+    }
+  g_test_message ("after the entry: %u dials to it, %u to the others", dials_to (rec, target->phone, t1), others);
+  g_assert_cmpuint (dials_to (rec, target->phone, t1), ==, 0);
+  g_assert_cmpuint (others, >, 30);
+  g_assert_cmpuint (target->attempts, ==, 1);
+  lead = lead_by_id (m, "ll-campaign-01", target->id, &q);
+  g_assert_cmpstr (json_object_get_string_member (lead, "status"), ==, "dnc");
+  g_assert_cmpint (json_object_get_int_member (lead, "attempts"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (lead, "last_disposition"), ==, "no_answer");
+  recorder_free (rec);
+}
+
+/* The rule set's max_attempts: never more than 2 dials of a lead within 24
+ * hours, however often the retry rules would retry; a lead over the limit
+ * waits for the window and is dialed again after it. */
+static void
+test_dialer_attempt_limits (Fixture       *f,
+                            gconstpointer  data)
+{
+  CbConnection *m;
+  DialRecorder *rec;
+  g_autoptr(GHashTable) times = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_array_unref);
+  g_autoptr(CbMessage) res = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  guint worst = 0, past_window = 0, waiting = 0;
+  JsonArray *leads;
+  gint64 t0;
+
+  start_with_engine (f, 40, TRUE);
+  m = connect_as (f, MANAGER_TOKEN);
+  update_entity (f, m, "rule_set.update", "rule_set", "rs-us-tsr",
+                 "{\"max_attempts\":[{\"window_h\":24,\"max\":2,\"scope\":\"lead\"}],"
+                 "\"calling_windows\":[{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"],"
+                 "\"start\":\"00:00\",\"end\":\"24:00\"}]}");
+  update_entity (f, m, "campaign.update", "campaign", "campaign-01",
+                 "{\"retry_rules\":[{\"disposition\":\"no_answer\",\"delay_s\":600,\"max_attempts\":10}]}");
+  rec = recorder_new (f->engine, cb_sim_engine_get_now (f->engine) + 1);
+  t0 = cb_sim_engine_get_now (f->engine);
+
+  cb_sim_engine_advance_to (f->engine, t0 + 6 * HOUR_MS);
+  cb_sim_config_store_flush (f->store);
+  /* Two attempts each, then waiting a day from the first: status retry. */
+  leads = all_leads (m, "ll-campaign-01", &res);
+  for (guint i = 0; i < json_array_get_length (leads); i++)
+    {
+      JsonObject *lead = json_array_get_object_element (leads, i);
+
+      if (json_object_get_int_member (lead, "attempts") == 2
+          && g_str_equal (json_object_get_string_member (lead, "status"), "retry"))
+        {
+          g_assert_cmpint (json_object_get_int_member (lead, "next_attempt_at"), >=,
+                           t0 + 24 * HOUR_MS - 10 * 60 * 1000);
+          waiting++;
+        }
+    }
+  g_assert_cmpuint (waiting, >, 30);
+
+  cb_sim_engine_advance_to (f->engine, t0 + 60 * HOUR_MS);
+  for (guint i = 0; i < rec->dials->len; i++)
+    {
+      const Dial *d = g_ptr_array_index (rec->dials, i);
+      GArray *a = g_hash_table_lookup (times, d->lead_id);
+
+      if (a == NULL)
+        {
+          a = g_array_new (FALSE, FALSE, sizeof (gint64));
+          g_hash_table_insert (times, d->lead_id, a);
+        }
+      g_array_append_val (a, d->at_ms);
+    }
+  g_hash_table_iter_init (&iter, times);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GArray *a = value;
+
+      for (guint i = 0; i < a->len; i++)
+        {
+          guint in_window = 0;
+
+          for (guint j = i; j < a->len; j++)
+            in_window += g_array_index (a, gint64, j) < g_array_index (a, gint64, i) + 24 * HOUR_MS;
+          worst = MAX (worst, in_window);
+        }
+      past_window += a->len > 2;
+    }
+  g_test_message ("60 h: %u dials to %u leads; at most %u in any 24 h; %u leads dialed again after the window; "
+                  "%u waiting after 6 h", rec->dials->len, g_hash_table_size (times), worst, past_window, waiting);
+  g_assert_cmpuint (worst, ==, 2);
+  g_assert_cmpuint (past_window, >, 30);
+  recorder_free (rec);
+}
+
+/* The campaign's schedule: dials only inside its windows, in its zone,
+ * and not on an excluded date. */
+static void
+test_dialer_schedule (Fixture       *f,
+                      gconstpointer  data)
+{
+  CbConnection *m;
+  DialRecorder *rec;
+  const CbSimCampaign *ec;
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Tallinn");
+  guint per_day[3] = { 0 }, outside = 0;
+  gint64 t0, quiet;
+  guint64 dials;
+
+  start_with_engine (f, 5000, FALSE);
+  m = connect_as (f, MANAGER_TOKEN);
+  ec = cb_sim_engine_get_campaign (f->engine, "campaign-01");
+  update_entity (f, m, "rule_set.update", "rule_set", "rs-us-tsr",
+                 "{\"calling_windows\":[{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"],"
+                 "\"start\":\"00:00\",\"end\":\"24:00\"}]}");
+  /* Monday 2026-11-23 08:00 in Tallinn: the engine's start. */
+  update_entity (f, m, "campaign.update", "campaign", "campaign-01",
+                 "{\"schedule\":{\"time_zone\":\"Europe/Tallinn\",\"windows\":[{\"days\":[\"mon\",\"tue\",\"wed\"],"
+                 "\"start\":\"10:00\",\"end\":\"11:00\"}],\"start_date\":null,\"end_date\":null,"
+                 "\"exclude_dates\":[\"2026-11-24\"]}}");
+  g_assert_false (ec->in_schedule);
+  rec = recorder_new (f->engine, cb_sim_engine_get_now (f->engine) + 1);
+  t0 = cb_sim_engine_get_now (f->engine);
+  dials = ec->stats.dials;
+  quiet = cb_sim_local_time_ms ("Europe/Tallinn", 2026, 11, 23, 10, 0);
+  cb_sim_engine_advance_to (f->engine, quiet - 1);
+  g_assert_cmpuint (ec->stats.dials, ==, dials);
+  g_assert_cmpstr (json_object_get_string_member (cb_sim_state_lookup (f->state, "campaign", "campaign-01")->data,
+                                                  "status"), ==, "running");
+
+  cb_sim_engine_advance_to (f->engine, cb_sim_local_time_ms ("Europe/Tallinn", 2026, 11, 25, 18, 0));
+  for (guint i = 0; i < rec->dials->len; i++)
+    {
+      const Dial *d = g_ptr_array_index (rec->dials, i);
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (d->at_ms / 1000);
+      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
+      int day = g_date_time_get_day_of_month (local);
+
+      if (g_date_time_get_hour (local) != 10 || day < 23 || day > 25)
+        outside++;
+      else
+        per_day[day - 23]++;
+    }
+  g_test_message ("%u dials since %" G_GINT64_FORMAT ": Mon 10–11 %u, Tue (excluded) %u, Wed 10–11 %u, outside %u",
+                  rec->dials->len, t0, per_day[0], per_day[1], per_day[2], outside);
+  g_assert_cmpuint (outside, ==, 0);
+  g_assert_cmpuint (per_day[0], >, 50);
+  g_assert_cmpuint (per_day[1], ==, 0);
+  g_assert_cmpuint (per_day[2], >, 50);
+  recorder_free (rec);
+}
+
+/* Leads of every list the campaign has: a list created and uploaded while
+ * it runs is dialed, before a list of lower priority; an inactive list is
+ * not dialed; leads uploaded later join. */
+static void
+test_dialer_lead_lists (Fixture       *f,
+                        gconstpointer  data)
+{
+  CbConnection *m;
+  DialRecorder *rec;
+  const CbSimCampaign *ec;
+  g_autoptr(CbMessage) l = NULL, up = NULL, up2 = NULL, res = NULL;
+  g_autoptr(GString) rows = g_string_new (NULL);
+  g_autofree char *list_id = NULL;
+  g_autofree char *lists = NULL;
+  guint last_hot = 0, first_own_fresh = G_MAXUINT, hot_dialed = 0, late_dialed = 0;
+  guint own_before, own_after = 0;
+  JsonArray *leads;
+  gint64 t1;
+
+  start_with_engine (f, 2000, FALSE);
+  m = connect_as (f, MANAGER_TOKEN);
+  ec = cb_sim_engine_get_campaign (f->engine, "campaign-01");
+  /* Not the calls of the first instant, before the lists changed. */
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + 1000);
+  rec = recorder_new (f->engine, cb_sim_engine_get_now (f->engine));
+
+  l = request (m, "lead_list.create", "{\"name\":\"Hot leads\",\"default_time_zone\":\"Europe/Tallinn\"}", -1, NULL);
+  assert_ok (l);
+  list_id = g_strdup (json_object_get_string_member (result_object (l, "lead_list"), "id"));
+  for (guint i = 0; i < 60; i++)
+    g_string_append_printf (rows, "%s{\"row\":%u,\"phone_numbers\":[{\"number\":\"+3725%07u\",\"type\":\"mobile\"}],"
+                            "\"first_name\":\"Hot %u\"}", i ? "," : "", i + 1, 1000000 + i, i + 1);
+  {
+    g_autofree char *chunk = g_strdup_printf ("{\"upload_id\":\"hot-1\",\"list_id\":\"%s\",\"chunk\":1,\"last\":true,"
+                                              "\"rows\":[%s]}", list_id, rows->str);
+
+    up = request (m, "lead.upload", chunk, -1, NULL);
+    assert_ok (up);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (up->data, "totals"), "created"), ==, 60);
+  }
+  lists = g_strdup_printf ("{\"lead_lists\":[{\"list_id\":\"ll-campaign-01\",\"priority\":1},"
+                           "{\"list_id\":\"%s\",\"priority\":10}]}", list_id);
+  update_entity (f, m, "campaign.update", "campaign", "campaign-01", lists);
+  g_assert_cmpuint (ec->stats.leads_total, ==, 2060);
+  t1 = cb_sim_engine_get_now (f->engine);
+  cb_sim_engine_advance_to (f->engine, t1 + 30 * 60 * 1000);
+
+  for (guint i = 0; i < rec->dials->len; i++)
+    {
+      const Dial *d = g_ptr_array_index (rec->dials, i);
+
+      if (g_str_equal (d->list_id, list_id) && d->attempt == 1)
+        {
+          last_hot = i;
+          hot_dialed++;
+        }
+      else if (d->attempt == 1 && first_own_fresh == G_MAXUINT)
+        first_own_fresh = i;
+    }
+  g_test_message ("30 min: %u dials; the 60 hot leads first dialed by dial %u, the first fresh lead of the "
+                  "lower list at dial %u", rec->dials->len, last_hot, first_own_fresh);
+  g_assert_cmpuint (hot_dialed, ==, 60);
+  g_assert_cmpuint (first_own_fresh, !=, G_MAXUINT);
+  g_assert_cmpuint (first_own_fresh, >, last_hot);
+
+  /* The own list made inactive: not dialed any more; the hot list is. */
+  update_entity (f, m, "lead_list.update", "lead_list", "ll-campaign-01", "{\"active\":false}");
+  g_assert_cmpuint (ec->stats.leads_total, ==, 60);
+  /* Dials already ringing finish; then nothing more of it. */
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + 60 * 1000);
+  own_before = rec->dials->len;
+  g_string_truncate (rows, 0);
+  for (guint i = 0; i < 20; i++)
+    g_string_append_printf (rows, "%s{\"row\":%u,\"phone_numbers\":[{\"number\":\"+3725%07u\",\"type\":\"mobile\"}]}",
+                            i ? "," : "", i + 1, 2000000 + i);
+  {
+    g_autofree char *chunk = g_strdup_printf ("{\"upload_id\":\"hot-2\",\"list_id\":\"%s\",\"chunk\":1,\"last\":true,"
+                                              "\"rows\":[%s]}", list_id, rows->str);
+
+    up2 = request (m, "lead.upload", chunk, -1, NULL);
+    assert_ok (up2);
+  }
+  g_assert_cmpuint (ec->stats.leads_total, ==, 80);
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + 30 * 60 * 1000);
+  cb_sim_config_store_flush (f->store);
+  for (guint i = own_before; i < rec->dials->len; i++)
+    own_after += !g_str_equal (((const Dial *) g_ptr_array_index (rec->dials, i))->list_id, list_id);
+  leads = all_leads (m, list_id, &res);
+  for (guint i = 0; i < json_array_get_length (leads); i++)
+    {
+      JsonObject *lead = json_array_get_object_element (leads, i);
+
+      if (g_str_has_prefix (json_object_get_string_member (json_array_get_object_element (
+            json_object_get_array_member (lead, "phone_numbers"), 0), "number"), "+37252"))
+        late_dialed += json_object_get_int_member (lead, "attempts") > 0;
+    }
+  g_test_message ("inactive own list: %u dials to it; %u of the 20 leads uploaded later dialed",
+                  own_after, late_dialed);
+  g_assert_cmpuint (own_after, ==, 0);
+  g_assert_cmpuint (late_dialed, ==, 20);
+  recorder_free (rec);
+}
+
+/* Agents record the catalog's dispositions: sales are successes, so the
+ * console can compute a conversion rate (metrics.md §7). */
+static void
+test_dialer_dispositions (Fixture       *f,
+                          gconstpointer  data)
+{
+  guint contacts = 0, sales = 0, n = 0;
+  double rate;
+
+  start_with_engine (f, 20000, FALSE);
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + 4 * HOUR_MS);
+  n = cb_sim_engine_get_history_length (f->engine);
+  for (guint i = 0; i < n; i++)
+    {
+      const CbSimCall *call = cb_sim_engine_get_history_nth (f->engine, i);
+      const char *code = cb_sim_disposition_to_code (call->disposition);
+      const CbSimEntity *d;
+
+      if (call->direction != CB_SIM_DIRECTION_OUTBOUND)
+        continue;
+      if (call->answered_ms > 0 && call->end_reason != CB_SIM_END_MACHINE)
+        contacts++;
+      if (code == NULL)
+        {
+          /* No agent, no disposition. */
+          g_assert_true (call->connected_ms == 0);
+          continue;
+        }
+      d = cb_sim_state_lookup (f->state, "disposition", code);
+      g_assert_nonnull (d);
+      if (g_str_equal (json_object_get_string_member (d->data, "category"), "success"))
+        {
+          g_assert_cmpstr (code, ==, "SALE");
+          g_assert_true (call->converted);
+          sales++;
+        }
+    }
+  rate = contacts > 0 ? 100.0 * sales / contacts : 0.0;
+  g_test_message ("4 h: %u contacts, %u sales: conversion %.1f %%", contacts, sales, rate);
+  g_assert_cmpuint (sales, >, 0);
+  g_assert_cmpfloat (rate, >, 3.0);
+  g_assert_cmpfloat (rate, <, 20.0);
+}
+
 /* The seed data depends on the seed only. */
 static char *
 seed_checksum (Fixture *f,
@@ -1875,6 +2441,12 @@ main (int   argc,
   ADD_ENGINE ("predictive", test_predictive);
   ADD_ENGINE ("calling-windows", test_calling_windows);
   ADD_ENGINE ("dialer-restart", test_dialer_restart);
+  ADD_ENGINE ("dialer-dnc", test_dialer_dnc);
+  ADD_ENGINE ("dialer-dnc-mid-run", test_dialer_dnc_mid_run);
+  ADD_ENGINE ("dialer-attempt-limits", test_dialer_attempt_limits);
+  ADD_ENGINE ("dialer-schedule", test_dialer_schedule);
+  ADD_ENGINE ("dialer-lead-lists", test_dialer_lead_lists);
+  ADD_ENGINE ("dialer-dispositions", test_dialer_dispositions);
 
   return g_test_run ();
 }
