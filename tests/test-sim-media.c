@@ -1195,6 +1195,571 @@ test_call_ended (Fixture       *f,
   cb_test_spin (200);
 }
 
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* ---- uplink: whisper and barge -------------------------------------------------- */
+
+#define TONE_HZ     1000.0
+#define TONE_LEVEL  0.5
+#define TONE_FOUND  0.25     /* Goertzel amplitude that counts as the tone */
+
+/* Amplitude of @freq in @n samples of @x (every @stride-th value). */
+static double
+goertzel (const float *x,
+          guint        n,
+          guint        stride,
+          double       freq,
+          double       rate)
+{
+  double coeff = 2 * cos (2 * G_PI * freq / rate);
+  double s1 = 0, s2 = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double v = x[i * stride] + coeff * s1 - s2;
+
+      s2 = s1;
+      s1 = v;
+    }
+  return 2 * sqrt (MAX (0, s1 * s1 + s2 * s2 - coeff * s1 * s2)) / n;
+}
+
+typedef struct
+{
+  guint  frames;            /* audio frames looked at */
+  guint  tone[2];           /* of them with the tone, per channel */
+  guint  longest_gap[2];    /* the longest run without it between the first and last with it */
+  double median[2];         /* the tone's amplitude, median over the frames with it */
+  gint64 first[2];          /* the first frame with it */
+} ToneCount;
+
+/* The tone in a monitor's L16 stream, frame by frame, from frame @first. */
+static void
+count_tone_l16 (Media     *m,
+                guint      first,
+                ToneCount *out)
+{
+  g_autoptr(GArray) amps0 = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) amps1 = g_array_new (FALSE, FALSE, sizeof (double));
+  GArray *amps[2] = { amps0, amps1 };
+  gint64 last_seen[2] = { -1, -1 };
+
+  memset (out, 0, sizeof *out);
+  for (guint k = first; k < m->n_frames; k++)
+    {
+      gsize length;
+      const guint8 *frame = frame_nth (m, k, &length);
+      guint n = be32 (frame + 12);
+      g_autofree float *x = NULL;
+
+      if (frame[2] != 1)
+        continue;
+      x = g_new (float, 2 * n);
+      for (guint i = 0; i < 2 * n; i++)
+        x[i] = (gint16) be16 (frame + 24 + 2 * i) / 32768.0f;
+      for (guint c = 0; c < 2; c++)
+        {
+          double a = goertzel (x + c, n, 2, TONE_HZ, 16000);
+
+          if (a > TONE_FOUND)
+            {
+              if (last_seen[c] >= 0)
+                out->longest_gap[c] = MAX (out->longest_gap[c], (guint) (k - last_seen[c] - 1));
+              last_seen[c] = k;
+              out->tone[c]++;
+              g_array_append_val (amps[c], a);
+            }
+        }
+      out->frames++;
+    }
+  for (guint c = 0; c < 2; c++)
+    if (amps[c]->len > 0)
+      {
+        g_array_sort (amps[c], compare_doubles);
+        out->median[c] = g_array_index (amps[c], double, amps[c]->len / 2);
+      }
+}
+
+/* An uplink frame of the tone: frame @index of @n samples at @rate. */
+static GBytes *
+tone_frame (gboolean pcmu,
+            guint    rate,
+            guint    index,
+            guint32  seq)
+{
+  guint n = rate / 50;
+  guint bytes = pcmu ? 1 : 2;
+  guint8 *frame = g_malloc0 (24 + n * bytes);
+  guint64 pos = (guint64) index * n;
+
+  frame[0] = 1;
+  frame[1] = 24;
+  frame[2] = 3;
+  frame[3] = pcmu ? 1 : 2;
+  frame[4] = 1;
+  for (guint b = 0; b < 4; b++)
+    {
+      frame[8 + b] = (guint8) (seq >> (24 - 8 * b));
+      frame[12 + b] = (guint8) (n >> (24 - 8 * b));
+    }
+  for (guint b = 0; b < 8; b++)
+    frame[16 + b] = (guint8) (pos >> (56 - 8 * b));
+  for (guint i = 0; i < n; i++)
+    {
+      gint16 v = (gint16) lrint (TONE_LEVEL * 32767 * sin (2 * G_PI * TONE_HZ * (pos + i) / rate));
+
+      if (pcmu)
+        frame[24 + i] = cb_sim_audio_ulaw_encode (v);
+      else
+        {
+          frame[24 + 2 * i] = (guint8) ((guint16) v >> 8);
+          frame[24 + 2 * i + 1] = (guint8) v;
+        }
+    }
+  return g_bytes_new_take (frame, 24 + n * bytes);
+}
+
+/* Sends uplink frames in real time: slot j (every 20 ms) sends the frames
+ * plan[j] lists (-1 ends a slot's list), by their index on the timeline. */
+typedef struct
+{
+  gint frames[3];
+} Slot;
+
+static void
+send_plan (Media      *m,
+           gboolean    pcmu,
+           guint       rate,
+           const Slot *plan,
+           guint       n_slots)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  guint32 seq = 0;
+
+  for (guint j = 0; j < n_slots; j++)
+    {
+      while (g_get_monotonic_time () < t0 + (gint64) j * 20000)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (500);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (plan[j].frames) && plan[j].frames[i] >= 0; i++)
+        {
+          g_autoptr(GBytes) frame = tone_frame (pcmu, rate, (guint) plan[j].frames[i], seq++);
+
+          if (soup_websocket_connection_get_state (m->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+            soup_websocket_connection_send_binary (m->ws, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+        }
+    }
+}
+
+/* @n frames of tone, one each 20 ms, in order. */
+static Slot *
+plain_plan (guint n)
+{
+  Slot *plan = g_new (Slot, n);
+
+  for (guint j = 0; j < n; j++)
+    {
+      plan[j].frames[0] = (gint) j;
+      plan[j].frames[1] = -1;
+    }
+  return plan;
+}
+
+typedef struct
+{
+  char    *recording_id;
+  GBytes  *pcm;          /* the WAV's data, 16-bit stereo at 8 kHz */
+} Recorded;
+
+static void
+recorded_clear (Recorded *r)
+{
+  g_free (r->recording_id);
+  g_clear_pointer (&r->pcm, g_bytes_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Recorded, recorded_clear)
+
+/* The call goes on to its end; then its recording's audio. */
+static void
+fetch_recording (Fixture    *f,
+                 const char *call_id,
+                 Recorded   *out);
+
+/* The tone in a recording, per 20 ms window. */
+static void
+count_tone_wav (GBytes    *pcm,
+                ToneCount *out)
+{
+  gsize length;
+  const guint8 *p = g_bytes_get_data (pcm, &length);
+  g_autofree float *x = g_new (float, 2 * 160);
+  gint64 last_seen[2] = { -1, -1 };
+
+  memset (out, 0, sizeof *out);
+  for (gsize w = 0; w + 160 * 4 <= length; w += 160 * 4)
+    {
+      for (guint i = 0; i < 2 * 160; i++)
+        x[i] = (gint16) (p[w + 2 * i] | (p[w + 2 * i + 1] << 8)) / 32768.0f;
+      for (guint c = 0; c < 2; c++)
+        {
+          double a = goertzel (x + c, 160, 2, TONE_HZ, 8000);
+
+          if (a > TONE_FOUND)
+            {
+              gint64 k = (gint64) (w / (160 * 4));
+
+              if (last_seen[c] >= 0)
+                out->longest_gap[c] = MAX (out->longest_gap[c], (guint) (k - last_seen[c] - 1));
+              else
+                out->first[c] = k;
+              last_seen[c] = k;
+              out->tone[c]++;
+              out->median[c] = MAX (out->median[c], a);   /* the loudest, for a recording */
+            }
+        }
+      out->frames++;
+    }
+}
+
+/* Supervisor maris monitors a call in @mode and says a tone for two
+ * seconds; QA olena listens to the same call. Returns what olena heard,
+ * what maris heard, the recording, and the monitor's entity. */
+typedef struct
+{
+  ToneCount heard;        /* by the other listener */
+  ToneCount own;          /* by the speaker: never an echo */
+  ToneCount recorded;
+  gint64    uplink_frames;
+  gint64    uplink_dropped;
+  gint64    joined_ms;    /* where on the call's timeline the speaker joined */
+} Whispered;
+
+static void
+speak (Fixture     *f,
+       const char  *mode,
+       gboolean     pcmu,
+       const Slot  *plan,
+       guint        n_slots,
+       gboolean     record,
+       Whispered   *out)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) speaker = { 0 };
+  g_auto(Started) listener = { 0 };
+  g_autoptr(Media) a = NULL;
+  g_autoptr(Media) b = NULL;
+  g_auto(Recorded) rec = { 0 };
+  const CbSimEntity *entity;
+  guint a_first, b_first;
+
+  out->joined_ms = cb_sim_engine_get_now (f->engine) - cb_sim_engine_get_call (f->engine, call_id)->answered_ms;
+  start (f, SUPERVISOR_TOKEN, call_id, mode, pcmu ? "[\"pcmu\"]" : "[\"l16\"]", &speaker);
+  start (f, QA_TOKEN, call_id, "listen", "[\"l16\"]", &listener);
+  a = media_open (speaker.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  b = media_open (listener.url, QA_TOKEN, "callboard.media.v1");
+  wait_frames (a, 5);
+  wait_frames (b, 5);
+  a_first = a->n_frames;
+  b_first = b->n_frames;
+
+  send_plan (a, pcmu, pcmu ? 8000 : 16000, plan, n_slots);
+  cb_test_spin (400);
+  g_assert_false (a->closed);
+  g_assert_false (b->closed);
+
+  count_tone_l16 (b, b_first, &out->heard);
+  if (!pcmu)
+    count_tone_l16 (a, a_first, &out->own);
+  cb_test_spin (1100);
+  entity = cb_sim_state_lookup (f->state, "monitor", speaker.monitor_id);
+  out->uplink_frames = json_object_get_int_member (entity->data, "x_callboard_sim_uplink_frames");
+  out->uplink_dropped = json_object_get_int_member (entity->data, "x_callboard_sim_uplink_dropped");
+  g_test_message ("%s%s: the listener heard the tone in %u of %u frames (customer) and %u (agent), "
+                  "median %.3f / %.3f, longest gap %u; the speaker %u / %u; uplink %" G_GINT64_FORMAT
+                  " frames, %" G_GINT64_FORMAT " dropped",
+                  mode, pcmu ? " in PCMU" : "", out->heard.tone[0], out->heard.frames, out->heard.tone[1],
+                  out->heard.median[0], out->heard.median[1], out->heard.longest_gap[1],
+                  out->own.tone[0], out->own.tone[1], out->uplink_frames, out->uplink_dropped);
+
+  if (record)
+    {
+      fetch_recording (f, call_id, &rec);
+      count_tone_wav (rec.pcm, &out->recorded);
+      g_test_message ("%s: the recording has the tone in %u of %u windows (customer) and %u (agent), "
+                      "loudest %.3f / %.3f, from %.2f s (the speaker joined at %.2f s)", rec.recording_id,
+                      out->recorded.tone[0], out->recorded.frames, out->recorded.tone[1], out->recorded.median[0],
+                      out->recorded.median[1], out->recorded.first[1] * 0.02, out->joined_ms / 1000.0);
+      /* Where the supervisor spoke: soon after joining, on the call's timeline. */
+      if (out->recorded.tone[1] > 0)
+        {
+          g_assert_cmpint (out->recorded.first[1] * 20, >=, out->joined_ms);
+          g_assert_cmpint (out->recorded.first[1] * 20, <=, out->joined_ms + 2000);
+        }
+    }
+}
+
+static void
+test_uplink_whisper (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree Slot *plan = plain_plan (100);
+  Whispered w = { 0 };
+
+  speak (f, "whisper", FALSE, plan, 100, TRUE, &w);
+
+  /* The agent hears the supervisor, the customer does not. */
+  g_assert_cmpuint (w.heard.tone[1], >=, 95);
+  g_assert_cmpuint (w.heard.tone[1], <=, 102);
+  g_assert_cmpfloat (w.heard.median[1], >, 0.45);
+  g_assert_cmpfloat (w.heard.median[1], <, 0.6);
+  g_assert_cmpuint (w.heard.longest_gap[1], ==, 0);
+  g_assert_cmpuint (w.heard.tone[0], <=, 2);
+  /* No echo to the speaker. */
+  g_assert_cmpuint (w.own.tone[0] + w.own.tone[1], <=, 2);
+  g_assert_cmpint (w.uplink_frames, ==, 100);
+  g_assert_cmpint (w.uplink_dropped, ==, 0);
+  /* The recording: the agent's channel, two seconds of it. */
+  g_assert_cmpuint (w.recorded.tone[1], >=, 95);
+  g_assert_cmpuint (w.recorded.tone[1], <=, 102);
+  g_assert_cmpuint (w.recorded.tone[0], <=, 2);
+}
+
+static void
+test_uplink_barge (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree Slot *plan = plain_plan (100);
+  Whispered w = { 0 };
+
+  speak (f, "barge", FALSE, plan, 100, TRUE, &w);
+
+  /* Both parties hear the supervisor: on both channels. */
+  for (guint c = 0; c < 2; c++)
+    {
+      g_assert_cmpuint (w.heard.tone[c], >=, 95);
+      g_assert_cmpuint (w.heard.tone[c], <=, 102);
+      g_assert_cmpfloat (w.heard.median[c], >, 0.45);
+      g_assert_cmpfloat (w.heard.median[c], <, 0.6);
+      g_assert_cmpuint (w.recorded.tone[c], >=, 95);
+      g_assert_cmpuint (w.recorded.tone[c], <=, 102);
+    }
+  g_assert_cmpuint (w.own.tone[0] + w.own.tone[1], <=, 2);
+}
+
+/* µ-law at 8 kHz from the speaker, heard by a listener at 16 kHz L16. */
+static void
+test_uplink_pcmu (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree Slot *plan = plain_plan (100);
+  Whispered w = { 0 };
+
+  speak (f, "whisper", TRUE, plan, 100, FALSE, &w);
+  g_assert_cmpuint (w.heard.tone[1], >=, 95);
+  g_assert_cmpuint (w.heard.tone[1], <=, 102);
+  g_assert_cmpfloat (w.heard.median[1], >, 0.4);
+  g_assert_cmpfloat (w.heard.median[1], <, 0.6);
+  g_assert_cmpuint (w.heard.tone[0], <=, 2);
+  g_assert_cmpint (w.uplink_frames, ==, 100);
+}
+
+/* In listen mode the uplink is discarded: nobody hears it, nothing is recorded. */
+static void
+test_uplink_listen (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree Slot *plan = plain_plan (100);
+  Whispered w = { 0 };
+
+  speak (f, "listen", FALSE, plan, 100, TRUE, &w);
+  g_assert_cmpuint (w.heard.tone[0] + w.heard.tone[1], <=, 2);
+  g_assert_cmpuint (w.recorded.tone[0] + w.recorded.tone[1], <=, 2);
+  g_assert_cmpint (w.uplink_frames, ==, 0);
+}
+
+/* A muted half second (a hole in sample_pos), pairs sent in reverse order,
+ * a duplicate and a frame long past its time. */
+static void
+test_uplink_gaps (Fixture       *f,
+                  gconstpointer  data)
+{
+  Slot plan[130];
+  Whispered w = { 0 };
+
+  for (guint j = 0; j < G_N_ELEMENTS (plan); j++)
+    {
+      plan[j].frames[0] = j < 50 || j >= 75 ? (gint) j : -1;   /* 50…74: muted */
+      plan[j].frames[1] = -1;
+    }
+  /* Reordered: 81 before 80, 91 before 90 (within the jitter delay). */
+  plan[80].frames[0] = 81;
+  plan[80].frames[1] = 80;
+  plan[80].frames[2] = -1;
+  plan[81].frames[0] = -1;
+  plan[90].frames[0] = 91;
+  plan[90].frames[1] = 90;
+  plan[90].frames[2] = -1;
+  plan[91].frames[0] = -1;
+  /* A duplicate, and a frame a second and a half late. */
+  plan[100].frames[1] = 100;
+  plan[100].frames[2] = -1;
+  plan[120].frames[1] = 40;
+  plan[120].frames[2] = -1;
+
+  speak (f, "whisper", FALSE, plan, G_N_ELEMENTS (plan), TRUE, &w);
+
+  /* 105 frames of tone, the mute a hole of 25 frames; the duplicate is not
+   * louder, the late one nowhere. */
+  g_assert_cmpuint (w.heard.tone[1], >=, 100);
+  g_assert_cmpuint (w.heard.tone[1], <=, 107);
+  g_assert_cmpuint (w.heard.longest_gap[1], >=, 23);
+  g_assert_cmpuint (w.heard.longest_gap[1], <=, 27);
+  g_assert_cmpfloat (w.heard.median[1], <, 0.6);
+  g_assert_cmpuint (w.heard.tone[0], <=, 2);
+  g_assert_cmpint (w.uplink_frames, ==, 105);
+  g_assert_cmpint (w.uplink_dropped, ==, 2);
+  g_assert_cmpuint (w.recorded.tone[1], >=, 100);
+  g_assert_cmpuint (w.recorded.tone[1], <=, 107);
+  g_assert_cmpuint (w.recorded.longest_gap[1], >=, 23);
+  g_assert_cmpuint (w.recorded.longest_gap[1], <=, 27);
+  g_assert_cmpuint (w.recorded.tone[0], <=, 2);
+}
+
+
+/* A fresh media socket for @monitor_id. */
+static Media *
+media_reopen (Fixture    *f,
+              const char *monitor_id)
+{
+  g_autofree char *data_json = g_strdup_printf ("{\"monitor_id\":\"%s\"}", monitor_id);
+  g_autoptr(CbMessage) res = request (f, SUPERVISOR_TOKEN, "monitor.get_media_url", data_json);
+  Media *m;
+
+  g_assert_cmpstr (error_code (res), ==, "ok");
+  m = media_open (json_object_get_string_member (res->data, "media_url"), SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 2);
+  g_assert_false (m->closed);
+  return m;
+}
+
+static void
+expect_close (Media  *m,
+              gushort code)
+{
+  cb_test_wait (media_closed, m, 5000);
+  g_assert_cmpuint (m->close_code, ==, code);
+}
+
+/* Hostile uplink: garbage, a lying header, a frame too long, a huge
+ * message, a flood of frames or of text. Each gets its close; the monitor
+ * survives and the next socket plays again. */
+static void
+test_uplink_limits (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  static const guint8 garbage[] = { 0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02 };
+  g_autofree guint8 *huge = g_malloc0 (200000);
+  const CbSimEntity *monitor;
+
+  start (f, SUPERVISOR_TOKEN, call_id, "whisper", "[\"l16\"]", &s);
+
+  /* Too short for a header: 4000. */
+  {
+    g_autoptr(Media) m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+
+    wait_frames (m, 2);
+    soup_websocket_connection_send_binary (m->ws, garbage, sizeof garbage);
+    expect_close (m, 4000);
+  }
+
+  /* header_len below 24; version 2; a frame of 1 000 samples (62.5 ms, more
+   * than the longest frame_ms); a payload shorter than sample_count says. */
+  for (guint variant = 0; variant < 4; variant++)
+    {
+      g_autoptr(Media) m = media_reopen (f, s.monitor_id);
+      g_autoptr(GBytes) good = tone_frame (FALSE, 16000, 0, 0);
+      gsize length = variant == 2 ? 24 + 1000 * 2 : g_bytes_get_size (good) - (variant == 3 ? 2 : 0);
+      g_autofree guint8 *frame = g_malloc0 (length);
+
+      memcpy (frame, g_bytes_get_data (good, NULL), MIN (length, g_bytes_get_size (good)));
+      if (variant == 0)
+        frame[1] = 20;
+      else if (variant == 1)
+        frame[0] = 2;
+      else if (variant == 2)
+        {
+          frame[14] = 1000 >> 8;
+          frame[15] = 1000 & 0xff;
+        }
+      soup_websocket_connection_send_binary (m->ws, frame, length);
+      expect_close (m, 4000);
+    }
+
+  /* A binary message beyond the media socket's limit: 1009. */
+  {
+    g_autoptr(Media) m = media_reopen (f, s.monitor_id);
+
+    huge[0] = 1;
+    huge[1] = 24;
+    huge[2] = 3;
+    /* (libsoup checks what it sends against its own incoming limit.) */
+    soup_websocket_connection_set_max_incoming_payload_size (m->ws, 0);
+    soup_websocket_connection_send_binary (m->ws, huge, 200000);
+    expect_close (m, 1009);
+  }
+
+  /* Four seconds of uplink at once, far faster than real time: 4429. */
+  {
+    g_autoptr(Media) m = media_reopen (f, s.monitor_id);
+    guint sent = 0;
+
+    for (guint i = 0; i < 200 && !m->closed; i++, sent++)
+      {
+        g_autoptr(GBytes) frame = tone_frame (FALSE, 16000, i, i);
+
+        soup_websocket_connection_send_binary (m->ws, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+      }
+    expect_close (m, 4429);
+    g_test_message ("closed after a flood of %u uplink frames", sent);
+  }
+
+  /* A storm of text messages: 4429 too. */
+  {
+    g_autoptr(Media) m = media_reopen (f, s.monitor_id);
+
+    for (guint i = 0; i < 100; i++)
+      soup_websocket_connection_send_text (m->ws, "{\"type\":\"buffer\",\"level_ms\":80,\"underruns\":0,\"late_frames\":0}");
+    expect_close (m, 4429);
+  }
+
+  /* The monitor waits for its next socket, which plays and takes uplink in
+   * real time as before. */
+  cb_test_spin (50);
+  monitor = cb_sim_state_lookup (f->state, "monitor", s.monitor_id);
+  g_assert_cmpstr (json_object_get_string_member (monitor->data, "state"), ==, "connecting");
+  {
+    g_autoptr(Media) m = media_reopen (f, s.monitor_id);
+    g_autofree Slot *plan = plain_plan (25);
+
+    send_plan (m, FALSE, 16000, plan, 25);
+    wait_frames (m, m->n_frames + 10);
+    g_assert_false (m->closed);
+  }
+}
+
 /* ---- recordings ------------------------------------------------------------------ */
 
 typedef struct
@@ -1256,6 +1821,39 @@ static guint32
 le32 (const guint8 *p)
 {
   return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static void
+fetch_recording (Fixture    *f,
+                 const char *call_id,
+                 Recorded   *out)
+{
+  g_autoptr(CbMessage) res = NULL;
+  g_autofree char *data_json = NULL;
+  g_auto(Http) body = { 0 };
+  gint64 sim_before = cb_sim_engine_get_now (f->engine);
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      const CbSimCall *call = cb_sim_engine_get_call (f->engine, call_id);
+
+      /* Its customer leg ends (a transfer requeues it first, now and then). */
+      if (call == NULL || call->ended_ms > 0)
+        break;
+      cb_sim_world_advance (f->world, cb_sim_engine_get_now (f->engine) + 1000);
+      cb_test_spin (1);
+    }
+  cb_test_spin (100);
+  g_test_message ("the call ended %.1f s of simulated time later",
+                  (cb_sim_engine_get_now (f->engine) - sim_before) / 1000.0);
+
+  out->recording_id = g_strdup_printf ("rec-%s", call_id);
+  data_json = g_strdup_printf ("{\"recording_id\":\"%s\",\"format\":\"wav\"}", out->recording_id);
+  res = request (f, QA_TOKEN, "recording.get_url", data_json);
+  g_assert_cmpstr (error_code (res), ==, "ok");
+  http ("GET", json_object_get_string_member (res->data, "url"), "bytes=44-", &body);
+  g_assert_cmpuint (soup_message_get_status (body.msg), ==, 206);
+  out->pcm = g_bytes_ref (body.body);
 }
 
 static void
@@ -1509,6 +2107,12 @@ main (int   argc,
   ADD ("recording-ranges", test_recording_ranges);
   ADD ("recording-duration", test_recording_duration);
   ADD ("recording-sound", test_recording_sound);
+  ADD ("uplink-whisper", test_uplink_whisper);
+  ADD ("uplink-barge", test_uplink_barge);
+  ADD ("uplink-pcmu", test_uplink_pcmu);
+  ADD ("uplink-listen", test_uplink_listen);
+  ADD ("uplink-gaps", test_uplink_gaps);
+  ADD ("uplink-limits", test_uplink_limits);
 
   return g_test_run ();
 }

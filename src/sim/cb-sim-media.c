@@ -23,10 +23,27 @@
  * queue to itself. The client sees the same thing, a congestion gap.)
  * `pause` turns audio into gap frames (reason paused), one a second.
  *
- * Uplink frames (whisper, barge) are checked and counted; the sim has no
- * agent or customer to play them to, and the supervisor's voice is never
- * echoed back (§12.6). Tickets are single-use and expire after 30 s; a
- * monitor without a media socket for 30 s ends.
+ * Uplink (§12.6). The supervisor's microphone (PCMU or L16 at the stream's
+ * rate, mono) is decoded into a ring of two seconds per media socket and
+ * played out on the monotonic clock: the first frame anchors sample_pos 0 at
+ * its arrival plus UPLINK_DELAY_MS, the jitter it absorbs, and every later
+ * frame plays at anchor + sample_pos / rate. Holes in sample_pos are silence;
+ * a frame that comes after its samples may have been mixed (late), or whose
+ * samples are already held (duplicate), is dropped; frames are placed by
+ * sample_pos, so reordering within the delay does no harm. A frame more than
+ * max_queue_ms early, a frame with DISCONTINUITY that is late, or a fifth
+ * late frame in a row re-anchors the stream (a client's clock drifts). The
+ * voice is mixed as a switch would: whisper into what the agent hears,
+ * barge into what both hear (not into the customer's while on hold). Every
+ * other monitor of the call hears it where the party who hears it speaks —
+ * a whisper on the agent's channel, a barge on both (§12.6) — and so does
+ * the recording (cb_sim_recordings_add_voice(), a little behind, once no
+ * late frame can change it); the supervisor's own stream never carries it.
+ * An uplink faster than real time beyond max_queue_ms, or more than a few
+ * text messages a second, is a flood: close 4429.
+ *
+ * Tickets are single-use and expire after 30 s; a monitor without a media
+ * socket for 30 s ends.
  */
 #define G_LOG_DOMAIN "cb-sim-media"
 
@@ -47,8 +64,17 @@
 #define CLIENT_SILENCE_MS   10000
 #define SEND_BUFFER_BYTES   16384
 #define HEADER_LEN          24
-#define MAX_TEXT_BYTES      65536
+#define MAX_TEXT_BYTES      65536   /* the largest message, text or binary: beyond it 1009 */
+#define WIRE_LIMIT_BYTES    (1024 * 1024)   /* read and refused with 1009 up to this; cut beyond */
 #define CLOSE_GONE          4404
+#define UPLINK_DELAY_MS     80      /* playout delay of the uplink, for the jitter */
+#define UPLINK_RING_MS      2000
+#define UPLINK_MAX_FRAME_MS 60      /* the longest frame_ms of §12.2 */
+#define UPLINK_LATE_RUN     5       /* late frames in a row that re-anchor the uplink */
+#define UPLINK_SLACK        1.05    /* uplink may run this much faster than real time */
+#define COMMIT_LAG_FRAMES   5       /* the voice goes to the recording 100 ms behind */
+#define TEXT_PER_SECOND     10
+#define TEXT_BURST          20
 
 #define FLAG_DISCONTINUITY  0x0001
 #define FLAG_CH0_SYNTH      0x0002
@@ -68,6 +94,23 @@ static const char * const state_names[] = { "connecting", "active", "ended" };
 
 typedef struct _Monitor Monitor;
 
+/* The supervisor's voice from one media socket, on the monotonic clock. */
+typedef struct
+{
+  guint    rate;
+  gboolean anchored;
+  gint64   anchor_us;       /* when sample_pos 0 plays */
+  float   *ring;            /* UPLINK_RING_MS of samples, by sample_pos modulo ring_size */
+  guint8  *have;
+  guint    ring_size;
+  guint64  ring_lo;         /* positions below it were recycled */
+  guint    late_run;
+  double   tokens;          /* samples the client may still send ahead of real time */
+  gint64   tokens_us;
+  guint64  accepted;
+  guint64  dropped;         /* late or duplicate */
+} Uplink;
+
 typedef struct
 {
   CbSimMedia              *media;
@@ -86,6 +129,11 @@ typedef struct
   guint64                  paused_from;     /* first frame not yet covered by a paused gap */
   gboolean                 discontinuity;
   gboolean                 closed;          /* the websocket has closed */
+  gint64                   timeline_base;   /* the call's timeline at frame 0, frames at the rate */
+  guint64                  committed;       /* frames whose voice went to the recording */
+  Uplink                   uplink;
+  double                   text_tokens;
+  gint64                   text_tokens_us;
 } MediaSocket;
 
 struct _Monitor
@@ -108,7 +156,9 @@ struct _Monitor
   CbSimConversation *conversation;
   gint64             conversation_pos;     /* frames at rate */
   gint64             hold_pos;
+  gint64             timeline_pos;         /* frames at rate from the answer: the recording's timeline */
   guint64            uplink_frames;
+  guint64            uplink_dropped;
   guint64            published_uplink;     /* as the entity says */
   gint64             published_us;
   guint              delete_source;
@@ -117,6 +167,7 @@ struct _Monitor
 struct _CbSimMedia
 {
   CbSimEngine *engine;     /* borrowed */
+  CbSimRecordings *recordings;   /* borrowed, may be NULL */
   CbSimState  *state;      /* borrowed */
   CbSimServer *server;     /* borrowed */
   guint64      seed;
@@ -175,7 +226,8 @@ publish_monitor (Monitor *m)
   else
     json_object_set_null_member (o, "ended_at");
   json_object_set_int_member (o, "x_callboard_sim_uplink_frames", (gint64) m->uplink_frames);
-  m->published_uplink = m->uplink_frames;
+  json_object_set_int_member (o, "x_callboard_sim_uplink_dropped", (gint64) m->uplink_dropped);
+  m->published_uplink = m->uplink_frames + m->uplink_dropped;
   m->published_us = g_get_monotonic_time ();
 
   cb_sim_state_upsert (m->media->state, "monitors", "monitor", m->id, o, now_ms ());
@@ -306,6 +358,196 @@ call_on_hold (Monitor *m)
   return call != NULL && call->state == CB_SIM_CALL_ON_HOLD;
 }
 
+/* ---- the uplink ---------------------------------------------------------------- */
+
+static gint64
+floor_div (gint64 a,
+           gint64 b)
+{
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static float
+uplink_sample (const Uplink *u,
+               gint64        pos)
+{
+  if (pos < 0 || (guint64) pos < u->ring_lo || (guint64) pos >= u->ring_lo + u->ring_size
+      || !u->have[pos % u->ring_size])
+    return 0.0f;
+  return u->ring[pos % u->ring_size];
+}
+
+/* The voice that plays during the @n frames at @rate from @t0_us, resampled
+ * from the uplink's rate (8 or 16 kHz). Returns FALSE when it is silent. */
+static gboolean
+uplink_read (const Uplink *u,
+             gint64        t0_us,
+             guint         rate,
+             guint         n,
+             float        *out)
+{
+  gint64 q0;
+  gboolean any = FALSE;
+
+  if (!u->anchored || u->ring == NULL)
+    return FALSE;
+  q0 = floor_div ((t0_us - u->anchor_us) * (gint64) rate, G_USEC_PER_SEC);
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 q = q0 + i;
+      float v;
+
+      if (u->rate == rate)
+        v = uplink_sample (u, q);
+      else if (u->rate == 2 * rate)
+        v = 0.5f * (uplink_sample (u, 2 * q) + uplink_sample (u, 2 * q + 1));
+      else if (q % 2 == 0)
+        v = uplink_sample (u, floor_div (q, 2));
+      else
+        v = 0.5f * (uplink_sample (u, floor_div (q, 2)) + uplink_sample (u, floor_div (q, 2) + 1));
+      out[i] = v;
+      any |= v != 0.0f;
+    }
+  return any;
+}
+
+static void
+uplink_anchor (Uplink  *u,
+               guint64  pos,
+               gint64   now)
+{
+  u->anchored = TRUE;
+  u->anchor_us = now + UPLINK_DELAY_MS * 1000 - (gint64) (pos * G_USEC_PER_SEC / u->rate);
+  u->ring_lo = pos;
+  memset (u->have, 0, u->ring_size);
+  u->late_run = 0;
+}
+
+/* Places a decoded frame [pos, pos + n) on the uplink's timeline. Returns
+ * FALSE when it is dropped (late or duplicate). */
+static gboolean
+uplink_put (Uplink       *u,
+            guint64       pos,
+            guint         n,
+            guint         flags,
+            const float  *samples)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 plays_at;
+
+  if (u->ring == NULL)
+    {
+      u->ring_size = u->rate * UPLINK_RING_MS / 1000;
+      u->ring = g_new0 (float, u->ring_size);
+      u->have = g_new0 (guint8, u->ring_size);
+    }
+  if (!u->anchored)
+    uplink_anchor (u, pos, now);
+
+  /* Late: a consumer renders up to a frame ahead, so what plays before
+   * now + FRAME_MS may have been mixed already. */
+  plays_at = u->anchor_us + (gint64) (pos * G_USEC_PER_SEC / u->rate);
+  if (pos < u->ring_lo || plays_at < now + (FRAME_MS + TICK_MS) * 1000)
+    {
+      if ((flags & FLAG_DISCONTINUITY) == 0 && ++u->late_run < UPLINK_LATE_RUN)
+        return FALSE;
+      uplink_anchor (u, pos, now);
+    }
+  else if (plays_at > now + (gint64) MAX_QUEUE_MS * 1000)
+    uplink_anchor (u, pos, now);   /* a client whose clock runs ahead */
+  else if (u->have[pos % u->ring_size] && pos + n <= u->ring_lo + u->ring_size)
+    return FALSE;                  /* a duplicate */
+  u->late_run = 0;
+
+  /* Recycle what is more than the ring's length behind. */
+  if (pos + n > u->ring_lo + u->ring_size)
+    {
+      guint64 lo = pos + n - u->ring_size;
+
+      if (lo - u->ring_lo >= u->ring_size)
+        memset (u->have, 0, u->ring_size);
+      else
+        for (guint64 p = u->ring_lo; p < lo; p++)
+          u->have[p % u->ring_size] = 0;
+      u->ring_lo = lo;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      u->ring[(pos + i) % u->ring_size] = samples[i];
+      u->have[(pos + i) % u->ring_size] = 1;
+    }
+  return TRUE;
+}
+
+static void
+uplink_clear (Uplink *u)
+{
+  g_clear_pointer (&u->ring, g_free);
+  g_clear_pointer (&u->have, g_free);
+}
+
+/* The monotonic instant that frame @k of @s stands for. */
+static gint64
+frame_time (MediaSocket *s,
+            guint64      k)
+{
+  return s->start_us + (gint64) k * FRAME_MS * 1000;
+}
+
+/* Mixes the other supervisors' voices into frame @k of @s, as each party
+ * heard them: the agent's channel for whisper and barge, the customer's
+ * for barge unless the customer is on hold. */
+static void
+mix_voices (MediaSocket *s,
+            guint64      k,
+            float       *samples)
+{
+  Monitor *m = s->monitor;
+  guint n = frame_samples (m);
+  gboolean held = call_on_hold (m);
+  g_autofree float *voice = g_new (float, n);
+  GHashTableIter iter;
+  Monitor *other;
+
+  g_hash_table_iter_init (&iter, m->media->monitors);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    {
+      if (other == m || other->socket == NULL || other->mode == MODE_LISTEN || other->state == STATE_ENDED
+          || !g_str_equal (other->call_id, m->call_id)
+          || !uplink_read (&other->socket->uplink, frame_time (s, k), m->rate, n, voice))
+        continue;
+      for (guint i = 0; i < n; i++)
+        {
+          samples[2 * i + CB_SIM_AUDIO_AGENT] += voice[i];
+          if (other->mode == MODE_BARGE && !held)
+            samples[2 * i + CB_SIM_AUDIO_CUSTOMER] += voice[i];
+        }
+    }
+}
+
+/* Hands the supervisor's voice of frames [s->committed, upto) to the
+ * recording, at the call's timeline. */
+static void
+commit_voice (MediaSocket *s,
+              guint64      upto)
+{
+  Monitor *m = s->monitor;
+  guint n = frame_samples (m);
+  g_autofree float *voice = NULL;
+
+  if (m->media->recordings == NULL || m->mode == MODE_LISTEN || !s->uplink.anchored)
+    {
+      s->committed = MAX (s->committed, upto);
+      return;
+    }
+  voice = g_new (float, n);
+  for (; s->committed < upto; s->committed++)
+    if (uplink_read (&s->uplink, frame_time (s, s->committed), m->rate, n, voice))
+      cb_sim_recordings_add_voice (m->media->recordings, m->call_id,
+                                   s->timeline_base + (gint64) s->committed * n, m->rate, voice, n,
+                                   m->mode == MODE_BARGE && !call_on_hold (m), TRUE);
+}
+
 /* Renders the next frame of the call (it advances the conversation). */
 static void
 render_frame (Monitor *m,
@@ -325,6 +567,7 @@ render_frame (Monitor *m,
       cb_sim_conversation_render (m->conversation, m->rate, m->conversation_pos, n, samples);
       m->conversation_pos += n;
     }
+  m->timeline_pos += n;
 }
 
 static void
@@ -339,6 +582,7 @@ send_audio (MediaSocket *s,
   guint flags = extra_flags | (s->discontinuity ? FLAG_DISCONTINUITY : 0);
 
   render_frame (m, samples, &flags);
+  mix_voices (s, s->frames, samples);
   for (guint i = 0; i < 2 * n; i++)
     {
       gint16 v = cb_sim_audio_to_s16 (samples[i]);
@@ -384,6 +628,7 @@ pump (MediaSocket *s)
         m->hold_pos += (gint64) skip * frame_samples (m);
       else
         m->conversation_pos += (gint64) skip * frame_samples (m);
+      m->timeline_pos += (gint64) skip * frame_samples (m);
       send_gaps (s, s->frames, s->frames + skip, GAP_UNKNOWN);
       s->frames += skip;
     }
@@ -435,6 +680,9 @@ pump (MediaSocket *s)
 
       send_audio (s, 0);
     }
+
+  if (s->frames > COMMIT_LAG_FRAMES)
+    commit_voice (s, s->frames - COMMIT_LAG_FRAMES);
 }
 
 /* ---- monitors -------------------------------------------------------------- */
@@ -449,6 +697,7 @@ media_socket_free (MediaSocket *s)
     soup_websocket_connection_close (s->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   g_clear_object (&s->ws);
   g_clear_object (&s->socket);
+  uplink_clear (&s->uplink);
   g_free (s);
 }
 
@@ -486,6 +735,8 @@ retire_socket (MediaSocket *s,
 {
   Monitor *m = s->monitor;
 
+  if (m != NULL)
+    commit_voice (s, s->frames);   /* what the supervisor said up to the end */
   if (reason != NULL)
     stop_socket (s, reason, code);
   else if (soup_websocket_connection_get_state (s->ws) == SOUP_WEBSOCKET_STATE_OPEN)
@@ -605,7 +856,7 @@ on_tick (gpointer user_data)
       live = TRUE;
 
       /* The uplink count, at most once a second. */
-      if (m->uplink_frames != m->published_uplink && now - m->published_us >= G_USEC_PER_SEC)
+      if (m->uplink_frames + m->uplink_dropped != m->published_uplink && now - m->published_us >= G_USEC_PER_SEC)
         publish_monitor (m);
     }
 
@@ -791,6 +1042,7 @@ op_monitor_start (CbSimServer      *server,
   if (call->state == CB_SIM_CALL_ON_HOLD && call->hold_count > 0)
     talked_ms -= cb_sim_engine_get_now (self->engine) - call->holds[MIN (call->hold_count, CB_SIM_MAX_HOLDS) - 1].start_ms;
   m->conversation_pos = MAX (0, talked_ms) * m->rate / 1000;
+  m->timeline_pos = MAX (0, cb_sim_engine_get_now (self->engine) - call->answered_ms) * m->rate / 1000;
   g_hash_table_insert (self->monitors, m->id, m);
 
   url = media_url (m, &expires_at);
@@ -834,6 +1086,8 @@ op_monitor_set_mode (CbSimServer      *server,
 
   if (m->mode != mode)
     {
+      if (m->socket != NULL)
+        commit_voice (m->socket, m->socket->frames);   /* said in the old mode */
       m->mode = mode;
       if (m->socket != NULL)
         {
@@ -932,13 +1186,51 @@ get_be32 (const guint8 *p)
   return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
 }
 
+static guint
+get_be16 (const guint8 *p)
+{
+  return ((guint) p[0] << 8) | p[1];
+}
+
+/* A token bucket: FALSE when @cost does not fit (a flood). */
+static gboolean
+take_tokens (double *tokens,
+             gint64 *since_us,
+             double  per_second,
+             double  burst,
+             double  cost)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  *tokens = MIN (burst, *tokens + (now - *since_us) * per_second / G_USEC_PER_SEC);
+  *since_us = now;
+  if (*tokens < cost)
+    return FALSE;
+  *tokens -= cost;
+  return TRUE;
+}
+
+static void
+flood (MediaSocket *s,
+       const char  *reason)
+{
+  g_message ("monitor %s: %s; closing its media socket", s->monitor->id, reason);
+  if (soup_websocket_connection_get_state (s->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (s->ws, CB_CLOSE_RATE_LIMITED, reason);
+}
+
 static void
 handle_uplink (MediaSocket  *s,
                const guint8 *data,
                gsize         length)
 {
   Monitor *m = s->monitor;
+  Uplink *u = &s->uplink;
   guint32 count;
+  guint64 pos;
+  guint flags;
+  g_autofree float *samples = NULL;
+  const guint8 *payload;
 
   if (length < HEADER_LEN || data[0] != 1 || data[1] < HEADER_LEN || data[1] > length)
     {
@@ -946,17 +1238,44 @@ handle_uplink (MediaSocket  *s,
       return;
     }
   count = get_be32 (data + 12);
-  if (data[2] != KIND_UPLINK || data[3] != m->codec || data[4] != 1
+  if (data[2] != KIND_UPLINK || data[3] != m->codec || data[4] != 1 || count == 0
+      || count > m->rate * UPLINK_MAX_FRAME_MS / 1000
       || length - data[1] != (gsize) count * bytes_per_sample (m))
     {
       protocol_error (s, "an uplink frame that does not match start.uplink");
       return;
     }
+
+  /* In real time, or at most max_queue_ms ahead of it (§12.5). */
+  if (!take_tokens (&u->tokens, &u->tokens_us, m->rate * UPLINK_SLACK,
+                    m->rate * (MAX_QUEUE_MS + UPLINK_MAX_FRAME_MS) / 1000.0, count))
+    {
+      flood (s, "uplink faster than real time");
+      return;
+    }
+
   s->uplink_seq = get_be32 (data + 8) + 1;
+  flags = get_be16 (data + 6);
+  pos = ((guint64) get_be32 (data + 16) << 32) | get_be32 (data + 20);
 
   /* In listen mode the server discards uplink frames (§12.6). */
-  if (m->mode != MODE_LISTEN)
+  if (m->mode == MODE_LISTEN)
+    return;
+  if (pos > G_MAXUINT64 / G_USEC_PER_SEC - count)
+    {
+      protocol_error (s, "an uplink sample_pos out of range");
+      return;
+    }
+
+  payload = data + data[1];
+  samples = g_new (float, count);
+  for (guint i = 0; i < count; i++)
+    samples[i] = m->codec == CODEC_L16 ? (gint16) get_be16 (payload + 2 * i) / 32768.0f
+                                       : cb_sim_audio_ulaw_decode (payload[i]) / 32768.0f;
+  if (uplink_put (u, pos, count, flags, samples))
     m->uplink_frames++;
+  else
+    m->uplink_dropped++;
 }
 
 static void
@@ -969,6 +1288,11 @@ handle_text (MediaSocket  *s,
   JsonNode *root;
   const char *type = NULL;
 
+  if (!take_tokens (&s->text_tokens, &s->text_tokens_us, TEXT_PER_SECOND, TEXT_BURST, 1))
+    {
+      flood (s, "too many text messages");
+      return;
+    }
   if (length > MAX_TEXT_BYTES || !json_parser_load_from_data (parser, text, (gssize) length, NULL)
       || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root)
       || !cb_json_get_string (json_node_get_object (root), "type", TRUE, &type, NULL))
@@ -1004,9 +1328,16 @@ on_media_message (SoupWebsocketConnection *ws,
   gsize length;
   const guint8 *data = g_bytes_get_data (bytes, &length);
 
-  if (s->monitor == NULL)
+  /* Closing (a protocol error, a flood): what else comes is not acted on. */
+  if (s->monitor == NULL || soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
   s->last_rx_us = g_get_monotonic_time ();
+  if (length > MAX_TEXT_BYTES)
+    {
+      if (soup_websocket_connection_get_state (s->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (s->ws, CB_CLOSE_TOO_BIG, "message too big");
+      return;
+    }
   if (type == SOUP_WEBSOCKET_DATA_BINARY)
     handle_uplink (s, data, length);
   else
@@ -1177,10 +1508,16 @@ on_media_socket (SoupServer              *server,
   s->socket = soup_server_message_get_socket (msg) ? g_object_ref (soup_server_message_get_socket (msg)) : NULL;
   s->last_rx_us = g_get_monotonic_time ();
   s->discontinuity = TRUE;
+  s->timeline_base = m->timeline_pos;
+  s->uplink.rate = m->rate;
+  s->uplink.tokens = m->rate * (MAX_QUEUE_MS + UPLINK_MAX_FRAME_MS) / 1000.0;
+  s->uplink.tokens_us = s->last_rx_us;
+  s->text_tokens = TEXT_BURST;
+  s->text_tokens_us = s->last_rx_us;
   if (s->socket != NULL)
     setsockopt (g_socket_get_fd (s->socket), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
   soup_websocket_connection_set_keepalive_interval (ws, 0);
-  soup_websocket_connection_set_max_incoming_payload_size (ws, MAX_TEXT_BYTES);
+  soup_websocket_connection_set_max_incoming_payload_size (ws, WIRE_LIMIT_BYTES);
   g_signal_connect (ws, "message", G_CALLBACK (on_media_message), s);
   g_signal_connect (ws, "closed", G_CALLBACK (on_media_closed), s);
   m->socket = s;
@@ -1256,6 +1593,15 @@ cb_sim_media_monitor_ids_for_call (CbSimMedia *self,
         json_array_add_string_element (ids, m->id);
     }
   return ids;
+}
+
+/* Where the supervisors' voices go: the recordings of the calls. */
+void
+cb_sim_media_set_recordings (CbSimMedia      *self,
+                             CbSimRecordings *recordings)
+{
+  g_return_if_fail (self != NULL);
+  self->recordings = recordings;
 }
 
 /* For tests: how long tickets live, and ended monitors stay in the topic. */

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "cb-sim-engine.h"
+#include "cb-sim-recordings.h"
 #include "cb-sim-server.h"
 #include "cb-sim-state.h"
 
@@ -19,6 +20,8 @@ CbSimMedia *cb_sim_media_new                  (CbSimEngine *engine,
                                                CbSimServer *server,
                                                guint64      seed);
 void        cb_sim_media_free                 (CbSimMedia  *self);
+void        cb_sim_media_set_recordings       (CbSimMedia      *self,
+                                               CbSimRecordings *recordings);
 JsonArray  *cb_sim_media_monitor_ids_for_call (CbSimMedia  *self,
                                                const char  *call_id);
 void        cb_sim_media_set_timeouts         (CbSimMedia  *self,

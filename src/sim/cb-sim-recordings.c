@@ -10,6 +10,16 @@
  * the call's timeline (cb-sim-audio.c), so any byte range of any recording
  * costs only the samples it covers and the same bytes come every time.
  *
+ * The one thing that cannot be rendered again is a supervisor's voice
+ * (whisper, barge: cb-sim-media.c hands it over with
+ * cb_sim_recordings_add_voice() while the call goes on). It is kept as
+ * 16-bit stereo at the recording's rate, in chunks of a second that exist
+ * only where someone spoke, and mixed into the rendered audio: a whisper on
+ * the agent's channel, a barge on both (docs/protocol.md §13.2). All voices
+ * together hold at most VOICE_BUDGET_BYTES; a voice beyond that is left out
+ * and its recording says `redacted` (the span is silence). A call's voice
+ * is final once its recording exists, so its bytes never change.
+ *
  * Ops: `recording.query` (paged, §11.1) and `recording.get_url`; the files
  * are served at /callboard/recordings/<id>.wav?exp=…&u=…&sig=… with GET and
  * HEAD and single byte ranges (§13.3). The signature is an HMAC-SHA256, under
@@ -21,6 +31,8 @@
 
 #include "cb-sim-recordings.h"
 
+#include <math.h>
+
 #include "cb-sim-audio.h"
 
 #define DEFAULT_CAPACITY   10000
@@ -28,6 +40,15 @@
 #define WAV_HEADER_BYTES   44
 #define RENDER_CHUNK       4096
 #define RECORDINGS_PATH    "/callboard/recordings"
+#define VOICE_CHUNK        CB_SIM_RECORDING_RATE                 /* frames: a second */
+#define VOICE_BUDGET_BYTES (64 * 1024 * 1024)
+
+/* Supervisors' voices in one call, on its recording's timeline. */
+typedef struct
+{
+  GHashTable *chunks;      /* second (gint64 *) → gint16[2 × VOICE_CHUNK], customer, agent */
+  gboolean    truncated;   /* some voice did not fit in the budget */
+} Voice;
 
 typedef struct
 {
@@ -42,6 +63,7 @@ typedef struct
   gint64         duration_ms;
   CbSimAudioSpan holds[CB_SIM_MAX_HOLDS + 2];
   guint          n_holds;
+  Voice         *voice;    /* owned; NULL when no supervisor spoke */
 } Recording;
 
 struct _CbSimRecordings
@@ -52,6 +74,8 @@ struct _CbSimRecordings
   GQueue       order;      /* Recording, oldest first */
   GHashTable  *by_id;      /* id → Recording */
   GHashTable  *by_call;    /* call id → Recording */
+  GHashTable  *voices;     /* call id → Voice, of calls still without a recording */
+  gsize        voice_bytes;
   guint        capacity;
   guint8       key[32];
 };
@@ -60,6 +84,52 @@ static const char * const filter_keys[] = {
   "ids", "call_id", "agent_ids", "queue_ids", "campaign_ids", "from", "to", "customer_number",
   "min_duration_ms", NULL
 };
+
+static Voice *
+voice_new (void)
+{
+  Voice *v = g_new0 (Voice, 1);
+
+  v->chunks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  return v;
+}
+
+static void
+voice_free (CbSimRecordings *self,
+            Voice           *v)
+{
+  if (v == NULL)
+    return;
+  self->voice_bytes -= g_hash_table_size (v->chunks) * (sizeof (gint16) * 2 * VOICE_CHUNK);
+  g_hash_table_unref (v->chunks);
+  g_free (v);
+}
+
+/* Adds the voice's frames [frame, frame + n) to @samples (stereo, [-1, 1]). */
+static void
+voice_mix (const Voice *v,
+           gint64       frame,
+           guint        n,
+           float       *samples)
+{
+  const gint16 *chunk = NULL;
+  gint64 chunk_index = -1;
+
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 f = frame + i;
+
+      if (f / VOICE_CHUNK != chunk_index)
+        {
+          chunk_index = f / VOICE_CHUNK;
+          chunk = g_hash_table_lookup (v->chunks, &chunk_index);
+        }
+      if (chunk == NULL)
+        continue;
+      samples[2 * i] += chunk[2 * (f % VOICE_CHUNK)] / 32768.0f;
+      samples[2 * i + 1] += chunk[2 * (f % VOICE_CHUNK) + 1] / 32768.0f;
+    }
+}
 
 static gint64
 recording_frames (const Recording *r)
@@ -111,7 +181,7 @@ recording_to_json (const Recording *r)
   json_object_set_int_member (o, "size_bytes", recording_size (r));
   json_array_add_string_element (formats, "wav");
   json_object_set_array_member (o, "formats", formats);
-  json_object_set_boolean_member (o, "redacted", FALSE);
+  json_object_set_boolean_member (o, "redacted", r->voice != NULL && r->voice->truncated);
   json_object_set_null_member (o, "expires_at");
 
   json_node_take_object (node, o);
@@ -190,6 +260,8 @@ render_bytes (CbSimRecordings *self,
 
           cb_sim_audio_render_timeline (conversation, self->seed, r->holds, r->n_holds,
                                         CB_SIM_RECORDING_RATE, frame, n, samples);
+          if (r->voice != NULL)
+            voice_mix (r->voice, frame, n, samples);
           for (guint i = 0; i < 2 * n; i++)
             write_le16 (bytes + 2 * i, (guint16) cb_sim_audio_to_s16 (samples[i]));
 
@@ -678,6 +750,7 @@ cb_sim_recordings_new (CbSimEngine *engine,
   g_queue_init (&self->order);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->by_call = g_hash_table_new (g_str_hash, g_str_equal);
+  self->voices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < sizeof self->key; i += 4)
     {
       guint32 word = g_random_int ();
@@ -695,8 +768,17 @@ cb_sim_recordings_new (CbSimEngine *engine,
 void
 cb_sim_recordings_free (CbSimRecordings *self)
 {
+  GHashTableIter iter;
+  gpointer voice;
+
   if (self == NULL)
     return;
+  g_hash_table_iter_init (&iter, self->voices);
+  while (g_hash_table_iter_next (&iter, NULL, &voice))
+    voice_free (self, voice);
+  g_hash_table_unref (self->voices);
+  for (GList *l = self->order.head; l != NULL; l = l->next)
+    voice_free (self, ((Recording *) l->data)->voice);
   g_hash_table_unref (self->by_id);
   g_hash_table_unref (self->by_call);
   g_queue_clear_full (&self->order, g_free);
@@ -710,6 +792,7 @@ forget_oldest (CbSimRecordings *self)
 
   g_hash_table_remove (self->by_id, r->id);
   g_hash_table_remove (self->by_call, r->call_id);
+  voice_free (self, r->voice);
   g_free (r);
 }
 
@@ -760,12 +843,24 @@ cb_sim_recordings_note_call (CbSimRecordings *self,
   Recording *r;
   guint merged = 0;
   gint64 start = call->answered_ms;
+  Voice *voice = NULL;
 
-  if (self == NULL || call->ended_ms <= 0 || call->answered_ms <= 0 || call->connected_ms <= 0
-      || call->agent_id == NULL || call->ended_ms <= start
-      || (call->channel != NULL && !g_str_equal (call->channel, "voice"))
-      || g_hash_table_contains (self->by_call, call->id))
+  if (self == NULL || call->ended_ms <= 0 || g_hash_table_contains (self->by_call, call->id))
     return;
+
+  /* The customer leg has ended: the supervisors' voice is final. */
+  {
+    g_autofree char *key = NULL;
+
+    g_hash_table_steal_extended (self->voices, call->id, (gpointer *) &key, (gpointer *) &voice);
+  }
+
+  if (call->answered_ms <= 0 || call->connected_ms <= 0 || call->agent_id == NULL || call->ended_ms <= start
+      || (call->channel != NULL && !g_str_equal (call->channel, "voice")))
+    {
+      voice_free (self, voice);
+      return;
+    }
 
   r = g_new0 (Recording, 1);
   g_snprintf (r->id, sizeof r->id, "rec-%s", call->id);
@@ -777,6 +872,7 @@ cb_sim_recordings_note_call (CbSimRecordings *self,
   r->direction = call->direction;
   r->started_at = start;
   r->duration_ms = call->ended_ms - start;
+  r->voice = voice;
 
   /* Where the customer waited without an agent: holds, a transfer's
    * requeue, an outbound customer waiting to be connected. */
@@ -815,6 +911,93 @@ cb_sim_recordings_ids_for_call (CbSimRecordings *self,
   if (r != NULL)
     json_array_add_string_element (ids, r->id);
   return ids;
+}
+
+/**
+ * cb_sim_recordings_add_voice:
+ * @position: the first frame, at @rate, from the call's answer (the
+ *   recording's timeline)
+ * @samples: @n mono samples in [-1, 1] at @rate (8 000 or 16 000 Hz)
+ * @customer: the customer heard it (barge): mix it into channel 0
+ * @agent: the agent heard it (whisper, barge): mix it into channel 1
+ *
+ * Adds a supervisor's voice to the recording that call @call_id will leave.
+ * Ignored once the call has ended (its recording is final) or when the call
+ * is not live; beyond the budget the voice is left out and the recording
+ * marked `redacted`.
+ */
+void
+cb_sim_recordings_add_voice (CbSimRecordings *self,
+                             const char      *call_id,
+                             gint64           position,
+                             guint            rate,
+                             const float     *samples,
+                             guint            n,
+                             gboolean         customer,
+                             gboolean         agent)
+{
+  const CbSimCall *call;
+  Voice *v;
+  guint step;
+  gint64 first, last;
+  g_autofree float *resampled = NULL;
+
+  g_return_if_fail (self != NULL && call_id != NULL);
+  g_return_if_fail (rate == CB_SIM_RECORDING_RATE || rate == 2 * CB_SIM_RECORDING_RATE);
+
+  call = cb_sim_engine_get_call (self->engine, call_id);
+  if (n == 0 || position < 0 || (!customer && !agent) || call == NULL || call->ended_ms > 0
+      || g_hash_table_contains (self->by_call, call_id))
+    return;
+
+  /* At the recording's rate: each output frame the mean of its inputs. */
+  step = rate / CB_SIM_RECORDING_RATE;
+  first = position / step;
+  last = (position + n + step - 1) / step;
+  resampled = g_new0 (float, last - first);
+  for (guint i = 0; i < n; i++)
+    resampled[(position + i) / step - first] += samples[i] / step;
+
+  v = g_hash_table_lookup (self->voices, call_id);
+  if (v == NULL)
+    {
+      v = voice_new ();
+      g_hash_table_insert (self->voices, g_strdup (call_id), v);
+    }
+
+  for (gint64 f = first; f < last; f++)
+    {
+      gint64 index = f / VOICE_CHUNK;
+      gint16 *chunk;
+      float value = resampled[f - first];
+
+      if (value == 0.0f)
+        continue;
+      chunk = g_hash_table_lookup (v->chunks, &index);
+      if (chunk == NULL)
+        {
+          gsize bytes = sizeof (gint16) * 2 * VOICE_CHUNK;
+
+          if (self->voice_bytes + bytes > VOICE_BUDGET_BYTES)
+            {
+              if (!v->truncated)
+                g_message ("the supervisors' voice in the recordings reached %u MiB: call %s's is left out",
+                           VOICE_BUDGET_BYTES / (1024 * 1024), call_id);
+              v->truncated = TRUE;
+              continue;
+            }
+          chunk = g_malloc0 (bytes);
+          g_hash_table_insert (v->chunks, g_memdup2 (&index, sizeof index), chunk);
+          self->voice_bytes += bytes;
+        }
+      for (guint c = 0; c < 2; c++)
+        if (c == CB_SIM_AUDIO_CUSTOMER ? customer : agent)
+          {
+            gint16 *p = &chunk[2 * (f % VOICE_CHUNK) + c];
+
+            *p = (gint16) CLAMP (*p + (int) lrintf (value * 32767.0f), -32768, 32767);
+          }
+    }
 }
 
 guint

@@ -23,6 +23,14 @@ void             cb_sim_recordings_note_call    (CbSimRecordings *self,
                                                  const CbSimCall *call);
 JsonArray       *cb_sim_recordings_ids_for_call (CbSimRecordings *self,
                                                  const char      *call_id);
+void             cb_sim_recordings_add_voice    (CbSimRecordings *self,
+                                                 const char      *call_id,
+                                                 gint64           position,
+                                                 guint            rate,
+                                                 const float     *samples,
+                                                 guint            n,
+                                                 gboolean         customer,
+                                                 gboolean         agent);
 guint            cb_sim_recordings_get_count    (CbSimRecordings *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbSimRecordings, cb_sim_recordings_free)
