@@ -1120,6 +1120,261 @@ test_retry_rules_and_windows (void)
   g_hash_table_unref (log.dials);
 }
 
+/* Lead lists, DNC and attempt limits ------------------------------------------------ */
+
+typedef struct
+{
+  GPtrArray *lists;     /* char *: the list of each dial, in order */
+  GPtrArray *numbers;   /* char * */
+  GArray    *attempts;  /* guint: the lead's attempt number */
+  GArray    *times;     /* gint64 */
+} ListLog;
+
+static void
+on_change_lists (CbSimEngine     *engine,
+                 CbSimChangeKind  kind,
+                 CbSimEntityType  type,
+                 const char      *id,
+                 gpointer         user_data)
+{
+  ListLog *log = user_data;
+  const CbSimCall *call;
+  const CbSimLead *lead;
+
+  if (type != CB_SIM_ENTITY_CALL || kind != CB_SIM_CHANGE_UPSERT)
+    return;
+  call = cb_sim_engine_get_call (engine, id);
+  if (call->direction != CB_SIM_DIRECTION_OUTBOUND || call->rev != 1)
+    return;
+  lead = cb_sim_engine_get_lead (engine, call->lead_id);
+  g_assert_nonnull (lead);
+  g_ptr_array_add (log->lists, g_strdup (lead->list_id));
+  g_ptr_array_add (log->numbers, g_strdup (lead->phone));
+  g_array_append_val (log->attempts, lead->attempts);
+  g_array_append_val (log->times, call->created_ms);
+}
+
+static void
+list_log_clear (ListLog *log)
+{
+  g_ptr_array_unref (log->lists);
+  g_ptr_array_unref (log->numbers);
+  g_array_unref (log->attempts);
+  g_array_unref (log->times);
+}
+
+/* One campaign, every dial unanswered and retried after 5 minutes, open
+ * around the clock, with @n_leads of its own. */
+static CbSimEngine *
+unanswered_campaign (guint    n_leads,
+                     ListLog *log)
+{
+  CbSimConfig config;
+  CbSimEngine *engine;
+
+  default_config (&config);
+  config.seed = 5;
+  config.n_agents = 10;
+  config.n_queues = 0;
+  config.n_campaigns = 1;
+  config.outbound_share = 1.0;
+  config.shift_length_ms = 0;
+  config.campaign.mixed_modes = FALSE;
+  config.campaign.dial_mode = CB_SIM_DIAL_PROGRESSIVE;
+  config.campaign.n_leads = n_leads;
+  config.campaign.window_start_min = 0;
+  config.campaign.window_end_min = 24 * 60;
+  config.campaign.n_lead_zones = 1;
+  config.campaign.lead_zones_min[0] = 120;
+  config.campaign.lead_zone_weights[0] = 1.0;
+  memset (config.campaign.odds, 0, sizeof config.campaign.odds);
+  config.campaign.odds[CB_SIM_DISPOSITION_NO_ANSWER] = 1.0;
+  config.campaign.retry[CB_SIM_DISPOSITION_NO_ANSWER] = (CbSimRetryRule) { 5 * MINUTE_MS, 20 };
+  engine = cb_sim_engine_new (&config);
+
+  log->lists = g_ptr_array_new_with_free_func (g_free);
+  log->numbers = g_ptr_array_new_with_free_func (g_free);
+  log->attempts = g_array_new (FALSE, FALSE, sizeof (guint));
+  log->times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  cb_sim_engine_add_listener (engine, on_change_lists, log, NULL);
+  return engine;
+}
+
+static void
+add_leads (CbSimEngine *engine,
+           const char  *list_id,
+           guint        n,
+           guint        first_number)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%s-%03u", list_id, i);
+      g_autofree char *number = g_strdup_printf ("+3725%07u", first_number + i);
+
+      g_assert_cmpint (cb_sim_engine_add_lead (engine, "campaign-01", list_id, id, number, 120), ==, CB_SIM_OK);
+    }
+}
+
+/* Fresh leads of the list with the highest priority go first; lists of
+ * equal priority take turns; a list left out is not dialed; a removed lead
+ * is never dialed. */
+static void
+test_lead_list_priorities (void)
+{
+  g_autoptr(CbSimEngine) engine = NULL;
+  ListLog log;
+  const CbSimCampaign *campaign;
+  const CbSimListRef lists[] = {
+    { "ll-campaign-01", 1 }, { "ll-a", 5 }, { "ll-b", 5 }, { "ll-c", 3 },
+  };
+  guint fresh = 0, a = 0, b = 0, worst_gap = 0, c_first = G_MAXUINT, own_first = G_MAXUINT, c_last = 0;
+  guint hidden = 0;
+
+  engine = unanswered_campaign (50, &log);
+  campaign = cb_sim_engine_get_campaign (engine, "campaign-01");
+  g_assert_cmpint (cb_sim_engine_set_campaign_lists (engine, "campaign-01", NULL, 0), ==, CB_SIM_OK);
+  g_assert_cmpuint (campaign->stats.leads_total, ==, 0);
+  add_leads (engine, "ll-a", 20, 1000);
+  add_leads (engine, "ll-b", 20, 2000);
+  add_leads (engine, "ll-c", 20, 3000);
+  add_leads (engine, "ll-hidden", 20, 4000);
+  g_assert_cmpint (cb_sim_engine_add_lead (engine, "campaign-01", "ll-a", "ll-a-000", "+3725000", 120), ==,
+                   CB_SIM_ERROR_INVALID_STATE);
+  g_assert_cmpint (cb_sim_engine_add_lead (engine, "campaign-01", "ll-a", "an-id-longer-than-the-engine-keeps",
+                                           "+3725000", 120), ==, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpint (cb_sim_engine_remove_lead (engine, "ll-c-007"), ==, CB_SIM_OK);
+  g_assert_cmpint (cb_sim_engine_remove_lead (engine, "ll-c-007"), ==, CB_SIM_ERROR_NOT_FOUND);
+  g_assert_cmpint (cb_sim_engine_set_campaign_lists (engine, "campaign-01", lists, G_N_ELEMENTS (lists)), ==,
+                   CB_SIM_OK);
+  g_assert_cmpuint (campaign->stats.leads_total, ==, 50 + 20 + 20 + 19);
+  g_assert_cmpuint (campaign->stats.leads_dialable + campaign->stats.lines_dialing, ==, 50 + 20 + 20 + 19);
+
+  cb_sim_engine_advance_to (engine, start_of (engine) + 2 * HOUR_MS);
+  for (guint i = 0; i < log.lists->len; i++)
+    {
+      const char *list = g_ptr_array_index (log.lists, i);
+
+      hidden += g_str_equal (list, "ll-hidden");
+      g_assert_cmpstr (g_ptr_array_index (log.numbers, i), !=, "+37250003007");
+      if (g_array_index (log.attempts, guint, i) != 1)
+        continue;
+      fresh++;
+      if (g_str_equal (list, "ll-a") || g_str_equal (list, "ll-b"))
+        {
+          /* Both lists of priority 5 first, in turn. */
+          g_assert_cmpuint (fresh, <=, 40);
+          a += g_str_equal (list, "ll-a");
+          b += g_str_equal (list, "ll-b");
+          worst_gap = MAX (worst_gap, (guint) ABS ((int) a - (int) b));
+        }
+      else if (g_str_equal (list, "ll-c"))
+        {
+          c_first = MIN (c_first, fresh);
+          c_last = fresh;
+        }
+      else
+        own_first = MIN (own_first, fresh);
+    }
+  g_test_message ("%u fresh dials: ll-a %u, ll-b %u (at most %u apart), ll-c from %u to %u, "
+                  "its own list from %u; %u of a list left out",
+                  fresh, a, b, worst_gap, c_first, c_last, own_first, hidden);
+  g_assert_cmpuint (a, ==, 20);
+  g_assert_cmpuint (b, ==, 20);
+  g_assert_cmpuint (worst_gap, <=, 1);
+  g_assert_cmpuint (c_first, ==, 41);
+  g_assert_cmpuint (c_last, ==, 59);
+  g_assert_cmpuint (own_first, ==, 60);
+  g_assert_cmpuint (hidden, ==, 0);
+  list_log_clear (&log);
+}
+
+static gboolean
+reject_number (CbSimEngine     *engine,
+               const char      *campaign_id,
+               const CbSimLead *lead,
+               gpointer         user_data)
+{
+  return !g_str_equal (lead->phone, user_data);
+}
+
+/* Limits per number count the dials of every lead with that number; a
+ * lead the dial check refuses is never dialed and becomes dnc. */
+static void
+test_attempt_limits_and_dial_check (void)
+{
+  g_autoptr(CbSimEngine) engine = NULL;
+  ListLog log;
+  const CbSimCampaign *campaign;
+  const CbSimListRef lists[] = { { "ll-shared", 1 } };
+  const CbSimAttemptLimit limits[] = {
+    { 24 * HOUR_MS, 3, TRUE },       /* per number: 3 a day */
+    { HOUR_MS, 2, FALSE },           /* per lead: 2 an hour */
+  };
+  const CbSimAttemptLimit bad[] = { { HOUR_MS, 0, FALSE } };
+  const CbSimLead *refused;
+  guint shared = 0, single = 0, refused_dials = 0;
+  gint64 single_first = 0, single_last = 0;
+
+  engine = unanswered_campaign (0, &log);
+  campaign = cb_sim_engine_get_campaign (engine, "campaign-01");
+  /* Three leads share one number; one lead has a number of its own. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("shared-%u", i);
+
+      g_assert_cmpint (cb_sim_engine_add_lead (engine, "campaign-01", "ll-shared", id, "+3725999000", 120), ==,
+                       CB_SIM_OK);
+    }
+  g_assert_cmpint (cb_sim_engine_add_lead (engine, "campaign-01", "ll-shared", "single", "+3725999001", 120), ==,
+                   CB_SIM_OK);
+  g_assert_cmpint (cb_sim_engine_add_lead (engine, "campaign-01", "ll-shared", "refused", "+3725999002", 120), ==,
+                   CB_SIM_OK);
+  g_assert_cmpint (cb_sim_engine_set_campaign_attempt_limits (engine, "campaign-01", bad, 1), ==,
+                   CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpint (cb_sim_engine_set_campaign_attempt_limits (engine, "campaign-01", limits, G_N_ELEMENTS (limits)),
+                   ==, CB_SIM_OK);
+  cb_sim_engine_set_dial_check (engine, reject_number, (gpointer) "+3725999002");
+  g_assert_cmpint (cb_sim_engine_set_campaign_lists (engine, "campaign-01", lists, 1), ==, CB_SIM_OK);
+
+  cb_sim_engine_advance_to (engine, start_of (engine) + HOUR_MS);
+  /* Counted today (until local midnight). */
+  g_assert_cmpuint (campaign->stats.leads_skipped_dnc, ==, 1);
+  cb_sim_engine_advance_to (engine, start_of (engine) + 20 * HOUR_MS);
+  for (guint i = 0; i < log.numbers->len; i++)
+    {
+      const char *number = g_ptr_array_index (log.numbers, i);
+
+      shared += g_str_equal (number, "+3725999000");
+      if (g_str_equal (number, "+3725999001"))
+        {
+          single_last = g_array_index (log.times, gint64, i);
+          single_first = single++ == 0 ? single_last : single_first;
+        }
+      refused_dials += g_str_equal (number, "+3725999002");
+    }
+  refused = cb_sim_engine_get_lead (engine, "refused");
+  g_test_message ("20 h: the shared number dialed %u times, the single lead %u times (the last %.0f min "
+                  "after the first), the refused one %u", shared, single, (single_last - single_first) / 60000.0,
+                  refused_dials);
+  /* 3 a day per number, whichever lead has it; 2 an hour per lead. */
+  g_assert_cmpuint (shared, ==, 3);
+  g_assert_cmpuint (single, ==, 3);
+  g_assert_cmpint (single_last - single_first, >=, HOUR_MS);
+  g_assert_cmpuint (refused_dials, ==, 0);
+  g_assert_cmpint (refused->status, ==, CB_SIM_LEAD_DNC);
+  g_assert_cmpuint (refused->attempts, ==, 0);
+  /* The shared leads wait for the number's day to pass. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("shared-%u", i);
+      const CbSimLead *lead = cb_sim_engine_get_lead (engine, id);
+
+      if (lead->status == CB_SIM_LEAD_RETRY)
+        g_assert_cmpint (lead->next_attempt_ms, >=, start_of (engine) + 24 * HOUR_MS);
+    }
+  list_log_clear (&log);
+}
+
 /* Agents -------------------------------------------------------------------- */
 
 static const CbSimAgentState legal_agent[][2] = {
@@ -1646,6 +1901,8 @@ main (int   argc,
   g_test_add_func ("/callboard/sim-engine/predictive-pacer", test_predictive_pacer);
   g_test_add_func ("/callboard/sim-engine/retry-busy", test_retry_busy);
   g_test_add_func ("/callboard/sim-engine/retry-rules-and-windows", test_retry_rules_and_windows);
+  g_test_add_func ("/callboard/sim-engine/lead-list-priorities", test_lead_list_priorities);
+  g_test_add_func ("/callboard/sim-engine/attempt-limits-and-dial-check", test_attempt_limits_and_dial_check);
   g_test_add_func ("/callboard/sim-engine/agent-states", test_agent_states);
   g_test_add_func ("/callboard/sim-engine/agent-commands", test_agent_commands);
   g_test_add_func ("/callboard/sim-engine/campaign-commands", test_campaign_commands);
