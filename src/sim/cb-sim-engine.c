@@ -462,7 +462,7 @@ cb_sim_config_init_default (CbSimConfig *config)
   c->hold_probability = 0.1;
   c->hold = (CbSimDist) { CB_SIM_DIST_LOGNORMAL, 30.0, 0.6, 5.0, 300.0 };
   c->wrap_up = (CbSimDist) { CB_SIM_DIST_LOGNORMAL, 30.0, 0.5, 5.0, 180.0 };
-  c->conversion_probability = 0.15;
+  c->conversion_probability = 0.12;
   c->callback_probability = 0.08;
   c->callback_delay_ms = 2 * HOUR_MS;
   c->dnc_probability = 0.02;
