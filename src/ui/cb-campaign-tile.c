@@ -38,6 +38,7 @@ struct _CbCampaignTile
 
   /* owned */
   char         *campaign_id;
+  CbBoardTile  *board_tile;    /* the board's thresholds, or NULL */
   char         *status;
 };
 
@@ -112,9 +113,22 @@ stats_number (JsonObject *stats,
   return TRUE;
 }
 
+/* The board's own thresholds, where it has some, over the catalog's. */
+static void
+apply_board_level (CbCampaignTile      *self,
+                   CbMetricItem        *item,
+                   const CbMetricValue *value)
+{
+  CbMetricId metric = cb_metric_item_get_metric (item);
+
+  if (self->board_tile != NULL && cb_board_tile_get_threshold (self->board_tile, metric) != NULL)
+    cb_metric_item_set_level (item, cb_board_tile_level (self->board_tile, metric, value));
+}
+
 /* A ratio of the backend's counters, shown as the metric @item shows. */
 static void
-show_counters (CbMetricItem        *item,
+show_counters (CbCampaignTile      *self,
+               CbMetricItem        *item,
                double               numerator,
                double               denominator,
                const CbMetricValue *window,
@@ -130,8 +144,11 @@ show_counters (CbMetricItem        *item,
   v.has_value = denominator > 0;
   v.value = denominator > 0 ? 100.0 * numerator / denominator : 0;
   cb_metric_item_show_value (item, &v, NULL);
+  apply_board_level (self, item, &v);
   cb_metric_item_set_note (item, note);
 }
+
+
 
 static void
 cb_campaign_tile_dispose (GObject *object)
@@ -147,6 +164,7 @@ cb_campaign_tile_finalize (GObject *object)
   CbCampaignTile *self = CB_CAMPAIGN_TILE (object);
 
   g_clear_pointer (&self->campaign_id, g_free);
+  g_clear_pointer (&self->board_tile, cb_board_tile_free);
   g_clear_pointer (&self->status, g_free);
 
   G_OBJECT_CLASS (cb_campaign_tile_parent_class)->finalize (object);
@@ -202,6 +220,22 @@ cb_campaign_tile_new (const char *campaign_id)
   return GTK_WIDGET (self);
 }
 
+/**
+ * cb_campaign_tile_set_board_tile:
+ * @tile: (nullable): the board's tile the campaign is shown for, for its
+ *   thresholds; copied
+ */
+void
+cb_campaign_tile_set_board_tile (CbCampaignTile    *self,
+                                 const CbBoardTile *tile)
+{
+  g_return_if_fail (CB_IS_CAMPAIGN_TILE (self));
+
+  g_clear_pointer (&self->board_tile, cb_board_tile_free);
+  if (tile != NULL)
+    self->board_tile = cb_board_tile_copy (tile);
+}
+
 const char *
 cb_campaign_tile_get_campaign_id (CbCampaignTile *self)
 {
@@ -225,6 +259,7 @@ show_metric (CbCampaignTile       *self,
   cb_metrics_compute (metrics, cb_metric_item_get_metric (item), scope, &window, params, now_ms,
                       out);
   cb_metric_item_show_value (item, out, params);
+  apply_board_level (self, item, out);
 }
 
 /**
@@ -320,8 +355,8 @@ cb_campaign_tile_update (CbCampaignTile *self,
                                               "not all in the disposition catalog."),
                                             theirs, mine);
           }
-        show_counters (self->asr_item, contacts, their_dials, &dials, partial_note);
-        show_counters (self->conversion_item, successes, contacts, &dials, partial_note);
+        show_counters (self, self->asr_item, contacts, their_dials, &dials, partial_note);
+        show_counters (self, self->conversion_item, successes, contacts, &dials, partial_note);
       }
     else
       {
@@ -377,6 +412,7 @@ cb_campaign_tile_update (CbCampaignTile *self,
       cb_metric_item_set_level (self->drop_item,
                                 v.value >= cap ? "kpi-critical"
                                 : v.value >= 0.8 * cap ? "kpi-warning" : "kpi-ok");
+    apply_board_level (self, self->drop_item, &v);
 
     if (note == NULL && stats != NULL && json_object_has_member (stats, "drop_rate_pct")
         && !json_object_get_null_member (stats, "drop_rate_pct"))

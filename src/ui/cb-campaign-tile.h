@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "cb-board.h"
 #include "cb-entity.h"
 #include "cb-metric-item.h"
 #include "cb-metrics.h"
@@ -17,6 +18,8 @@ G_DECLARE_FINAL_TYPE (CbCampaignTile, cb_campaign_tile, CB, CAMPAIGN_TILE, GtkWi
 
 GtkWidget    *cb_campaign_tile_new             (const char     *campaign_id);
 const char   *cb_campaign_tile_get_campaign_id (CbCampaignTile *self);
+void          cb_campaign_tile_set_board_tile  (CbCampaignTile    *self,
+                                                const CbBoardTile *tile);
 void          cb_campaign_tile_update          (CbCampaignTile *self,
                                                 CbMetrics      *metrics,
                                                 CbEntity       *campaign,

@@ -52,6 +52,7 @@ struct _CbQueueTile
 
   /* owned */
   char         *queue_id;
+  CbBoardTile  *board_tile;    /* the board's thresholds, or NULL */
   gint64        last_minute;   /* the minute of the newest sparkline sample */
   const char   *level;
 };
@@ -89,6 +90,20 @@ cb_service_level_variant_describe (CbServiceLevelVariant variant)
          (answered + abandoned), so abandons count against it. Keep it short */
       return C_("sl variant", "incl. abandons");
     }
+}
+
+/* The board's own thresholds, where it has some, over the catalog's. */
+static void
+show_value (CbQueueTile          *self,
+            CbMetricItem         *item,
+            const CbMetricValue  *value,
+            const CbMetricParams *params)
+{
+  cb_metric_item_show_value (item, value, params);
+  if (self->board_tile != NULL
+      && cb_board_tile_get_threshold (self->board_tile, cb_metric_item_get_metric (item)) != NULL)
+    cb_metric_item_set_level (item, cb_board_tile_level (self->board_tile,
+                                                         cb_metric_item_get_metric (item), value));
 }
 
 static gboolean
@@ -373,6 +388,7 @@ cb_queue_tile_finalize (GObject *object)
   CbQueueTile *self = CB_QUEUE_TILE (object);
 
   g_clear_pointer (&self->queue_id, g_free);
+  g_clear_pointer (&self->board_tile, cb_board_tile_free);
 
   G_OBJECT_CLASS (cb_queue_tile_parent_class)->finalize (object);
 }
@@ -440,6 +456,22 @@ cb_queue_tile_get_queue_id (CbQueueTile *self)
   return self->queue_id;
 }
 
+/**
+ * cb_queue_tile_set_board_tile:
+ * @tile: (nullable): the board's tile the queue is shown for, for its
+ *   thresholds; copied
+ */
+void
+cb_queue_tile_set_board_tile (CbQueueTile       *self,
+                              const CbBoardTile *tile)
+{
+  g_return_if_fail (CB_IS_QUEUE_TILE (self));
+
+  g_clear_pointer (&self->board_tile, cb_board_tile_free);
+  if (tile != NULL)
+    self->board_tile = cb_board_tile_copy (tile);
+}
+
 static void
 update_level (CbQueueTile *self)
 {
@@ -469,9 +501,9 @@ update_now (CbQueueTile          *self,
   CbMetricWindow live = { CB_METRIC_WINDOW_LIVE, 0, 0 };
 
   cb_metrics_compute (metrics, CB_METRIC_CALLS_WAITING, &scope, &live, params, now_ms, waiting);
-  cb_metric_item_show_value (self->waiting_item, waiting, params);
+  show_value (self, self->waiting_item, waiting, params);
   cb_metrics_compute (metrics, CB_METRIC_LONGEST_WAIT, &scope, &live, params, now_ms, longest);
-  cb_metric_item_show_value (self->longest_item, longest, params);
+  show_value (self, self->longest_item, longest, params);
   if (!longest->has_value && waiting->has_value)
     {
       g_autofree char *zero = cb_format_duration (0);
@@ -603,7 +635,7 @@ cb_queue_tile_update (CbQueueTile          *self,
                                  &v);
       else
         cb_metrics_compute (metrics, day_metrics[i], &scope, &today, params, now_ms, &v);
-      cb_metric_item_show_value (item, &v, params);
+      show_value (self, item, &v, params);
       if (day_metrics[i] == CB_METRIC_SERVICE_LEVEL)
         cb_metric_item_set_note (item, partial ? partial_note : sl_note);
       else

@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "cb-board.h"
 #include "cb-entity.h"
 #include "cb-metric-item.h"
 #include "cb-metrics.h"
@@ -48,6 +49,8 @@ G_DECLARE_FINAL_TYPE (CbQueueTile, cb_queue_tile, CB, QUEUE_TILE, GtkWidget)
 
 GtkWidget    *cb_queue_tile_new          (const char           *queue_id);
 const char   *cb_queue_tile_get_queue_id (CbQueueTile          *self);
+void          cb_queue_tile_set_board_tile (CbQueueTile        *self,
+                                            const CbBoardTile  *tile);
 void          cb_queue_tile_update       (CbQueueTile          *self,
                                           CbMetrics            *metrics,
                                           CbEntity             *queue,

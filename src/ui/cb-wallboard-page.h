@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "cb-board.h"
 #include "cb-metric-item.h"
 #include "cb-metrics.h"
 #include "cb-store.h"
@@ -37,5 +38,44 @@ GtkBox       *cb_wallboard_page_get_agent_board_slot (CbWallboardPage    *self);
 void          cb_wallboard_page_set_sl_variant     (CbWallboardPage      *self,
                                                     CbServiceLevelVariant variant);
 const CbMetricParams *cb_wallboard_page_get_params (CbWallboardPage      *self);
+
+/* Boards */
+void          cb_wallboard_page_set_board          (CbWallboardPage      *self,
+                                                    const CbBoard        *board);
+const CbBoard *cb_wallboard_page_get_board         (CbWallboardPage      *self);
+void          cb_wallboard_page_set_settings       (CbWallboardPage      *self,
+                                                    GSettings            *settings);
+GPtrArray    *cb_wallboard_page_get_boards         (CbWallboardPage      *self);
+void          cb_wallboard_page_set_active_board   (CbWallboardPage      *self,
+                                                    const char           *id);
+const char   *cb_wallboard_page_get_active_board   (CbWallboardPage      *self);
+void          cb_wallboard_page_save_board         (CbWallboardPage      *self,
+                                                    const CbBoard        *board);
+void          cb_wallboard_page_rename_board       (CbWallboardPage      *self,
+                                                    const char           *id,
+                                                    const char           *name);
+void          cb_wallboard_page_delete_board       (CbWallboardPage      *self,
+                                                    const char           *id);
+void          cb_wallboard_page_export_async       (CbWallboardPage      *self,
+                                                    GFile                *file,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean      cb_wallboard_page_export_finish      (CbWallboardPage      *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+void          cb_wallboard_page_import_async       (CbWallboardPage      *self,
+                                                    GFile                *file,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+guint         cb_wallboard_page_import_finish      (CbWallboardPage      *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+void          cb_wallboard_page_import_file        (CbWallboardPage      *self,
+                                                    GFile                *file);
+GPtrArray    *cb_wallboard_page_get_groups         (CbWallboardPage      *self);
+GPtrArray    *cb_wallboard_page_get_kpi_items      (CbWallboardPage      *self);
+GtkWindow    *cb_wallboard_page_get_editor         (CbWallboardPage      *self);
 
 G_END_DECLS

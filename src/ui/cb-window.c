@@ -224,6 +224,9 @@ on_application_changed (CbWindow   *self,
   /* The wallboard follows the active profile's store. */
   g_object_bind_property (app, "store", gtk_stack_get_child_by_name (self->stack, "wallboard"), "store",
                           G_BINDING_SYNC_CREATE);
+  /* It shows the active one of the saved wallboards. */
+  cb_wallboard_page_set_settings (CB_WALLBOARD_PAGE (gtk_stack_get_child_by_name (self->stack, "wallboard")),
+                                  self->settings);
 
   /* So do the alerts, with their rules from the settings. */
   cb_alerts_button_set_settings (CB_ALERTS_BUTTON (self->alerts_button), self->settings);
