@@ -1441,8 +1441,9 @@ test_hostile_frames (Fixture       *f,
 /* ---- the dialer ----------------------------------------------------------- */
 
 static CbSimEngine *
-make_engine (guint    n_leads,
-             gboolean no_answer_only)
+make_engine_with (guint    n_leads,
+                  gboolean no_answer_only,
+                  guint    n_campaigns)
 {
   CbSimConfig config;
 
@@ -1451,7 +1452,7 @@ make_engine (guint    n_leads,
   config.time_zone = "Europe/Tallinn";
   config.n_agents = 30;
   config.n_queues = 0;
-  config.n_campaigns = 1;
+  config.n_campaigns = n_campaigns;
   config.outbound_share = 1.0;
   config.shift_length_ms = 0;
   config.campaign.mixed_modes = FALSE;
@@ -1469,6 +1470,13 @@ make_engine (guint    n_leads,
       config.campaign.odds[CB_SIM_DISPOSITION_NO_ANSWER] = 1.0;
     }
   return cb_sim_engine_new (&config);
+}
+
+static CbSimEngine *
+make_engine (guint    n_leads,
+             gboolean no_answer_only)
+{
+  return make_engine_with (n_leads, no_answer_only, 1);
 }
 
 static void
@@ -1810,6 +1818,7 @@ typedef struct
 typedef struct
 {
   char   *lead_id;
+  char   *campaign_id;
   char   *list_id;
   char   *number;
   guint   attempt;
@@ -1820,6 +1829,7 @@ static void
 dial_free (Dial *d)
 {
   g_free (d->lead_id);
+  g_free (d->campaign_id);
   g_free (d->list_id);
   g_free (d->number);
   g_free (d);
@@ -1848,6 +1858,7 @@ on_call_change (CbSimEngine     *engine,
   lead = cb_sim_engine_get_lead (engine, call->lead_id);
   d = g_new0 (Dial, 1);
   d->lead_id = g_strdup (call->lead_id);
+  d->campaign_id = g_strdup (call->campaign_id);
   d->list_id = g_strdup (lead ? lead->list_id : "");
   d->number = g_strdup (call->customer_number);
   d->attempt = lead ? lead->attempts : 0;
@@ -2319,6 +2330,67 @@ test_dialer_lead_lists (Fixture       *f,
   recorder_free (rec);
 }
 
+/* A list two simulated campaigns have is dialed by the first; when that
+ * one lets it go, the other dials it. */
+static void
+test_dialer_list_hand_over (Fixture       *f,
+                            gconstpointer  data)
+{
+  CbConnection *m;
+  DialRecorder *rec;
+  guint first_before = 0, second_before = 0, first_after = 0, second_after = 0;
+  g_autoptr(CbMessage) r = NULL;
+  gint64 t1;
+
+  f->engine = make_engine_with (200, FALSE, 2);
+  start_backend (f);
+  m = connect_as (f, MANAGER_TOKEN);
+  update_entity (f, m, "campaign.update", "campaign", "campaign-01",
+                 "{\"lead_lists\":[{\"list_id\":\"ll-campaign-01\",\"priority\":1},"
+                 "{\"list_id\":\"ll-web-leads\",\"priority\":5}]}");
+  update_entity (f, m, "campaign.update", "campaign", "campaign-02",
+                 "{\"lead_lists\":[{\"list_id\":\"ll-campaign-02\",\"priority\":1},"
+                 "{\"list_id\":\"ll-web-leads\",\"priority\":5}]}");
+  r = command (m, "campaign.start", "{\"id\":\"campaign-02\"}");
+  assert_ok (r);
+  rec = recorder_new (f->engine, cb_sim_engine_get_now (f->engine) + 1);
+  cb_sim_engine_advance_to (f->engine, cb_sim_engine_get_now (f->engine) + 10 * HOUR_MS);
+  for (guint i = 0; i < rec->dials->len; i++)
+    {
+      const Dial *d = g_ptr_array_index (rec->dials, i);
+
+      if (g_str_equal (d->list_id, "ll-web-leads"))
+        {
+          first_before += g_str_equal (d->campaign_id, "campaign-01");
+          second_before += g_str_equal (d->campaign_id, "campaign-02");
+        }
+    }
+
+  /* campaign-01 lets it go. */
+  update_entity (f, m, "campaign.update", "campaign", "campaign-01",
+                 "{\"lead_lists\":[{\"list_id\":\"ll-campaign-01\",\"priority\":1}]}");
+  t1 = cb_sim_engine_get_now (f->engine);
+  cb_sim_engine_advance_to (f->engine, t1 + 3 * HOUR_MS);
+  for (guint i = 0; i < rec->dials->len; i++)
+    {
+      const Dial *d = g_ptr_array_index (rec->dials, i);
+
+      if (d->at_ms > t1 && g_str_equal (d->list_id, "ll-web-leads"))
+        {
+          first_after += g_str_equal (d->campaign_id, "campaign-01");
+          second_after += g_str_equal (d->campaign_id, "campaign-02");
+        }
+    }
+  g_test_message ("web leads dialed by campaign-01 / campaign-02: %u / %u, then %u / %u",
+                  first_before, second_before, first_after, second_after);
+  g_assert_cmpuint (first_before, >, 0);
+  g_assert_cmpuint (second_before, ==, 0);
+  g_assert_cmpuint (first_after, ==, 0);
+  g_assert_cmpuint (second_after, >, 0);
+  g_assert_cmpuint (cb_sim_engine_get_campaign (f->engine, "campaign-01")->stats.leads_total, ==, 200);
+  recorder_free (rec);
+}
+
 /* Agents record the catalog's dispositions: sales are successes, so the
  * console can compute a conversion rate (metrics.md §7). */
 static void
@@ -2446,6 +2518,7 @@ main (int   argc,
   ADD_ENGINE ("dialer-attempt-limits", test_dialer_attempt_limits);
   ADD_ENGINE ("dialer-schedule", test_dialer_schedule);
   ADD_ENGINE ("dialer-lead-lists", test_dialer_lead_lists);
+  ADD_ENGINE ("dialer-list-hand-over", test_dialer_list_hand_over);
   ADD_ENGINE ("dialer-dispositions", test_dialer_dispositions);
 
   return g_test_run ();

@@ -1794,9 +1794,69 @@ attach_leads (CbSimConfigStore *cfg,
                blocked, list_id, campaign_id);
 }
 
+static void lists_to_engine (CbSimConfigStore *cfg, const char *id, JsonObject *o);
+static void flush_leads (CbSimConfigStore *cfg);
+
+/* @list_id leaves the dialer of the campaign that held it (a dial in
+ * progress finishes), and another simulated campaign that has it in its
+ * lead_lists takes it, with the leads as the database has them. */
+static void
+release_list (CbSimConfigStore *cfg,
+              const char       *list_id)
+{
+  g_autofree char *id = g_strdup (list_id);
+  g_autofree char *owner = g_strdup (g_hash_table_lookup (cfg->list_owners, id));
+  g_autoptr(GPtrArray) lead_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) campaigns = NULL;
+  sqlite3_stmt *stmt;
+
+  if (owner == NULL)
+    return;
+  flush_leads (cfg);
+  stmt = cb_sim_db_prepare (cfg->db, "SELECT id FROM leads WHERE list_id = ? ORDER BY id");
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (lead_ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < lead_ids->len; i++)
+    if (cb_sim_engine_get_lead (cfg->engine, g_ptr_array_index (lead_ids, i)) != NULL)
+      cb_sim_engine_remove_lead (cfg->engine, g_ptr_array_index (lead_ids, i));
+  g_hash_table_remove (cfg->list_owners, id);
+
+  campaigns = list_of (cfg, &types[T_CAMPAIGN]);
+  for (guint i = 0; i < campaigns->len; i++)
+    {
+      const CbSimEntity *c = g_ptr_array_index (campaigns, i);
+
+      if (!g_str_equal (c->id, owner) && campaign_uses_list (c->data, id) && engine_campaign (cfg, c->id) != NULL
+          && !g_hash_table_contains (cfg->list_owners, id))
+        lists_to_engine (cfg, c->id, c->data);
+    }
+}
+
+/* Releases the lists @id holds but no longer has (all of them when @o is
+ * NULL), but its own seeded list. */
+static void
+release_lists_of (CbSimConfigStore *cfg,
+                  const char       *id,
+                  JsonObject       *o)
+{
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *own = g_strdup_printf ("ll-%s", id);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, cfg->list_owners);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_str_equal (value, id) && !g_str_equal (key, own) && (o == NULL || !campaign_uses_list (o, key)))
+      g_ptr_array_add (gone, g_strdup (key));
+  for (guint i = 0; i < gone->len; i++)
+    release_list (cfg, g_ptr_array_index (gone, i));
+}
+
 /* The campaign's lead lists to the dialer: the active ones, with their
  * priorities. A list is dialed by one simulated campaign, the first that
- * took it. */
+ * took it; it passes on when that campaign lets it go. */
 static void
 lists_to_engine (CbSimConfigStore *cfg,
                  const char       *id,
@@ -1804,6 +1864,8 @@ lists_to_engine (CbSimConfigStore *cfg,
 {
   JsonArray *lists = array_member (o, "lead_lists");
   g_autoptr(GArray) refs = g_array_new (FALSE, FALSE, sizeof (CbSimListRef));
+
+  release_lists_of (cfg, id, o);
 
   for (guint i = 0; lists && i < json_array_get_length (lists); i++)
     {
@@ -2012,7 +2074,6 @@ set_created (JsonObject *o,
 }
 
 static void store_qa_revision (CbSimConfigStore *cfg, const char *id);
-static void flush_leads (CbSimConfigStore *cfg);
 
 static gboolean
 op_create (CbSimServer      *server,
@@ -2275,7 +2336,11 @@ op_delete (CbSimServer      *server,
   cb_sim_db_begin (cfg->db);
   unpublish (cfg, info, id);
   if (info->kind == T_CAMPAIGN)
-    refresh_lists_of (cfg, before);
+    {
+      if (cfg->engine != NULL)
+        release_lists_of (cfg, id, NULL);
+      refresh_lists_of (cfg, before);
+    }
   else if (info->kind == T_LEAD_LIST)
     {
       sqlite3_stmt *stmt;
