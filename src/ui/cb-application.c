@@ -379,6 +379,11 @@ show_preferences (GSimpleAction *action,
   CbPreferencesWindow *preferences;
 
   preferences = cb_preferences_window_new (self->settings, self->profiles);
+  g_object_bind_property (self, "store", preferences, "store", G_BINDING_SYNC_CREATE);
+  /* app.preferences-page "alerts" opens on that page */
+  if (parameter != NULL)
+    adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (preferences),
+                                                  g_variant_get_string (parameter, NULL));
   gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
   gtk_window_present (GTK_WINDOW (preferences));
 }
@@ -477,6 +482,7 @@ kiosk_on_monitor (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "preferences", show_preferences },
+  { "preferences-page", show_preferences, "s" },
   { "about", show_about },
   { "quit", quit_app },
   { "new-window", new_window },

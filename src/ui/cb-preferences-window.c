@@ -1,10 +1,18 @@
-/* cb-preferences-window.c — appearance and backend profiles
+/* cb-preferences-window.c — appearance, backend profiles and alerts
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The style (follow the system, light, dark) and the list of backends: add,
  * edit, remove, and which one to connect to. When no secret service runs, a
  * row says that tokens last only for this session.
+ *
+ * The Alerts page: the sound and desktop notifications, and the alert
+ * rules of the `alert-rules` setting in words, each with a switch, edit
+ * (CbAlertRuleEditor) and delete; deleting and restoring the built-in rules
+ * can be undone from a toast. The list follows the setting, whoever
+ * changes it; every change here writes it with cb_alert_rules_to_json ().
+ * A setting that does not parse is shown as the built-in rules the engine
+ * then uses, with a warning, and is only replaced when a rule is changed.
  */
 #define G_LOG_DOMAIN "cb-preferences-window"
 
@@ -13,10 +21,21 @@
 #include <glib/gi18n.h>
 
 #include "cb-preferences-window.h"
+#include "cb-alert-rule-editor.h"
+#include "cb-alert-rule-row.h"
 #include "cb-profile-editor.h"
 #include "cb-profile-row.h"
 
 static const char * const color_schemes[] = { "system", "light", "dark" };
+
+enum
+{
+  PROP_0,
+  PROP_STORE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 struct _CbPreferencesWindow
 {
@@ -27,10 +46,16 @@ struct _CbPreferencesWindow
   AdwComboRow *active_row;
   GtkListBox  *profiles_list;
   GtkWidget   *session_only_row;
+  GtkSwitch   *sound_switch;
+  GtkSwitch   *notifications_switch;
+  GtkWidget   *unreadable_group;
+  GtkListBox  *rules_list;
 
   /* owned references */
   GSettings      *settings;
   CbProfileStore *profiles;
+  CbStore        *store;        /* names of queues, teams…; may be NULL */
+  GPtrArray      *rules;        /* CbAlertRule, as shown */
 };
 
 G_DEFINE_FINAL_TYPE (CbPreferencesWindow, cb_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -191,6 +216,218 @@ remove_profile (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Alert rules */
+
+static void
+load_rules (CbPreferencesWindow *self)
+{
+  g_autofree char *json = g_settings_get_string (self->settings, "alert-rules");
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean same_ids;
+  GtkWidget *child;
+  guint i = 0;
+
+  if (*json != '\0')
+    rules = cb_alert_rules_from_json (json, &error);
+  if (error != NULL)
+    g_message ("The alert-rules setting does not parse: %s", error->message);
+  gtk_widget_set_visible (self->unreadable_group, rules == NULL && *json != '\0');
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.restore", *json != '\0');
+  if (rules == NULL)
+    rules = cb_alert_rules_from_json (cb_alert_rules_get_default_json (), NULL);
+
+  /* The same rules in the same order are relabelled in place: a switch
+   * that was just flipped keeps its row, and the focus. */
+  same_ids = TRUE;
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->rules_list)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (!CB_IS_ALERT_RULE_ROW (child))
+        continue;
+      if (i >= rules->len
+          || g_strcmp0 (cb_alert_rule_row_get_rule_id (CB_ALERT_RULE_ROW (child)),
+                        ((CbAlertRule *) g_ptr_array_index (rules, i))->id) != 0)
+        same_ids = FALSE;
+      i++;
+    }
+  same_ids = same_ids && i == rules->len;
+
+  if (same_ids)
+    {
+      i = 0;
+      for (child = gtk_widget_get_first_child (GTK_WIDGET (self->rules_list)); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        if (CB_IS_ALERT_RULE_ROW (child))
+          cb_alert_rule_row_set_rule (CB_ALERT_RULE_ROW (child), g_ptr_array_index (rules, i++),
+                                      self->store);
+    }
+  else
+    {
+      while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->rules_list))) != NULL)
+        gtk_list_box_remove (self->rules_list, child);
+      for (i = 0; i < rules->len; i++)
+        gtk_list_box_append (self->rules_list,
+                             cb_alert_rule_row_new (g_ptr_array_index (rules, i), self->store));
+    }
+
+  g_clear_pointer (&self->rules, g_ptr_array_unref);
+  self->rules = g_steal_pointer (&rules);
+}
+
+static void
+on_undo_clicked (AdwToast            *toast,
+                 CbPreferencesWindow *self)
+{
+  const char *previous = g_object_get_data (G_OBJECT (toast), "cb-previous-rules");
+
+  if (previous != NULL)
+    g_settings_set_string (self->settings, "alert-rules", previous);
+}
+
+/* Writes the rules; with @toast_title, offers to undo. */
+static void
+write_rules (CbPreferencesWindow *self,
+             GPtrArray           *rules,
+             const char          *toast_title)
+{
+  g_autofree char *previous = g_settings_get_string (self->settings, "alert-rules");
+  g_autofree char *json = rules != NULL ? cb_alert_rules_to_json (rules) : g_strdup ("");
+
+  g_settings_set_string (self->settings, "alert-rules", json);
+
+  if (toast_title != NULL)
+    {
+      AdwToast *toast = adw_toast_new (toast_title);
+
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      g_object_set_data_full (G_OBJECT (toast), "cb-previous-rules", g_steal_pointer (&previous), g_free);
+      g_signal_connect_object (toast, "button-clicked", G_CALLBACK (on_undo_clicked), self, 0);
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+    }
+}
+
+static void
+open_rule_editor (CbPreferencesWindow *self,
+                  const CbAlertRule   *rule)
+{
+  CbAlertRuleEditor *editor = cb_alert_rule_editor_new (self->settings, self->store, rule);
+
+  gtk_window_set_transient_for (GTK_WINDOW (editor), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
+static void
+rules_add (GtkWidget  *widget,
+           const char *action_name,
+           GVariant   *parameter)
+{
+  open_rule_editor (CB_PREFERENCES_WINDOW (widget), NULL);
+}
+
+static void
+rules_edit (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  CbPreferencesWindow *self = CB_PREFERENCES_WINDOW (widget);
+  int i = cb_alert_rules_find (self->rules, g_variant_get_string (parameter, NULL));
+
+  if (i >= 0)
+    open_rule_editor (self, g_ptr_array_index (self->rules, i));
+}
+
+static void
+rules_remove (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CbPreferencesWindow *self = CB_PREFERENCES_WINDOW (widget);
+  g_autoptr(GPtrArray) rules = g_ptr_array_ref (self->rules);
+  int i = cb_alert_rules_find (rules, g_variant_get_string (parameter, NULL));
+  const CbAlertRule *rule;
+  g_autofree char *what = NULL;
+  g_autofree char *title = NULL;
+  g_autoptr(CbAlertRule) removed = NULL;
+
+  if (i < 0)
+    return;
+  rule = g_ptr_array_index (rules, i);
+  what = rule->name != NULL ? g_strdup (rule->name) : cb_alert_rule_describe_condition (rule, self->store);
+  /* Translators: a toast; %s is an alert rule's name or condition ("Longest wait above 60 s") */
+  title = g_strdup_printf (_("Deleted “%s”"), what);
+  removed = g_ptr_array_steal_index (rules, i);
+  write_rules (self, rules, title);
+}
+
+static void
+rules_set_enabled (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CbPreferencesWindow *self = CB_PREFERENCES_WINDOW (widget);
+  g_autoptr(GPtrArray) rules = g_ptr_array_ref (self->rules);
+  const char *id = NULL;
+  gboolean enabled = FALSE;
+  CbAlertRule *rule;
+  int i;
+
+  g_variant_get (parameter, "(&sb)", &id, &enabled);
+  i = cb_alert_rules_find (rules, id);
+  if (i < 0)
+    return;
+  rule = g_ptr_array_index (rules, i);
+  if (rule->enabled == enabled)
+    return;
+  rule->enabled = enabled;
+  write_rules (self, rules, NULL);
+}
+
+static void
+rules_restore (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  write_rules (CB_PREFERENCES_WINDOW (widget), NULL, _("Restored the built-in rules"));
+}
+
+static void
+cb_preferences_window_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  CbPreferencesWindow *self = CB_PREFERENCES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_preferences_window_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  CbPreferencesWindow *self = CB_PREFERENCES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      cb_preferences_window_set_store (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 cb_preferences_window_dispose (GObject *object)
 {
@@ -200,6 +437,8 @@ cb_preferences_window_dispose (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->profiles);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->rules, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cb_preferences_window_parent_class)->dispose (object);
 }
@@ -210,7 +449,14 @@ cb_preferences_window_class_init (CbPreferencesWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->get_property = cb_preferences_window_get_property;
+  object_class->set_property = cb_preferences_window_set_property;
   object_class->dispose = cb_preferences_window_dispose;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, CB_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/ui/cb-preferences-window.ui");
@@ -218,11 +464,20 @@ cb_preferences_window_class_init (CbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, active_row);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, profiles_list);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, session_only_row);
+  gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, sound_switch);
+  gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, unreadable_group);
+  gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, rules_list);
   gtk_widget_class_bind_template_callback (widget_class, on_active_row_selected);
 
   gtk_widget_class_install_action (widget_class, "profile.add", NULL, add_profile);
   gtk_widget_class_install_action (widget_class, "profile.edit", "s", edit_profile);
   gtk_widget_class_install_action (widget_class, "profile.remove", "s", remove_profile);
+  gtk_widget_class_install_action (widget_class, "rules.add", NULL, rules_add);
+  gtk_widget_class_install_action (widget_class, "rules.edit", "s", rules_edit);
+  gtk_widget_class_install_action (widget_class, "rules.remove", "s", rules_remove);
+  gtk_widget_class_install_action (widget_class, "rules.set-enabled", "(sb)", rules_set_enabled);
+  gtk_widget_class_install_action (widget_class, "rules.restore", NULL, rules_restore);
 }
 
 static void
@@ -265,5 +520,45 @@ cb_preferences_window_new (GSettings      *settings,
                            G_CALLBACK (update_session_only), self, G_CONNECT_SWAPPED);
   update_session_only (self);
 
+  g_settings_bind (settings, "alert-sound", self->sound_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "alert-notifications", self->notifications_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (settings, "changed::alert-rules", G_CALLBACK (load_rules), self,
+                           G_CONNECT_SWAPPED);
+  load_rules (self);
+
   return self;
+}
+
+CbStore *
+cb_preferences_window_get_store (CbPreferencesWindow *self)
+{
+  g_return_val_if_fail (CB_IS_PREFERENCES_WINDOW (self), NULL);
+  return self->store;
+}
+
+/**
+ * cb_preferences_window_set_store:
+ * @store: (nullable): where the names of queues, campaigns, teams and
+ *   pause reasons come from, for the alert rules
+ */
+void
+cb_preferences_window_set_store (CbPreferencesWindow *self,
+                                 CbStore             *store)
+{
+  g_return_if_fail (CB_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (store == NULL || CB_IS_STORE (store));
+
+  if (!g_set_object (&self->store, store))
+    return;
+  if (self->settings != NULL)
+    {
+      /* Relabel: the names are the new store's. */
+      GtkWidget *child;
+
+      while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->rules_list))) != NULL)
+        gtk_list_box_remove (self->rules_list, child);
+      load_rules (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
 }
