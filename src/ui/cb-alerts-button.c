@@ -6,11 +6,12 @@
  * at the server's clock while the store is live, with the rules of the
  * `alert-rules` setting (the defaults of cb-alerts.c when empty or invalid).
  * A raised alert shows a toast with "Acknowledge" in the window's toast
- * overlay, a desktop notification (withdrawn when it clears or is
- * acknowledged) and, for rules that ask for it with `alert-sound` on, the
+ * overlay, a desktop notification with `alert-notifications` on (withdrawn
+ * when it clears or is acknowledged) and, for rules that ask for it with `alert-sound` on, the
  * error bell. The badge counts the alerts not acknowledged; the popover
- * lists the raised alerts, to acknowledge or snooze for 15 minutes, and
- * the recent history.
+ * lists the raised alerts, to acknowledge or snooze for 15 minutes, the
+ * recent history, and opens the rules in Preferences
+ * (app.preferences-page "alerts").
  */
 #define G_LOG_DOMAIN "Callboard"
 
@@ -216,6 +217,7 @@ on_raised (CbAlertsButton *self,
   root = gtk_widget_get_root (GTK_WIDGET (self));
   app = g_application_get_default ();
   if (app != NULL && g_application_get_is_registered (app)
+      && (self->settings == NULL || g_settings_get_boolean (self->settings, "alert-notifications"))
       && !(GTK_IS_WINDOW (root) && gtk_window_is_active (GTK_WINDOW (root))))
     {
       g_autoptr(GNotification) notification = NULL;
@@ -400,6 +402,15 @@ on_popover_show (CbAlertsButton *self,
                  GtkPopover     *popover)
 {
   update_lists (self);
+}
+
+static void
+on_manage_clicked (CbAlertsButton *self,
+                   GtkButton      *button)
+{
+  gtk_popover_popdown (self->popover);
+  if (!gtk_widget_activate_action (GTK_WIDGET (self), "app.preferences-page", "s", "alerts"))
+    g_debug ("No app.preferences-page action to show the alert rules");
 }
 
 /* Stale data raises nothing: a wait seems to grow while disconnected. */
@@ -595,6 +606,7 @@ cb_alerts_button_class_init (CbAlertsButtonClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbAlertsButton, active_list);
   gtk_widget_class_bind_template_child (widget_class, CbAlertsButton, history_list);
   gtk_widget_class_bind_template_callback (widget_class, on_popover_show);
+  gtk_widget_class_bind_template_callback (widget_class, on_manage_clicked);
 
   gtk_widget_class_install_action (widget_class, "alerts.acknowledge", "s", alerts_acknowledge);
   gtk_widget_class_install_action (widget_class, "alerts.snooze", "s", alerts_snooze);
