@@ -197,6 +197,170 @@ connect_as (Fixture    *f,
   wait_until (f, is_ready, 5000);
 }
 
+
+/* ---- a raw client, for what CbConnection would never send ---------------- */
+
+typedef struct
+{
+  SoupSession             *session;
+  SoupWebsocketConnection *ws;
+  GError                  *error;
+  gboolean                 done;
+  gboolean                 closed;
+  gushort                  close_code;
+  GPtrArray               *texts;     /* JsonObject, every text message received */
+} Raw;
+
+static void
+on_raw_message (SoupWebsocketConnection *ws,
+                gint                     type,
+                GBytes                  *bytes,
+                Raw                     *r)
+{
+  gsize length;
+  const char *text = g_bytes_get_data (bytes, &length);
+  g_autoptr(JsonNode) node = NULL;
+
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  node = json_from_string (text, NULL);
+  g_assert_nonnull (node);
+  g_ptr_array_add (r->texts, json_object_ref (json_node_get_object (node)));
+}
+
+static void
+on_raw_closed (SoupWebsocketConnection *ws,
+               Raw                     *r)
+{
+  r->closed = TRUE;
+  r->close_code = soup_websocket_connection_get_close_code (ws);
+}
+
+static void
+on_raw_connected (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Raw *r = user_data;
+
+  r->ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &r->error);
+  if (r->ws != NULL)
+    {
+      soup_websocket_connection_set_keepalive_interval (r->ws, 0);
+      /* libsoup checks what it sends against its incoming limit too. */
+      soup_websocket_connection_set_max_incoming_payload_size (r->ws, 0);
+      g_signal_connect (r->ws, "message", G_CALLBACK (on_raw_message), r);
+      g_signal_connect (r->ws, "closed", G_CALLBACK (on_raw_closed), r);
+    }
+  r->done = TRUE;
+}
+
+static gboolean raw_done (gpointer r) { return ((Raw *) r)->done; }
+static gboolean raw_closed (gpointer r) { return ((Raw *) r)->closed; }
+
+static void
+raw_free (Raw *r)
+{
+  if (r->ws != NULL)
+    {
+      if (soup_websocket_connection_get_state (r->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        {
+          soup_websocket_connection_close (r->ws, 1000, NULL);
+          cb_test_wait (raw_closed, r, 5000);
+        }
+      g_signal_handlers_disconnect_by_data (r->ws, r);
+      g_clear_object (&r->ws);
+    }
+  g_ptr_array_unref (r->texts);
+  g_clear_object (&r->session);
+  g_clear_error (&r->error);
+  g_free (r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Raw, raw_free)
+
+static gboolean
+raw_has_texts (gpointer data)
+{
+  Raw *r = ((gpointer *) data)[0];
+
+  return r->texts->len >= GPOINTER_TO_UINT (((gpointer *) data)[1]) || r->closed;
+}
+
+static void
+raw_wait_texts (Raw   *r,
+                guint  n)
+{
+  gpointer data[2] = { r, GUINT_TO_POINTER (n) };
+
+  cb_test_wait (raw_has_texts, data, 5000);
+}
+
+/* Connected to @url with @token and, when @hello, welcomed. */
+static Raw *
+raw_open (const char *url,
+          const char *token,
+          gboolean    hello)
+{
+  Raw *r = g_new0 (Raw, 1);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autofree char *authorization = g_strdup_printf ("Bearer %s", token);
+  char *protocols[] = { (char *) "callboard.v1", NULL };
+
+  r->texts = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  r->session = soup_session_new ();
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", authorization);
+  soup_session_websocket_connect_async (r->session, msg, NULL, protocols, G_PRIORITY_DEFAULT, NULL,
+                                        on_raw_connected, r);
+  cb_test_wait (raw_done, r, 5000);
+  g_assert_no_error (r->error);
+  if (hello)
+    {
+      soup_websocket_connection_send_text (r->ws, "{\"type\":\"hello\",\"client\":{\"name\":\"raw\",\"version\":\"1\"},"
+                                                  "\"features\":[],\"max_message_bytes\":4194304}");
+      raw_wait_texts (r, 1);
+      g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (r->texts, 0), "type"), ==, "welcome");
+    }
+  return r;
+}
+
+/* The res to request @id, waiting for it (NULL if the socket closed first). */
+static JsonObject *
+raw_res (Raw        *r,
+         const char *id)
+{
+  for (guint n = 1;; n++)
+    {
+      for (guint i = 0; i < r->texts->len; i++)
+        {
+          JsonObject *o = g_ptr_array_index (r->texts, i);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (o, "type", ""), "res") == 0
+              && g_strcmp0 (json_object_get_string_member_with_default (o, "id", ""), id) == 0)
+            return o;
+        }
+      if (r->closed)
+        return NULL;
+      raw_wait_texts (r, r->texts->len + 1);
+    }
+}
+
+static const char *
+raw_error_code (JsonObject *res)
+{
+  g_assert_nonnull (res);
+  if (json_object_get_boolean_member (res, "ok"))
+    return "ok";
+  return json_object_get_string_member (json_object_get_object_member (res, "error"), "code");
+}
+
+static void
+raw_expect_close (Raw    *r,
+                  gushort code)
+{
+  cb_test_wait (raw_closed, r, 5000);
+  g_assert_cmpuint (r->close_code, ==, code);
+}
+
 /* ---- tests ---- */
 
 static void
@@ -614,6 +778,216 @@ test_skipped_seq_is_caught (Fixture       *f,
   g_assert_cmpuint (f->view->resets, >=, 1);
 }
 
+
+/* A fresh console still gets served: welcome, a snapshot, a ping. */
+static void
+assert_serves (Fixture *f)
+{
+  g_autoptr(CbMessage) ping = NULL;
+  g_autoptr(CbMessage) sub = NULL;
+
+  cb_test_view_free (f->view);
+  f->view = cb_test_view_new ();
+  connect_as (f, SUPERVISOR_TOKEN);
+  sub = subscribe (f, "agents", NULL);
+  g_assert_true (sub->ok);
+  wait_until (f, synced, 5000);
+  assert_converged (f);
+  ping = request (f, "ping", "{\"client_time\":1}", NULL);
+  g_assert_true (ping->ok);
+}
+
+/* Wrong types in every member of a request envelope, and in subscribe:
+ * answered with an error (§8.1), the connection stays open. */
+static void
+test_malformed_requests (Fixture       *f,
+                         gconstpointer  data)
+{
+  static const struct {
+    const char *text;
+    const char *id;
+    const char *code;
+    const char *field;      /* details.field, or NULL */
+  } cases[] = {
+    { "{\"type\":\"req\",\"id\":\"m1\",\"op\":\"ping\",\"data\":\"x\"}", "m1", "bad_request", "data" },
+    { "{\"type\":\"req\",\"id\":\"m2\",\"op\":\"ping\",\"data\":[1,2]}", "m2", "bad_request", "data" },
+    { "{\"type\":\"req\",\"id\":\"m3\",\"op\":\"ping\",\"data\":7}", "m3", "bad_request", "data" },
+    { "{\"type\":\"req\",\"id\":\"m4\",\"op\":\"teleport\",\"data\":\"x\"}", "m4", "unsupported", NULL },
+    { "{\"type\":\"req\",\"id\":\"m5\",\"op\":\"agent.set_state\",\"idem\":5,"
+      "\"data\":{\"agent_id\":\"ag-7\",\"state\":\"paused\"}}", "m5", "bad_request", "idem" },
+    { "{\"type\":\"req\",\"id\":\"m6\",\"op\":\"agent.set_state\",\"idem\":[],"
+      "\"data\":{\"agent_id\":\"ag-7\",\"state\":\"paused\"}}", "m6", "bad_request", "idem" },
+    { "{\"type\":\"req\",\"id\":\"m7\",\"op\":\"ping\",\"if_rev\":\"3\"}", "m7", "bad_request", "if_rev" },
+    { "{\"type\":\"req\",\"id\":\"m8\",\"op\":\"ping\",\"if_rev\":1.5}", "m8", "bad_request", "if_rev" },
+    { "{\"type\":\"req\",\"id\":\"m9\",\"op\":\"ping\",\"if_rev\":0}", "m9", "bad_request", "if_rev" },
+    { "{\"type\":\"req\",\"id\":\"m10\",\"op\":\"ping\",\"data\":{\"client_time\":1e3}}", "m10", "bad_request", NULL },
+    { "{\"type\":\"req\",\"id\":\"m11\",\"op\":\"ping\",\"data\":{\"client_time\":\"soon\"}}", "m11", "bad_request", NULL },
+    { "{\"type\":\"req\",\"id\":\"m12\",\"op\":\"\"}", "m12", "unsupported", NULL },
+    { "{\"type\":\"subscribe\",\"id\":\"m13\",\"topic\":5}", "m13", "bad_request", "topic" },
+    { "{\"type\":\"subscribe\",\"id\":\"m14\",\"topic\":\"agents\",\"filter\":\"x\"}", "m14", "bad_request", "filter" },
+    { "{\"type\":\"subscribe\",\"id\":\"m15\",\"topic\":\"agents\",\"filter\":{\"ids\":[1]}}", "m15", "bad_request", "filter.ids[0]" },
+    { "{\"type\":\"subscribe\",\"id\":\"m16\",\"topic\":\"no_such_topic\"}", "m16", "unsupported", NULL },
+    { "{\"type\":\"unsubscribe\",\"id\":\"m17\",\"topic\":[]}", "m17", "bad_request", NULL },
+  };
+  g_autoptr(Raw) r = NULL;
+
+  cb_sim_server_add_op (f->server, "agent.set_state", "agents.control", TRUE, set_agent_state, f);
+  put_agent (f, "ag-7", "available", "t-north");
+  r = raw_open (f->url, SUPERVISOR_TOKEN, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      JsonObject *res, *details;
+
+      soup_websocket_connection_send_text (r->ws, cases[i].text);
+      res = raw_res (r, cases[i].id);
+      g_assert_nonnull (res);
+      g_assert_cmpstr (raw_error_code (res), ==, cases[i].code);
+      details = json_object_get_object_member (json_object_get_object_member (res, "error"), "details");
+      if (cases[i].field != NULL)
+        g_assert_cmpstr (json_object_get_string_member (details, "field"), ==, cases[i].field);
+      /* Spaced out, so that the rate limit is not what answers. */
+      spin_for (60);
+    }
+
+  /* Unknown types and members are ignored; the connection still answers,
+   * and nothing changed. */
+  soup_websocket_connection_send_text (r->ws, "{\"type\":\"x_unknown\",\"foo\":{\"bar\":[1]}}");
+  soup_websocket_connection_send_text (r->ws, "{\"type\":\"req\",\"id\":\"last\",\"op\":\"ping\",\"x_extra\":[],"
+                                              "\"data\":{\"client_time\":5}}");
+  g_assert_cmpstr (raw_error_code (raw_res (r, "last")), ==, "ok");
+  g_assert_false (r->closed);
+  g_assert_cmpint (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (f->server), "changes")), ==, 0);
+  assert_serves (f);
+}
+
+/* What cannot be answered closes the connection with the protocol's code;
+ * the server goes on serving. */
+static void
+test_protocol_errors (Fixture       *f,
+                      gconstpointer  data)
+{
+  static const char * const broken[] = {
+    "{\"type\":\"req\",",                                   /* not JSON */
+    "[1,2,3]",                                             /* not an object */
+    "\"req\"",
+    "{\"type\":7}",                                        /* type not a string */
+    "{\"op\":\"ping\",\"id\":\"p1\"}",                     /* no type */
+    "{\"type\":\"req\",\"id\":5,\"op\":\"ping\"}",         /* id not a string */
+    "{\"type\":\"req\",\"op\":\"ping\"}",                  /* no id */
+    "{\"type\":\"req\",\"id\":\"p2\",\"op\":7}",           /* op not a string */
+    "{\"type\":\"req\",\"id\":\"p3\"}",                    /* no op */
+    "{\"type\":\"hello\",\"client\":{\"name\":\"a\",\"version\":\"1\"},\"max_message_bytes\":4194304}",
+    "{\"type\":\"res\",\"id\":\"p4\",\"ok\":true}",          /* only the server sends res */
+  };
+  g_autoptr(GString) deep = g_string_new ("{\"type\":\"req\",\"id\":\"deep\",\"op\":\"ping\",\"data\":{\"x\":");
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append (deep, "[");
+  for (guint i = 0; i < 40; i++)
+    g_string_append (deep, "]");
+  g_string_append (deep, "}}");
+
+  for (guint i = 0; i <= G_N_ELEMENTS (broken) + 1; i++)
+    {
+      g_autoptr(Raw) r = raw_open (f->url, SUPERVISOR_TOKEN, TRUE);
+
+      if (i < G_N_ELEMENTS (broken))
+        soup_websocket_connection_send_text (r->ws, broken[i]);
+      else if (i == G_N_ELEMENTS (broken))
+        soup_websocket_connection_send_text (r->ws, deep->str);   /* deeper than 32 */
+      else
+        soup_websocket_connection_send_binary (r->ws, "\x01\x18\x03\x02", 4);   /* binary on the control socket */
+      raw_expect_close (r, 4000);
+    }
+
+  /* Before welcome: anything but hello is a protocol error too. */
+  {
+    g_autoptr(Raw) r = raw_open (f->url, SUPERVISOR_TOKEN, FALSE);
+
+    soup_websocket_connection_send_text (r->ws, "{\"type\":\"req\",\"id\":\"early\",\"op\":\"ping\"}");
+    raw_expect_close (r, 4000);
+  }
+  assert_serves (f);
+}
+
+/* A message beyond max_message_bytes: 1009, with a close frame (up to four
+ * times the limit, which libsoup reads whole). */
+static void
+test_huge_message (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(Raw) r = raw_open (f->url, SUPERVISOR_TOKEN, TRUE);
+  g_autoptr(GString) big = g_string_new ("{\"type\":\"req\",\"id\":\"big\",\"op\":\"ping\",\"data\":{\"pad\":\"");
+
+  while (big->len < 3 * 1024 * 1024 / 2)
+    g_string_append (big, "0123456789abcdef");
+  g_string_append (big, "\"}}");
+  soup_websocket_connection_send_text (r->ws, big->str);
+  raw_expect_close (r, 1009);
+  g_assert_null (raw_res (r, "big"));
+  assert_serves (f);
+}
+
+/* A client that goes on sending while limited: rate_limited, then 4429. */
+static void
+test_flood (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(Raw) r = raw_open (f->url, SUPERVISOR_TOKEN, TRUE);
+  guint ok = 0, limited = 0;
+
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"id\":\"f%u\",\"op\":\"ping\"}", i);
+
+      soup_websocket_connection_send_text (r->ws, text);
+    }
+  raw_expect_close (r, 4429);
+  for (guint i = 0; i < r->texts->len; i++)
+    {
+      JsonObject *o = g_ptr_array_index (r->texts, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (o, "type", ""), "res") != 0)
+        continue;
+      if (json_object_get_boolean_member (o, "ok"))
+        ok++;
+      else
+        {
+          g_assert_cmpstr (raw_error_code (o), ==, "rate_limited");
+          g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "error"), "retry_after_ms"),
+                           >=, 1);
+          limited++;
+        }
+    }
+  g_test_message ("%u answered, %u rate limited, then 4429", ok, limited);
+  g_assert_cmpuint (ok, >=, 20);
+  g_assert_cmpuint (ok, <=, 45);
+  g_assert_cmpuint (limited, >, 0);
+  assert_serves (f);
+}
+
+/* Requests in flight when the server shuts down: 4503, then nothing. */
+static void
+test_request_during_shutdown (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(Raw) r = raw_open (f->url, SUPERVISOR_TOKEN, TRUE);
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"id\":\"s%u\",\"op\":\"ping\"}", i);
+
+      soup_websocket_connection_send_text (r->ws, text);
+    }
+  cb_sim_server_shutdown (f->server);
+  if (soup_websocket_connection_get_state (r->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (r->ws, "{\"type\":\"req\",\"id\":\"after\",\"op\":\"ping\"}");
+  raw_expect_close (r, 4503);
+  spin_for (100);
+  cb_sim_server_shutdown (f->server);   /* twice is harmless */
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -637,6 +1011,11 @@ main (int   argc,
   ADD ("requests", test_requests);
   ADD ("rate-limit", test_rate_limit);
   ADD ("skipped-seq-is-caught", test_skipped_seq_is_caught);
+  ADD ("malformed-requests", test_malformed_requests);
+  ADD ("protocol-errors", test_protocol_errors);
+  ADD ("huge-message", test_huge_message);
+  ADD ("flood", test_flood);
+  ADD ("request-during-shutdown", test_request_during_shutdown);
 
   return g_test_run ();
 }

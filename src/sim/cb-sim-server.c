@@ -31,6 +31,11 @@
 
 #define MAX_PART_BYTES          (256 * 1024)
 #define SERVER_MAX_MESSAGE      (1024 * 1024)
+/* What libsoup reads whole before we refuse it: up to this a message too
+ * big gets a real 1009; beyond it libsoup cuts the connection without a
+ * close frame (its own limit). */
+#define WIRE_MAX_MESSAGE        (4 * SERVER_MAX_MESSAGE)
+#define SHUTDOWN_FLUSH_MS       1000
 #define HELLO_TIMEOUT_MS        10000
 #define RATE_PER_SECOND         20
 #define RATE_BURST              40
@@ -1640,6 +1645,62 @@ handle_request (Connection *c,
 
 /* ---- the socket --------------------------------------------------------- */
 
+/* A `req` the codec refused, that still has a string id and op: §8.1 wants
+ * an error response for it (only a req without them is a protocol error).
+ * Returns TRUE when it was answered. */
+static gboolean
+answer_malformed_request (Connection *c,
+                          const char *text,
+                          gsize       length,
+                          GError     *why)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) details = NULL;
+  g_autofree char *res = NULL;
+  JsonObject *o;
+  JsonNode *root, *data;
+  const char *type = NULL, *id = NULL, *op = NULL;
+  Op *known;
+
+  if (!c->welcomed || !g_utf8_validate_len (text, length, NULL)
+      || !cb_json_depth_ok (text, length, CB_PROTOCOL_MAX_DEPTH))
+    return FALSE;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, text, (gssize) length, NULL)
+      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  o = json_node_get_object (root);
+  if (!cb_json_get_string (o, "type", TRUE, &type, NULL) || !g_str_equal (type, "req")
+      || !cb_json_get_string (o, "id", TRUE, &id, NULL) || !cb_json_get_string (o, "op", TRUE, &op, NULL))
+    return FALSE;
+
+  /* In the order of §8.3: rate_limited, unsupported, forbidden, bad_request. */
+  if (rate_limited (c, id))
+    return TRUE;
+  known = g_hash_table_lookup (c->server->ops, op);
+  if (known == NULL)
+    {
+      details = details_node ("op", op);
+      res = build_error_res (id, CB_ERROR_UNSUPPORTED, "this backend does not know this op", 0, details);
+    }
+  else if (!cb_sim_user_can (c->user, known->permission))
+    {
+      details = details_node ("permission", known->permission);
+      res = build_error_res (id, CB_ERROR_FORBIDDEN, "you may not do this", 0, details);
+    }
+  else
+    {
+      g_autofree char *message = g_strdup_printf ("malformed request: %s", why->message);
+
+      data = json_object_get_member (o, "data");
+      if (data != NULL && !JSON_NODE_HOLDS_OBJECT (data) && !JSON_NODE_HOLDS_NULL (data))
+        details = details_node ("field", "data");
+      res = build_error_res (id, CB_ERROR_BAD_REQUEST, message, 0, details);
+    }
+  send_text (c, res);
+  return TRUE;
+}
+
 static void
 on_ws_message (SoupWebsocketConnection *ws,
                gint                     type,
@@ -1666,6 +1727,9 @@ on_ws_message (SoupWebsocketConnection *ws,
     }
 
   message = cb_message_decode (text, length, SERVER_MAX_MESSAGE, &error);
+  if (message == NULL && !g_error_matches (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_TOO_LARGE)
+      && answer_malformed_request (c, text, length, error))
+    return;
   if (message == NULL)
     {
       connection_close (c, g_error_matches (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_TOO_LARGE)
@@ -1761,7 +1825,7 @@ on_websocket (SoupServer              *server,
   g_queue_init (&c->limited);
   g_ptr_array_add (self->connections, c);
 
-  soup_websocket_connection_set_max_incoming_payload_size (ws, SERVER_MAX_MESSAGE);
+  soup_websocket_connection_set_max_incoming_payload_size (ws, WIRE_MAX_MESSAGE);
   soup_websocket_connection_set_keepalive_interval (ws, 0);
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), c);
   g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), c);
@@ -2325,6 +2389,8 @@ cb_sim_server_shutdown (CbSimServer *self)
 
   if (self->connections != NULL)
     {
+      gint64 deadline = g_get_monotonic_time () + SHUTDOWN_FLUSH_MS * 1000;
+
       for (guint i = 0; i < self->connections->len; i++)
         {
           Connection *c = g_ptr_array_index (self->connections, i);
@@ -2332,6 +2398,13 @@ cb_sim_server_shutdown (CbSimServer *self)
           connection_detach (c);
           connection_close (c, CB_CLOSE_GOING_AWAY, "shutting down");
         }
+
+      /* Let the close frames go out, and the clients answer them, before
+       * the sockets go: else a console sees a cut (1006), not 4503. A
+       * request that arrives meanwhile is not acted on (detached). */
+      while (self->connections->len > 0 && g_get_monotonic_time () < deadline)
+        if (!g_main_context_iteration (NULL, FALSE))
+          g_usleep (1000);
       g_ptr_array_set_size (self->connections, 0);
     }
 
