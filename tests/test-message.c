@@ -109,7 +109,10 @@ static const struct {
   { "{\"type\":\"event\",\"ts\":0,\"topic\":\"a\",\"kind\":\"upsert\",\"entity\":{\"type\":\"a\",\"id\":\"1\",\"rev\":1},\"data\":{}}", CB_MESSAGE_ERROR_MISSING },
   { "{\"type\":\"event\",\"seq\":\"1\",\"ts\":0,\"topic\":\"a\",\"kind\":\"upsert\",\"entity\":{\"type\":\"a\",\"id\":\"1\",\"rev\":1},\"data\":{}}", CB_MESSAGE_ERROR_WRONG_TYPE },
   { "{\"type\":\"event\",\"seq\":1.5,\"ts\":0,\"topic\":\"a\",\"kind\":\"upsert\",\"entity\":{\"type\":\"a\",\"id\":\"1\",\"rev\":1},\"data\":{}}", CB_MESSAGE_ERROR_WRONG_TYPE },
-  { "{\"type\":\"event\",\"seq\":1e400,\"ts\":0,\"topic\":\"a\",\"kind\":\"upsert\",\"entity\":{\"type\":\"a\",\"id\":\"1\",\"rev\":1},\"data\":{}}", CB_MESSAGE_ERROR_WRONG_TYPE },
+  { "{\"type\":\"event\",\"seq\":1e400,\"ts\":0,\"topic\":\"a\",\"kind\":\"upsert\",\"entity\":{\"type\":\"a\",\"id\":\"1\",\"rev\":1},\"data\":{}}", CB_MESSAGE_ERROR_MALFORMED },
+  /* A number no double holds, anywhere in the frame: refused, never made infinite. */
+  { "{\"type\":\"event\",\"seq\":1,\"ts\":0,\"topic\":\"a\",\"kind\":\"upsert\",\"entity\":{\"type\":\"a\",\"id\":\"1\",\"rev\":1},\"data\":{\"x\":-1e999}}", CB_MESSAGE_ERROR_MALFORMED },
+  { "{\"type\":\"event\",\"seq\":1} trailing", CB_MESSAGE_ERROR_MALFORMED },
   { "{\"type\":\"event\",\"seq\":0,\"ts\":0,\"topic\":\"a\",\"kind\":\"upsert\",\"entity\":{\"type\":\"a\",\"id\":\"1\",\"rev\":1},\"data\":{}}", CB_MESSAGE_ERROR_BAD_VALUE },
   { "{\"type\":\"event\",\"seq\":-3,\"ts\":0,\"topic\":\"a\",\"kind\":\"upsert\",\"entity\":{\"type\":\"a\",\"id\":\"1\",\"rev\":1},\"data\":{}}", CB_MESSAGE_ERROR_BAD_VALUE },
   { "{\"type\":\"event\",\"seq\":1,\"ts\":0,\"topic\":\"a\",\"kind\":\"merge\",\"entity\":{\"type\":\"a\",\"id\":\"1\",\"rev\":1},\"data\":{}}", CB_MESSAGE_ERROR_BAD_VALUE },

@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include "cb-json-reader.h"
 #include "cb-message.h"
 
 G_DEFINE_QUARK (cb-message-error-quark, cb_message_error)
@@ -346,7 +347,6 @@ cb_message_decode (const char  *text,
                    gsize        max_size,
                    GError     **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(CbMessage) message = NULL;
   JsonNode *root;
@@ -364,39 +364,25 @@ cb_message_decode (const char  *text,
       return NULL;
     }
 
-  if (!g_utf8_validate_len (text, length, NULL))
-    {
-      g_set_error_literal (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MALFORMED,
-                           "message is not valid UTF-8");
-      return NULL;
-    }
-
-  if (!cb_json_depth_ok (text, length, CB_PROTOCOL_MAX_DEPTH))
-    {
-      g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_TOO_DEEP,
-                   "message nests deeper than %d levels", CB_PROTOCOL_MAX_DEPTH);
-      return NULL;
-    }
-
-  /* Not the immutable parser: sealing every node costs ~15 % of the parse,
-   * and nothing changes a decoded tree (they are shared read-only). */
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, length, &local_error))
-    {
-      g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MALFORMED,
-                   "message is not JSON: %s", local_error->message);
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
+  /* Our own reader, not JsonParser: twice as fast, and stricter (see
+   * cb-json-reader.c); it also checks the encoding and the depth. */
+  root = cb_json_read (text, length, CB_PROTOCOL_MAX_DEPTH, &local_error);
   if (root == NULL)
     {
-      g_set_error_literal (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MALFORMED,
-                           "message is empty");
+      if (g_error_matches (local_error, CB_JSON_READER_ERROR, CB_JSON_READER_ERROR_ENCODING))
+        g_set_error_literal (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MALFORMED,
+                             "message is not valid UTF-8");
+      else if (g_error_matches (local_error, CB_JSON_READER_ERROR, CB_JSON_READER_ERROR_DEPTH))
+        g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_TOO_DEEP,
+                     "message nests deeper than %d levels", CB_PROTOCOL_MAX_DEPTH);
+      else
+        g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MALFORMED,
+                     "message is not JSON: %s", local_error->message);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
+      json_node_unref (root);
       g_set_error_literal (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_NOT_OBJECT,
                            "message is not a JSON object");
       return NULL;
@@ -404,7 +390,7 @@ cb_message_decode (const char  *text,
 
   message = g_new0 (CbMessage, 1);
   g_atomic_ref_count_init (&message->ref_count);
-  message->root = json_node_ref (root);
+  message->root = root;
   message->object = json_node_get_object (root);
   message->text = g_strndup (text, length);
   message->text_length = length;

@@ -23,6 +23,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "cb-json-reader.h"
 #include "cb-store.h"
 
 static char *opt_url;
@@ -266,7 +267,10 @@ command_request (CbStore    *store,
   g_autoptr(GError) error = NULL;
   Reply reply = { 0 };
 
-  data = json_from_string (json ? json : "{}", &error);
+  /* Our reader: it refuses what JsonParser lets through and the request
+   * could not carry (1e400 would be sent as "inf"). */
+  json = json ? json : "{}";
+  data = cb_json_read (json, strlen (json), CB_PROTOCOL_MAX_DEPTH, &error);
   if (data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
     {
       g_printerr ("callboard-ctl: the request data is not a JSON object%s%s\n",
