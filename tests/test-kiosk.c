@@ -6,7 +6,10 @@
 
 #include "cb-agent-board.h"
 #include "cb-application.h"
+#include "cb-board.h"
+#include "cb-board-group.h"
 #include "cb-kiosk-window.h"
+#include "cb-wallboard-page.h"
 #include "cb-window.h"
 
 static CbApplication *app;
@@ -220,6 +223,124 @@ test_cycle (void)
   g_settings_reset (settings, "kiosk-cycle-seconds");
 }
 
+/* Two boards the user built: the sales queues, and two big figures. */
+static void
+save_two_boards (GSettings *settings)
+{
+  g_autoptr(GPtrArray) boards = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_board_unref);
+  CbBoard *one = cb_board_new ("b-sales", "Sales floor");
+  CbBoard *two = cb_board_new ("b-big", "Big numbers");
+  CbBoardTile *tile = cb_board_tile_new (CB_BOARD_TILE_QUEUES);
+  const char *queues[] = { "q-sales", NULL };
+  g_autofree char *data = NULL;
+
+  cb_board_tile_set_ids (tile, CB_BOARD_FILTER_QUEUES, queues);
+  cb_board_add_tile (one, cb_board_tile_new (CB_BOARD_TILE_FLOOR));
+  cb_board_add_tile (one, tile);
+  cb_board_add_tile (one, cb_board_tile_new (CB_BOARD_TILE_AGENTS));
+  tile = cb_board_tile_new (CB_BOARD_TILE_KPI);
+  tile->metric = CB_METRIC_LONGEST_WAIT;
+  cb_board_add_tile (two, tile);
+  tile = cb_board_tile_new (CB_BOARD_TILE_KPI);
+  tile->metric = CB_METRIC_SERVICE_LEVEL;
+  cb_board_add_tile (two, tile);
+  g_ptr_array_add (boards, cb_board_new_default ());
+  g_ptr_array_add (boards, one);
+  g_ptr_array_add (boards, two);
+  data = cb_boards_to_data (boards, NULL);
+  g_settings_set_string (settings, "wallboards", data);
+  g_settings_set_string (settings, "active-wallboard", "b-sales");
+}
+
+static CbWallboardPage *
+visible_page (CbKioskWindow *kiosk)
+{
+  GtkWidget *stack = find_descendant (GTK_WIDGET (kiosk), GTK_TYPE_STACK);
+  GtkWidget *child = gtk_stack_get_visible_child (GTK_STACK (stack));
+
+  return CB_IS_WALLBOARD_PAGE (child) ? CB_WALLBOARD_PAGE (child) : NULL;
+}
+
+/* The kiosk cycles through the boards the user built and chose, by id,
+ * and the built-in agent board; ids of boards not saved are skipped. */
+static void
+test_saved_boards (void)
+{
+  GSettings *settings = cb_application_get_settings (app);
+  const char *boards[] = { "b-big", "agents", "b-gone", "b-sales", "queues", NULL };
+  CbKioskWindow *kiosk;
+  CbWallboardPage *page;
+  GtkWidget *board;
+
+  save_two_boards (settings);
+  g_settings_set_strv (settings, "kiosk-boards", boards);
+  g_settings_set_uint (settings, "kiosk-cycle-seconds", 0);
+
+  kiosk = cb_kiosk_window_new (app, NULL);
+  gtk_window_present (GTK_WINDOW (kiosk));
+  spin_for (300);
+
+  g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "b-big");
+  page = visible_page (kiosk);
+  g_assert_nonnull (page);
+  g_assert_cmpstr (cb_wallboard_page_get_board (page)->name, ==, "Big numbers");
+  g_assert_cmpuint (cb_wallboard_page_get_kpi_items (page)->len, ==, 2);
+  g_assert_cmpuint (cb_wallboard_page_get_groups (page)->len, ==, 0);
+
+  cb_kiosk_window_cycle (kiosk);
+  spin_for (100);
+  g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "agents");
+  cb_kiosk_window_cycle (kiosk);
+  spin_for (100);
+  g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "b-sales");
+  page = visible_page (kiosk);
+  g_assert_cmpuint (cb_wallboard_page_get_kpi_items (page)->len, ==, 0);
+  g_assert_cmpuint (cb_wallboard_page_get_groups (page)->len, ==, 1);
+  g_assert_cmpstr (cb_board_group_get_tile (g_ptr_array_index (cb_wallboard_page_get_groups (page), 0))->queue_ids[0],
+                   ==, "q-sales");
+  /* The TV's agent board: no search, filters or actions. */
+  board = find_descendant (GTK_WIDGET (page), CB_TYPE_AGENT_BOARD);
+  g_assert_nonnull (board);
+  g_assert_false (cb_agent_board_get_controls_visible (CB_AGENT_BOARD (board)));
+  g_assert_true (cb_kiosk_window_get_store (kiosk) == cb_wallboard_page_get_store (page));
+
+  /* The old name "queues" shows the active board, without its agent board. */
+  cb_kiosk_window_cycle (kiosk);
+  spin_for (100);
+  g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "queues");
+  g_assert_cmpstr (cb_wallboard_page_get_board (visible_page (kiosk))->id, ==, "b-sales");
+  cb_kiosk_window_cycle (kiosk);
+  spin_for (100);
+  g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "b-big");
+
+  /* A board renamed and changed elsewhere follows; one deleted goes. */
+  {
+    g_autofree char *data = g_settings_get_string (settings, "wallboards");
+    g_autoptr(GPtrArray) saved = cb_boards_from_data (data, -1, NULL);
+    g_autofree char *changed = NULL;
+
+    g_assert_nonnull (saved);
+    g_ptr_array_remove_index (saved, 2);     /* b-big */
+    g_free (((CbBoard *) saved->pdata[1])->name);
+    ((CbBoard *) saved->pdata[1])->name = g_strdup ("Sales, afternoon");
+    changed = cb_boards_to_data (saved, NULL);
+    g_settings_set_string (settings, "wallboards", changed);
+    spin_for (100);
+  }
+  g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "agents");
+  cb_kiosk_window_cycle (kiosk);
+  spin_for (100);
+  g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "b-sales");
+  g_assert_cmpstr (cb_wallboard_page_get_board (visible_page (kiosk))->name, ==, "Sales, afternoon");
+
+  gtk_window_destroy (GTK_WINDOW (kiosk));
+  spin ();
+  g_settings_reset (settings, "kiosk-boards");
+  g_settings_reset (settings, "kiosk-cycle-seconds");
+  g_settings_reset (settings, "wallboards");
+  g_settings_reset (settings, "active-wallboard");
+}
+
 static GtkWidget *
 find_child_of_type (GtkWidget *widget,
                     GType      type)
@@ -336,6 +457,7 @@ main (int   argc,
   g_test_add_func ("/callboard/kiosk/open-and-leave", test_open_and_leave);
   g_test_add_func ("/callboard/kiosk/cycle", test_cycle);
   g_test_add_func ("/callboard/kiosk/pages", test_pages);
+  g_test_add_func ("/callboard/kiosk/saved-boards", test_saved_boards);
 
   ret = g_test_run ();
 

@@ -7,10 +7,13 @@
  * one connection every window shares; several kiosk windows, one per
  * monitor, cost no more backend traffic than one). It cycles every
  * `kiosk-cycle-seconds` between the boards named in `kiosk-boards` — pages
- * of a GtkStack, crossfaded unless animations are off: "wallboard" (the
- * whole page, agent board in its lower pane), "queues" (the floor, the
- * tiles and the chart, given the whole screen) and "agents" (the agent
- * board alone). The cursor hides
+ * of a GtkStack, crossfaded unless animations are off: the id of one of
+ * the wallboards the user built (`wallboards`, docs/wallboards.md), shown
+ * as it was built; "wallboard" (the active wallboard, agent board in its
+ * lower pane), "queues" (the active wallboard without its agent board, the
+ * tiles given the whole screen) and "agents" (the agent board alone). A
+ * page is made for each saved board named, and follows its changes. The
+ * cursor hides
  * after a few seconds without motion; Escape or a double-click closes it.
  *
  * Dark: AdwStyleManager's colour scheme is application-wide, so forcing it
@@ -57,6 +60,7 @@ struct _CbKioskWindow
   CbStore         *store;
   GSettings       *settings;
   char           **boards;
+  GPtrArray       *saved_pages;   /* CbWallboardPage of saved boards, in the stack */
 
   guint            cycle_source;
   guint            cursor_source;
@@ -89,6 +93,9 @@ find_vadjustment (GtkWidget *widget)
   /* Only what shows: not a stack's other pages. */
   if (!gtk_widget_get_visible (widget) || !gtk_widget_get_child_visible (widget))
     return NULL;
+  /* A board waiting for data says so; it is not paged through. */
+  if (ADW_IS_STATUS_PAGE (widget))
+    return NULL;
   if (GTK_IS_SCROLLED_WINDOW (widget))
     return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (widget));
 
@@ -103,6 +110,93 @@ find_vadjustment (GtkWidget *widget)
     }
 
   return NULL;
+}
+
+static void
+prepare_page (CbKioskWindow   *self,
+              CbWallboardPage *page)
+{
+  GtkBox *slot = cb_wallboard_page_get_agent_board_slot (page);
+
+  /* No board on a TV shows its search, filters and actions. */
+  for (GtkWidget *board = gtk_widget_get_first_child (GTK_WIDGET (slot)); board;
+       board = gtk_widget_get_next_sibling (board))
+    if (CB_IS_AGENT_BOARD (board))
+      cb_agent_board_set_controls_visible (CB_AGENT_BOARD (board), FALSE);
+  hide_scrollbars (GTK_WIDGET (page));
+}
+
+static gboolean
+is_builtin (const char *name)
+{
+  return g_strcmp0 (name, "wallboard") == 0 || g_strcmp0 (name, "queues") == 0
+         || g_strcmp0 (name, "agents") == 0;
+}
+
+/* A page for each saved board the settings name, as it is saved; the
+ * built-in "wallboard" and "queues" show the active one. Saved boards that
+ * cannot be read leave the built-in board. */
+static void
+load_saved_boards (CbKioskWindow *self)
+{
+  g_autofree char *data = g_settings_get_string (self->settings, "wallboards");
+  g_autofree char *active_id = g_settings_get_string (self->settings, "active-wallboard");
+  g_auto(GStrv) names = g_settings_get_strv (self->settings, "kiosk-boards");
+  g_autoptr(GPtrArray) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbBoard) fallback = cb_board_new_default ();
+  CbBoard *active;
+
+  if (data != NULL && *data != '\0')
+    saved = cb_boards_from_data (data, -1, &error);
+  if (error != NULL)
+    g_message ("Saved wallboards: %s", error->message);
+  if (saved == NULL)
+    saved = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_board_unref);
+
+  active = cb_boards_lookup (saved, active_id);
+  if (active == NULL)
+    active = saved->len > 0 ? g_ptr_array_index (saved, 0) : fallback;
+  cb_wallboard_page_set_board (self->wallboard, active);
+  cb_wallboard_page_set_board (self->queues, active);
+
+  /* Pages of boards no longer named, or no longer saved, go. */
+  for (guint i = self->saved_pages->len; i > 0; i--)
+    {
+      GtkWidget *page = g_ptr_array_index (self->saved_pages, i - 1);
+      const char *id = cb_wallboard_page_get_board (CB_WALLBOARD_PAGE (page))->id;
+
+      if (!g_strv_contains ((const char * const *) names, id) || cb_boards_lookup (saved, id) == NULL)
+        {
+          cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), NULL);
+          gtk_stack_remove (self->stack, page);
+          g_ptr_array_remove_index (self->saved_pages, i - 1);
+        }
+    }
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      CbBoard *board = is_builtin (names[i]) ? NULL : cb_boards_lookup (saved, names[i]);
+      GtkWidget *page;
+      GtkStackPage *stack_page;
+
+      if (board == NULL)
+        continue;
+      page = gtk_stack_get_child_by_name (self->stack, board->id);
+      if (page == NULL)
+        {
+          page = cb_wallboard_page_new ();
+          cb_wallboard_page_set_board (CB_WALLBOARD_PAGE (page), board);
+          prepare_page (self, CB_WALLBOARD_PAGE (page));
+          cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), self->store);
+          gtk_stack_add_named (self->stack, page, board->id);
+          g_ptr_array_add (self->saved_pages, page);
+        }
+      else
+        cb_wallboard_page_set_board (CB_WALLBOARD_PAGE (page), board);
+      stack_page = gtk_stack_get_page (self->stack, page);
+      gtk_stack_page_set_title (stack_page, board->name);
+    }
 }
 
 static gboolean
@@ -168,6 +262,7 @@ on_settings_changed (CbKioskWindow *self,
                      const char    *key,
                      GSettings     *settings)
 {
+  load_saved_boards (self);
   load_boards (self, TRUE);
   restart_cycle (self);
 }
@@ -289,6 +384,7 @@ cb_kiosk_window_finalize (GObject *object)
   CbKioskWindow *self = CB_KIOSK_WINDOW (object);
 
   g_clear_pointer (&self->boards, g_strfreev);
+  g_clear_pointer (&self->saved_pages, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cb_kiosk_window_parent_class)->finalize (object);
 }
@@ -340,12 +436,9 @@ cb_kiosk_window_init (CbKioskWindow *self)
   slot = cb_wallboard_page_get_agent_board_slot (self->queues);
   while ((board = gtk_widget_get_first_child (GTK_WIDGET (slot))) != NULL)
     gtk_box_remove (slot, board);
-  /* No board on a TV shows its search, filters and actions. */
-  slot = cb_wallboard_page_get_agent_board_slot (self->wallboard);
-  for (board = gtk_widget_get_first_child (GTK_WIDGET (slot)); board; board = gtk_widget_get_next_sibling (board))
-    if (CB_IS_AGENT_BOARD (board))
-      cb_agent_board_set_controls_visible (CB_AGENT_BOARD (board), FALSE);
+  prepare_page (self, self->wallboard);
   hide_scrollbars (GTK_WIDGET (self->stack));
+  self->saved_pages = g_ptr_array_new ();
 
   self->last_x = -1;
   self->last_y = -1;
@@ -354,6 +447,11 @@ cb_kiosk_window_init (CbKioskWindow *self)
                            G_CALLBACK (on_settings_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::kiosk-cycle-seconds",
                            G_CALLBACK (on_settings_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::wallboards",
+                           G_CALLBACK (on_settings_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::active-wallboard",
+                           G_CALLBACK (on_settings_changed), self, G_CONNECT_SWAPPED);
+  load_saved_boards (self);
   load_boards (self, FALSE);
   restart_cycle (self);
   show_cursor (self);
@@ -407,11 +505,13 @@ cb_kiosk_window_set_store (CbKioskWindow *self,
 
   cb_wallboard_page_set_store (self->wallboard, store);
   cb_wallboard_page_set_store (self->queues, store);
+  for (guint i = 0; i < self->saved_pages->len; i++)
+    cb_wallboard_page_set_store (g_ptr_array_index (self->saved_pages, i), store);
   cb_agent_board_set_store (self->agent_board, store);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
 }
 
-/* The name of the board on screen ("wallboard", "agents"). */
+/* The name of the board on screen ("wallboard", "agents", a saved board's id). */
 const char *
 cb_kiosk_window_get_board (CbKioskWindow *self)
 {
