@@ -18,6 +18,9 @@
 #include <string.h>
 
 #include "cb-agent-board.h"
+#include "cb-board.h"
+#include "cb-board-editor.h"
+#include "cb-board-group.h"
 #include "cb-campaign-tile.h"
 #include "cb-entity.h"
 #include "cb-interval-chart.h"
@@ -152,6 +155,21 @@ test_create (void)
       g_object_ref_sink (widget);
       g_assert_finalize_object (widget);
     }
+
+  /* The board's groups and its editor, from their templates. */
+  {
+    g_autoptr(CbBoardTile) tile = cb_board_tile_new (CB_BOARD_TILE_QUEUES);
+    g_autoptr(CbBoard) board = cb_board_new_default ();
+    GtkWidget *group = cb_board_group_new (tile);
+    GtkWidget *editor = cb_board_editor_new (NULL, board, NULL);
+
+    g_object_ref_sink (group);
+    g_assert_finalize_object (group);
+    g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
+    gtk_window_destroy (GTK_WINDOW (editor));
+    spin ();
+    g_assert_null (editor);
+  }
 }
 
 static void
@@ -883,6 +901,382 @@ test_busy_afternoon (void)
   g_assert_finalize_object (store);
 }
 
+/* ---- boards people build ---------------------------------------------------- */
+
+static void
+put_queue_entity (CbEntityModel *queues,
+                  const char    *id,
+                  const char    *name,
+                  const char    *team)
+{
+  g_autofree char *text = g_strdup_printf ("{\"type\":\"event\",\"seq\":1,\"ts\":1,\"topic\":\"queues\","
+                                           "\"kind\":\"upsert\",\"entity\":{\"type\":\"queue\",\"id\":\"%s\","
+                                           "\"rev\":1},\"data\":{\"id\":\"%s\",\"rev\":1,\"name\":\"%s\","
+                                           "\"sl_threshold_s\":20,\"sl_target_pct\":80,\"team_ids\":[\"%s\"]}}",
+                                           id, id, name, team);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbMessage) m = cb_message_decode (text, strlen (text), 0, &error);
+
+  g_assert_no_error (error);
+  cb_entity_model_upsert (queues, id, "queues", 1, m, NULL);
+}
+
+/* Three boards: the built-in one, the sales queues (one of them on another
+ * backend) with their own thresholds and a big figure, the north team's. */
+static char *
+three_boards (void)
+{
+  g_autoptr(GPtrArray) boards = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_board_unref);
+  CbBoard *sales = cb_board_new ("b-sales", "Sales floor");
+  CbBoard *north = cb_board_new ("b-north", "North team");
+  CbBoardTile *tile;
+  const char *sales_queues[] = { "q-sales", "q-elsewhere", NULL };
+  const char *teams[] = { "t-north", NULL };
+
+  tile = cb_board_tile_new (CB_BOARD_TILE_QUEUES);
+  tile->size = CB_BOARD_SIZE_MEDIUM;
+  cb_board_tile_set_ids (tile, CB_BOARD_FILTER_QUEUES, sales_queues);
+  /* 75 % is amber by the catalog (80 / 70), fine by this board (70 / 60). */
+  cb_board_tile_set_threshold (tile, CB_METRIC_SERVICE_LEVEL, 70, 60);
+  cb_board_add_tile (sales, tile);
+  tile = cb_board_tile_new (CB_BOARD_TILE_KPI);
+  tile->metric = CB_METRIC_ASA;
+  cb_board_add_tile (sales, tile);
+
+  cb_board_add_tile (north, cb_board_tile_new (CB_BOARD_TILE_FLOOR));
+  tile = cb_board_tile_new (CB_BOARD_TILE_QUEUES);
+  cb_board_tile_set_ids (tile, CB_BOARD_FILTER_TEAMS, teams);
+  cb_board_add_tile (north, tile);
+
+  g_ptr_array_add (boards, cb_board_new_default ());
+  g_ptr_array_add (boards, sales);
+  g_ptr_array_add (boards, north);
+  return cb_boards_to_data (boards, NULL);
+}
+
+static guint
+count_type (GtkWidget *widget,
+            GType      type)
+{
+  guint n = G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_visible (widget);
+
+  if (!gtk_widget_get_visible (widget))
+    return 0;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n += count_type (c, type);
+  return n;
+}
+
+static CbQueueTile *
+find_queue_tile (GtkWidget  *widget,
+                 const char *id)
+{
+  if (CB_IS_QUEUE_TILE (widget) && g_strcmp0 (cb_queue_tile_get_queue_id (CB_QUEUE_TILE (widget)), id) == 0)
+    return CB_QUEUE_TILE (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      CbQueueTile *found = find_queue_tile (c, id);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}
+
+static gboolean
+no_dialog (gpointer data)
+{
+  return find_dialog () == NULL;
+}
+
+typedef struct
+{
+  gboolean done;
+  guint    n;
+  GError  *error;
+} Result;
+
+static void
+on_exported (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Result *r = user_data;
+
+  g_assert_true (cb_wallboard_page_export_finish (CB_WALLBOARD_PAGE (object), result, &r->error));
+  r->done = TRUE;
+}
+
+static void
+on_imported (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Result *r = user_data;
+
+  r->n = cb_wallboard_page_import_finish (CB_WALLBOARD_PAGE (object), result, &r->error);
+  r->done = TRUE;
+}
+
+static gboolean
+result_done (gpointer data)
+{
+  return ((Result *) data)->done;
+}
+
+static void
+test_boards (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.callboard.Callboard");
+  g_autofree char *dir = g_dir_make_tmp ("cb-boards-XXXXXX", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
+  g_autofree char *export_path = g_build_filename (dir, "Sales floor.json", NULL);
+  g_autofree char *broken_path = g_build_filename (dir, "broken.json", NULL);
+  g_autofree char *document = three_boards ();
+  g_autofree char *before = NULL, *after = NULL;
+  CbStore *store = cb_store_new (cache);
+  CbEntityModel *queues = cb_store_get_model (store, "queue");
+  CbMetrics *metrics = cb_store_get_metrics (store);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = cb_wallboard_page_new ();
+  CbWallboardPage *wp = CB_WALLBOARD_PAGE (page);
+  GPtrArray *groups;
+  CbQueueTile *tile;
+  Result r = { 0 };
+
+  put_queue_entity (queues, "q-sales", "Sales", "t-north");
+  put_queue_entity (queues, "q-support", "Support", "t-south");
+  put_queue_entity (queues, "q-billing", "Billing", "t-north");
+  cb_metrics_set_time_zone (metrics, "Europe/Tallinn");
+  put_call (metrics, "c1", "q-sales", AT (10, 0, 0), 5, FALSE);
+  put_call (metrics, "c2", "q-sales", AT (10, 1, 0), 10, FALSE);
+  put_call (metrics, "c3", "q-sales", AT (10, 2, 0), 15, FALSE);
+  put_call (metrics, "c4", "q-sales", AT (10, 3, 0), 30, FALSE);
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1600, 1000);
+  cb_wallboard_page_set_store (wp, store);
+  cb_wallboard_page_set_fixed_now (wp, AT (11, 0, 0));
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* No saved boards: the built-in one, as the page always was. */
+  cb_wallboard_page_set_settings (wp, settings);
+  cb_wallboard_page_refresh (wp);
+  g_assert_cmpstr (cb_wallboard_page_get_active_board (wp), ==, CB_BOARD_DEFAULT_ID);
+  g_assert_cmpuint (count_type (page, CB_TYPE_QUEUE_TILE), ==, 3);
+  g_assert_cmpuint (count_type (page, CB_TYPE_AGENT_BOARD), ==, 1);
+  g_assert_true (gtk_widget_is_visible (GTK_WIDGET (cb_wallboard_page_get_floor_item (wp, CB_METRIC_SERVICE_LEVEL))));
+  tile = find_queue_tile (page, "q-sales");
+  g_assert_cmpstr (cb_metric_item_get_level (cb_queue_tile_get_item (tile, CB_METRIC_SERVICE_LEVEL)), ==,
+                   "kpi-warning");
+
+  /* Saved boards, the sales one active: its queue only, its thresholds,
+   * the queue of another backend named as missing, no floor, no agents. */
+  g_settings_set_string (settings, "wallboards", document);
+  g_settings_set_string (settings, "active-wallboard", "b-sales");
+  cb_wallboard_page_refresh (wp);
+  g_assert_cmpuint (cb_wallboard_page_get_boards (wp)->len, ==, 3);
+  g_assert_cmpstr (cb_wallboard_page_get_board (wp)->name, ==, "Sales floor");
+  g_assert_cmpuint (count_type (page, CB_TYPE_QUEUE_TILE), ==, 1);
+  tile = find_queue_tile (page, "q-sales");
+  g_assert_nonnull (tile);
+  g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (tile, CB_METRIC_SERVICE_LEVEL)), ==, "75 %");
+  g_assert_cmpstr (cb_metric_item_get_level (cb_queue_tile_get_item (tile, CB_METRIC_SERVICE_LEVEL)), ==, "kpi-ok");
+  groups = cb_wallboard_page_get_groups (wp);
+  g_assert_cmpuint (groups->len, ==, 1);
+  g_assert_nonnull (strstr (cb_board_group_get_missing_text (groups->pdata[0]), "q-elsewhere"));
+  g_assert_cmpuint (count_type (page, CB_TYPE_AGENT_BOARD), ==, 0);
+  g_assert_false (gtk_widget_is_visible (GTK_WIDGET (cb_wallboard_page_get_floor_item (wp, CB_METRIC_SERVICE_LEVEL))));
+  /* ASA of the four calls, (5 + 10 + 15 + 30) ÷ 4 = 15 s, as a big figure. */
+  g_assert_cmpuint (cb_wallboard_page_get_kpi_items (wp)->len, ==, 1);
+  g_assert_cmpstr (cb_metric_item_get_text (cb_wallboard_page_get_kpi_items (wp)->pdata[0]), ==, "0:15");
+
+  /* Switch from the menu's action: the north team's queues only, and the
+   * choice is remembered. */
+  g_assert_true (gtk_widget_activate_action (page, "wallboard.board", "s", "b-north"));
+  cb_wallboard_page_refresh (wp);
+  g_assert_cmpstr (cb_wallboard_page_get_active_board (wp), ==, "b-north");
+  {
+    g_autofree char *active = g_settings_get_string (settings, "active-wallboard");
+
+    g_assert_cmpstr (active, ==, "b-north");
+  }
+  g_assert_cmpuint (count_type (page, CB_TYPE_QUEUE_TILE), ==, 2);
+  g_assert_nonnull (find_queue_tile (page, "q-sales"));
+  g_assert_nonnull (find_queue_tile (page, "q-billing"));
+  g_assert_null (find_queue_tile (page, "q-support"));
+  /* No thresholds of its own: the catalog's amber. */
+  g_assert_cmpstr (cb_metric_item_get_level (cb_queue_tile_get_item (find_queue_tile (page, "q-sales"),
+                                                                     CB_METRIC_SERVICE_LEVEL)), ==, "kpi-warning");
+
+  /* Duplicate, rename, delete (after asking). */
+  g_assert_true (gtk_widget_activate_action (page, "wallboard.duplicate", NULL));
+  g_assert_cmpuint (cb_wallboard_page_get_boards (wp)->len, ==, 4);
+  g_assert_cmpstr (cb_wallboard_page_get_board (wp)->name, ==, "North team (2)");
+  g_assert_cmpstr (cb_wallboard_page_get_active_board (wp), !=, "b-north");
+  cb_wallboard_page_rename_board (wp, cb_wallboard_page_get_active_board (wp), "  Night shift ");
+  g_assert_cmpstr (cb_wallboard_page_get_board (wp)->name, ==, "Night shift");
+  {
+    g_autofree char *saved = g_settings_get_string (settings, "wallboards");
+
+    g_assert_nonnull (strstr (saved, "\"Night shift\""));
+  }
+  g_assert_true (gtk_widget_activate_action (page, "wallboard.delete", NULL));
+  cb_test_wait (dialog_shown, NULL, 5000);
+  {
+    AdwMessageDialog *dialog = find_dialog ();
+
+    /* As its button does: the response, then the dialog closes. */
+    adw_message_dialog_response (dialog, "delete");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  cb_test_wait (no_dialog, NULL, 5000);
+  g_assert_cmpuint (cb_wallboard_page_get_boards (wp)->len, ==, 3);
+  g_assert_null (cb_boards_lookup (cb_wallboard_page_get_boards (wp), "Night shift"));
+
+  /* Export the sales board and import it back: the same definition, under
+   * a name of its own. */
+  cb_wallboard_page_set_active_board (wp, "b-sales");
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (export_path);
+    g_autofree char *data = NULL;
+    g_autoptr(GPtrArray) read = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CbBoard) imported = NULL;
+
+    cb_wallboard_page_export_async (wp, file, NULL, on_exported, &r);
+    cb_test_wait (result_done, &r, 5000);
+    g_assert_no_error (r.error);
+    g_assert_true (g_file_get_contents (export_path, &data, NULL, NULL));
+    read = cb_boards_from_data (data, -1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (read->len, ==, 1);
+    g_assert_true (cb_board_equal (read->pdata[0], cb_wallboard_page_get_board (wp)));
+
+    r = (Result) { 0 };
+    cb_wallboard_page_import_async (wp, file, NULL, on_imported, &r);
+    cb_test_wait (result_done, &r, 5000);
+    g_assert_no_error (r.error);
+    g_assert_cmpuint (r.n, ==, 1);
+    g_assert_cmpuint (cb_wallboard_page_get_boards (wp)->len, ==, 4);
+    g_assert_cmpstr (cb_wallboard_page_get_board (wp)->name, ==, "Sales floor (2)");
+    g_assert_cmpstr (cb_wallboard_page_get_active_board (wp), !=, "b-sales");
+    imported = cb_board_copy (cb_wallboard_page_get_board (wp), "b-sales");
+    g_free (imported->name);
+    imported->name = g_strdup ("Sales floor");
+    g_assert_true (cb_board_equal (imported, read->pdata[0]));
+    cb_wallboard_page_refresh (wp);
+    g_assert_cmpuint (count_type (page, CB_TYPE_QUEUE_TILE), ==, 1);
+  }
+
+  /* A broken file: a dialog says what is wrong and where; nothing changes. */
+  before = g_settings_get_string (settings, "wallboards");
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (broken_path);
+    AdwMessageDialog *dialog;
+    const char *active = cb_wallboard_page_get_active_board (wp);
+    g_autofree char *was_active = g_strdup (active);
+
+    g_assert_true (g_file_set_contents (broken_path,
+                                        "{\"format\":\"callboard-wallboards\",\"version\":1,\"boards\":"
+                                        "[{\"id\":\"b1\",\"name\":\"One\",\"tiles\":[{\"kind\":\"pie\"}]}]}",
+                                        -1, NULL));
+    cb_wallboard_page_import_file (wp, file);
+    cb_test_wait (dialog_shown, NULL, 5000);
+    dialog = find_dialog ();
+    g_test_message ("%s: %s", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
+    g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "broken.json"));
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "boards[0].tiles[0].kind"));
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "“pie”"));
+    adw_message_dialog_response (dialog, "close");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    cb_test_wait (no_dialog, NULL, 5000);
+    g_assert_cmpuint (cb_wallboard_page_get_boards (wp)->len, ==, 4);
+    g_assert_cmpstr (cb_wallboard_page_get_active_board (wp), ==, was_active);
+  }
+  after = g_settings_get_string (settings, "wallboards");
+  g_assert_cmpstr (after, ==, before);
+
+  /* The editor: a tile added there shows on the page at once, and is saved. */
+  g_assert_true (gtk_widget_activate_action (page, "wallboard.edit", NULL));
+  g_assert_nonnull (cb_wallboard_page_get_editor (wp));
+  cb_board_editor_add_tile (CB_BOARD_EDITOR (cb_wallboard_page_get_editor (wp)), CB_BOARD_TILE_FLOOR);
+  cb_board_editor_toggle_id (CB_BOARD_EDITOR (cb_wallboard_page_get_editor (wp)), 0, CB_BOARD_FILTER_QUEUES,
+                             "q-support");
+  cb_wallboard_page_refresh (wp);
+  g_assert_true (gtk_widget_is_visible (GTK_WIDGET (cb_wallboard_page_get_floor_item (wp, CB_METRIC_SERVICE_LEVEL))));
+  g_assert_cmpuint (count_type (page, CB_TYPE_QUEUE_TILE), ==, 2);
+  g_assert_nonnull (find_queue_tile (page, "q-support"));
+  /* Adding a second floor is refused. */
+  cb_board_editor_add_tile (CB_BOARD_EDITOR (cb_wallboard_page_get_editor (wp)), CB_BOARD_TILE_FLOOR);
+  g_assert_cmpuint (cb_wallboard_page_get_board (wp)->tiles->len, ==, 3);
+  {
+    g_autofree char *saved = g_settings_get_string (settings, "wallboards");
+    g_autoptr(GPtrArray) read = cb_boards_from_data (saved, -1, NULL);
+
+    g_assert_true (cb_board_equal (cb_boards_lookup (read, cb_wallboard_page_get_active_board (wp)),
+                                   cb_wallboard_page_get_board (wp)));
+  }
+
+  /* CB_BOARD_EDITOR_SHOT=FILE.png: the editor drawn, to look at it. */
+  if (g_getenv ("CB_BOARD_EDITOR_SHOT") != NULL)
+    {
+      GtkWidget *editor = GTK_WIDGET (cb_wallboard_page_get_editor (wp));
+      g_autoptr(GdkPaintable) paintable = NULL;
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+      int width, height;
+
+      adw_expander_row_set_expanded (ADW_EXPANDER_ROW (cb_board_editor_get_tile_row (CB_BOARD_EDITOR (editor), 0)),
+                                     TRUE);
+      cb_test_spin (800);
+      width = gtk_widget_get_width (editor);
+      height = gtk_widget_get_height (editor);
+      paintable = gtk_widget_paintable_new (editor);
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_to_node (snapshot);
+      texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (editor)), node,
+                                             &GRAPHENE_RECT_INIT (0, 0, width, height));
+      g_assert_true (gdk_texture_save_to_png (texture, g_getenv ("CB_BOARD_EDITOR_SHOT")));
+    }
+
+  cb_wallboard_page_set_store (wp, NULL);
+  cb_wallboard_page_set_settings (wp, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin ();
+  cb_store_shutdown (store);
+  cb_test_spin (20);
+  g_assert_finalize_object (store);
+  g_settings_reset (settings, "wallboards");
+  g_settings_reset (settings, "active-wallboard");
+  g_remove (export_path);
+  g_remove (broken_path);
+  g_remove (cache);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -899,6 +1293,7 @@ main (int   argc,
   g_test_add_func ("/callboard/wallboard/interval-chart", test_interval_chart);
   g_test_add_func ("/callboard/wallboard/floor-and-stale", test_floor_and_stale);
   g_test_add_func ("/callboard/wallboard/coalesced", test_coalesced);
+  g_test_add_func ("/callboard/wallboard/boards", test_boards);
   g_test_add_func ("/callboard/wallboard/against-sim", test_against_sim);
   g_test_add_func ("/callboard/wallboard/busy-afternoon", test_busy_afternoon);
 

@@ -126,6 +126,7 @@ struct _CbWallboardPage
   guint            n_refreshes;
   gboolean         dirty;
   gboolean         stale;
+  gboolean         saving;         /* writing the settings */
   int              split_auto;     /* the pane's position as the page set it, -1 none */
   char            *stale_message;
 };
@@ -952,10 +953,11 @@ save_boards (CbWallboardPage *self)
   if (self->settings == NULL)
     return;
   data = cb_boards_to_data (self->boards, NULL);
-  g_settings_delay (self->settings);
+  /* What the page writes, it has: only others' changes are read back. */
+  self->saving = TRUE;
   g_settings_set_string (self->settings, "wallboards", data);
   g_settings_set_string (self->settings, "active-wallboard", self->shown->id);
-  g_settings_apply (self->settings);
+  self->saving = FALSE;
 }
 
 /* The saved boards, or the built-in one; boards that cannot be read are
@@ -998,7 +1000,8 @@ on_settings_changed (CbWallboardPage *self,
                      const char      *key,
                      GSettings       *settings)
 {
-  load_boards (self);
+  if (!self->saving)
+    load_boards (self);
 }
 
 /* Puts @board (taken) after the one shown, shows it and saves. */
@@ -1897,7 +1900,11 @@ cb_wallboard_page_set_active_board (CbWallboardPage *self,
     return;
   show_board (self, board);
   if (self->settings != NULL)
-    g_settings_set_string (self->settings, "active-wallboard", id);
+    {
+      self->saving = TRUE;
+      g_settings_set_string (self->settings, "active-wallboard", id);
+      self->saving = FALSE;
+    }
   if (self->editor != NULL)
     gtk_window_destroy (self->editor);
 }
