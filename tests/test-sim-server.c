@@ -10,6 +10,10 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+
 #include "cb-connection.h"
 #include "cb-sim-server.h"
 #include "cb-test-view.h"
@@ -988,6 +992,173 @@ test_request_during_shutdown (Fixture       *f,
   cb_sim_server_shutdown (f->server);   /* twice is harmless */
 }
 
+
+/* The SQLite file of a stopped sim: PRAGMA integrity_check. */
+static void
+assert_db_intact (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+static gint64
+campaign_count (CbTestSim *sim)
+{
+  g_autoptr(JsonObject) digest = cb_test_sim_digest (sim);
+  gint64 count = -1;
+
+  cb_test_sim_topic_digest (digest, "campaigns", &count);
+  return count;
+}
+
+/* The real program with a database: broken configuration edits, a flood of
+ * good ones, and a shutdown in the middle of writes. Every edit that was
+ * answered ok is in the file, nothing else is, and the file is intact; the
+ * sim restarts on it and serves a fresh console. */
+static void
+test_hostile_db (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cb-sim-db-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "sim.db", NULL);
+  g_autofree char *db_option = g_strdup_printf ("--db=%s", path);
+  g_autofree char *huge_name = g_strnfill (300000, 'n');
+  g_autoptr(GString) nested = g_string_new ("{\"name\":\"nested\",\"caller_id\":\"+15125550100\",\"schedule\":");
+  static const char * const broken[] = {
+    "{\"name\":5,\"caller_id\":\"+15125550100\"}",
+    "{\"name\":\"b1\",\"caller_id\":[]}",
+    "{\"name\":\"b2\",\"caller_id\":\"555\"}",
+    "{\"name\":\"b3\",\"caller_id\":\"+15125550100\",\"dial_mode\":\"warp\"}",
+    "{\"name\":\"b4\",\"caller_id\":\"+15125550100\",\"dial_level\":\"x\"}",
+    "{\"name\":\"b5\",\"caller_id\":\"+15125550100\",\"dial_level\":-3}",
+    "{\"name\":\"b6\",\"caller_id\":\"+15125550100\",\"retry_rules\":{\"a\":1}}",
+    "{\"name\":\"b7\",\"caller_id\":\"+15125550100\",\"schedule\":{\"windows\":[{\"start\":25}]}}",
+    "{\"name\":\"b8\",\"caller_id\":\"+15125550100\",\"id\":\"mine\"}",
+    "{\"name\":\"b9\",\"caller_id\":\"+15125550100\",\"x_unknown\":true}",
+    "{}",
+  };
+  CbTestSim *sim;
+  g_autoptr(Raw) r = NULL;
+  guint created = 0, refused = 0, limited = 0;
+  gint64 before;
+
+  for (guint i = 0; i < 28; i++)
+    g_string_append (nested, "{\"a\":");
+  g_string_append (nested, "1");
+  for (guint i = 0; i < 28; i++)
+    g_string_append (nested, "}");
+  g_string_append (nested, "}");
+
+  sim = cb_test_sim_start (db_option, "--seed=3", "--agents=10", "--heartbeat-ms=1000", NULL);
+  before = campaign_count (sim);
+  r = raw_open (sim->url, CB_TEST_ADMIN_TOKEN, TRUE);
+
+  /* Broken edits: each an error, none a close, nothing written. */
+  for (guint i = 0; i < G_N_ELEMENTS (broken) + 2; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("b%u", i);
+      g_autofree char *text = NULL;
+      JsonObject *res;
+
+      if (i < G_N_ELEMENTS (broken))
+        text = g_strdup_printf ("{\"type\":\"req\",\"id\":\"%s\",\"op\":\"campaign.create\",\"data\":%s}", id, broken[i]);
+      else if (i == G_N_ELEMENTS (broken))
+        text = g_strdup_printf ("{\"type\":\"req\",\"id\":\"%s\",\"op\":\"campaign.create\",\"data\":"
+                                "{\"name\":\"%s\",\"caller_id\":\"+15125550100\"}}", id, huge_name);
+      else
+        text = g_strdup_printf ("{\"type\":\"req\",\"id\":\"%s\",\"op\":\"campaign.create\",\"data\":%s}", id, nested->str);
+      soup_websocket_connection_send_text (r->ws, text);
+      res = raw_res (r, id);
+      g_assert_nonnull (res);
+      g_assert_false (json_object_get_boolean_member (res, "ok"));
+      g_test_message ("broken edit %u: %s", i, raw_error_code (res));
+      spin_for (120);
+    }
+  g_assert_cmpint (campaign_count (sim), ==, before);
+
+  /* A flood of good edits at once: some ok, the rest rate_limited, then 4429. */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"id\":\"g%u\",\"op\":\"campaign.create\","
+                                               "\"idem\":\"g%u\",\"data\":{\"name\":\"flood %u\","
+                                               "\"caller_id\":\"+15125550100\"}}", i, i, i);
+
+      soup_websocket_connection_send_text (r->ws, text);
+    }
+  raw_expect_close (r, 4429);
+  for (guint i = 0; i < r->texts->len; i++)
+    {
+      JsonObject *o = g_ptr_array_index (r->texts, i);
+      const char *id = json_object_get_string_member_with_default (o, "id", "");
+
+      if (id[0] != 'g')
+        continue;
+      if (json_object_get_boolean_member (o, "ok"))
+        created++;
+      else if (g_str_equal (raw_error_code (o), "rate_limited"))
+        limited++;
+      else
+        refused++;
+    }
+  g_test_message ("flood: %u created, %u rate limited, %u refused", created, limited, refused);
+  g_assert_cmpuint (created, >, 0);
+  g_assert_cmpuint (limited, >, 0);
+  g_assert_cmpuint (refused, ==, 0);
+  g_assert_cmpint (campaign_count (sim), ==, before + created);
+
+  /* Writes in flight when the sim is told to stop: it says 4503 and exits. */
+  g_clear_pointer (&r, raw_free);
+  r = raw_open (sim->url, CB_TEST_ADMIN_TOKEN, TRUE);
+  for (guint i = 0; i < 15; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"type\":\"req\",\"id\":\"s%u\",\"op\":\"campaign.create\","
+                                               "\"data\":{\"name\":\"stop %u\",\"caller_id\":\"+15125550100\"}}", i, i);
+
+      soup_websocket_connection_send_text (r->ws, text);
+    }
+  g_subprocess_send_signal (sim->process, SIGTERM);
+  raw_expect_close (r, 4503);
+  g_assert_true (g_subprocess_wait (sim->process, NULL, NULL));
+  g_assert_true (g_subprocess_get_if_exited (sim->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (sim->process), ==, 0);
+  for (guint i = 0; i < r->texts->len; i++)
+    {
+      JsonObject *o = g_ptr_array_index (r->texts, i);
+
+      if (json_object_get_string_member_with_default (o, "id", "")[0] == 's' && json_object_get_boolean_member (o, "ok"))
+        created++;
+    }
+  cb_test_sim_stop (sim);
+  assert_db_intact (path);
+
+  /* Again on the same file: every answered edit is there, nothing else. */
+  sim = cb_test_sim_start (db_option, "--seed=3", "--agents=10", "--heartbeat-ms=1000", NULL);
+  g_assert_cmpint (campaign_count (sim), ==, before + created);
+  g_free (f->url);
+  f->url = g_strdup (sim->url);
+  new_client (f, CB_TEST_ADMIN_TOKEN);
+  cb_connection_start (f->client);
+  wait_until (f, is_ready, 5000);
+  {
+    g_autoptr(CbMessage) ping = request (f, "ping", "{\"client_time\":1}", NULL);
+
+    g_assert_true (ping->ok);
+  }
+  cb_test_release_connection (g_steal_pointer (&f->client));
+  cb_test_sim_stop (sim);
+  assert_db_intact (path);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1016,6 +1187,7 @@ main (int   argc,
   ADD ("huge-message", test_huge_message);
   ADD ("flood", test_flood);
   ADD ("request-during-shutdown", test_request_during_shutdown);
+  ADD ("hostile-db", test_hostile_db);
 
   return g_test_run ();
 }

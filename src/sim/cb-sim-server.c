@@ -1716,8 +1716,10 @@ on_ws_message (SoupWebsocketConnection *ws,
 
   /* A refused connection (version, token, role), or one whose session was
    * let go (takeover, restart, heartbeat timeout), is closing: whatever the
-   * client sent before it heard so is not for us to act on. */
-  if (c->user == NULL || c->closing)
+   * client sent before it heard so is not for us to act on. Nor is what
+   * comes after we closed (4000, 4429, 1009): libsoup still delivers it,
+   * and a request done then could never be answered. */
+  if (c->user == NULL || c->closing || soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
