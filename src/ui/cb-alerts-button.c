@@ -45,6 +45,7 @@ struct _CbAlertsButton
   GtkPopover      *popover;
   GtkListBox      *active_list;
   GtkListBox      *history_list;
+  GtkWidget       *manage_button;
 
   /* borrowed references */
   AdwToastOverlay *toast_overlay;
@@ -605,6 +606,7 @@ cb_alerts_button_class_init (CbAlertsButtonClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbAlertsButton, popover);
   gtk_widget_class_bind_template_child (widget_class, CbAlertsButton, active_list);
   gtk_widget_class_bind_template_child (widget_class, CbAlertsButton, history_list);
+  gtk_widget_class_bind_template_child (widget_class, CbAlertsButton, manage_button);
   gtk_widget_class_bind_template_callback (widget_class, on_popover_show);
   gtk_widget_class_bind_template_callback (widget_class, on_manage_clicked);
 

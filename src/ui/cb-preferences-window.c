@@ -56,6 +56,7 @@ struct _CbPreferencesWindow
   CbProfileStore *profiles;
   CbStore        *store;        /* names of queues, teams…; may be NULL */
   GPtrArray      *rules;        /* CbAlertRule, as shown */
+  guint           relabel_id;   /* the store's names changed: relabel once */
 };
 
 G_DEFINE_FINAL_TYPE (CbPreferencesWindow, cb_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -275,6 +276,25 @@ load_rules (CbPreferencesWindow *self)
   self->rules = g_steal_pointer (&rules);
 }
 
+static gboolean
+on_relabel_timeout (gpointer user_data)
+{
+  CbPreferencesWindow *self = CB_PREFERENCES_WINDOW (user_data);
+
+  self->relabel_id = 0;
+  load_rules (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Queues, teams… arrive or are renamed: the rows say their names, at most
+ * once a second however busy the floor. */
+static void
+on_names_changed (CbPreferencesWindow *self)
+{
+  if (self->relabel_id == 0)
+    self->relabel_id = g_timeout_add_seconds (1, on_relabel_timeout, self);
+}
+
 static void
 on_undo_clicked (AdwToast            *toast,
                  CbPreferencesWindow *self)
@@ -435,6 +455,7 @@ cb_preferences_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_PREFERENCES_WINDOW);
 
+  g_clear_handle_id (&self->relabel_id, g_source_remove);
   g_clear_object (&self->settings);
   g_clear_object (&self->profiles);
   g_clear_object (&self->store);
@@ -549,8 +570,25 @@ cb_preferences_window_set_store (CbPreferencesWindow *self,
   g_return_if_fail (CB_IS_PREFERENCES_WINDOW (self));
   g_return_if_fail (store == NULL || CB_IS_STORE (store));
 
-  if (!g_set_object (&self->store, store))
+  if (self->store == store)
     return;
+  if (self->store != NULL)
+    {
+      static const char * const types[] = { "queue", "campaign", "team", "pause_reason" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+        g_signal_handlers_disconnect_by_func (cb_store_get_model (self->store, types[i]),
+                                              on_names_changed, self);
+    }
+  g_set_object (&self->store, store);
+  if (store != NULL)
+    {
+      static const char * const types[] = { "queue", "campaign", "team", "pause_reason" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+        g_signal_connect_object (cb_store_get_model (store, types[i]), "items-changed",
+                                 G_CALLBACK (on_names_changed), self, G_CONNECT_SWAPPED);
+    }
   if (self->settings != NULL)
     {
       /* Relabel: the names are the new store's. */
