@@ -643,6 +643,37 @@ test_preferences_unreadable (void)
   g_assert_finalize_object (prefs);
 }
 
+/* A queue the store learns of later gets its name in the list. */
+static void
+test_preferences_relabel (void)
+{
+  CbPreferencesWindow *prefs;
+  AdwActionRow *row;
+  gint64 deadline;
+
+  reset ();
+  g_settings_set_string (settings, "alert-rules",
+                         "{\"rules\":[{\"id\":\"w\",\"kind\":\"metric\",\"metric\":\"asa\","
+                         "\"threshold\":30,\"scope\":[\"q-late\"]}]}");
+  prefs = g_object_ref_sink (cb_preferences_window_new (settings, profiles));
+  cb_preferences_window_set_store (prefs, store);
+  row = ADW_ACTION_ROW (nth_row (PREFS_CHILD (prefs, "rules_list"), 0));
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, "q-late · today · after 5 s");
+
+  put ("queue", "queues", "q-late", "\"name\":\"Late Shift\"");
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_strcmp0 (adw_action_row_get_subtitle (row), "Late Shift · today · after 5 s") != 0
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, "Late Shift · today · after 5 s");
+  g_assert_true (ADW_ACTION_ROW (nth_row (PREFS_CHILD (prefs, "rules_list"), 0)) == row);
+  g_assert_true (cb_entity_model_remove (cb_store_get_model (store, "queue"), "q-late"));
+
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  spin ();
+  g_assert_finalize_object (prefs);
+}
+
 /* The switches are the settings, both ways. */
 static void
 test_preferences_switches (void)
@@ -668,6 +699,49 @@ test_preferences_switches (void)
 
   gtk_window_destroy (GTK_WINDOW (prefs));
   g_assert_finalize_object (prefs);
+}
+
+static void
+on_preferences_page (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  char **page = user_data;
+
+  g_free (*page);
+  *page = g_variant_dup_string (parameter, NULL);
+}
+
+/* The popover's "Manage Alert Rules…" asks the application for the Alerts
+ * page of Preferences, and closes. */
+static void
+test_manage_button (void)
+{
+  static const GActionEntry entries[] = {
+    { "preferences-page", on_preferences_page, "s" },
+  };
+  g_autoptr(GSimpleActionGroup) app = g_simple_action_group_new ();
+  g_autofree char *page = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *button = cb_alerts_button_new ();
+  GtkPopover *popover;
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), &page);
+  gtk_widget_insert_action_group (window, "app", G_ACTION_GROUP (app));
+  gtk_window_set_child (GTK_WINDOW (window), button);
+  gtk_window_present (GTK_WINDOW (window));
+  popover = child (button, CB_TYPE_ALERTS_BUTTON, "popover");
+  gtk_popover_popup (popover);
+  spin ();
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (popover)));
+
+  g_signal_emit_by_name (child (button, CB_TYPE_ALERTS_BUTTON, "manage_button"), "clicked");
+  spin ();
+  g_assert_cmpstr (page, ==, "alerts");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (popover)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin ();
 }
 
 int
@@ -702,7 +776,9 @@ main (int   argc,
   g_test_add_func ("/callboard/alert-editor/unknown-scope-kept", test_unknown_scope_kept);
   g_test_add_func ("/callboard/alert-editor/preferences-rules", test_preferences_rules);
   g_test_add_func ("/callboard/alert-editor/preferences-unreadable", test_preferences_unreadable);
+  g_test_add_func ("/callboard/alert-editor/preferences-relabel", test_preferences_relabel);
   g_test_add_func ("/callboard/alert-editor/preferences-switches", test_preferences_switches);
+  g_test_add_func ("/callboard/alert-editor/manage-button", test_manage_button);
 
   ret = g_test_run ();
 
