@@ -1446,15 +1446,16 @@ typedef struct
 } Whispered;
 
 static void
-speak (Fixture     *f,
-       const char  *mode,
-       gboolean     pcmu,
-       const Slot  *plan,
-       guint        n_slots,
-       gboolean     record,
-       Whispered   *out)
+speak_in (Fixture        *f,
+          CbSimCallState  state,
+          const char     *mode,
+          gboolean        pcmu,
+          const Slot     *plan,
+          guint           n_slots,
+          gboolean        record,
+          Whispered      *out)
 {
-  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  const char *call_id = call_in_state (f, state);
   g_auto(Started) speaker = { 0 };
   g_auto(Started) listener = { 0 };
   g_autoptr(Media) a = NULL;
@@ -1510,6 +1511,18 @@ speak (Fixture     *f,
 }
 
 static void
+speak (Fixture    *f,
+       const char *mode,
+       gboolean    pcmu,
+       const Slot *plan,
+       guint       n_slots,
+       gboolean    record,
+       Whispered  *out)
+{
+  speak_in (f, CB_SIM_CALL_CONNECTED, mode, pcmu, plan, n_slots, record, out);
+}
+
+static void
 test_uplink_whisper (Fixture       *f,
                      gconstpointer  data)
 {
@@ -1555,6 +1568,21 @@ test_uplink_barge (Fixture       *f,
       g_assert_cmpuint (w.recorded.tone[c], <=, 102);
     }
   g_assert_cmpuint (w.own.tone[0] + w.own.tone[1], <=, 2);
+}
+
+/* A barge while the customer is on hold: the customer hears the music, only
+ * the agent hears the supervisor. */
+static void
+test_uplink_barge_on_hold (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree Slot *plan = plain_plan (50);
+  Whispered w = { 0 };
+
+  speak_in (f, CB_SIM_CALL_ON_HOLD, "barge", FALSE, plan, 50, FALSE, &w);
+  g_assert_cmpuint (w.heard.tone[1], >=, 45);
+  g_assert_cmpuint (w.heard.tone[1], <=, 52);
+  g_assert_cmpuint (w.heard.tone[0], <=, 2);
 }
 
 /* µ-law at 8 kHz from the speaker, heard by a listener at 16 kHz L16. */
@@ -2109,6 +2137,7 @@ main (int   argc,
   ADD ("recording-sound", test_recording_sound);
   ADD ("uplink-whisper", test_uplink_whisper);
   ADD ("uplink-barge", test_uplink_barge);
+  ADD ("uplink-barge-on-hold", test_uplink_barge_on_hold);
   ADD ("uplink-pcmu", test_uplink_pcmu);
   ADD ("uplink-listen", test_uplink_listen);
   ADD ("uplink-gaps", test_uplink_gaps);
