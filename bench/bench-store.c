@@ -90,6 +90,54 @@ raw_parse_rate (GPtrArray *frames,
   return frames->len / ((g_get_monotonic_time () - start) / 1e6);
 }
 
+/* CPU time per thread name (worker "cb-store", writer "cb-store-writer",
+ * main "bench-store"), in ns, from /proc/self/task/TID/schedstat: how much
+ * each stage costs per event, whatever else the machine is doing. */
+static GHashTable *
+thread_cpu_ns (void)
+{
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *stat_path = g_build_filename ("/proc/self/task", tid, "schedstat", NULL);
+      g_autofree char *comm = NULL, *stat = NULL;
+      guint64 ns;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) || !g_file_get_contents (stat_path, &stat, NULL, NULL))
+        continue;
+      g_strstrip (comm);
+      ns = g_ascii_strtoull (stat, NULL, 10);
+      ns += GPOINTER_TO_SIZE (g_hash_table_lookup (table, comm));
+      g_hash_table_insert (table, g_strdup (comm), GSIZE_TO_POINTER (ns));
+    }
+  return table;
+}
+
+static void
+print_cpu_per_event (GHashTable *before,
+                     guint       events)
+{
+  g_autoptr(GHashTable) after = thread_cpu_ns ();
+  const char *names[] = { "cb-store", "cb-store-writer", "bench-store" };
+  const char *labels[] = { "worker (decode, sync)", "writer (SQLite, frees)", "main (models)" };
+  double total = 0;
+
+  printf ("CPU per event:");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      double us = ((double) GPOINTER_TO_SIZE (g_hash_table_lookup (after, names[i]))
+                   - (double) GPOINTER_TO_SIZE (g_hash_table_lookup (before, names[i]))) / 1000.0 / events;
+
+      total += us;
+      printf ("%s %s %.2f µs", i ? "," : "", labels[i], us);
+    }
+  printf ("; total %.2f µs\n", total);
+}
+
 static long
 rss_now_mib (void)
 {
@@ -131,6 +179,7 @@ main (int   argc,
   gint64 opened_us, start, live_us, done_us;
   double raw, raw_immutable, reference, rate;
   guint64 base;
+  g_autoptr(GHashTable) cpu_before = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -169,6 +218,7 @@ main (int   argc,
   reference = MAX (raw, raw_immutable);
 
   base = cb_store_get_events_applied (store);
+  cpu_before = thread_cpu_ns ();
   start = g_get_monotonic_time ();
   for (guint i = 0; i < frames->len; i += 256)
     {
@@ -190,6 +240,8 @@ main (int   argc,
   printf ("flat out: %" G_GUINT64_FORMAT " batches, latency p50 %.2f ms, p99 %.2f ms, max %.2f ms (goal p99 < 16 ms)\n",
           stats.batches, stats.latency_p50_us / 1000.0, stats.latency_p99_us / 1000.0,
           stats.latency_max_us / 1000.0);
+  print_cpu_per_event (cpu_before, frames->len);
+  printf ("raw json-glib parse: %.2f µs per frame\n", 1e6 / reference);
 
   /* Latency at a sustained rate a busy floor produces (5,000 events/s):
    * 50 events every 10 ms, seq continuing. */

@@ -318,6 +318,7 @@ struct _Worker
    * touches the cache takes cache_lock (the writer holds it per batch). */
   GThread         *writer;
   GAsyncQueue     *writes;           /* DbBatch */
+  GAsyncQueue     *garbage;          /* GPtrArray of CbMessage the models let go of */
   GRecMutex        cache_lock;
   struct _DbBatch *db;               /* the batch being built */
   char            *cursor_epoch;     /* of the last batch handed to the writer */
@@ -559,7 +560,6 @@ typedef struct _DbBatch
   gint64    last_seq;
   gint64    synced_at;
   gboolean  quit;
-  GPtrArray *garbage;   /* CbMessage to let go of, nothing to write */
 } DbBatch;
 
 static void
@@ -574,7 +574,6 @@ static void
 db_batch_free (DbBatch *batch)
 {
   g_clear_pointer (&batch->ops, g_array_unref);
-  g_clear_pointer (&batch->garbage, g_ptr_array_unref);
   g_free (batch->session);
   g_free (batch->epoch);
   g_free (batch);
@@ -585,7 +584,9 @@ db_batch_new (void)
 {
   DbBatch *batch = g_new0 (DbBatch, 1);
 
-  batch->ops = g_array_new (FALSE, TRUE, sizeof (DbOp));
+  /* an event makes two ops, its journal row and the entity's pointer: room
+   * for a typical batch without regrowing */
+  batch->ops = g_array_sized_new (FALSE, TRUE, sizeof (DbOp), 512);
   g_array_set_clear_func (batch->ops, (GDestroyNotify) db_op_clear);
   return batch;
 }
@@ -663,7 +664,7 @@ writer_main (gpointer user_data)
       DbBatch *batch = g_async_queue_pop (w->writes);
       gboolean quit = batch->quit;
 
-      if (!quit && batch->garbage == NULL)
+      if (!quit)
         db_run (w, batch);
       db_batch_free (batch);
       if (quit)
@@ -792,6 +793,8 @@ worker_commit (Worker   *w,
   g_async_queue_push (w->writes, batch);
 }
 
+static void worker_drain_garbage (Worker *w);
+
 static void
 worker_flush (Worker *w)
 {
@@ -800,6 +803,7 @@ worker_flush (Worker *w)
   gboolean began;
 
   worker_remove_source (w, &w->flush_source);
+  worker_drain_garbage (w);
   if (w->batch->len == 0)
     return;
 
@@ -820,6 +824,27 @@ worker_flush (Worker *w)
   worker_commit (w, began);
   g_ptr_array_set_size (w->batch, 0);
   worker_post_changes (w, set);
+}
+
+/* Frees the states the models let go of. Here, on the thread that parsed
+ * them, and not on the writer: freeing a tree costs about what parsing it
+ * does, and GLib's slice allocator serves a thread fastest with the chunks
+ * that thread freed — freed elsewhere, every allocation of the next parse
+ * goes the slow way through its depot. */
+static void
+worker_drain_garbage (Worker *w)
+{
+  GPtrArray *released;
+
+  while ((released = g_async_queue_try_pop (w->garbage)) != NULL)
+    g_ptr_array_unref (released);
+}
+
+static gboolean
+on_garbage (gpointer user_data)
+{
+  worker_drain_garbage (user_data);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -2772,13 +2797,10 @@ on_change_set (gpointer user_data)
     }
 
   /* The previous states, and the change set's own references, are let go
-   * on the writer thread: freeing trees costs as much as parsing them —
-   * unless it is behind, when they go here rather than pile up. */
-  if (g_atomic_pointer_get (&self->worker->writer) != NULL && !self->shut_down
-      && g_async_queue_length (self->worker->writes) < MAX_PENDING_WRITES)
+   * on the worker (worker_drain_garbage ()), at its next batch or when it
+   * is idle. */
+  if (!self->shut_down)
     {
-      DbBatch *garbage = db_batch_new ();
-
       for (guint i = 0; i < set->changes->len; i++)
         {
           Change *change = &g_array_index (set->changes, Change, i);
@@ -2786,8 +2808,11 @@ on_change_set (gpointer user_data)
           if (change->holder != NULL)
             g_ptr_array_add (released, g_steal_pointer (&change->holder));
         }
-      garbage->garbage = g_steal_pointer (&released);
-      g_async_queue_push (self->worker->writes, garbage);
+      g_async_queue_lock (self->worker->garbage);
+      if (g_async_queue_length_unlocked (self->worker->garbage) == 0)
+        g_main_context_invoke_full (self->worker->context, G_PRIORITY_LOW, on_garbage, self->worker, NULL);
+      g_async_queue_push_unlocked (self->worker->garbage, g_steal_pointer (&released));
+      g_async_queue_unlock (self->worker->garbage);
     }
   g_clear_pointer (&released, g_ptr_array_unref);
 
@@ -3011,6 +3036,7 @@ worker_free (Worker *w)
   g_clear_pointer (&w->waiting_live, g_ptr_array_unref);
   g_clear_pointer (&w->edit_tasks, g_hash_table_unref);
   g_clear_pointer (&w->writes, g_async_queue_unref);
+  g_clear_pointer (&w->garbage, g_async_queue_unref);
   g_clear_pointer (&w->cursor_epoch, g_free);
   g_rec_mutex_clear (&w->cache_lock);
   g_clear_pointer (&w->wanted, g_strfreev);
@@ -3214,6 +3240,7 @@ cb_store_new (const char *cache_path)
   w->waiting_live = g_ptr_array_new ();
   w->edit_tasks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   w->writes = g_async_queue_new_full ((GDestroyNotify) db_batch_free);
+  w->garbage = g_async_queue_new_full ((GDestroyNotify) g_ptr_array_unref);
   g_rec_mutex_init (&w->cache_lock);
   self->worker = w;
 
