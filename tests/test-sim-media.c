@@ -1736,6 +1736,26 @@ test_uplink_limits (Fixture       *f,
       expect_close (m, 4000);
     }
 
+  /* Text that is not a JSON object with a type, or nests too deep: 4000. */
+  for (guint variant = 0; variant < 4; variant++)
+    {
+      g_autoptr(Media) m = media_reopen (f, s.monitor_id);
+      g_autofree char *deep = NULL;
+
+      if (variant == 0)
+        soup_websocket_connection_send_text (m->ws, "not json");
+      else if (variant == 1)
+        soup_websocket_connection_send_text (m->ws, "[\"stop\"]");
+      else if (variant == 2)
+        soup_websocket_connection_send_text (m->ws, "{\"type\":5}");
+      else
+        {
+          deep = g_strnfill (60000, '[');
+          soup_websocket_connection_send_text (m->ws, deep);
+        }
+      expect_close (m, 4000);
+    }
+
   /* A binary message beyond the media socket's limit: 1009. */
   {
     g_autoptr(Media) m = media_reopen (f, s.monitor_id);

@@ -1293,7 +1293,8 @@ handle_text (MediaSocket  *s,
       flood (s, "too many text messages");
       return;
     }
-  if (length > MAX_TEXT_BYTES || !json_parser_load_from_data (parser, text, (gssize) length, NULL)
+  if (length > MAX_TEXT_BYTES || !cb_json_depth_ok (text, length, CB_PROTOCOL_MAX_DEPTH)
+      || !json_parser_load_from_data (parser, text, (gssize) length, NULL)
       || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root)
       || !cb_json_get_string (json_node_get_object (root), "type", TRUE, &type, NULL))
     {
