@@ -395,8 +395,16 @@ test_add_agent_rule (void)
     g_assert_null (shown->reason);
     g_assert_cmpstr (shown->id, ==, "agent-paused-2");
   }
-  gtk_window_destroy (GTK_WINDOW (editor));
+  /* Cancel writes nothing */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "window.close", NULL));
+  spin ();
   g_assert_finalize_object (editor);
+  {
+    g_autoptr(GPtrArray) after = saved_rules ();
+
+    g_assert_cmpstr (find_rule (after, "agent-paused-2")->agent_state, ==, "paused");
+    g_assert_cmpstr (find_rule (after, "agent-paused-2")->reason, ==, "LUNCH");
+  }
 }
 
 /* What is wrong is said, and Save stays disabled; nothing is written. */
@@ -552,6 +560,8 @@ test_preferences_rules (void)
 
   g_assert_cmpuint (count_rows (list), ==, 4);
   g_assert_false (gtk_widget_get_visible (PREFS_CHILD (prefs, "unreadable_group")));
+  /* The built-in rules: nothing to restore */
+  g_assert_false (gtk_widget_get_visible (PREFS_CHILD (prefs, "restore_button")));
   row = nth_row (list, 0);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Longest wait above 60 s");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "Each queue · after 5 s");
@@ -601,12 +611,14 @@ test_preferences_rules (void)
                          "{\"rules\":[{\"id\":\"only\",\"kind\":\"metric\",\"metric\":\"asa\",\"threshold\":30}]}");
   g_assert_cmpuint (count_rows (list), ==, 1);
   g_assert_cmpstr (cb_alert_rule_row_get_rule_id (nth_row (list, 0)), ==, "only");
+  g_assert_true (gtk_widget_get_visible (PREFS_CHILD (prefs, "restore_button")));
 
   /* Restore the built-in rules */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (prefs), "rules.restore", NULL));
   json = g_settings_get_string (settings, "alert-rules");
   g_assert_cmpstr (json, ==, "");
   g_assert_cmpuint (count_rows (list), ==, 4);
+  g_assert_false (gtk_widget_get_visible (PREFS_CHILD (prefs, "restore_button")));
 
   gtk_window_destroy (GTK_WINDOW (prefs));
   spin ();

@@ -50,6 +50,7 @@ struct _CbPreferencesWindow
   GtkSwitch   *notifications_switch;
   GtkWidget   *unreadable_group;
   GtkListBox  *rules_list;
+  GtkWidget   *restore_button;
 
   /* owned references */
   GSettings      *settings;
@@ -235,6 +236,7 @@ load_rules (CbPreferencesWindow *self)
     g_message ("The alert-rules setting does not parse: %s", error->message);
   gtk_widget_set_visible (self->unreadable_group, rules == NULL && *json != '\0');
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.restore", *json != '\0');
+  gtk_widget_set_visible (self->restore_button, *json != '\0');
   if (rules == NULL)
     rules = cb_alert_rules_from_json (cb_alert_rules_get_default_json (), NULL);
 
@@ -489,6 +491,7 @@ cb_preferences_window_class_init (CbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, notifications_switch);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, unreadable_group);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, rules_list);
+  gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, restore_button);
   gtk_widget_class_bind_template_callback (widget_class, on_active_row_selected);
 
   gtk_widget_class_install_action (widget_class, "profile.add", NULL, add_profile);
