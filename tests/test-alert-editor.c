@@ -516,6 +516,20 @@ find_editor (void)
   return NULL;
 }
 
+/* The list's placeholder is there and says @text (clearing a list box
+ * child by child would have removed it). */
+static void
+assert_placeholder (GtkWidget  *list,
+                    const char *text)
+{
+  GtkWidget *label = gtk_widget_get_first_child (list);
+
+  g_assert_true (GTK_IS_LABEL (label));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, text);
+  g_assert_true (gtk_widget_get_child_visible (label));
+  g_assert_true (gtk_widget_get_mapped (label));
+}
+
 static guint
 count_rows (GtkListBox *list)
 {
@@ -612,6 +626,12 @@ test_preferences_rules (void)
   g_assert_cmpuint (count_rows (list), ==, 1);
   g_assert_cmpstr (cb_alert_rule_row_get_rule_id (nth_row (list, 0)), ==, "only");
   g_assert_true (gtk_widget_get_visible (PREFS_CHILD (prefs, "restore_button")));
+
+  /* No rules at all */
+  g_settings_set_string (settings, "alert-rules", "{\"version\":1,\"rules\":[]}");
+  g_assert_cmpuint (count_rows (list), ==, 0);
+  spin ();
+  assert_placeholder (GTK_WIDGET (list), "No rules: nothing raises an alert");
 
   /* Restore the built-in rules */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (prefs), "rules.restore", NULL));
@@ -746,6 +766,9 @@ test_manage_button (void)
   gtk_popover_popup (popover);
   spin ();
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (popover)));
+  assert_placeholder (child (button, CB_TYPE_ALERTS_BUTTON, "active_list"), "No active alerts");
+  assert_placeholder (child (button, CB_TYPE_ALERTS_BUTTON, "history_list"), "Nothing happened yet");
+  save_png (GTK_WIDGET (popover), "alerts-popover.png");
 
   g_signal_emit_by_name (child (button, CB_TYPE_ALERTS_BUTTON, "manage_button"), "clicked");
   spin ();

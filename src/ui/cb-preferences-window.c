@@ -220,6 +220,16 @@ remove_profile (GtkWidget  *widget,
 
 /* Alert rules */
 
+/* Row by row: the placeholder is a child too, and must stay. */
+static void
+clear_rules_list (CbPreferencesWindow *self)
+{
+  GtkListBoxRow *row;
+
+  while ((row = gtk_list_box_get_row_at_index (self->rules_list, 0)) != NULL)
+    gtk_list_box_remove (self->rules_list, GTK_WIDGET (row));
+}
+
 static void
 load_rules (CbPreferencesWindow *self)
 {
@@ -267,8 +277,7 @@ load_rules (CbPreferencesWindow *self)
     }
   else
     {
-      while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->rules_list))) != NULL)
-        gtk_list_box_remove (self->rules_list, child);
+      clear_rules_list (self);
       for (i = 0; i < rules->len; i++)
         gtk_list_box_append (self->rules_list,
                              cb_alert_rule_row_new (g_ptr_array_index (rules, i), self->store));
@@ -595,10 +604,7 @@ cb_preferences_window_set_store (CbPreferencesWindow *self,
   if (self->settings != NULL)
     {
       /* Relabel: the names are the new store's. */
-      GtkWidget *child;
-
-      while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->rules_list))) != NULL)
-        gtk_list_box_remove (self->rules_list, child);
+      clear_rules_list (self);
       load_rules (self);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
