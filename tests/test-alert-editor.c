@@ -497,8 +497,37 @@ test_unknown_scope_kept (void)
   g_assert_cmpuint (g_strv_length (shown->scope_ids), ==, 2);
   g_assert_true (g_strv_contains ((const char * const *) shown->scope_ids, "q-gone"));
   g_assert_true (cb_alert_rule_editor_is_valid (editor));
+
+  /* Watching campaigns instead: the queue means nothing any more and is
+   * dropped; the unknown id may be a campaign and stays. */
+  adw_combo_row_set_selected (EDITOR_CHILD (editor, "target_row"), CB_ALERT_TARGET_CAMPAIGN);
+  g_clear_pointer (&shown, cb_alert_rule_free);
+  shown = cb_alert_rule_editor_dup_rule (editor);
+  g_assert_cmpuint (g_strv_length (shown->scope_ids), ==, 1);
+  g_assert_cmpstr (shown->scope_ids[0], ==, "q-gone");
   gtk_window_destroy (GTK_WINDOW (editor));
   g_assert_finalize_object (editor);
+
+  /* Written by hand: an agent rule on a campaign's agents, a queue rule
+   * naming a team. Opening and saving keeps both. */
+  g_clear_pointer (&rules, g_ptr_array_unref);
+  rules = cb_alert_rules_from_json ("{\"rules\":[{\"id\":\"a\",\"kind\":\"agent-state\",\"state\":\"wrap_up\","
+                                    "\"threshold\":5,\"scope\":[\"cmp-winter\"]},"
+                                    "{\"id\":\"q\",\"kind\":\"metric\",\"metric\":\"asa\",\"threshold\":30,"
+                                    "\"scope\":[\"t-north\"]}]}", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < rules->len; i++)
+    {
+      const CbAlertRule *rule = g_ptr_array_index (rules, i);
+      g_autoptr(CbAlertRule) kept = NULL;
+
+      editor = g_object_ref_sink (cb_alert_rule_editor_new (settings, store, rule));
+      kept = cb_alert_rule_editor_dup_rule (editor);
+      g_assert_true (g_strv_equal ((const char * const *) kept->scope_ids,
+                                   (const char * const *) rule->scope_ids));
+      gtk_window_destroy (GTK_WINDOW (editor));
+      g_assert_finalize_object (editor);
+    }
 }
 
 static GtkWidget *

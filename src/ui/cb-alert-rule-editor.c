@@ -288,27 +288,22 @@ add_scope_row (CbAlertRuleEditor *self,
   g_ptr_array_add (self->scope_checks, check);
 }
 
-static gboolean
-known_anywhere (CbAlertRuleEditor *self,
-                const char        *id)
-{
-  static const char * const types[] = { "queue", "campaign", "team" };
-
-  for (guint i = 0; self->store != NULL && i < G_N_ELEMENTS (types); i++)
-    if (cb_entity_model_lookup (cb_store_get_model (self->store, types[i]), id) != NULL)
-      return TRUE;
-  return FALSE;
-}
-
 /* A row per queue, campaign or team the rule can be limited to, and per
- * chosen id the store does not know. */
+ * chosen id that is none of those: one the store does not know (offline, or
+ * deleted since) or, in a rule written by hand, of another kind. They are
+ * shown so that they are neither lost nor kept unseen. With @prune (the
+ * user changed what the rule watches), chosen ids the store knows as
+ * another kind of thing are dropped: queues mean nothing to a campaign rule. */
 static void
-fill_scope (CbAlertRuleEditor *self)
+fill_scope (CbAlertRuleEditor *self,
+            gboolean           prune)
 {
+  static const char * const all_types[] = { "queue", "campaign", "team" };
   CbAlertKind kind = selected_kind (self);
   CbAlertTarget target = selected_target (self);
-  const char *types[2] = { NULL, NULL };
-  const char *type_labels[2] = { NULL, NULL };
+  const char *types[3] = { NULL, NULL, NULL };
+  const char *type_labels[3] = { NULL, NULL, NULL };
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GList) chosen = NULL;
 
   for (guint i = 0; i < self->scope_rows->len; i++)
@@ -319,11 +314,13 @@ fill_scope (CbAlertRuleEditor *self)
   if (kind == CB_ALERT_KIND_AGENT_STATE)
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->scope_row),
-                                     _("Only Agents of Some Teams or Queues"));
+                                     _("Only Agents of Some Teams, Queues or Campaigns"));
       types[0] = "team";
       types[1] = "queue";
+      types[2] = "campaign";
       type_labels[0] = C_("alert scope", "Team");
       type_labels[1] = C_("alert scope", "Queue");
+      type_labels[2] = C_("alert scope", "Campaign");
     }
   else if (target == CB_ALERT_TARGET_CAMPAIGN)
     {
@@ -350,20 +347,38 @@ fill_scope (CbAlertRuleEditor *self)
       for (guint i = 0; i < n; i++)
         {
           g_autoptr(CbEntity) entity = g_list_model_get_item (model, i);
+          const char *id = cb_entity_get_id (entity);
           const char *name = cb_entity_get_string (entity, "name");
 
-          add_scope_row (self, cb_entity_get_id (entity),
-                         name != NULL && *name != '\0' ? name : cb_entity_get_id (entity),
-                         type_labels[t]);
+          if (!g_hash_table_add (listed, (gpointer) id))
+            continue;
+          add_scope_row (self, id, name != NULL && *name != '\0' ? name : id, type_labels[t]);
         }
     }
 
-  /* Chosen ids nobody knows now are shown, so they are neither lost nor kept unseen. */
   chosen = g_hash_table_get_keys (self->checked);
   chosen = g_list_sort (chosen, (GCompareFunc) g_strcmp0);
   for (GList *l = chosen; l != NULL; l = l->next)
-    if (!known_anywhere (self, l->data))
-      add_scope_row (self, l->data, l->data, _("Not in the current data"));
+    {
+      const char *id = l->data;
+      CbEntity *other = NULL;
+
+      if (g_hash_table_contains (listed, id))
+        continue;
+      for (guint t = 0; self->store != NULL && other == NULL && t < G_N_ELEMENTS (all_types); t++)
+        other = cb_entity_model_lookup (cb_store_get_model (self->store, all_types[t]), id);
+      if (other != NULL && prune)
+        g_hash_table_remove (self->checked, id);
+      else if (other != NULL)
+        {
+          const char *name = cb_entity_get_string (other, "name");
+
+          add_scope_row (self, id, name != NULL && *name != '\0' ? name : id,
+                         _("Not something this rule watches"));
+        }
+      else
+        add_scope_row (self, id, id, _("Not in the current data"));
+    }
 }
 
 static void
@@ -506,7 +521,7 @@ on_kind_changed (CbAlertRuleEditor *self)
   if (self->syncing)
     return;
   fill_comparisons (self);
-  fill_scope (self);
+  fill_scope (self, TRUE);
   update_visibility (self);
   prefill (self);
   validate (self);
@@ -518,7 +533,7 @@ on_target_changed (CbAlertRuleEditor *self)
   if (self->syncing)
     return;
   fill_metrics (self, selected_metric (self), FALSE);
-  fill_scope (self);
+  fill_scope (self, TRUE);
   update_visibility (self);
   prefill (self);
   validate (self);
@@ -710,7 +725,7 @@ load (CbAlertRuleEditor *self)
   adw_combo_row_set_selected (self->comparison_row, rule->comparison);
   self->syncing = FALSE;
   fill_metrics (self, rule->metric, TRUE);
-  fill_scope (self);
+  fill_scope (self, FALSE);
   update_visibility (self);
   if (self->original != NULL)
     set_threshold_text (self, rule->threshold);
