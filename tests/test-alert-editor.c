@@ -592,6 +592,7 @@ test_preferences_rules (void)
   g_autoptr(GPtrArray) after_edit = NULL;
   g_autoptr(GPtrArray) after_remove = NULL;
   g_autofree char *json = NULL;
+  g_autofree char *before_remove = NULL;
 
   reset ();
   prefs = g_object_ref_sink (cb_preferences_window_new (settings, profiles));
@@ -642,11 +643,17 @@ test_preferences_rules (void)
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_row (list, 1))), ==,
                    "Service level below 85 %");
 
-  /* Delete */
+  /* Delete, undo (what the toast's button does), delete */
+  before_remove = g_settings_get_string (settings, "alert-rules");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (prefs), "rules.remove", "s", "drop-rate"));
   after_remove = saved_rules ();
   g_assert_cmpuint (after_remove->len, ==, 3);
   g_assert_cmpint (cb_alert_rules_find (after_remove, "drop-rate"), ==, -1);
+  g_assert_cmpuint (count_rows (list), ==, 3);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (prefs), "rules.undo", "s", before_remove));
+  g_assert_cmpuint (count_rows (list), ==, 4);
+  g_assert_cmpstr (cb_alert_rule_row_get_rule_id (nth_row (list, 2)), ==, "drop-rate");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (prefs), "rules.remove", "s", "drop-rate"));
   g_assert_cmpuint (count_rows (list), ==, 3);
 
   /* Someone else changes the setting: the list follows. */

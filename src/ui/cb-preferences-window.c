@@ -306,14 +306,15 @@ on_names_changed (CbPreferencesWindow *self)
     self->relabel_id = g_timeout_add_seconds (1, on_relabel_timeout, self);
 }
 
+/* The toast's Undo: the setting's text before the change, exactly. */
 static void
-on_undo_clicked (AdwToast            *toast,
-                 CbPreferencesWindow *self)
+rules_undo (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
 {
-  const char *previous = g_object_get_data (G_OBJECT (toast), "cb-previous-rules");
+  CbPreferencesWindow *self = CB_PREFERENCES_WINDOW (widget);
 
-  if (previous != NULL)
-    g_settings_set_string (self->settings, "alert-rules", previous);
+  g_settings_set_string (self->settings, "alert-rules", g_variant_get_string (parameter, NULL));
 }
 
 /* Writes the rules; with @toast_title, offers to undo. */
@@ -333,8 +334,8 @@ write_rules (CbPreferencesWindow *self,
 
       adw_toast_set_button_label (toast, _("_Undo"));
       adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-      g_object_set_data_full (G_OBJECT (toast), "cb-previous-rules", g_steal_pointer (&previous), g_free);
-      g_signal_connect_object (toast, "button-clicked", G_CALLBACK (on_undo_clicked), self, 0);
+      adw_toast_set_action_name (toast, "rules.undo");
+      adw_toast_set_action_target_value (toast, g_variant_new_string (previous));
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
     }
 }
@@ -511,6 +512,7 @@ cb_preferences_window_class_init (CbPreferencesWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "rules.remove", "s", rules_remove);
   gtk_widget_class_install_action (widget_class, "rules.set-enabled", "(sb)", rules_set_enabled);
   gtk_widget_class_install_action (widget_class, "rules.restore", NULL, rules_restore);
+  gtk_widget_class_install_action (widget_class, "rules.undo", "s", rules_undo);
 }
 
 static void
