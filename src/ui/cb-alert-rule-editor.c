@@ -501,7 +501,7 @@ validate (CbAlertRuleEditor *self)
   if (adw_expander_row_get_enable_expansion (self->scope_row) && rule->scope_ids == NULL)
     {
       if (rule->kind == CB_ALERT_KIND_AGENT_STATE)
-        scope_message = _("Choose at least one team or queue, or watch all agents.");
+        scope_message = _("Choose at least one team, queue or campaign, or watch all agents.");
       else if (rule->target == CB_ALERT_TARGET_CAMPAIGN)
         scope_message = _("Choose at least one campaign, or watch them all.");
       else
