@@ -805,6 +805,18 @@ test_busy_afternoon (void)
   gtk_window_set_child (GTK_WINDOW (window), page);
   gtk_window_set_default_size (GTK_WINDOW (window), 1680, 1030);
   cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), store);
+  /* CB_WALLBOARD_BOARD=FILE.json: the first board of a wallboard file. */
+  if (g_getenv ("CB_WALLBOARD_BOARD") != NULL)
+    {
+      g_autofree char *data = NULL;
+      g_autoptr(GPtrArray) boards = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (g_file_get_contents (g_getenv ("CB_WALLBOARD_BOARD"), &data, NULL, NULL));
+      boards = cb_boards_from_data (data, -1, &error);
+      g_assert_no_error (error);
+      cb_wallboard_page_set_board (CB_WALLBOARD_PAGE (page), boards->pdata[0]);
+    }
   if (g_getenv ("CB_WALLBOARD_AGENT_BOARD") != NULL)
     {
       GtkWidget *board = cb_agent_board_new ();

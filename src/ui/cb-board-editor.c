@@ -569,11 +569,12 @@ tile_row_new (CbBoardEditor *self,
   down = icon_button ("go-down-symbolic", _("Move Down"), index, G_CALLBACK (on_move_down), self);
   gtk_widget_set_sensitive (up, index > 0);
   gtk_widget_set_sensitive (down, index + 1 < self->board->tiles->len);
-  adw_expander_row_add_action (expander, up);
-  adw_expander_row_add_action (expander, down);
+  /* Each action goes before the ones added already. */
   adw_expander_row_add_action (expander,
                                icon_button ("user-trash-symbolic", _("Remove"), index,
                                             G_CALLBACK (on_remove), self));
+  adw_expander_row_add_action (expander, down);
+  adw_expander_row_add_action (expander, up);
 
   if (tile->kind != CB_BOARD_TILE_AGENTS)
     {
@@ -933,13 +934,9 @@ cb_board_editor_toggle_id (CbBoardEditor  *self,
     }
   result = g_strv_builder_end (builder);
   cb_board_tile_set_ids (tile, filter, (const char * const *) result);
-  if (tile->kind == CB_BOARD_TILE_AGENTS && !found)
-    {
-      self->expanded = index;
-      build_rows (self);
-    }
-  else
-    update_row (self, index);
+  /* The boxes say what the filter holds, however it changed. */
+  self->expanded = index;
+  build_rows (self);
   emit_changed (self);
 }
 

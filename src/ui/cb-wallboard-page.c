@@ -576,6 +576,20 @@ refresh_kpis (CbWallboardPage *self,
       cb_board_tile_get_scope (tile, &scope);
       cb_metrics_compute (self->metrics, tile->metric, &scope, &window, &self->params, now_ms, &v);
       cb_metric_item_show_value (item, &v, &self->params);
+      if (tile->metric == CB_METRIC_LONGEST_WAIT && !v.has_value)
+        {
+          CbMetricValue waiting = { 0 };
+
+          /* Nobody waits: a real zero, as on the queue tiles. */
+          cb_metrics_compute (self->metrics, CB_METRIC_CALLS_WAITING, &scope, &window, &self->params,
+                              now_ms, &waiting);
+          if (waiting.has_value)
+            {
+              g_autofree char *zero = cb_format_duration (0);
+
+              cb_metric_item_show_text (item, zero, NULL);
+            }
+        }
       if (cb_board_tile_get_threshold (tile, tile->metric) != NULL)
         cb_metric_item_set_level (item, cb_board_tile_level (tile, tile->metric, &v));
       if (full)
@@ -1043,7 +1057,12 @@ static void
 on_editor_changed (CbWallboardPage *self,
                    CbBoardEditor   *editor)
 {
-  replace_board (self, cb_board_editor_get_board (editor));
+  const CbBoard *board = cb_board_editor_get_board (editor);
+
+  /* Deleted meanwhile (in another window): nothing to save it over. */
+  if (cb_boards_lookup (self->boards, board->id) == NULL)
+    return;
+  replace_board (self, board);
 }
 
 static void
