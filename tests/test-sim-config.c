@@ -2227,6 +2227,38 @@ test_dialer_schedule (Fixture       *f,
   recorder_free (rec);
 }
 
+/* The rule set's exclude_dates: no dial on such a date of the lead's own
+ * calendar (the leads are at UTC+2 here). */
+static void
+test_dialer_exclude_dates (Fixture       *f,
+                           gconstpointer  data)
+{
+  CbConnection *m;
+  DialRecorder *rec;
+  guint on_23 = 0, on_24 = 0;
+
+  start_with_engine (f, 5000, FALSE);
+  m = connect_as (f, MANAGER_TOKEN);
+  update_entity (f, m, "rule_set.update", "rule_set", "rs-us-tsr",
+                 "{\"calling_windows\":[{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"],"
+                 "\"start\":\"00:00\",\"end\":\"24:00\"}],\"exclude_dates\":[\"2026-11-23\"]}");
+  rec = recorder_new (f->engine, cb_sim_engine_get_now (f->engine) + 1);
+  cb_sim_engine_advance_to (f->engine, cb_sim_local_time_ms ("Europe/Tallinn", 2026, 11, 24, 12, 0));
+  for (guint i = 0; i < rec->dials->len; i++)
+    {
+      const Dial *d = g_ptr_array_index (rec->dials, i);
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (d->at_ms / 1000);
+      g_autoptr(GDateTime) local = g_date_time_add_minutes (utc, 120);
+
+      on_23 += g_date_time_get_day_of_month (local) == 23;
+      on_24 += g_date_time_get_day_of_month (local) == 24;
+    }
+  g_test_message ("dials on the excluded 23rd: %u, on the 24th: %u", on_23, on_24);
+  g_assert_cmpuint (on_23, ==, 0);
+  g_assert_cmpuint (on_24, >, 100);
+  recorder_free (rec);
+}
+
 /* Leads of every list the campaign has: a list created and uploaded while
  * it runs is dialed, before a list of lower priority; an inactive list is
  * not dialed; leads uploaded later join. */
@@ -2517,6 +2549,7 @@ main (int   argc,
   ADD_ENGINE ("dialer-dnc-mid-run", test_dialer_dnc_mid_run);
   ADD_ENGINE ("dialer-attempt-limits", test_dialer_attempt_limits);
   ADD_ENGINE ("dialer-schedule", test_dialer_schedule);
+  ADD_ENGINE ("dialer-exclude-dates", test_dialer_exclude_dates);
   ADD_ENGINE ("dialer-lead-lists", test_dialer_lead_lists);
   ADD_ENGINE ("dialer-list-hand-over", test_dialer_list_hand_over);
   ADD_ENGINE ("dialer-dispositions", test_dialer_dispositions);

@@ -1555,6 +1555,16 @@ static gboolean number_listed (CbSimConfigStore *cfg, const char *number, GPtrAr
 static guint lead_numbers_listed (CbSimConfigStore *cfg, JsonObject *lead, GPtrArray *list_ids);
 static gboolean lead_to_engine (CbSimConfigStore *cfg, JsonObject *lead);
 
+static guint
+date_of (const char *s)
+{
+  guint y, m, d;
+
+  if (s == NULL || sscanf (s, "%u-%u-%u", &y, &m, &d) != 3)
+    return 0;
+  return y * 10000 + m * 100 + d;
+}
+
 /* The rule set's attempt limits (§10.10) to the dialer. */
 static void
 limits_to_engine (CbSimConfigStore *cfg,
@@ -1589,19 +1599,23 @@ rule_set_to_engine (CbSimConfigStore *cfg,
                     const char       *campaign_id,
                     JsonObject       *rule_set)
 {
+  JsonArray *exclude = rule_set ? array_member (rule_set, "exclude_dates") : NULL;
+  g_autoptr(GArray) dates = g_array_new (FALSE, FALSE, sizeof (guint));
+
   windows_to_engine (cfg, campaign_id, rule_set);
   limits_to_engine (cfg, campaign_id, rule_set);
+  for (guint i = 0; exclude && i < json_array_get_length (exclude); i++)
+    {
+      guint date = date_of (json_array_get_string_element (exclude, i));
+
+      if (date != 0)
+        g_array_append_val (dates, date);
+    }
+  if (cb_sim_engine_set_campaign_exclude_dates (cfg->engine, campaign_id, (const guint *) (gpointer) dates->data,
+                                                dates->len) != CB_SIM_OK)
+    g_message ("campaign %s: the rule set's exclude_dates are not all dates", campaign_id);
 }
 
-static guint
-date_of (const char *s)
-{
-  guint y, m, d;
-
-  if (s == NULL || sscanf (s, "%u-%u-%u", &y, &m, &d) != 3)
-    return 0;
-  return y * 10000 + m * 100 + d;
-}
 
 /* The campaign's schedule (§10.7): when it may dial, in its own zone. */
 static void

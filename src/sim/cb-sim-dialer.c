@@ -281,6 +281,15 @@ window_open (CbSimEngine       *self,
   guint start = campaign->pub.window_start_min;
   guint end = campaign->pub.window_end_min;
 
+  if (campaign->exclude_days->len > 0)
+    {
+      gint64 day = minute >= 0 ? minute / 1440 : (minute - 1439) / 1440;
+
+      for (guint i = 0; i < campaign->exclude_days->len; i++)
+        if (g_array_index (campaign->exclude_days, gint64, i) == day)
+          return FALSE;
+    }
+
   if (campaign->by_day)
     {
       gint64 day = minute >= 0 ? minute / 1440 : (minute - 1439) / 1440;
@@ -1294,6 +1303,7 @@ _cb_sim_dialer_setup (CbSimEngine *self)
       campaign->added_leads = g_ptr_array_new ();
       campaign->schedule_windows = g_array_new (FALSE, FALSE, sizeof (CbSimScheduleWindow));
       campaign->schedule_exclude = g_array_new (FALSE, FALSE, sizeof (guint));
+      campaign->exclude_days = g_array_new (FALSE, FALSE, sizeof (gint64));
       campaign->schedule_minute = G_MININT64;
       campaign->pub.in_schedule = TRUE;
 
@@ -1384,6 +1394,7 @@ _cb_sim_dialer_finalize (CbSimEngine *self)
       g_clear_pointer (&campaign->schedule_tz, g_time_zone_unref);
       g_clear_pointer (&campaign->schedule_windows, g_array_unref);
       g_clear_pointer (&campaign->schedule_exclude, g_array_unref);
+      g_clear_pointer (&campaign->exclude_days, g_array_unref);
       g_clear_pointer (&campaign->agents, g_ptr_array_unref);
       g_clear_pointer (&campaign->level_history, g_array_unref);
       g_free (campaign->name);
@@ -1877,4 +1888,49 @@ cb_sim_engine_set_dial_check (CbSimEngine        *self,
 
   self->dial_check = func;
   self->dial_check_data = user_data;
+}
+
+/**
+ * cb_sim_engine_set_campaign_exclude_dates:
+ * @dates: (array length=n_dates): YYYYMMDD dates
+ *
+ * The rule set's exclude_dates: no lead is dialed on these dates of its own
+ * local calendar.
+ */
+CbSimResult
+cb_sim_engine_set_campaign_exclude_dates (CbSimEngine *self,
+                                          const char  *campaign_id,
+                                          const guint *dates,
+                                          guint        n_dates)
+{
+  CbSimCampaignPriv *campaign;
+  g_autoptr(GArray) days = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GDate epoch;
+
+  g_return_val_if_fail (CB_IS_SIM_ENGINE (self), CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (campaign_id != NULL, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (dates != NULL || n_dates == 0, CB_SIM_ERROR_INVALID_ARGUMENT);
+  g_return_val_if_fail (!self->advancing && self->emitting == 0, CB_SIM_ERROR_INVALID_STATE);
+
+  campaign = lookup_campaign (self, campaign_id);
+  if (campaign == NULL)
+    return CB_SIM_ERROR_NOT_FOUND;
+  g_date_clear (&epoch, 1);
+  g_date_set_dmy (&epoch, 1, G_DATE_JANUARY, 1970);
+  for (guint i = 0; i < n_dates; i++)
+    {
+      GDate date;
+      gint64 day;
+
+      if (!g_date_valid_dmy (dates[i] % 100, (dates[i] / 100) % 100, dates[i] / 10000))
+        return CB_SIM_ERROR_INVALID_ARGUMENT;
+      g_date_clear (&date, 1);
+      g_date_set_dmy (&date, dates[i] % 100, (dates[i] / 100) % 100, dates[i] / 10000);
+      day = (gint64) g_date_get_julian (&date) - (gint64) g_date_get_julian (&epoch);
+      g_array_append_val (days, day);
+    }
+  g_array_set_size (campaign->exclude_days, 0);
+  g_array_append_vals (campaign->exclude_days, days->data, days->len);
+  _cb_sim_dialer_pace (self, campaign);
+  return CB_SIM_OK;
 }

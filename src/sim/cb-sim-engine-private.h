@@ -158,6 +158,7 @@ struct _CbSimCampaignPriv
   gboolean             by_day;
   guint                day_start_min[7];
   guint                day_end_min[7];
+  GArray              *exclude_days;     /* gint64 local days since 1970-01-01: the rule set's exclude_dates */
   char                *name;
   char                 caller_id[CB_SIM_NUMBER_SIZE];
   CbSimHandling        handling;

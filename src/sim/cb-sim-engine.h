@@ -647,6 +647,10 @@ CbSimResult          cb_sim_engine_set_campaign_retry  (CbSimEngine       *self,
                                                         CbSimDisposition   disposition,
                                                         gint64             delay_ms,
                                                         guint              max_attempts);
+CbSimResult          cb_sim_engine_set_campaign_exclude_dates (CbSimEngine *self,
+                                                               const char  *campaign_id,
+                                                               const guint *dates,
+                                                               guint        n_dates);
 CbSimResult          cb_sim_engine_set_campaign_attempt_limits (CbSimEngine             *self,
                                                                 const char              *campaign_id,
                                                                 const CbSimAttemptLimit *limits,
