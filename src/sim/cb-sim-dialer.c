@@ -2,12 +2,19 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Leads are grouped by UTC offset ("zones"), because a zone's leads share a
- * calling window. Each zone holds its fresh leads in list order and a
- * min-heap of leads due for a retry or a callback, so choosing the next lead
- * costs O(zones + log n): due leads of open zones first (earliest first),
- * then fresh leads of open zones in turn. A lead whose window is closed is
- * never chosen, and the window is checked again at the instant of the dial.
+ * Leads are grouped by lead list ("sets": the campaign's generated leads
+ * are the list "ll-<id>", others are added by command), and within a list by
+ * UTC offset ("zones"), because a zone's leads share a calling window. Each
+ * zone holds its fresh leads in list order and a min-heap of leads due for a
+ * retry or a callback, so choosing the next lead costs O(lists × zones +
+ * log n): due leads of open zones of the lists the campaign dials first
+ * (earliest first), then fresh leads of the list of the highest priority
+ * (equal priorities in turn), its open zones in turn. A lead whose window is
+ * closed is never chosen, and the window is checked again at the instant of
+ * the dial. Then compliance: the dial check (DNC lists, asked of the config
+ * store) and the attempt limits, from the attempt instants kept per lead and
+ * per number; a lead over a limit goes back into its heap, due when the
+ * limit allows it. The campaign's schedule gates the whole campaign.
  * See cb-sim-engine.c for the model and the pacer.
  */
 #define G_LOG_DOMAIN "cb-sim"

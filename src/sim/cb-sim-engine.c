@@ -65,7 +65,10 @@
  *   (§9.2); "available" during a call is refused (invalid state).
  *
  * Outbound (cb-sim-dialer.c)
- *   Campaigns own outbound agents (no blending) and an in-memory lead list.
+ *   Campaigns own outbound agents (no blending) and in-memory lead lists:
+ *   their own generated leads and leads added by command, dialed by list
+ *   priority, inside the campaign's schedule, after a dial check (DNC) and
+ *   within the attempt limits per lead and per number.
  *   A dial meets a person, a machine, busy, no answer or an invalid number
  *   with the campaign's odds (30/20/8/35/7 %), after a time to answer
  *   (log-normal, 9 s) or the ring timeout (25 s); machines are detected
@@ -75,7 +78,9 @@
  *   inside the calling window in the lead's own local time (fixed UTC
  *   offsets, checked at the instant of the dial), retried by the rule of
  *   the last outcome (delay and maximum attempts), and due callbacks and
- *   retries go before fresh leads. Dial modes: preview (an agent is
+ *   retries go before fresh leads. An agent who talked to the person
+ *   records a sale (12 %), do not call, a callback or not interested. Dial
+ *   modes: preview (an agent is
  *   reserved, reads the lead for 5–15 s, then the dialer calls for that
  *   agent: no drops), progressive (one line per free agent), power
  *   (dial_level lines per free agent) and predictive (dial_level_current
