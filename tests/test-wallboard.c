@@ -1079,7 +1079,7 @@ test_boards (void)
 
   put_queue_entity (queues, "q-sales", "Sales", "t-north");
   put_queue_entity (queues, "q-support", "Support", "t-south");
-  put_queue_entity (queues, "q-billing", "Billing", "t-north");
+  put_queue_entity (queues, "q-billing", "Billing & Co <EE>", "t-north");
   cb_metrics_set_time_zone (metrics, "Europe/Tallinn");
   put_call (metrics, "c1", "q-sales", AT (10, 0, 0), 5, FALSE);
   put_call (metrics, "c2", "q-sales", AT (10, 1, 0), 10, FALSE);
@@ -1091,6 +1091,20 @@ test_boards (void)
   cb_wallboard_page_set_store (wp, store);
   cb_wallboard_page_set_fixed_now (wp, AT (11, 0, 0));
   gtk_window_present (GTK_WINDOW (window));
+
+  /* Saved boards that cannot be read: the built-in board shows, and what
+   * was saved stays as it was until the user changes a board. */
+  g_settings_set_string (settings, "wallboards", "{\"format\":\"callboard-wallboards\",\"version\":1,"
+                                                 "\"boards\":[{\"id\":\"b1\"");
+  cb_wallboard_page_set_settings (wp, settings);
+  g_assert_cmpstr (cb_wallboard_page_get_active_board (wp), ==, CB_BOARD_DEFAULT_ID);
+  {
+    g_autofree char *kept = g_settings_get_string (settings, "wallboards");
+
+    g_assert_true (g_str_has_suffix (kept, "\"b1\""));
+  }
+  cb_wallboard_page_set_settings (wp, NULL);
+  g_settings_reset (settings, "wallboards");
 
   /* No saved boards: the built-in one, as the page always was. */
   cb_wallboard_page_set_settings (wp, settings);
@@ -1243,6 +1257,23 @@ test_boards (void)
   /* Adding a second floor is refused. */
   cb_board_editor_add_tile (CB_BOARD_EDITOR (cb_wallboard_page_get_editor (wp)), CB_BOARD_TILE_FLOOR);
   g_assert_cmpuint (cb_wallboard_page_get_board (wp)->tiles->len, ==, 3);
+  /* The floor to the top, full width; the big figure goes. */
+  {
+    CbBoardEditor *editor = CB_BOARD_EDITOR (cb_wallboard_page_get_editor (wp));
+    const CbBoard *shown;
+
+    cb_board_editor_move_tile (editor, 2, -1);
+    cb_board_editor_move_tile (editor, 1, -1);
+    cb_board_editor_move_tile (editor, 0, -1);   /* already first: nothing */
+    cb_board_editor_set_tile_size (editor, 1, CB_BOARD_SIZE_FULL);
+    cb_board_editor_remove_tile (editor, 2);
+    shown = cb_wallboard_page_get_board (wp);
+    g_assert_cmpuint (shown->tiles->len, ==, 2);
+    g_assert_cmpint (((CbBoardTile *) shown->tiles->pdata[0])->kind, ==, CB_BOARD_TILE_FLOOR);
+    g_assert_cmpint (((CbBoardTile *) shown->tiles->pdata[1])->kind, ==, CB_BOARD_TILE_QUEUES);
+    g_assert_cmpint (((CbBoardTile *) shown->tiles->pdata[1])->size, ==, CB_BOARD_SIZE_FULL);
+    g_assert_cmpuint (cb_wallboard_page_get_kpi_items (wp)->len, ==, 0);
+  }
   {
     g_autofree char *saved = g_settings_get_string (settings, "wallboards");
     g_autoptr(GPtrArray) read = cb_boards_from_data (saved, -1, NULL);

@@ -82,7 +82,8 @@ emit_changed (CbBoardEditor *self)
     return;
   if (!cb_board_validate (self->board, &error))
     {
-      AdwToast *toast = adw_toast_new (error->message);
+      g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+      AdwToast *toast = adw_toast_new (escaped);
 
       g_message ("Board not saved: %s", error->message);
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
@@ -356,6 +357,14 @@ on_threshold_reset (GtkButton     *button,
 
 /* ---- the rows ------------------------------------------------------------- */
 
+/* Names come from the backend and the file: never markup. */
+static GtkWidget *
+plain_row (GtkWidget *row)
+{
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  return row;
+}
+
 static GtkWidget *
 icon_button (const char *icon,
              const char *tooltip,
@@ -382,7 +391,7 @@ combo_row (const char  *title,
            GCallback    callback,
            gpointer     self)
 {
-  GtkWidget *row = adw_combo_row_new ();
+  GtkWidget *row = plain_row (adw_combo_row_new ());
   g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
 
   for (guint i = 0; i < n; i++)
@@ -425,7 +434,7 @@ add_id_rows (CbBoardEditor  *self,
       const char *id = g_ptr_array_index (listed, i);
       CbEntity *entity = model != NULL ? cb_entity_model_lookup (model, id) : NULL;
       const char *name = entity != NULL ? cb_entity_get_string (entity, "name") : NULL;
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row = plain_row (adw_action_row_new ());
       GtkWidget *check = gtk_check_button_new ();
       g_autofree char *subtitle = NULL;
 
@@ -449,7 +458,7 @@ add_id_rows (CbBoardEditor  *self,
     }
   if (listed->len == 0)
     {
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row = plain_row (adw_action_row_new ());
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), what);
       /* Translators: in a tile's filters, before the backend has sent its queues, teams or campaigns */
@@ -511,7 +520,7 @@ add_threshold_rows (CbBoardEditor  *self,
   for (guint i = 0; i < n; i++)
     {
       const CbMetricInfo *info = cb_metric_get_info (metrics[i]);
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row = plain_row (adw_action_row_new ());
       /* Translators: tooltips of a threshold's two fields in the wallboard editor */
       GtkWidget *warning = spin_new (info, _("Amber from"));
       GtkWidget *critical = spin_new (info, _("Red from"));
@@ -559,7 +568,7 @@ tile_row_new (CbBoardEditor *self,
               guint          index)
 {
   CbBoardTile *tile = tile_at (self, index);
-  GtkWidget *row = adw_expander_row_new ();
+  GtkWidget *row = plain_row (adw_expander_row_new ());
   AdwExpanderRow *expander = ADW_EXPANDER_ROW (row);
   CbBoardFilters filters = cb_board_tile_kind_get_filters (tile->kind);
   GtkWidget *up, *down;
@@ -612,7 +621,7 @@ tile_row_new (CbBoardEditor *self,
     }
   if (tile->kind != CB_BOARD_TILE_AGENTS && tile->kind != CB_BOARD_TILE_FLOOR)
     {
-      GtkWidget *heading = adw_entry_row_new ();
+      GtkWidget *heading = plain_row (adw_entry_row_new ());
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (heading), _("Heading"));
       adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (heading), TRUE);
@@ -832,7 +841,9 @@ cb_board_editor_add_tile (CbBoardEditor   *self,
       g_autofree char *text = g_strdup_printf (_("This wallboard has its “%s” tile already"),
                                                cb_board_tile_kind_get_label (kind));
 
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (text));
+      g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (escaped));
       return;
     }
   if (self->board->tiles->len >= CB_BOARD_MAX_TILES)

@@ -882,7 +882,9 @@ static void
 show_toast (CbWallboardPage *self,
             const char      *text)
 {
-  AdwToast *toast = adw_toast_new (text);
+  /* A toast's title is markup (libadwaita 1.2): a file's text is not. */
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *toast = adw_toast_new (escaped);
 
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
