@@ -1156,6 +1156,12 @@ test_boards (void)
   g_assert_cmpstr (cb_metric_item_get_level (cb_queue_tile_get_item (find_queue_tile (page, "q-sales"),
                                                                      CB_METRIC_SERVICE_LEVEL)), ==, "kpi-warning");
 
+  /* Ctrl+Page Down and Up step through the boards, round. */
+  g_assert_true (gtk_widget_activate_action (page, "wallboard.next", NULL));
+  g_assert_cmpstr (cb_wallboard_page_get_active_board (wp), ==, CB_BOARD_DEFAULT_ID);
+  g_assert_true (gtk_widget_activate_action (page, "wallboard.previous", NULL));
+  g_assert_cmpstr (cb_wallboard_page_get_active_board (wp), ==, "b-north");
+
   /* Duplicate, rename, delete (after asking). */
   g_assert_true (gtk_widget_activate_action (page, "wallboard.duplicate", NULL));
   g_assert_cmpuint (cb_wallboard_page_get_boards (wp)->len, ==, 4);

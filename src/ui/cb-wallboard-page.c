@@ -913,6 +913,8 @@ update_actions (CbWallboardPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallboard.delete", saved && self->boards->len > 1);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallboard.export", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallboard.import", saved);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallboard.next", saved && self->boards->len > 1);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "wallboard.previous", saved && self->boards->len > 1);
   gtk_widget_set_visible (self->board_bar, saved);
 }
 
@@ -1085,6 +1087,26 @@ edit_board (GtkWidget  *widget,
   self->editor = GTK_WINDOW (editor);
   g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &self->editor);
   gtk_window_present (GTK_WINDOW (editor));
+}
+
+/* Ctrl+Page Down / Up: the next or the previous saved board, round. */
+static void
+step_board (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  CbWallboardPage *self = CB_WALLBOARD_PAGE (widget);
+  int delta = g_strcmp0 (action_name, "wallboard.previous") == 0 ? -1 : 1;
+  guint n = self->boards->len;
+
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (((CbBoard *) g_ptr_array_index (self->boards, i))->id, self->shown->id) == 0)
+      {
+        CbBoard *next = g_ptr_array_index (self->boards, (i + n + delta) % n);
+
+        cb_wallboard_page_set_active_board (self, next->id);
+        return;
+      }
 }
 
 static void
@@ -1531,6 +1553,13 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
   gtk_widget_class_install_action (widget_class, "wallboard.delete", NULL, delete_board);
   gtk_widget_class_install_action (widget_class, "wallboard.export", NULL, export_board);
   gtk_widget_class_install_action (widget_class, "wallboard.import", NULL, import_board);
+  gtk_widget_class_install_action (widget_class, "wallboard.next", NULL, step_board);
+  gtk_widget_class_install_action (widget_class, "wallboard.previous", NULL, step_board);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK,
+                                       "wallboard.next", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK,
+                                       "wallboard.previous", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "wallboard.edit", NULL);
 
   g_type_ensure (CB_TYPE_METRIC_ITEM);
   g_type_ensure (CB_TYPE_INTERVAL_CHART);
