@@ -1288,6 +1288,45 @@ test_boards (void)
                                    cb_wallboard_page_get_board (wp)));
   }
 
+  /* CB_BOARD_MENU_SHOT=FILE.png: the switcher's menu, open, drawn. */
+  if (g_getenv ("CB_BOARD_MENU_SHOT") != NULL)
+    {
+      GtkWidget *button = NULL;
+      GtkPopover *popover;
+      g_autoptr(GdkPaintable) paintable = NULL;
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+      int width, height;
+
+      for (GtkWidget *w = page; w != NULL && button == NULL; )
+        {
+          if (GTK_IS_MENU_BUTTON (w) && gtk_widget_has_css_class (w, "board-switcher"))
+            button = w;
+          else if (gtk_widget_get_first_child (w) != NULL)
+            w = gtk_widget_get_first_child (w);
+          else
+            {
+              while (w != NULL && w != page && gtk_widget_get_next_sibling (w) == NULL)
+                w = gtk_widget_get_parent (w);
+              w = (w == NULL || w == page) ? NULL : gtk_widget_get_next_sibling (w);
+            }
+        }
+      g_assert_nonnull (button);
+      gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+      popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (button));
+      cb_test_spin (800);
+      width = gtk_widget_get_width (GTK_WIDGET (popover));
+      height = gtk_widget_get_height (GTK_WIDGET (popover));
+      paintable = gtk_widget_paintable_new (GTK_WIDGET (popover));
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_to_node (snapshot);
+      texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (popover)), node,
+                                             &GRAPHENE_RECT_INIT (0, 0, width, height));
+      g_assert_true (gdk_texture_save_to_png (texture, g_getenv ("CB_BOARD_MENU_SHOT")));
+      gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+    }
+
   /* CB_BOARD_EDITOR_SHOT=FILE.png: the editor drawn, to look at it. */
   if (g_getenv ("CB_BOARD_EDITOR_SHOT") != NULL)
     {
