@@ -131,6 +131,161 @@ test_follow (void)
   g_assert_cmpuint (log->len, ==, 5);
 }
 
+/* ---- in a sorter's order ---------------------------------------------- */
+
+static GQuark value_quark;
+
+static int
+value_of (gconstpointer item)
+{
+  return GPOINTER_TO_INT (g_object_get_qdata ((GObject *) item, value_quark));
+}
+
+static int
+by_value (gconstpointer a,
+          gconstpointer b,
+          gpointer      user_data)
+{
+  int d = value_of (a) - value_of (b);
+
+  return GPOINTER_TO_INT (user_data) * (d < 0 ? -1 : d > 0);
+}
+
+/* Replays every change on a plain array, reading the items as each change
+ * is announced: what a list view above sees. */
+static void
+on_mirror_changed (GListModel *model,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   GPtrArray  *mirror)
+{
+  g_assert_cmpuint (position + removed, <=, mirror->len);
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (mirror, (gint) (position + i), g_list_model_get_item (model, position + i));
+  *(guint *) g_object_get_data (G_OBJECT (model), "announced") += added;
+}
+
+static void
+assert_sorted_view (CbFrameListModel *model,
+                    GListStore       *store,
+                    GPtrArray        *mirror,
+                    int               direction)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_autoptr(GHashTable) members = g_hash_table_new (NULL, NULL);
+
+  g_assert_cmpuint (n, ==, g_list_model_get_n_items (G_LIST_MODEL (store)));
+  g_assert_cmpuint (mirror->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_autoptr(GObject) source_item = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+      g_assert_true (g_ptr_array_index (mirror, i) == item);
+      g_hash_table_add (members, source_item);
+      if (i > 0)
+        {
+          g_autoptr(GObject) previous = g_list_model_get_item (G_LIST_MODEL (model), i - 1);
+
+          g_assert_cmpint (by_value (previous, item, GINT_TO_POINTER (direction)), <=, 0);
+        }
+    }
+  /* The same items as the source, each once. */
+  for (guint i = 0; i < n; i++)
+    g_assert_true (g_hash_table_remove (members, g_ptr_array_index (mirror, i)));
+  g_assert_cmpuint (g_hash_table_size (members), ==, 0);
+}
+
+static void
+test_sorted (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr(GtkCustomSorter) sorter = gtk_custom_sorter_new (by_value, GINT_TO_POINTER (1), NULL);
+  g_autoptr(CbFrameListModel) model = NULL;
+  g_autoptr(GPtrArray) mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261201);
+  guint announced = 0, touched_total = 0;
+  const guint n = 500;
+
+  value_quark = g_quark_from_static_string ("test-value");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_object_new (G_TYPE_OBJECT, NULL);
+
+      g_object_set_qdata (item, value_quark, GINT_TO_POINTER (g_rand_int_range (rand, 0, 100)));
+      g_list_store_append (store, item);
+    }
+
+  model = cb_frame_list_model_new (G_LIST_MODEL (store));
+  cb_frame_list_model_set_sorter (model, GTK_SORTER (sorter));
+  g_assert_true (cb_frame_list_model_get_sorter (model) == GTK_SORTER (sorter));
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (mirror, g_list_model_get_item (G_LIST_MODEL (model), i));
+  g_object_set_data (G_OBJECT (model), "announced", &announced);
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_mirror_changed), mirror);
+  assert_sorted_view (model, store, mirror, 1);
+
+  /* Rounds of updates in place, as a frame's worth of events makes them:
+   * after each flush the list is in order, and only about the changed
+   * items was anything said. */
+  for (guint round = 0; round < 300; round++)
+    {
+      guint touched = 1 + g_rand_int_range (rand, 0, round % 10 == 0 ? 120 : 20);
+      g_autoptr(GHashTable) distinct = g_hash_table_new (NULL, NULL);
+
+      for (guint k = 0; k < touched; k++)
+        {
+          guint position = g_rand_int_range (rand, 0, n);
+          g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (store), position);
+          int value = value_of (item);
+
+          /* Mostly small moves (a time in state), sometimes far (a new state). */
+          value = g_rand_boolean (rand) ? value + g_rand_int_range (rand, -3, 4) : g_rand_int_range (rand, 0, 100);
+          g_object_set_qdata (item, value_quark, GINT_TO_POINTER (value));
+          touch (store, position);
+          g_hash_table_add (distinct, item);
+        }
+      announced = 0;
+      cb_frame_list_model_flush (model);
+      assert_sorted_view (model, store, mirror, 1);
+      g_assert_cmpuint (announced, <=, g_hash_table_size (distinct));
+      touched_total += g_hash_table_size (distinct);
+    }
+  g_test_message ("%u updates in place kept in order", touched_total);
+
+  /* Another order: everything again, at once. */
+  gtk_custom_sorter_set_sort_func (sorter, by_value, GINT_TO_POINTER (-1), NULL);
+  g_assert_false (cb_frame_list_model_is_pending (model));
+  assert_sorted_view (model, store, mirror, -1);
+
+  /* Items that come in are placed too. */
+  for (guint k = 0; k < 5; k++)
+    {
+      g_autoptr(GObject) item = g_object_new (G_TYPE_OBJECT, NULL);
+
+      g_object_set_qdata (item, value_quark, GINT_TO_POINTER (g_rand_int_range (rand, 0, 100)));
+      g_list_store_insert (store, g_rand_int_range (rand, 0, n), item);
+    }
+  cb_frame_list_model_flush (model);
+  assert_sorted_view (model, store, mirror, -1);
+
+  /* No order (a sorter that sorts nothing): the source's, and an update
+   * is said where it is. */
+  gtk_custom_sorter_set_sort_func (sorter, NULL, NULL, NULL);
+  assert_same (G_LIST_MODEL (store), G_LIST_MODEL (model));
+  announced = 0;
+  touch (store, 7);
+  cb_frame_list_model_flush (model);
+  g_assert_cmpuint (announced, ==, 1);
+  assert_same (G_LIST_MODEL (store), G_LIST_MODEL (model));
+
+  /* Without a sorter the model follows as before. */
+  cb_frame_list_model_set_sorter (model, NULL);
+  assert_same (G_LIST_MODEL (store), G_LIST_MODEL (model));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -138,6 +293,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/callboard/frame-list-model/follow", test_follow);
+  g_test_add_func ("/callboard/frame-list-model/sorted", test_sorted);
 
   return g_test_run ();
 }

@@ -117,7 +117,6 @@ struct _CbAgentBoard
   GtkMenuButton       *pause_button;
   GtkColumnView       *column_view;
   GtkSingleSelection  *selection;
-  GtkSortListModel    *sort_model;
   GtkFilterListModel  *filter_model;
   GtkCustomFilter     *filter;
   GMenu               *pause_menu;
@@ -168,6 +167,7 @@ G_DEFINE_FINAL_TYPE (CbAgentBoard, cb_agent_board, GTK_TYPE_WIDGET)
 static GQuark column_quark;
 static GQuark class_quark;
 static GQuark level_quark;
+static GQuark item_quark;    /* a time cell's label → its GtkListItem */
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -502,25 +502,12 @@ update_cell (CbAgentBoard *self,
       {
         gint64 since = cb_entity_get_int (agent, "state_since", 0);
         static const char * const levels[] = { NULL, "level-warning", "level-critical" };
-        gint64 threshold_s;
-        CbAgentLevel level = level_at (self, agent, now, &threshold_s);
+        CbAgentLevel level = level_at (self, agent, now, NULL);
 
         text = since > 0 ? format_duration (now - since) : g_strdup ("—");
-        /* The tooltip says which threshold was passed. */
-        {
-          g_autofree char *tip = NULL;
-
-          if (level != CB_AGENT_LEVEL_NONE)
-            {
-              g_autofree char *limit = format_duration (threshold_s * 1000);
-
-              /* Translators: the tooltip of an amber or red time in state;
-               * %s is the threshold passed, such as 10:00 */
-              tip = g_strdup_printf (_("Longer than %s in this state"), limit);
-            }
-          if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (label)), tip) != 0)
-            gtk_widget_set_tooltip_text (GTK_WIDGET (label), tip);
-        }
+        /* Its tooltip, which threshold was passed, is made when asked for
+         * (on_time_query_tooltip ()): setting a tooltip makes GTK ask the X
+         * server where the pointer is, a round trip per changed row. */
         set_class (GTK_WIDGET (label), level_quark, levels[level]);
       }
       break;
@@ -1113,6 +1100,38 @@ on_search_changed (CbAgentBoard *self)
 
 /* ---- cells ------------------------------------------------------------- */
 
+/* What the time in state's tooltip says: the threshold it passed, if any. */
+static char *
+time_tooltip (CbAgentBoard *self,
+              CbEntity     *agent)
+{
+  g_autofree char *limit = NULL;
+  gint64 threshold_s;
+
+  if (agent == NULL || level_at (self, agent, current_now (self), &threshold_s) == CB_AGENT_LEVEL_NONE)
+    return NULL;
+  limit = format_duration (threshold_s * 1000);
+  /* Translators: the tooltip of an amber or red time in state;
+   * %s is the threshold passed, such as 10:00 */
+  return g_strdup_printf (_("Longer than %s in this state"), limit);
+}
+
+static gboolean
+on_time_query_tooltip (GtkWidget    *label,
+                       int           x,
+                       int           y,
+                       gboolean      keyboard,
+                       GtkTooltip   *tooltip,
+                       CbAgentBoard *self)
+{
+  g_autofree char *text = cb_agent_board_get_cell_tooltip (self, label);
+
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 on_cell_setup (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
@@ -1137,6 +1156,10 @@ on_cell_setup (GtkSignalListItemFactory *factory,
       gtk_widget_add_css_class (label, "agent-state");
       break;
     case COL_TIME:
+      g_object_set_qdata (G_OBJECT (label), item_quark, item);
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (on_time_query_tooltip), self);
+      G_GNUC_FALLTHROUGH;
     case COL_CALL:
       gtk_label_set_xalign (GTK_LABEL (label), 1);
       gtk_widget_set_halign (label, GTK_ALIGN_END);
@@ -1708,6 +1731,7 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   column_quark = g_quark_from_static_string ("cb-agent-board-column");
   class_quark = g_quark_from_static_string ("cb-agent-board-state-class");
   level_quark = g_quark_from_static_string ("cb-agent-board-level-class");
+  item_quark = g_quark_from_static_string ("cb-agent-board-list-item");
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/cb-agent-board.ui");
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, toast_overlay);
@@ -1725,7 +1749,6 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, pause_button);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, column_view);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, selection);
-  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, sort_model);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, filter_model);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, filter);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, pause_menu);
@@ -1788,7 +1811,10 @@ cb_agent_board_init (CbAgentBoard *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  /* The rows keep the column view's order themselves, once a frame, moving
+   * only the agents that changed (see cb-frame-list-model.c). */
   self->rows = cb_frame_list_model_new (NULL);
+  cb_frame_list_model_set_sorter (self->rows, gtk_column_view_get_sorter (self->column_view));
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->rows));
 
   for (guint i = 0; i < N_COLS; i++)
@@ -1978,7 +2004,30 @@ cb_agent_board_refresh (CbAgentBoard *self)
   g_return_if_fail (CB_IS_AGENT_BOARD (self));
 
   self->dirty = FALSE;
-  cb_frame_list_model_flush (self->rows);
+  {
+    /* An agent whose row moves is taken out and put back, which drops the
+     * selection: it stays on them. */
+    gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+    g_autoptr(GObject) kept = selected != NULL ? g_object_ref (selected) : NULL;
+
+    cb_frame_list_model_flush (self->rows);
+    if (kept != NULL && gtk_single_selection_get_selected_item (self->selection) != (gpointer) kept)
+      {
+        GListModel *rows = G_LIST_MODEL (self->selection);
+        guint n = g_list_model_get_n_items (rows);
+
+        for (guint i = 0; i < n; i++)
+          {
+            g_autoptr(GObject) row = g_list_model_get_item (rows, i);
+
+            if (row == kept)
+              {
+                gtk_single_selection_set_selected (self->selection, i);
+                break;
+              }
+          }
+      }
+  }
   update_cells (self, FALSE);
   update_count (self);
   cb_agent_board_actions_update (self);
@@ -2159,4 +2208,25 @@ cb_agent_board_set_controls_visible (CbAgentBoard *self,
   for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
     gtk_widget_set_visible (control_cell (controls[i]), visible);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTROLS_VISIBLE]);
+}
+
+/**
+ * cb_agent_board_get_cell_tooltip:
+ * @cell: a cell's label
+ *
+ * Returns: (transfer full) (nullable): the tooltip @cell shows when asked,
+ *   such as "Longer than 10:00 in this state" on a time in state past a
+ *   threshold
+ */
+char *
+cb_agent_board_get_cell_tooltip (CbAgentBoard *self,
+                                 GtkWidget    *cell)
+{
+  GtkListItem *item;
+
+  g_return_val_if_fail (CB_IS_AGENT_BOARD (self), NULL);
+  g_return_val_if_fail (GTK_IS_WIDGET (cell), NULL);
+
+  item = g_object_get_qdata (G_OBJECT (cell), item_quark);
+  return item != NULL ? time_tooltip (self, gtk_list_item_get_item (item)) : NULL;
 }

@@ -72,5 +72,7 @@ void          cb_agent_board_set_can_control    (CbAgentBoard   *self,
                                                  gboolean        can_control);
 CbAgentLevel  cb_agent_board_get_level          (CbAgentBoard   *self,
                                                  CbEntity       *agent);
+char         *cb_agent_board_get_cell_tooltip   (CbAgentBoard   *self,
+                                                 GtkWidget      *cell);
 
 G_END_DECLS

@@ -15,6 +15,17 @@
  *
  * The items are the source's objects; an entity updated in place shows its
  * new fields at once, only the notification waits for the flush.
+ *
+ * With a sorter (cb_frame_list_model_set_sorter ()) the list also keeps
+ * the items in the sorter's order, and that is what makes it cheap: a
+ * GtkSortListModel above would have to take every item out and put it
+ * back at each flush — items changed in place are not where their new
+ * value belongs, so it cannot be told of them one by one. Here the flush
+ * knows which items changed: it takes out only those not still in order
+ * between their unchanged neighbours and puts each back by binary search,
+ * announcing every move as its own small change. For 80 updates a frame
+ * over 2,000 agents that is some 900 comparisons instead of 22,000, and
+ * the filter and the list view above see 80 rows change, not 2,000.
  */
 #define G_LOG_DOMAIN "cb-frame-list-model"
 
@@ -30,9 +41,13 @@ struct _CbFrameListModel
   GListModel *source;
   GPtrArray  *items;       /* the source's items as of the last flush */
   GHashTable *changed;     /* items updated in place since (pointers only) */
+  GtkSorter  *sorter;
+  GHashTable *members;     /* with a sorter: the items, which are not in the source's order */
 
   gulong      handler;
+  gulong      sorter_handler;
   gboolean    structural;  /* items came or went since the last flush */
+  gboolean    resort;      /* the sorter changed */
 };
 
 static void cb_frame_list_model_iface_init (GListModelInterface *iface);
@@ -95,7 +110,10 @@ on_source_items_changed (GListModel       *source,
       g_autoptr(GObject) item = g_list_model_get_item (source, i);
 
       g_hash_table_add (self->changed, item);
-      if (!self->structural && (i >= self->items->len || item != g_ptr_array_index (self->items, i)))
+      if (self->structural)
+        continue;
+      if (self->sorter != NULL ? !g_hash_table_contains (self->members, item)
+                               : i >= self->items->len || item != g_ptr_array_index (self->items, i))
         self->structural = TRUE;
     }
 }
@@ -107,8 +125,12 @@ cb_frame_list_model_dispose (GObject *object)
 
   if (self->source != NULL)
     g_clear_signal_handler (&self->handler, self->source);
+  if (self->sorter != NULL)
+    g_clear_signal_handler (&self->sorter_handler, self->sorter);
   g_clear_object (&self->source);
+  g_clear_object (&self->sorter);
   g_hash_table_remove_all (self->changed);
+  g_hash_table_remove_all (self->members);
   g_ptr_array_set_size (self->items, 0);
 
   G_OBJECT_CLASS (cb_frame_list_model_parent_class)->dispose (object);
@@ -120,6 +142,7 @@ cb_frame_list_model_finalize (GObject *object)
   CbFrameListModel *self = CB_FRAME_LIST_MODEL (object);
 
   g_clear_pointer (&self->changed, g_hash_table_unref);
+  g_clear_pointer (&self->members, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cb_frame_list_model_parent_class)->finalize (object);
@@ -139,6 +162,7 @@ cb_frame_list_model_init (CbFrameListModel *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->changed = g_hash_table_new (NULL, NULL);
+  self->members = g_hash_table_new (NULL, NULL);
 }
 
 /**
@@ -193,7 +217,164 @@ gboolean
 cb_frame_list_model_is_pending (CbFrameListModel *self)
 {
   g_return_val_if_fail (CB_IS_FRAME_LIST_MODEL (self), FALSE);
-  return self->structural || g_hash_table_size (self->changed) > 0;
+  return self->structural || self->resort || g_hash_table_size (self->changed) > 0;
+}
+
+static gboolean
+is_sorted (CbFrameListModel *self)
+{
+  return self->sorter != NULL && gtk_sorter_get_order (self->sorter) != GTK_SORTER_ORDER_NONE;
+}
+
+static int
+compare_items (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  CbFrameListModel *self = user_data;
+
+  return gtk_sorter_compare (self->sorter, *(gpointer *) a, *(gpointer *) b);
+}
+
+static void
+on_sorter_changed (GtkSorter        *sorter,
+                   GtkSorterChange   change,
+                   CbFrameListModel *self)
+{
+  /* A new order shows at once: it is the user's click. */
+  self->resort = TRUE;
+  cb_frame_list_model_flush (self);
+}
+
+/* Returns: (transfer none) (nullable): the sorter the items are kept in order by */
+GtkSorter *
+cb_frame_list_model_get_sorter (CbFrameListModel *self)
+{
+  g_return_val_if_fail (CB_IS_FRAME_LIST_MODEL (self), NULL);
+  return self->sorter;
+}
+
+/**
+ * cb_frame_list_model_set_sorter:
+ * @sorter: (nullable): the order to keep the items in; %NULL for the
+ *   source's
+ */
+void
+cb_frame_list_model_set_sorter (CbFrameListModel *self,
+                                GtkSorter        *sorter)
+{
+  g_return_if_fail (CB_IS_FRAME_LIST_MODEL (self));
+  g_return_if_fail (sorter == NULL || GTK_IS_SORTER (sorter));
+
+  if (self->sorter == sorter)
+    return;
+  if (self->sorter != NULL)
+    g_clear_signal_handler (&self->sorter_handler, self->sorter);
+  g_set_object (&self->sorter, sorter);
+  if (sorter != NULL)
+    self->sorter_handler = g_signal_connect (sorter, "changed", G_CALLBACK (on_sorter_changed), self);
+  else
+    g_hash_table_remove_all (self->members);
+  self->resort = TRUE;
+  self->structural = TRUE;
+  cb_frame_list_model_flush (self);
+}
+
+/* Updates in place, in sorted order: the changed items still in order
+ * between their unchanged neighbours are announced where they are; the
+ * others are taken out, then put back where they now belong. */
+static void
+flush_sorted_updates (CbFrameListModel *self)
+{
+  g_autoptr(GArray) moving = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GPtrArray) taken = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = self->items->len;
+  guint i = 0;
+
+  /* Runs of changed items between unchanged ones (or the ends): a run
+   * stays if it is in order and between its neighbours, else it moves. */
+  while (i < n)
+    {
+      guint start = i, end;
+      gboolean stays = TRUE;
+
+      if (!g_hash_table_contains (self->changed, g_ptr_array_index (self->items, i)))
+        {
+          i++;
+          continue;
+        }
+      while (i < n && g_hash_table_contains (self->changed, g_ptr_array_index (self->items, i)))
+        i++;
+      end = i;   /* changed: [start, end) */
+
+      if (start > 0)
+        stays = compare_items (&self->items->pdata[start - 1], &self->items->pdata[start], self) <= 0;
+      for (guint k = start + 1; stays && k < end; k++)
+        stays = compare_items (&self->items->pdata[k - 1], &self->items->pdata[k], self) <= 0;
+      if (stays && end < n)
+        stays = compare_items (&self->items->pdata[end - 1], &self->items->pdata[end], self) <= 0;
+
+      for (guint k = start; k < end; k++)
+        {
+          if (stays)
+            g_list_model_items_changed (G_LIST_MODEL (self), k, 1, 1);
+          else
+            g_array_append_val (moving, k);
+        }
+    }
+  g_hash_table_remove_all (self->changed);
+
+  /* Out, from the last so the earlier positions hold… */
+  for (guint k = moving->len; k-- > 0;)
+    {
+      guint position = g_array_index (moving, guint, k);
+
+      g_ptr_array_add (taken, g_ptr_array_steal_index (self->items, position));
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+    }
+
+  /* …and back in, each after the last item that sorts before or with it. */
+  for (guint k = 0; k < taken->len; k++)
+    {
+      gpointer item = g_ptr_array_index (taken, k);
+      guint lo = 0, hi = self->items->len;
+
+      while (lo < hi)
+        {
+          guint mid = lo + (hi - lo) / 2;
+
+          if (compare_items (&self->items->pdata[mid], &item, self) <= 0)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      g_ptr_array_insert (self->items, (gint) lo, g_object_ref (item));
+      g_list_model_items_changed (G_LIST_MODEL (self), lo, 0, 1);
+    }
+}
+
+/* Everything again: the source's items, in the sorter's order. */
+static void
+flush_all_sorted (CbFrameListModel *self)
+{
+  guint old_n = self->items->len;
+  guint n = self->source != NULL ? g_list_model_get_n_items (self->source) : 0;
+  GPtrArray *items = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (self->source, i));
+  if (is_sorted (self))
+    g_ptr_array_sort_with_data (items, compare_items, self);
+  g_ptr_array_unref (self->items);
+  self->items = items;
+  g_hash_table_remove_all (self->members);
+  for (guint i = 0; i < n; i++)
+    g_hash_table_add (self->members, g_ptr_array_index (items, i));
+  g_hash_table_remove_all (self->changed);
+  self->structural = FALSE;
+  self->resort = FALSE;
+  if (old_n > 0 || n > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, n);
 }
 
 /**
@@ -213,6 +394,28 @@ cb_frame_list_model_flush (CbFrameListModel *self)
   gboolean structural = self->structural;
 
   g_return_if_fail (CB_IS_FRAME_LIST_MODEL (self));
+
+  if (self->sorter != NULL)
+    {
+      /* In the sorter's order: items that came or went, or a new order,
+       * take everything again (rare); updates move one by one. */
+      if (self->structural || self->resort)
+        flush_all_sorted (self);
+      else if (g_hash_table_size (self->changed) > 0)
+        {
+          if (is_sorted (self))
+            flush_sorted_updates (self);
+          else
+            {
+              for (guint i = 0; i < self->items->len; i++)
+                if (g_hash_table_contains (self->changed, g_ptr_array_index (self->items, i)))
+                  g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 1);
+              g_hash_table_remove_all (self->changed);
+            }
+        }
+      return;
+    }
+  self->resort = FALSE;
 
   if (!self->structural && g_hash_table_size (self->changed) == 0)
     return;

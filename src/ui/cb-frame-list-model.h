@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
@@ -15,6 +15,9 @@ CbFrameListModel *cb_frame_list_model_new         (GListModel       *source);
 GListModel       *cb_frame_list_model_get_model   (CbFrameListModel *self);
 void              cb_frame_list_model_set_model   (CbFrameListModel *self,
                                                    GListModel       *source);
+GtkSorter        *cb_frame_list_model_get_sorter  (CbFrameListModel *self);
+void              cb_frame_list_model_set_sorter  (CbFrameListModel *self,
+                                                   GtkSorter        *sorter);
 gboolean          cb_frame_list_model_is_pending  (CbFrameListModel *self);
 void              cb_frame_list_model_flush       (CbFrameListModel *self);
 
