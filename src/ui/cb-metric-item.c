@@ -285,9 +285,25 @@ update_details (CbMetricItem *self)
     }
   g_free (self->details);
   self->details = g_string_free (s, FALSE);
-  gtk_widget_set_tooltip_text (self->button, self->details);
+  /* The tooltip reads the details when it is asked for (on_query_tooltip ()):
+   * setting it makes GTK ask the X server where the pointer is, and the
+   * inputs change every second on every item of every tile. */
   g_clear_pointer (&self->a11y_label, g_free);
   update_accessible (self);
+}
+
+static gboolean
+on_query_tooltip (CbMetricItem *self,
+                  int           x,
+                  int           y,
+                  gboolean      keyboard,
+                  GtkTooltip   *tooltip,
+                  GtkWidget    *button)
+{
+  if (self->details == NULL || self->details[0] == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, self->details);
+  return TRUE;
 }
 
 static void
@@ -507,6 +523,9 @@ cb_metric_item_init (CbMetricItem *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->metric = CB_METRIC_N_METRICS;
+  gtk_widget_set_has_tooltip (self->button, TRUE);
+  g_signal_connect_object (self->button, "query-tooltip", G_CALLBACK (on_query_tooltip), self,
+                           G_CONNECT_SWAPPED);
 }
 
 GtkWidget *
