@@ -774,6 +774,11 @@ kpi_new (const CbBoardTile *tile)
   gtk_widget_add_css_class (item, "wallboard-tile");
   gtk_widget_add_css_class (item, "kpi-floor");
   gtk_widget_add_css_class (item, "board-kpi");
+  {
+    g_autofree char *size = g_strdup_printf ("board-size-%s", cb_board_tile_size_to_string (tile->size));
+
+    gtk_widget_add_css_class (item, size);
+  }
   g_object_set_data_full (G_OBJECT (item), "board-tile", cb_board_tile_copy (tile),
                           (GDestroyNotify) cb_board_tile_free);
   return item;
