@@ -1299,7 +1299,7 @@ name_taken (GPtrArray  *boards,
             const char *name)
 {
   for (guint i = 0; i < boards->len; i++)
-    if (g_utf8_collate (((CbBoard *) g_ptr_array_index (boards, i))->name, name) == 0)
+    if (g_strcmp0 (((CbBoard *) g_ptr_array_index (boards, i))->name, name) == 0)
       return TRUE;
   return FALSE;
 }
