@@ -404,6 +404,13 @@ test_thresholds (void)
   /* Olena's call was answered 3 min before now. */
   g_assert_nonnull (find_widget (window, is_label_containing, "3:00"));
 
+  /* An agent changed in place shows it at the next frame, every column,
+   * without waiting for the once-a-second look at every cell. */
+  put_agent (&floor_, "ag-3", "Olena Kovalenko", "1043", "t-north", "q-support", "on_call", NOW - 3 * MINUTE,
+             "\"call_id\":\"c-1\"");
+  cb_agent_board_refresh (board);
+  g_assert_nonnull (find_widget (window, is_label_containing, "Kovalenko"));
+
   /* The thresholds are a setting: wrap-up red only after 10 min now. */
   g_settings_set_value (settings, "agent-state-thresholds",
                         g_variant_new_parsed ("{'wrap_up': (@u 300, @u 600)}"));

@@ -155,6 +155,8 @@ struct _CbAgentBoard
   char                *count_text;
   guint                tick_id;
   guint                second_id;
+  GHashTable          *touched;      /* agents whose rows changed since the last refresh */
+  gboolean             all_cells;    /* every column of every row, at the next refresh */
   gint64               fixed_now;
   int                  can_control;    /* -1: ask the store */
   gboolean             dirty;
@@ -532,6 +534,8 @@ update_cell (CbAgentBoard *self,
   set_text (label, text);
 }
 
+/* Every bound cell, or only the durations; and, with @touched, every
+ * column of the rows of those agents. */
 static void
 update_cells (CbAgentBoard *self,
               gboolean      durations_only)
@@ -545,8 +549,30 @@ update_cells (CbAgentBoard *self,
     {
       Column column = item_column (item);
 
-      if (!durations_only || column == COL_TIME || column == COL_CALL)
+      if (!durations_only || column == COL_TIME || column == COL_CALL
+          || g_hash_table_contains (self->touched, gtk_list_item_get_item (item)))
         update_cell (self, item, now);
+    }
+}
+
+/* Rows the flush announced: their agents changed, so all their cells. */
+static void
+on_rows_touched (GListModel   *rows,
+                 guint         position,
+                 guint         removed,
+                 guint         added,
+                 CbAgentBoard *self)
+{
+  if (added > 64)
+    {
+      self->all_cells = TRUE;
+      return;
+    }
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GObject) agent = g_list_model_get_item (rows, i);
+
+      g_hash_table_add (self->touched, agent);
     }
 }
 
@@ -621,7 +647,10 @@ on_second (gpointer user_data)
   CbAgentBoard *self = user_data;
 
   /* Stale durations stand still at the time the data is current as of.
-   * Widgets change only from the frame clock: this just asks for a frame. */
+   * Widgets change only from the frame clock: this just asks for a frame.
+   * Once a second every cell is looked at again (a team or reason renamed);
+   * in the frames between, the agents that changed and the durations. */
+  self->all_cells = TRUE;
   if (!self->stale)
     mark_dirty (self);
   return G_SOURCE_CONTINUE;
@@ -1688,6 +1717,7 @@ cb_agent_board_finalize (GObject *object)
   CbAgentBoard *self = CB_AGENT_BOARD (object);
 
   g_clear_pointer (&self->bound, g_hash_table_unref);
+  g_clear_pointer (&self->touched, g_hash_table_unref);
   g_clear_pointer (&self->collate_keys, g_hash_table_unref);
   g_clear_pointer (&self->team_ids, g_ptr_array_unref);
   g_clear_pointer (&self->queue_ids, g_ptr_array_unref);
@@ -1804,6 +1834,8 @@ cb_agent_board_init (CbAgentBoard *self)
 
   self->can_control = -1;
   self->bound = g_hash_table_new (NULL, NULL);
+  self->touched = g_hash_table_new (NULL, NULL);
+  self->all_cells = TRUE;
   self->collate_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->team_ids = g_ptr_array_new_with_free_func (g_free);
   self->queue_ids = g_ptr_array_new_with_free_func (g_free);
@@ -1815,6 +1847,7 @@ cb_agent_board_init (CbAgentBoard *self)
    * only the agents that changed (see cb-frame-list-model.c). */
   self->rows = cb_frame_list_model_new (NULL);
   cb_frame_list_model_set_sorter (self->rows, gtk_column_view_get_sorter (self->column_view));
+  g_signal_connect (self->rows, "items-changed", G_CALLBACK (on_rows_touched), self);
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->rows));
 
   for (guint i = 0; i < N_COLS; i++)
@@ -2010,6 +2043,7 @@ cb_agent_board_refresh (CbAgentBoard *self)
     gpointer selected = gtk_single_selection_get_selected_item (self->selection);
     g_autoptr(GObject) kept = selected != NULL ? g_object_ref (selected) : NULL;
 
+    g_hash_table_remove_all (self->touched);
     cb_frame_list_model_flush (self->rows);
     if (kept != NULL && gtk_single_selection_get_selected_item (self->selection) != (gpointer) kept)
       {
@@ -2028,7 +2062,9 @@ cb_agent_board_refresh (CbAgentBoard *self)
           }
       }
   }
-  update_cells (self, FALSE);
+  update_cells (self, !self->all_cells);
+  self->all_cells = FALSE;
+  g_hash_table_remove_all (self->touched);
   update_count (self);
   cb_agent_board_actions_update (self);
 }
