@@ -731,10 +731,19 @@ filter_agent (gpointer item,
   return TRUE;
 }
 
+/* With no filter set the custom filter has no function, so it matches
+ * everything and the filter model passes changes through instead of
+ * looking at every row of each. */
 static void
 filter_changed (CbAgentBoard *self)
 {
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  gboolean any = self->team_filter != NULL || self->queue_filter != NULL || self->state_filter != NULL
+                 || self->search_folded != NULL;
+
+  if (any)
+    gtk_custom_filter_set_filter_func (self->filter, filter_agent, self, NULL);
+  else
+    gtk_custom_filter_set_filter_func (self->filter, NULL, NULL, NULL);
   mark_dirty (self);
 }
 
@@ -1858,7 +1867,6 @@ cb_agent_board_init (CbAgentBoard *self)
       g_object_set_qdata (G_OBJECT (factory), column_quark, GUINT_TO_POINTER (i + 1));
       gtk_custom_sorter_set_sort_func (GTK_CUSTOM_SORTER (sorter), sort_funcs[i], self, NULL);
     }
-  gtk_custom_filter_set_filter_func (self->filter, filter_agent, self, NULL);
   /* The floor's order by default: available first, logged out last. */
   gtk_column_view_sort_by_column (self->column_view, self->columns[COL_STATE], GTK_SORT_ASCENDING);
 
