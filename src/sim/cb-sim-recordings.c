@@ -76,6 +76,7 @@ struct _CbSimRecordings
   GHashTable  *by_call;    /* call id → Recording */
   GHashTable  *voices;     /* call id → Voice, of calls still without a recording */
   gsize        voice_bytes;
+  gsize        voice_budget;
   guint        capacity;
   guint8       key[32];
 };
@@ -747,6 +748,7 @@ cb_sim_recordings_new (CbSimEngine *engine,
   self->server = server;
   self->seed = seed;
   self->capacity = DEFAULT_CAPACITY;
+  self->voice_budget = VOICE_BUDGET_BYTES;
   g_queue_init (&self->order);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->by_call = g_hash_table_new (g_str_hash, g_str_equal);
@@ -804,6 +806,14 @@ cb_sim_recordings_set_capacity (CbSimRecordings *self,
   self->capacity = MAX (capacity, 1);
   while (self->order.length > self->capacity)
     forget_oldest (self);
+}
+
+/* For tests: how many bytes of supervisors' voice all recordings may hold. */
+void
+cb_sim_recordings_set_voice_budget (CbSimRecordings *self,
+                                    gsize            bytes)
+{
+  self->voice_budget = bytes;
 }
 
 static int
@@ -978,11 +988,11 @@ cb_sim_recordings_add_voice (CbSimRecordings *self,
         {
           gsize bytes = sizeof (gint16) * 2 * VOICE_CHUNK;
 
-          if (self->voice_bytes + bytes > VOICE_BUDGET_BYTES)
+          if (self->voice_bytes + bytes > self->voice_budget)
             {
               if (!v->truncated)
-                g_message ("the supervisors' voice in the recordings reached %u MiB: call %s's is left out",
-                           VOICE_BUDGET_BYTES / (1024 * 1024), call_id);
+                g_message ("the supervisors' voice in the recordings reached %" G_GSIZE_FORMAT
+                           " KiB: some of call %s's is left out", self->voice_budget / 1024, call_id);
               v->truncated = TRUE;
               continue;
             }

@@ -19,6 +19,8 @@ CbSimRecordings *cb_sim_recordings_new          (CbSimEngine     *engine,
 void             cb_sim_recordings_free         (CbSimRecordings *self);
 void             cb_sim_recordings_set_capacity (CbSimRecordings *self,
                                                  guint            capacity);
+void             cb_sim_recordings_set_voice_budget (CbSimRecordings *self,
+                                                     gsize            bytes);
 void             cb_sim_recordings_note_call    (CbSimRecordings *self,
                                                  const CbSimCall *call);
 JsonArray       *cb_sim_recordings_ids_for_call (CbSimRecordings *self,
