@@ -1801,6 +1801,26 @@ test_uplink_limits (Fixture       *f,
       expect_close (m, 4000);
     }
 
+  /* A sample_pos a few hours on is a jump (the stream re-anchors, the frame
+   * is taken); one beyond any call's length is a protocol error. */
+  {
+    g_autoptr(Media) m = media_reopen (f, s.monitor_id);
+    g_autoptr(GBytes) first = tone_frame (FALSE, 16000, 0, 0);
+    g_autoptr(GBytes) jump = tone_frame (FALSE, 16000, 1000000, 1);
+    g_autofree guint8 *absurd = g_memdup2 (g_bytes_get_data (first, NULL), g_bytes_get_size (first));
+    guint64 before = cb_sim_media_get_uplink_frames (cb_sim_world_get_media (f->world), s.monitor_id);
+
+    soup_websocket_connection_send_binary (m->ws, g_bytes_get_data (first, NULL), g_bytes_get_size (first));
+    soup_websocket_connection_send_binary (m->ws, g_bytes_get_data (jump, NULL), g_bytes_get_size (jump));
+    cb_test_spin (200);
+    g_assert_false (m->closed);
+    g_assert_cmpuint (cb_sim_media_get_uplink_frames (cb_sim_world_get_media (f->world), s.monitor_id), ==,
+                      before + 2);
+    memset (absurd + 16, 0xff, 8);
+    soup_websocket_connection_send_binary (m->ws, absurd, g_bytes_get_size (first));
+    expect_close (m, 4000);
+  }
+
   /* Text that is not a JSON object with a type, or nests too deep: 4000. */
   for (guint variant = 0; variant < 4; variant++)
     {
