@@ -905,12 +905,33 @@ test_protocol_errors (Fixture       *f,
       raw_expect_close (r, 4000);
     }
 
-  /* Before welcome: anything but hello is a protocol error too. */
+  /* Before welcome: anything but a valid hello is a protocol error too
+   * (§2.5), and no welcome comes. */
   {
-    g_autoptr(Raw) r = raw_open (f->url, SUPERVISOR_TOKEN, FALSE);
+    static const char * const early[] = {
+      "{\"type\":\"req\",\"id\":\"early\",\"op\":\"ping\"}",
+      "{\"type\":\"hello\",\"client\":5,\"max_message_bytes\":4194304}",
+      "{\"type\":\"hello\",\"client\":{\"name\":\"a\"},\"max_message_bytes\":4194304}",
+      "{\"type\":\"hello\",\"client\":{\"name\":\"a\",\"version\":1},\"max_message_bytes\":4194304}",
+      "{\"type\":\"hello\",\"client\":{\"name\":\"a\",\"version\":\"1\"},\"max_message_bytes\":\"big\"}",
+      "{\"type\":\"hello\",\"client\":{\"name\":\"a\",\"version\":\"1\"},\"max_message_bytes\":1000}",
+      "{\"type\":\"hello\",\"client\":{\"name\":\"a\",\"version\":\"1\"},\"max_message_bytes\":4194304,"
+      "\"resume\":\"s-1\"}",
+      "{\"type\":\"hello\",\"client\":{\"name\":\"a\",\"version\":\"1\"},\"max_message_bytes\":4194304,"
+      "\"resume\":{\"session\":5,\"epoch\":\"e\",\"last_seq\":1}}",
+      "{\"type\":\"hello\",\"client\":{\"name\":\"a\",\"version\":\"1\"},\"max_message_bytes\":4194304,"
+      "\"resume\":{\"session\":\"s-1\",\"epoch\":\"e\",\"last_seq\":-4}}",
+      "hello",
+    };
 
-    soup_websocket_connection_send_text (r->ws, "{\"type\":\"req\",\"id\":\"early\",\"op\":\"ping\"}");
-    raw_expect_close (r, 4000);
+    for (guint i = 0; i < G_N_ELEMENTS (early); i++)
+      {
+        g_autoptr(Raw) r = raw_open (f->url, SUPERVISOR_TOKEN, FALSE);
+
+        soup_websocket_connection_send_text (r->ws, early[i]);
+        raw_expect_close (r, 4000);
+        g_assert_cmpuint (r->texts->len, ==, 0);
+      }
   }
   assert_serves (f);
 }
