@@ -40,7 +40,9 @@
  * the recording (cb_sim_recordings_add_voice(), a little behind, once no
  * late frame can change it); the supervisor's own stream never carries it.
  * An uplink faster than real time beyond max_queue_ms, or more than a few
- * text messages a second, is a flood: close 4429.
+ * text messages a second, is a flood: close 4429; a message beyond 64 KiB
+ * gets 1009, one that breaks §12.3 or is not a JSON object 4000. None of
+ * them ends the monitor.
  *
  * Tickets are single-use and expire after 30 s; a monitor without a media
  * socket for 30 s ends.
@@ -856,7 +858,8 @@ on_tick (gpointer user_data)
       live = TRUE;
 
       /* The uplink count, at most once a second. */
-      if (m->uplink_frames + m->uplink_dropped != m->published_uplink && now - m->published_us >= G_USEC_PER_SEC)
+      if (m->uplink_frames + m->uplink_dropped != m->published_uplink
+          && now - m->published_us >= G_USEC_PER_SEC)
         publish_monitor (m);
     }
 
