@@ -46,6 +46,7 @@
 
 #include "cb-agent-board.h"
 #include "cb-frame-list-model.h"
+#include "cb-ui-types.h"
 
 enum {
   PROP_0,
@@ -1280,7 +1281,7 @@ toast (CbAgentBoard *self,
        const char   *title,
        guint         timeout)
 {
-  AdwToast *toast = adw_toast_new (title);
+  AdwToast *toast = cb_toast_new_text (title);
 
   /* The latest outcome matters: it replaces the one shown. */
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);

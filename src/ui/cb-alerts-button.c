@@ -20,6 +20,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-alerts-button.h"
+#include "cb-ui-types.h"
 
 #define SNOOZE_MINUTES 15
 #define HISTORY_SHOWN  50
@@ -200,7 +201,7 @@ on_raised (CbAlertsButton *self,
 
   if (self->toast_overlay != NULL && !g_hash_table_contains (self->toasts, cb_alert_get_id (alert)))
     {
-      AdwToast *toast = adw_toast_new (text);
+      AdwToast *toast = cb_toast_new_text (text);
 
       adw_toast_set_button_label (toast, _("Acknowledge"));
       adw_toast_set_priority (toast, rule->severity == CB_ALERT_SEVERITY_CRITICAL

@@ -23,6 +23,7 @@
 
 #include "cb-board-editor.h"
 #include "cb-entity-model.h"
+#include "cb-ui-types.h"
 
 enum {
   CHANGED,
@@ -82,8 +83,7 @@ emit_changed (CbBoardEditor *self)
     return;
   if (!cb_board_validate (self->board, &error))
     {
-      g_autofree char *escaped = g_markup_escape_text (error->message, -1);
-      AdwToast *toast = adw_toast_new (escaped);
+      AdwToast *toast = cb_toast_new_text (error->message);
 
       g_message ("Board not saved: %s", error->message);
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
@@ -158,6 +158,30 @@ tile_subtitle (const CbBoardTile *tile)
   return g_strjoinv (" · ", list);
 }
 
+/* Row titles and subtitles are markup in libadwaita 1.2, whatever
+ * use-markup says for some of them: names from the backend or the user
+ * ("Billing & Co <EE>") are escaped, so they show as they are. */
+static void
+set_title_text (AdwPreferencesRow *row,
+                const char        *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text != NULL ? text : "", -1);
+
+  adw_preferences_row_set_title (row, escaped);
+}
+
+static void
+set_subtitle_text (GtkWidget  *row,
+                   const char *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text != NULL ? text : "", -1);
+
+  if (ADW_IS_EXPANDER_ROW (row))
+    adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), escaped);
+  else
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), escaped);
+}
+
 static void
 update_row (CbBoardEditor *self,
             guint          index)
@@ -166,8 +190,8 @@ update_row (CbBoardEditor *self,
   AdwPreferencesRow *row = g_ptr_array_index (self->rows, index);
   g_autofree char *subtitle = tile_subtitle (tile);
 
-  adw_preferences_row_set_title (row, tile_title (tile));
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+  set_title_text (row, tile_title (tile));
+  set_subtitle_text (GTK_WIDGET (row), subtitle);
 }
 
 static guint
@@ -359,13 +383,6 @@ on_threshold_reset (GtkButton     *button,
 
 /* Names come from the backend and the file: never markup. */
 static GtkWidget *
-plain_row (GtkWidget *row)
-{
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  return row;
-}
-
-static GtkWidget *
 icon_button (const char *icon,
              const char *tooltip,
              guint       index,
@@ -391,12 +408,12 @@ combo_row (const char  *title,
            GCallback    callback,
            gpointer     self)
 {
-  GtkWidget *row = plain_row (adw_combo_row_new ());
+  GtkWidget *row = (adw_combo_row_new ());
   g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
 
   for (guint i = 0; i < n; i++)
     gtk_string_list_append (list, labels[i]);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  set_title_text (ADW_PREFERENCES_ROW (row), title);
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (list));
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
   tag (row, index);
@@ -434,7 +451,7 @@ add_id_rows (CbBoardEditor  *self,
       const char *id = g_ptr_array_index (listed, i);
       CbEntity *entity = model != NULL ? cb_entity_model_lookup (model, id) : NULL;
       const char *name = entity != NULL ? cb_entity_get_string (entity, "name") : NULL;
-      GtkWidget *row = plain_row (adw_action_row_new ());
+      GtkWidget *row = (adw_action_row_new ());
       GtkWidget *check = gtk_check_button_new ();
       g_autofree char *subtitle = NULL;
 
@@ -443,8 +460,8 @@ add_id_rows (CbBoardEditor  *self,
         subtitle = g_strdup_printf (_("%s · missing on this backend"), what);
       else
         subtitle = g_strdup_printf ("%s · %s", what, id);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name != NULL ? name : id);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      set_title_text (ADW_PREFERENCES_ROW (row), name != NULL ? name : id);
+      set_subtitle_text (GTK_WIDGET (row), subtitle);
       gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
                                    g_strv_contains ((const char * const *) ids, id));
       gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
@@ -458,11 +475,11 @@ add_id_rows (CbBoardEditor  *self,
     }
   if (listed->len == 0)
     {
-      GtkWidget *row = plain_row (adw_action_row_new ());
+      GtkWidget *row = (adw_action_row_new ());
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), what);
+      set_title_text (ADW_PREFERENCES_ROW (row), what);
       /* Translators: in a tile's filters, before the backend has sent its queues, teams or campaigns */
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("None known yet: all are shown"));
+      set_subtitle_text (GTK_WIDGET (row), _("None known yet: all are shown"));
       adw_expander_row_add_row (expander, row);
     }
 }
@@ -520,7 +537,7 @@ add_threshold_rows (CbBoardEditor  *self,
   for (guint i = 0; i < n; i++)
     {
       const CbMetricInfo *info = cb_metric_get_info (metrics[i]);
-      GtkWidget *row = plain_row (adw_action_row_new ());
+      GtkWidget *row = (adw_action_row_new ());
       /* Translators: tooltips of a threshold's two fields in the wallboard editor */
       GtkWidget *warning = spin_new (info, _("Amber from"));
       GtkWidget *critical = spin_new (info, _("Red from"));
@@ -539,9 +556,9 @@ add_threshold_rows (CbBoardEditor  *self,
       {
         g_autofree char *title = g_strdup_printf (_("Thresholds: %s"), cb_metric_get_name (metrics[i]));
 
-        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+        set_title_text (ADW_PREFERENCES_ROW (row), title);
       }
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      set_subtitle_text (GTK_WIDGET (row), subtitle);
       gtk_widget_set_tooltip_text (reset, _("Back to the catalog’s thresholds"));
       gtk_widget_set_valign (reset, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (reset, "flat");
@@ -568,7 +585,7 @@ tile_row_new (CbBoardEditor *self,
               guint          index)
 {
   CbBoardTile *tile = tile_at (self, index);
-  GtkWidget *row = plain_row (adw_expander_row_new ());
+  GtkWidget *row = (adw_expander_row_new ());
   AdwExpanderRow *expander = ADW_EXPANDER_ROW (row);
   CbBoardFilters filters = cb_board_tile_kind_get_filters (tile->kind);
   GtkWidget *up, *down;
@@ -621,9 +638,9 @@ tile_row_new (CbBoardEditor *self,
     }
   if (tile->kind != CB_BOARD_TILE_AGENTS && tile->kind != CB_BOARD_TILE_FLOOR)
     {
-      GtkWidget *heading = plain_row (adw_entry_row_new ());
+      GtkWidget *heading = (adw_entry_row_new ());
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (heading), _("Heading"));
+      set_title_text (ADW_PREFERENCES_ROW (heading), _("Heading"));
       adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (heading), TRUE);
       gtk_editable_set_text (GTK_EDITABLE (heading), tile->title != NULL ? tile->title : "");
       tag (heading, index);
@@ -841,9 +858,7 @@ cb_board_editor_add_tile (CbBoardEditor   *self,
       g_autofree char *text = g_strdup_printf (_("This wallboard has its “%s” tile already"),
                                                cb_board_tile_kind_get_label (kind));
 
-      g_autofree char *escaped = g_markup_escape_text (text, -1);
-
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (escaped));
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), cb_toast_new_text (text));
       return;
     }
   if (self->board->tiles->len >= CB_BOARD_MAX_TILES)

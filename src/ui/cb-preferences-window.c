@@ -25,6 +25,7 @@
 #include "cb-alert-rule-row.h"
 #include "cb-profile-editor.h"
 #include "cb-profile-row.h"
+#include "cb-ui-types.h"
 
 static const char * const color_schemes[] = { "system", "light", "dark" };
 
@@ -182,7 +183,7 @@ on_remove_response (AdwMessageDialog *dialog,
 
   if (!cb_profile_store_remove (self->profiles, id, &error))
     adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                      adw_toast_new (error->message));
+                                      cb_toast_new_text (error->message));
 }
 
 static void
@@ -330,7 +331,7 @@ write_rules (CbPreferencesWindow *self,
 
   if (toast_title != NULL)
     {
-      AdwToast *toast = adw_toast_new (toast_title);
+      AdwToast *toast = cb_toast_new_text (toast_title);
 
       adw_toast_set_button_label (toast, _("_Undo"));
       adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);

@@ -49,6 +49,7 @@
 #include "cb-interval-chart.h"
 #include "cb-queue-tile.h"
 #include "cb-wallboard-page.h"
+#include "cb-ui-types.h"
 
 enum {
   PROP_0,
@@ -887,9 +888,7 @@ static void
 show_toast (CbWallboardPage *self,
             const char      *text)
 {
-  /* A toast's title is markup (libadwaita 1.2): a file's text is not. */
-  g_autofree char *escaped = g_markup_escape_text (text, -1);
-  AdwToast *toast = adw_toast_new (escaped);
+  AdwToast *toast = cb_toast_new_text (text);
 
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
