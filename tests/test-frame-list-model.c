@@ -292,6 +292,41 @@ test_sorted (void)
   g_assert_cmpuint (announced, ==, 1);
   assert_same (G_LIST_MODEL (store), G_LIST_MODEL (model));
 
+  /* Rows that may move at most every 100 ms: updates are announced where
+   * the items are, and the items are placed when the time comes. */
+  gtk_custom_sorter_set_sort_func (sorter, by_value, GINT_TO_POINTER (1), NULL);
+  cb_frame_list_model_set_reorder_interval (model, 100);
+  {
+    g_autoptr(GObject) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    guint position;
+
+    /* The smallest becomes the largest, in place… */
+    g_object_set_qdata (first, value_quark, GINT_TO_POINTER (1000));
+    g_assert_true (g_list_store_find (store, first, &position));
+    touch (store, position);
+    announced = 0;
+    cb_frame_list_model_flush (model);
+    g_assert_cmpuint (announced, ==, 1);
+    {
+      g_autoptr(GObject) still_first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+
+      g_assert_true (still_first == first);
+    }
+    g_assert_true (cb_frame_list_model_is_pending (model));
+
+    /* …then where it belongs, last. */
+    g_usleep (120 * 1000);
+    cb_frame_list_model_flush (model);
+    g_assert_false (cb_frame_list_model_is_pending (model));
+    assert_sorted_view (model, store, mirror, 1);
+    {
+      g_autoptr(GObject) last = g_list_model_get_item (G_LIST_MODEL (model), n + 4);
+
+      g_assert_true (last == first);
+    }
+  }
+  cb_frame_list_model_set_reorder_interval (model, 0);
+
   /* Without a sorter the model follows as before. */
   cb_frame_list_model_set_sorter (model, NULL);
   assert_same (G_LIST_MODEL (store), G_LIST_MODEL (model));

@@ -57,6 +57,9 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* The least time between two reorderings of the rows. */
+#define REORDER_MS 250
+
 typedef enum
 {
   COL_NAME,
@@ -1857,6 +1860,9 @@ cb_agent_board_init (CbAgentBoard *self)
    * only the agents that changed (see cb-frame-list-model.c). */
   self->rows = cb_frame_list_model_new (NULL);
   cb_frame_list_model_set_sorter (self->rows, gtk_column_view_get_sorter (self->column_view));
+  /* What an agent's row says changes at the next frame; the row moves to
+   * its new place in the order at most four times a second. */
+  cb_frame_list_model_set_reorder_interval (self->rows, REORDER_MS);
   g_signal_connect (self->rows, "items-changed", G_CALLBACK (on_rows_touched), self);
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->rows));
 
@@ -2076,6 +2082,9 @@ cb_agent_board_refresh (CbAgentBoard *self)
   g_hash_table_remove_all (self->touched);
   update_count (self);
   cb_agent_board_actions_update (self);
+  /* Rows still to be moved: another frame will. */
+  if (cb_frame_list_model_is_pending (self->rows))
+    mark_dirty (self);
 }
 
 const char *

@@ -43,6 +43,9 @@ struct _CbFrameListModel
   GHashTable *changed;     /* items updated in place since (pointers only) */
   GtkSorter  *sorter;
   GHashTable *members;     /* with a sorter: the items, which are not in the source's order */
+  GHashTable *unsorted;    /* updated and announced in place, not yet moved where they belong */
+  guint       reorder_ms;  /* moves at most this often; 0 at every flush */
+  gint64      reordered_us;
 
   gulong      handler;
   gulong      sorter_handler;
@@ -131,6 +134,7 @@ cb_frame_list_model_dispose (GObject *object)
   g_clear_object (&self->sorter);
   g_hash_table_remove_all (self->changed);
   g_hash_table_remove_all (self->members);
+  g_hash_table_remove_all (self->unsorted);
   g_ptr_array_set_size (self->items, 0);
 
   G_OBJECT_CLASS (cb_frame_list_model_parent_class)->dispose (object);
@@ -143,6 +147,7 @@ cb_frame_list_model_finalize (GObject *object)
 
   g_clear_pointer (&self->changed, g_hash_table_unref);
   g_clear_pointer (&self->members, g_hash_table_unref);
+  g_clear_pointer (&self->unsorted, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cb_frame_list_model_parent_class)->finalize (object);
@@ -163,6 +168,7 @@ cb_frame_list_model_init (CbFrameListModel *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->changed = g_hash_table_new (NULL, NULL);
   self->members = g_hash_table_new (NULL, NULL);
+  self->unsorted = g_hash_table_new (NULL, NULL);
 }
 
 /**
@@ -217,7 +223,26 @@ gboolean
 cb_frame_list_model_is_pending (CbFrameListModel *self)
 {
   g_return_val_if_fail (CB_IS_FRAME_LIST_MODEL (self), FALSE);
-  return self->structural || self->resort || g_hash_table_size (self->changed) > 0;
+  return self->structural || self->resort || g_hash_table_size (self->changed) > 0
+         || g_hash_table_size (self->unsorted) > 0;
+}
+
+/**
+ * cb_frame_list_model_set_reorder_interval:
+ * @interval_ms: the least time between two reorderings, 0 for every flush
+ *
+ * With a sorter, rows that changed are announced where they are at every
+ * flush, and moved to where their new values belong at most this often: a
+ * table that reshuffles sixty times a second cannot be read, and moving
+ * rows is what costs the list view above. Until then
+ * cb_frame_list_model_is_pending () stays TRUE.
+ */
+void
+cb_frame_list_model_set_reorder_interval (CbFrameListModel *self,
+                                          guint             interval_ms)
+{
+  g_return_if_fail (CB_IS_FRAME_LIST_MODEL (self));
+  self->reorder_ms = interval_ms;
 }
 
 static gboolean
@@ -385,6 +410,33 @@ flush_sorted_updates (CbFrameListModel *self)
   g_hash_table_remove_all (self->changed);
 }
 
+/* Updates announced where the items are, without moving them: one by one,
+ * or a burst as one range. */
+static void
+announce_in_place (CbFrameListModel *self)
+{
+  g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; i < self->items->len; i++)
+    if (g_hash_table_contains (self->changed, g_ptr_array_index (self->items, i)))
+      g_array_append_val (positions, i);
+  g_hash_table_remove_all (self->changed);
+  if (positions->len == 0)
+    return;
+  if (positions->len <= MAX_SINGLE_CHANGES)
+    {
+      for (guint k = 0; k < positions->len; k++)
+        g_list_model_items_changed (G_LIST_MODEL (self), g_array_index (positions, guint, k), 1, 1);
+      return;
+    }
+  {
+    guint first = g_array_index (positions, guint, 0);
+    guint span = g_array_index (positions, guint, positions->len - 1) - first + 1;
+
+    g_list_model_items_changed (G_LIST_MODEL (self), first, span, span);
+  }
+}
+
 /* Everything again: the source's items, in the sorter's order. */
 static void
 flush_all_sorted (CbFrameListModel *self)
@@ -403,6 +455,8 @@ flush_all_sorted (CbFrameListModel *self)
   for (guint i = 0; i < n; i++)
     g_hash_table_add (self->members, g_ptr_array_index (items, i));
   g_hash_table_remove_all (self->changed);
+  g_hash_table_remove_all (self->unsorted);
+  self->reordered_us = g_get_monotonic_time ();
   self->structural = FALSE;
   self->resort = FALSE;
   if (old_n > 0 || n > 0)
@@ -433,17 +487,37 @@ cb_frame_list_model_flush (CbFrameListModel *self)
        * take everything again (rare); updates move one by one. */
       if (self->structural || self->resort)
         flush_all_sorted (self);
-      else if (g_hash_table_size (self->changed) > 0)
+      else if (!is_sorted (self))
+        announce_in_place (self);
+      else if (g_hash_table_size (self->changed) > 0 || g_hash_table_size (self->unsorted) > 0)
         {
-          if (is_sorted (self))
-            flush_sorted_updates (self);
-          else
+          gint64 now = g_get_monotonic_time ();
+
+          if (self->reorder_ms > 0 && now - self->reordered_us < (gint64) self->reorder_ms * 1000)
             {
-              for (guint i = 0; i < self->items->len; i++)
-                if (g_hash_table_contains (self->changed, g_ptr_array_index (self->items, i)))
-                  g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 1);
-              g_hash_table_remove_all (self->changed);
+              /* Not yet time to move rows: say what changed, where it is. */
+              GHashTableIter iter;
+              gpointer item;
+
+              g_hash_table_iter_init (&iter, self->changed);
+              while (g_hash_table_iter_next (&iter, &item, NULL))
+                g_hash_table_add (self->unsorted, item);
+              announce_in_place (self);
+              return;
             }
+          /* Everything changed since the last move is placed now (and
+           * announced again where it ends up). */
+          {
+            GHashTableIter iter;
+            gpointer item;
+
+            g_hash_table_iter_init (&iter, self->unsorted);
+            while (g_hash_table_iter_next (&iter, &item, NULL))
+              g_hash_table_add (self->changed, item);
+            g_hash_table_remove_all (self->unsorted);
+          }
+          self->reordered_us = now;
+          flush_sorted_updates (self);
         }
       return;
     }
