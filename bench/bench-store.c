@@ -30,6 +30,7 @@
 #include <sys/resource.h>
 
 #include "cb-bench-peer.h"
+#include "cb-process.h"
 #include "cb-store.h"
 
 static int opt_events = 200000;
@@ -181,6 +182,11 @@ main (int   argc,
   guint64 base;
   g_autoptr(GHashTable) cpu_before = NULL;
 
+  /* As the console runs (see cb-process.c); G_SLICE= runs it with GLib's
+   * slice allocator instead, for comparison. */
+  cb_process_use_system_malloc (argv);
+  printf ("allocator: %s\n", g_strcmp0 (g_getenv ("G_SLICE"), "always-malloc") == 0
+          ? "system malloc (G_SLICE=always-malloc, as the console runs)" : "GLib's slice allocator");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

@@ -27,6 +27,7 @@
 #include <sys/resource.h>
 
 #include "cb-bench-peer.h"
+#include "cb-process.h"
 #include "cb-store.h"
 #include "cb-wallboard-page.h"
 
@@ -170,6 +171,7 @@ main (int   argc,
   double cpu0, cpu;
   struct rusage usage;
 
+  cb_process_use_system_malloc (argv);   /* as the console runs */
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include "cb-application-private.h"
+#include "cb-process.h"
 
 int
 main (int   argc,
@@ -16,6 +17,8 @@ main (int   argc,
 {
   g_autoptr(CbApplication) app = NULL;
   int status;
+
+  cb_process_use_system_malloc (argv);
 
   /* A backend or a child that goes away is an error to report, not a
    * reason to die on a write to its socket or pipe. */

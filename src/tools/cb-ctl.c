@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "cb-json-reader.h"
+#include "cb-process.h"
 #include "cb-store.h"
 
 static char *opt_url;
@@ -334,6 +335,7 @@ main (int   argc,
   const char *command;
   gboolean opened = FALSE;
 
+  cb_process_use_system_malloc (argv);
   setlocale (LC_ALL, "");
   context = g_option_context_new ("status|snapshot|watch|digest|request OP [JSON]");
   g_option_context_set_summary (context, "A command-line client of a Callboard backend, on the console's core.");
