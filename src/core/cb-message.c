@@ -333,19 +333,14 @@ decode_body (CbMessage  *message,
     }
 }
 
-/**
- * cb_message_decode:
- * @text: the frame's payload, not necessarily nul-terminated
- * @max_size: the largest frame accepted, 0 for CB_PROTOCOL_DEFAULT_MAX_MESSAGE
- *
- * Returns: (transfer full): the message, or %NULL with @error set in the
- *   #CB_MESSAGE_ERROR domain
- */
-CbMessage *
-cb_message_decode (const char  *text,
-                   gsize        length,
-                   gsize        max_size,
-                   GError     **error)
+/* Decodes @text; with @keep_text the message keeps a copy of it, for the
+ * journal. */
+static CbMessage *
+decode (const char  *text,
+        gsize        length,
+        gsize        max_size,
+        gboolean     keep_text,
+        GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(CbMessage) message = NULL;
@@ -392,8 +387,11 @@ cb_message_decode (const char  *text,
   g_atomic_ref_count_init (&message->ref_count);
   message->root = root;
   message->object = json_node_get_object (root);
-  message->text = g_strndup (text, length);
-  message->text_length = length;
+  if (keep_text)
+    {
+      message->text = g_strndup (text, length);
+      message->text_length = length;
+    }
 
   if (!cb_json_get_string (message->object, "type", TRUE, &type_name, error))
     return NULL;
@@ -411,6 +409,23 @@ cb_message_decode (const char  *text,
     return NULL;
 
   return g_steal_pointer (&message);
+}
+
+/**
+ * cb_message_decode:
+ * @text: the frame's payload, not necessarily nul-terminated
+ * @max_size: the largest frame accepted, 0 for CB_PROTOCOL_DEFAULT_MAX_MESSAGE
+ *
+ * Returns: (transfer full): the message, or %NULL with @error set in the
+ *   #CB_MESSAGE_ERROR domain
+ */
+CbMessage *
+cb_message_decode (const char  *text,
+                   gsize        length,
+                   gsize        max_size,
+                   GError     **error)
+{
+  return decode (text, length, max_size, TRUE, error);
 }
 
 CbMessage *
@@ -472,7 +487,8 @@ cb_message_new_part (CbMessage  *parent,
  * @text: a cached entity's body: a message whose `data` member is the entity
  *
  * Decodes what the cache stored, with the checks of cb_message_decode(),
- * and points @data of the result at the entity.
+ * and points @data of the result at the entity. The result keeps no copy
+ * of @text: the cache has it.
  *
  * Returns: (transfer full) (nullable): the message, or %NULL with @error set
  */
@@ -481,7 +497,7 @@ cb_message_decode_body (const char  *text,
                         gsize        length,
                         GError     **error)
 {
-  g_autoptr(CbMessage) message = cb_message_decode (text, length, G_MAXSIZE, error);
+  g_autoptr(CbMessage) message = decode (text, length, G_MAXSIZE, FALSE, error);
   JsonNode *data;
 
   if (message == NULL)

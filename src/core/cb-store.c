@@ -2128,6 +2128,7 @@ typedef struct
   GPtrArray  *parts;     /* CbMessage or NULL, beside part_ids */
   GHashTable *seen;      /* part id → index in part_ids */
   CbCache    *cache;
+  gint        next;      /* atomic: the next piece of work to decode */
 } ColdOpen;
 
 static void
@@ -2172,51 +2173,46 @@ on_cached_entity (const char *type,
   g_array_append_val (open->rows, row);
 }
 
-typedef struct
-{
-  ColdOpen *open;
-  guint     first;       /* this thread takes every other row and part */
-} ColdShare;
+/* Rows are decoded in chunks of this many, parts one by one: the work
+ * items the decoding threads take turns on. */
+#define COLD_ROWS_PER_ITEM 64
 
+/* Decodes the parts, then the rows, taking the next piece of work as it
+ * goes (open->next): the parts differ in size, so a fixed share would
+ * leave one thread waiting for the other. */
 static gpointer
 cold_decode (gpointer user_data)
 {
-  ColdShare *share = user_data;
-  ColdOpen *open = share->open;
+  ColdOpen *open = user_data;
+  guint n_parts = open->part_ids->len;
+  guint n_items = n_parts + (open->rows->len + COLD_ROWS_PER_ITEM - 1) / COLD_ROWS_PER_ITEM;
 
-  for (guint i = share->first; i < open->rows->len; i += 2)
+  for (;;)
     {
-      ColdRow *row = &g_array_index (open->rows, ColdRow, i);
+      guint item = (guint) g_atomic_int_add (&open->next, 1);
 
-      if (row->body == NULL)
-        continue;
-      row->holder = cb_message_decode_body (row->body, row->length, NULL);
-      if (row->holder != NULL)
-        g_clear_pointer (&row->holder->text, g_free);
-      g_clear_pointer (&row->body, g_free);
-    }
-  for (guint i = share->first; i < open->parts->len; i += 2)
-    {
-      CbMessage *m = g_ptr_array_index (open->parts, i);
+      if (item >= n_items)
+        break;
+      if (item < n_parts)
+        {
+          g_autofree char *text = g_ptr_array_index (open->parts, item);
+          CbMessage *m = text != NULL ? cb_message_decode (text, strlen (text), G_MAXSIZE, NULL) : NULL;
 
-      if (m != NULL)
-        g_clear_pointer (&m->text, g_free);
-    }
-  return NULL;
-}
+          if (m != NULL)
+            g_clear_pointer (&m->text, g_free);
+          open->parts->pdata[item] = m;
+          continue;
+        }
+      for (guint i = (item - n_parts) * COLD_ROWS_PER_ITEM;
+           i < MIN (open->rows->len, (item - n_parts + 1) * COLD_ROWS_PER_ITEM); i++)
+        {
+          ColdRow *row = &g_array_index (open->rows, ColdRow, i);
 
-static gpointer
-cold_decode_parts (gpointer user_data)
-{
-  ColdShare *share = user_data;
-  ColdOpen *open = share->open;
-
-  for (guint i = share->first; i < open->part_ids->len; i += 2)
-    {
-      gsize length = 0;
-      g_autofree char *text = g_ptr_array_index (open->parts, i);
-
-      open->parts->pdata[i] = text ? cb_message_decode (text, length = strlen (text), G_MAXSIZE, NULL) : NULL;
+          if (row->body == NULL)
+            continue;
+          row->holder = cb_message_decode_body (row->body, row->length, NULL);
+          g_clear_pointer (&row->body, g_free);
+        }
     }
   return NULL;
 }
@@ -2228,7 +2224,6 @@ worker_read_cache (Worker     *w,
                    GError    **error)
 {
   ColdOpen open = { 0 };
-  ColdShare mine = { &open, 0 }, theirs = { &open, 1 };
   GThread *helper;
   gboolean ok;
 
@@ -2251,11 +2246,8 @@ worker_read_cache (Worker     *w,
                                                           &length));
         }
       /* …and decoded, as the rows are, on two threads. */
-      helper = g_thread_new ("cb-store-open", cold_decode_parts, &theirs);
-      cold_decode_parts (&mine);
-      g_thread_join (helper);
-      helper = g_thread_new ("cb-store-open", cold_decode, &theirs);
-      cold_decode (&mine);
+      helper = g_thread_new ("cb-store-open", cold_decode, &open);
+      cold_decode (&open);
       g_thread_join (helper);
 
       for (guint i = 0; i < open.rows->len; i++)
