@@ -963,6 +963,22 @@ test_erlang_engine (void)
   g_assert_cmpfloat (v.denominator, ==, 13);                  /* staffed */
   v = compute (metrics, CB_METRIC_ERLANG_SL_STAFFED, &scope, &last60, NULL, now);
   assert_value (v, 79.56, 5e-3);
+
+  /* A console that has seen every call only since 10:30 takes the rate
+   * over those 30 minutes: the calls offered from 10:30 to 10:50 (one
+   * every 15 s: 80, the last at 10:49:46) make 160 an hour, 8 erlangs at
+   * 3 min of handle time — not the 4 of spreading them over the hour. */
+  cb_metrics_set_complete_since (metrics, now - 30 * MINS);
+  g_assert_cmpint (cb_metrics_get_complete_since (metrics), ==, now - 30 * MINS);
+  v = compute (metrics, CB_METRIC_ERLANG_AGENTS_NEEDED, &scope, &last60, NULL, now);
+  g_assert_true (v.has_value);
+  g_assert_cmpfloat_with_epsilon (v.numerator, 80 * 2.0 * 180.0 / 3600.0, 1e-4);
+  g_assert_cmpfloat (v.denominator, ==, 13);
+
+  /* Under 10 minutes seen: too little to staff by. */
+  cb_metrics_set_complete_since (metrics, now - 5 * MINS);
+  assert_no_data (compute (metrics, CB_METRIC_ERLANG_AGENTS_NEEDED, &scope, &last60, NULL, now));
+  cb_metrics_set_complete_since (metrics, 0);
 }
 
 /* Intervals of today: 96 quarters; bucket edges at the quarter. */

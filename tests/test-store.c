@@ -759,6 +759,12 @@ test_two_consoles_conflict (Fixture       *f,
 /* A console opened mid-afternoon computes today from the whole day: the
  * backend's history of ended calls fills the metrics, so calls offered
  * today match the backend's own count. */
+static gboolean
+metrics_whole (gpointer data)
+{
+  return cb_metrics_get_complete_since (cb_store_get_metrics (data)) == 0;
+}
+
 static void
 test_metrics_backfilled (Fixture       *f,
                          gconstpointer  data)
@@ -774,7 +780,15 @@ test_metrics_backfilled (Fixture       *f,
 
   cb_store_connect (store);
   wait_live (store);
+  /* Live: the metrics know every call from about now, until the day's
+   * history has come from the backend; then every window is whole. */
+  {
+    gint64 since = cb_metrics_get_complete_since (cb_store_get_metrics (store));
+
+    g_assert_true (since == 0 || ABS (since - cb_store_get_server_now (store)) < 10000);
+  }
   cb_test_wait (history_loaded, store, 10000);
+  cb_test_wait (metrics_whole, store, 10000);
   cb_test_spin (1500);
   cb_test_sim_clock (sim, FALSE);
   cb_test_spin (1200);

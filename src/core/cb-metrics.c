@@ -202,6 +202,7 @@ struct _CbMetrics
 {
   GTimeZone  *tz;
   gint64      retention_ms;
+  gint64      complete_since;   /* every call since then is known; 0: all */
   double      amd_false_positive_rate;
 
   gint64      latest_ts;        /* latest event applied; NO_TIME before the first */
@@ -1989,6 +1990,32 @@ cb_metrics_set_retention (CbMetrics *self,
 }
 
 /**
+ * cb_metrics_set_complete_since:
+ * @since_ms: the instant since which the engine has been told of every
+ *   call, or 0 when it has been told of all of them
+ *
+ * A console that connected at 10:40 and has not yet had the morning's
+ * calls from the backend knows the last hour only from 10:40: rates over
+ * a window (the Erlang C traffic) are then taken over the part of the
+ * window it has seen, not the whole, which would make 20 minutes of calls
+ * look like a quiet hour. Set by the store; 0 by default.
+ */
+void
+cb_metrics_set_complete_since (CbMetrics *self,
+                               gint64     since_ms)
+{
+  g_return_if_fail (self != NULL);
+  self->complete_since = MAX (since_ms, 0);
+}
+
+gint64
+cb_metrics_get_complete_since (CbMetrics *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->complete_since;
+}
+
+/**
  * cb_metrics_set_amd_false_positive_rate:
  * @rate: the share (0–1) of the calls AMD classified as machines that were
  *   in fact people — the "reasoned estimate" Ofcom asks for, from listening
@@ -2886,6 +2913,8 @@ scope_queue (CbMetrics   *self,
   return NULL;
 }
 
+#define ERLANG_MIN_SEEN_MS (10 * 60 * 1000)
+
 static void
 compute_erlang (CbMetrics            *self,
                 const Scope          *sc,
@@ -2895,6 +2924,9 @@ compute_erlang (CbMetrics            *self,
                 CbMetricValue        *out)
 {
   Queue *queue = scope_queue (self, sc);
+  /* @t covers the part of the window the engine has seen whole (see
+   * cb_metrics_compute ()); under 10 minutes of it is too little to staff
+   * by. */
   double hours = (t->to - t->from) / (double) HOUR_MS;
   double target = params->sl_target_pct > 0 ? params->sl_target_pct
                   : queue != NULL && queue->sl_target_pct > 0 ? queue->sl_target_pct
@@ -2905,8 +2937,8 @@ compute_erlang (CbMetrics            *self,
   guint staffed = count_agents_in_state (self, sc, id);
   double aht_s, traffic;
 
-  if (t->handled == 0 || hours <= 0)
-    return;  /* no handle time known: no estimate */
+  if (t->handled == 0 || t->to - t->from < ERLANG_MIN_SEEN_MS)
+    return;  /* no handle time known, or too short a span: no estimate */
   aht_s = (t->talk_ms + t->hold_ms + t->wrap_ms) / t->handled / 1000.0;
   traffic = t->offered / hours * aht_s / 3600.0;
 
@@ -3072,6 +3104,10 @@ cb_metrics_compute (CbMetrics            *self,
       t.params = params;
       t.from = out->from_ms;
       t.to = out->to_ms;
+      /* The Erlang C traffic is a rate: taken over the part of the window
+       * the engine has seen whole (cb_metrics_set_complete_since ()). */
+      if (id == CB_METRIC_ERLANG_AGENTS_NEEDED || id == CB_METRIC_ERLANG_SL_STAFFED)
+        t.from = MAX (t.from, MIN (self->complete_since, t.to));
       t.fcr_ms = (params->fcr_days > 0 ? params->fcr_days : DEFAULT_FCR_DAYS) * DAY_MS;
       t.want_fcr = id == CB_METRIC_FCR;
       t.want_first_close = id == CB_METRIC_FIRST_CALL_CLOSE;

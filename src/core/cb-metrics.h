@@ -285,6 +285,9 @@ void                cb_metrics_set_retention  (CbMetrics  *self,
                                                gint64      retention_ms);
 void                cb_metrics_set_amd_false_positive_rate (CbMetrics *self,
                                                             double     rate);
+void                cb_metrics_set_complete_since (CbMetrics *self,
+                                                   gint64     since_ms);
+gint64              cb_metrics_get_complete_since (CbMetrics *self);
 void                cb_metrics_apply          (CbMetrics  *self,
                                                gint64      ts_ms,
                                                const char *entity_type,

@@ -150,6 +150,8 @@ struct _CbStore
   guint                has_data : 1;
   guint                shut_down : 1;
   guint                history_loaded : 1;
+  guint                coverage_set : 1;   /* the metrics were told since when they know every call */
+  guint                backfill_done : 1;  /* the day's history from the backend has arrived whole */
 };
 
 G_DEFINE_FINAL_TYPE (CbStore, cb_store, G_TYPE_OBJECT)
@@ -189,6 +191,7 @@ typedef struct
   gboolean  history;     /* the journal's past, for the metrics only */
   gboolean  history_final; /* its last piece */
   gboolean  backfill;    /* ended calls from history.query, for the metrics only */
+  gboolean  backfill_final; /* the last page of them */
   gint64    started_us;  /* when its first event arrived (monotonic) */
 } ChangeSet;
 
@@ -1410,10 +1413,11 @@ on_backfill_page (GObject      *object,
     }
   worker_wait_for_main (w);
   g_atomic_int_add (&w->shared->pending, (gint) set->changes->len);
-  g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
-                              (GDestroyNotify) change_set_free);
 
   cb_json_get_string (response->data, "next_cursor", FALSE, &cursor, NULL);
+  set->backfill_final = cursor == NULL;
+  g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
+                              (GDestroyNotify) change_set_free);
   if (cursor != NULL && ++backfill->pages < 500)
     worker_backfill_page (backfill, cursor);
   else
@@ -2668,6 +2672,15 @@ update_state (CbStore *self)
     }
 
   set_string (&self->status_message, message, self, PROP_STATUS_MESSAGE);
+  /* Live for the first time: the metrics know every call from now on, and
+   * before only what the journal kept, until the backend's history of the
+   * day arrives (on_change_set ()). */
+  if (state == CB_CONNECTION_LIVE && !self->coverage_set)
+    {
+      self->coverage_set = TRUE;
+      if (!self->backfill_done)
+        cb_metrics_set_complete_since (self->metrics, cb_store_get_server_now (self));
+    }
   if (state != self->state)
     {
       self->state = state;
@@ -2747,6 +2760,12 @@ on_change_set (gpointer user_data)
             cb_metrics_apply (self->metrics, change->ts, change->type, change->id, change->holder->data);
           else
             keep_for_metrics (self, change);
+        }
+      /* The day's calls are all known now: every window is whole again. */
+      if (set->backfill_final)
+        {
+          self->backfill_done = TRUE;
+          cb_metrics_set_complete_since (self->metrics, 0);
         }
       g_signal_emit (self, signals[BATCH_APPLIED], 0, 0);
       return G_SOURCE_REMOVE;
