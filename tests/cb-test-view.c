@@ -424,3 +424,57 @@ cb_test_sim_stop (CbTestSim *sim)
   g_free (sim->epoch);
   g_free (sim);
 }
+
+/**
+ * cb_test_mutate:
+ * @edits: how many edits to make
+ * @overwrite_with: (nullable): the characters to overwrite bytes with;
+ *   %NULL for any byte
+ * @insert: the characters to insert
+ * @length: (out): the result's length
+ *
+ * Seeded random corruption of @text, as a fuzzer would make it: bytes
+ * overwritten, characters inserted (up to 8 in all), bytes deleted.
+ *
+ * Returns: (transfer full): the corrupted copy, not nul-terminated
+ */
+char *
+cb_test_mutate (GRand      *rand,
+                const char *text,
+                guint       edits,
+                const char *overwrite_with,
+                const char *insert,
+                gsize      *length)
+{
+  gsize original = strlen (text), n = original;
+  char *copy = g_malloc (original + 8);
+
+  memcpy (copy, text, original);
+  for (guint e = 0; e < edits && n > 1; e++)
+    {
+      gsize at = g_rand_int_range (rand, 0, n);
+
+      switch (g_rand_int_range (rand, 0, 3))
+        {
+        case 0:
+          copy[at] = overwrite_with != NULL
+                     ? overwrite_with[g_rand_int_range (rand, 0, strlen (overwrite_with))]
+                     : (char) g_rand_int_range (rand, 0, 256);
+          break;
+        case 1:
+          if (n < original + 8)
+            {
+              memmove (copy + at + 1, copy + at, n - at);
+              copy[at] = insert[g_rand_int_range (rand, 0, strlen (insert))];
+              n++;
+            }
+          break;
+        default:
+          memmove (copy + at, copy + at + 1, n - at - 1);
+          n--;
+          break;
+        }
+    }
+  *length = n;
+  return copy;
+}

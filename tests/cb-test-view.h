@@ -77,6 +77,13 @@ void        cb_test_wait                 (CbTestCondition  condition,
                                           gpointer         data,
                                           guint            timeout_ms);
 
+char       *cb_test_mutate               (GRand           *rand,
+                                          const char      *text,
+                                          guint            edits,
+                                          const char      *overwrite_with,
+                                          const char      *insert,
+                                          gsize           *length);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestView, cb_test_view_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestSim, cb_test_sim_stop)
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "cb-json-reader.h"
+#include "cb-test-view.h"
 
 static JsonNode *
 read_text (const char *text,
@@ -195,38 +196,13 @@ test_same_trees_as_json_parser (void)
   for (guint i = 0; i < 30000; i++)
     {
       const char *seed = seeds[i % G_N_ELEMENTS (seeds)];
-      gsize length = strlen (seed), n = length;
-      g_autofree char *copy = g_malloc (length + 8);
+      static const char structural[] = "{}[]\",:\\0123-+eE.tfn u";
+      guint edits = i < G_N_ELEMENTS (seeds) ? 0 : 1 + g_rand_int_range (rand, 0, 3);
+      gsize n;
+      g_autofree char *copy = cb_test_mutate (rand, seed, edits, structural, structural, &n);
       g_autoptr(GError) error = NULL;
       g_autoptr(JsonNode) ours = NULL;
       g_autoptr(JsonNode) theirs = NULL;
-      guint edits = i < G_N_ELEMENTS (seeds) ? 0 : 1 + g_rand_int_range (rand, 0, 3);
-
-      memcpy (copy, seed, length);
-      for (guint e = 0; e < edits && n > 1; e++)
-        {
-          gsize at = g_rand_int_range (rand, 0, n);
-          static const char structural[] = "{}[]\",:\\0123-+eE.tfn u";
-
-          switch (g_rand_int_range (rand, 0, 3))
-            {
-            case 0:
-              copy[at] = structural[g_rand_int_range (rand, 0, sizeof structural - 1)];
-              break;
-            case 1:
-              if (n < length + 8)
-                {
-                  memmove (copy + at + 1, copy + at, n - at);
-                  copy[at] = structural[g_rand_int_range (rand, 0, sizeof structural - 1)];
-                  n++;
-                }
-              break;
-            default:
-              memmove (copy + at, copy + at + 1, n - at - 1);
-              n--;
-              break;
-            }
-        }
 
       ours = cb_json_read (copy, n, 64, &error);
       g_assert_true ((ours == NULL) != (error == NULL));

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "cb-message.h"
+#include "cb-test-view.h"
 
 #define EVENT "{\"type\":\"event\",\"seq\":42,\"ts\":1795420800000,\"topic\":\"agents\"," \
               "\"kind\":\"upsert\",\"entity\":{\"type\":\"agent\",\"id\":\"agent-0007\",\"rev\":3}," \
@@ -223,7 +224,6 @@ static void
 test_mutations_never_crash (void)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (20261123);
-  gsize length = strlen (EVENT);
   guint decoded = 0, refused = 0;
 
   /* Seeded random corruption of a valid frame: flips, insertions of
@@ -233,35 +233,9 @@ test_mutations_never_crash (void)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(CbMessage) message = NULL;
-      g_autofree char *copy = g_malloc (length + 8);
-      gsize n = length;
-      guint edits = 1 + g_rand_int_range (rand, 0, 4);
-
-      memcpy (copy, EVENT, length);
-      for (guint e = 0; e < edits; e++)
-        {
-          gsize at = g_rand_int_range (rand, 0, n);
-          static const char structural[] = "{}[]\",:\\0-e.tn";
-
-          switch (g_rand_int_range (rand, 0, 3))
-            {
-            case 0:
-              copy[at] = (char) g_rand_int_range (rand, 0, 256);
-              break;
-            case 1:
-              if (n < length + 8)
-                {
-                  memmove (copy + at + 1, copy + at, n - at);
-                  copy[at] = structural[g_rand_int_range (rand, 0, sizeof structural - 1)];
-                  n++;
-                }
-              break;
-            default:
-              memmove (copy + at, copy + at + 1, n - at - 1);
-              n--;
-              break;
-            }
-        }
+      gsize n;
+      g_autofree char *copy = cb_test_mutate (rand, EVENT, 1 + g_rand_int_range (rand, 0, 4), NULL,
+                                              "{}[]\",:\\0-e.tn", &n);
 
       message = cb_message_decode (copy, n, 0, &error);
       g_assert_true ((message == NULL) != (error == NULL));
