@@ -37,8 +37,10 @@ struct _CbAlertRuleRow
 
 G_DEFINE_FINAL_TYPE (CbAlertRuleRow, cb_alert_rule_row, ADW_TYPE_ACTION_ROW)
 
-static const char *
-state_phrase (const char *state)
+/* An agent state as an alert's sentence says it: "Agent paused for …",
+ * "Kadri Kask in wrap-up for 12 min". */
+const char *
+cb_alert_state_phrase (const char *state)
 {
   if (g_strcmp0 (state, "paused") == 0)
     return C_("alert agent state", "paused");
@@ -192,7 +194,7 @@ cb_alert_rule_describe_condition (const CbAlertRule *rule,
       state = g_strdup_printf (_("paused (%s)"), reason);
     }
   else
-    state = g_strdup (state_phrase (rule->agent_state));
+    state = g_strdup (cb_alert_state_phrase (rule->agent_state));
 
   switch (rule->comparison)
     {

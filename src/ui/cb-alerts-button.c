@@ -19,6 +19,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-alert-rule-row.h"
 #include "cb-alerts-button.h"
 #include "cb-ui-types.h"
 
@@ -62,22 +63,6 @@ struct _CbAlertsButton
 
 G_DEFINE_FINAL_TYPE (CbAlertsButton, cb_alerts_button, GTK_TYPE_WIDGET)
 
-static const char *
-state_label (const char *state)
-{
-  if (g_strcmp0 (state, "paused") == 0)
-    return C_("alert agent state", "paused");
-  if (g_strcmp0 (state, "wrap_up") == 0)
-    return C_("alert agent state", "in wrap-up");
-  if (g_strcmp0 (state, "on_hold") == 0)
-    return C_("alert agent state", "on hold");
-  if (g_strcmp0 (state, "on_call") == 0)
-    return C_("alert agent state", "on a call");
-  if (g_strcmp0 (state, "ringing") == 0)
-    return C_("alert agent state", "ringing");
-  return state;
-}
-
 static char *
 format_value (const CbAlertRule *rule,
               double             value)
@@ -109,7 +94,7 @@ describe (const CbAlertRule *rule,
   if (rule->kind == CB_ALERT_KIND_AGENT_STATE)
     /* Translators: an alert; %1$s is an agent's name, %2$s a state ("paused", "in wrap-up"),
      * %3$s a duration ("16 min") */
-    return g_strdup_printf (_("%1$s %2$s for %3$s"), subject_name, state_label (rule->agent_state),
+    return g_strdup_printf (_("%1$s %2$s for %3$s"), subject_name, cb_alert_state_phrase (rule->agent_state),
                             shown);
   if (subject_name != NULL)
     /* Translators: an alert; %1$s is a KPI ("Longest wait"), %2$s a queue or campaign,
