@@ -39,13 +39,13 @@ test_system_malloc (void)
   if (glib_check_version (2, 76, 0) == NULL)
     {
       /* A GLib without the slice allocator: nothing to do. */
-      g_assert_cmpstr (unset, ==, "G_SLICE=(unset) argv[2]=an argument kept");
+      g_assert_cmpstr (unset, ==, "G_SLICE=(unset) argv[2]=an argument kept comm=test-process");
       return;
     }
-  /* Started again with the setting, its arguments kept… */
-  g_assert_cmpstr (unset, ==, "G_SLICE=always-malloc argv[2]=an argument kept");
+  /* Started again with the setting, its arguments and its name kept… */
+  g_assert_cmpstr (unset, ==, "G_SLICE=always-malloc argv[2]=an argument kept comm=test-process");
   /* …unless the user chose a setting. */
-  g_assert_cmpstr (chosen, ==, "G_SLICE=debug-blocks argv[2]=an argument kept");
+  g_assert_cmpstr (chosen, ==, "G_SLICE=debug-blocks argv[2]=an argument kept comm=test-process");
 }
 
 int
@@ -54,9 +54,12 @@ main (int   argc,
 {
   if (argc > 1 && g_str_equal (argv[1], "--child"))
     {
+      g_autofree char *comm = NULL;
+
       cb_process_use_system_malloc (argv);
-      printf ("G_SLICE=%s argv[2]=%s\n", g_getenv ("G_SLICE") ? g_getenv ("G_SLICE") : "(unset)",
-              argc > 2 ? argv[2] : "");
+      g_file_get_contents ("/proc/self/comm", &comm, NULL, NULL);
+      printf ("G_SLICE=%s argv[2]=%s comm=%s\n", g_getenv ("G_SLICE") ? g_getenv ("G_SLICE") : "(unset)",
+              argc > 2 ? argv[2] : "", comm != NULL ? g_strstrip (comm) : "?");
       return 0;
     }
 

@@ -31,12 +31,17 @@
 void
 cb_process_use_system_malloc (char **argv)
 {
+  g_autofree char *self = NULL;
+
   if (glib_check_version (2, 76, 0) == NULL || g_getenv ("G_SLICE") != NULL || argv == NULL)
     return;
 
-  if (!g_setenv ("G_SLICE", "always-malloc", TRUE))
+  /* The program's own path, not /proc/self/exe: the process is named
+   * after what it runs ("callboard" in ps and the system monitor). */
+  self = g_file_read_link ("/proc/self/exe", NULL);
+  if (self == NULL || !g_setenv ("G_SLICE", "always-malloc", TRUE))
     return;
-  execv ("/proc/self/exe", argv);
+  execv (self, argv);
   /* Still here: keep going with the slice allocator, and do not try again
    * in the programs this one starts. */
   g_debug ("could not start again with G_SLICE=always-malloc: %s", g_strerror (errno));
