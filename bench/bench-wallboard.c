@@ -10,7 +10,10 @@
  *
  * - frame times: the interval between frames the frame clock paints while
  *   the updates flow, p50/p95/p99/max (goals: p95 ≤ 16.7 ms, p99 ≤ 33 ms);
- * - the work in a frame (update + layout + paint), p50/p95/p99;
+ * - the work in a frame (update + layout + paint), p50/p95/p99, and each
+ *   of the frame clock's phases in it: update (the widgets' tick
+ *   callbacks: the page and the agent board), layout, and paint (snapshot
+ *   and render, which under Xvfb is Mesa's software rasterizer);
  * - event-to-pixel latency: from handing a batch of events to the store
  *   until the end of the first frame painted after the models had them,
  *   p50/p99, in ms and in frames (goal: within 2 frames);
@@ -26,6 +29,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
+#include "cb-application.h"
 #include "cb-bench-peer.h"
 #include "cb-process.h"
 #include "cb-store.h"
@@ -49,6 +53,9 @@ typedef struct
   CbStore  *store;
   GArray   *intervals;    /* gint64 µs between painted frames */
   GArray   *work;         /* gint64 µs from update to after-paint */
+  GArray   *phases[3];    /* gint64 µs of update, layout and paint */
+  gint64    layout_us;    /* when the phases began, this frame */
+  gint64    paint_us;
   GArray   *latencies;    /* gint64 µs from injection to pixels */
   GQueue    chunks;       /* Chunk, in flight */
   gint64    last_paint_us;
@@ -76,6 +83,28 @@ percentile_ms (GArray *values,
   sorted = g_array_copy (values);
   g_array_sort (sorted, compare_int64);
   return g_array_index (sorted, gint64, MIN (sorted->len - 1, (guint) (sorted->len * p))) / 1000.0;
+}
+
+/* Emission hooks run before every handler, GTK's own among them: so they
+ * mark where the layout and the paint phases begin. */
+static gboolean
+on_layout_begins (GSignalInvocationHint *hint,
+                  guint                  n_values,
+                  const GValue          *values,
+                  gpointer               user_data)
+{
+  ((Bench *) user_data)->layout_us = g_get_monotonic_time ();
+  return TRUE;
+}
+
+static gboolean
+on_paint_begins (GSignalInvocationHint *hint,
+                 guint                  n_values,
+                 const GValue          *values,
+                 gpointer               user_data)
+{
+  ((Bench *) user_data)->paint_us = g_get_monotonic_time ();
+  return TRUE;
 }
 
 static void
@@ -108,6 +137,14 @@ on_after_paint (GdkFrameClock *clock,
       gint64 work = now - bench->update_us;
 
       g_array_append_val (bench->work, work);
+      if (bench->layout_us >= bench->update_us && bench->paint_us >= bench->layout_us)
+        {
+          gint64 phase[3] = { bench->layout_us - bench->update_us, bench->paint_us - bench->layout_us,
+                              now - bench->paint_us };
+
+          for (guint i = 0; i < 3; i++)
+            g_array_append_val (bench->phases[i], phase[i]);
+        }
     }
   bench->last_paint_us = now;
 
@@ -171,7 +208,10 @@ main (int   argc,
   double cpu0, cpu;
   struct rusage usage;
 
-  cb_process_use_system_malloc (argv);   /* as the console runs */
+  /* As the console runs: the system malloc, and GTK's cairo renderer on a
+   * machine without a GPU (GSK_RENDERER=gl to measure the GL one). */
+  cb_process_use_system_malloc (argv);
+  cb_application_choose_renderer ();
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -212,6 +252,8 @@ main (int   argc,
 
   bench.intervals = g_array_new (FALSE, FALSE, sizeof (gint64));
   bench.work = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < 3; i++)
+    bench.phases[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
   bench.latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   /* Settle: mapped, laid out, a few frames painted. */
@@ -222,6 +264,8 @@ main (int   argc,
   g_assert (clock != NULL);
   g_signal_connect (clock, "update", G_CALLBACK (on_update), &bench);
   g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &bench);
+  g_signal_add_emission_hook (g_signal_lookup ("layout", GDK_TYPE_FRAME_CLOCK), 0, on_layout_begins, &bench, NULL);
+  g_signal_add_emission_hook (g_signal_lookup ("paint", GDK_TYPE_FRAME_CLOCK), 0, on_paint_begins, &bench, NULL);
 
   printf ("bench-wallboard: %d agents, %d queues, %d live calls; %d events/s for %d s\n",
           opt_agents, opt_queues, opt_calls, opt_rate, opt_seconds);
@@ -260,6 +304,7 @@ main (int   argc,
     g_main_context_iteration (NULL, FALSE) || (g_usleep (300), TRUE);
   bench.measuring = FALSE;
 
+  printf ("renderer: %s\n", g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "GTK's choice");
   printf ("frames: %u painted in %.1f s; interval p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms "
           "(goals p95 ≤ 16.7, p99 ≤ 33)\n",
           bench.intervals->len + 1, (end - start) / 1e6, percentile_ms (bench.intervals, 0.5),
@@ -267,6 +312,10 @@ main (int   argc,
           percentile_ms (bench.intervals, 1.0));
   printf ("work per frame (update → painted): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms\n",
           percentile_ms (bench.work, 0.5), percentile_ms (bench.work, 0.95), percentile_ms (bench.work, 0.99));
+  printf ("  its phases, p50 / p99: update %.1f / %.1f ms, layout %.1f / %.1f ms, paint %.1f / %.1f ms\n",
+          percentile_ms (bench.phases[0], 0.5), percentile_ms (bench.phases[0], 0.99),
+          percentile_ms (bench.phases[1], 0.5), percentile_ms (bench.phases[1], 0.99),
+          percentile_ms (bench.phases[2], 0.5), percentile_ms (bench.phases[2], 0.99));
   printf ("event to pixel: p50 %.1f ms (%.1f frames), p99 %.1f ms (%.1f frames) over %u batches "
           "(goal ≤ 2 frames)\n",
           percentile_ms (bench.latencies, 0.5), percentile_ms (bench.latencies, 0.5) / 16.7,
@@ -285,6 +334,8 @@ main (int   argc,
   cb_bench_peer_stop (peer);
   g_array_unref (bench.intervals);
   g_array_unref (bench.work);
+  for (guint i = 0; i < 3; i++)
+    g_array_unref (bench.phases[i]);
   g_array_unref (bench.latencies);
   g_queue_clear_full (&bench.chunks, g_free);
   {

@@ -19,6 +19,7 @@ main (int   argc,
   int status;
 
   cb_process_use_system_malloc (argv);
+  cb_application_choose_renderer ();
 
   /* A backend or a child that goes away is an error to report, not a
    * reason to die on a write to its socket or pipe. */

@@ -178,6 +178,32 @@ test_application (void)
   g_assert_finalize_object (app);
 }
 
+/* No GPU: GTK's cairo renderer; a GPU, or the user's choice: left alone. */
+static void
+test_renderer (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("GSK_RENDERER"));
+  gboolean gpu = FALSE;
+  g_autoptr(GDir) dri = g_dir_open ("/dev/dri", 0, NULL);
+  const char *name;
+
+  while (dri != NULL && (name = g_dir_read_name (dri)) != NULL)
+    gpu = gpu || g_str_has_prefix (name, "renderD");
+
+  g_setenv ("GSK_RENDERER", "ngl", TRUE);
+  cb_application_choose_renderer ();
+  g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "ngl");
+
+  g_unsetenv ("GSK_RENDERER");
+  cb_application_choose_renderer ();
+  g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, gpu ? NULL : "cairo");
+
+  if (saved != NULL)
+    g_setenv ("GSK_RENDERER", saved, TRUE);
+  else
+    g_unsetenv ("GSK_RENDERER");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -190,6 +216,7 @@ main (int   argc,
   settings = g_settings_new ("io.github.callboard.Callboard");
   store = cb_profile_store_new (settings);
 
+  g_test_add_func ("/callboard/widgets/renderer", test_renderer);
   g_test_add_func ("/callboard/widgets/window", test_window);
   g_test_add_func ("/callboard/widgets/kiosk-window", test_kiosk_window);
   g_test_add_func ("/callboard/widgets/preferences-window", test_preferences_window);

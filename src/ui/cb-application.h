@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CbApplication, cb_application, CB, APPLICATION, AdwApplication)
 
 CbApplication  *cb_application_new                (void);
+void            cb_application_choose_renderer    (void);
 CbConnectionState cb_application_get_connection_state  (CbApplication *self);
 const char     *cb_application_get_connection_detail (CbApplication *self);
 CbStore        *cb_application_get_store           (CbApplication *self);
