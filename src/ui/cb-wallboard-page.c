@@ -134,6 +134,8 @@ struct _CbWallboardPage
 
 G_DEFINE_FINAL_TYPE (CbWallboardPage, cb_wallboard_page, GTK_TYPE_WIDGET)
 
+static GQuark shown_quark;   /* a tile has been updated in full once */
+
 static void refresh (CbWallboardPage *self,
                      gboolean         full);
 
@@ -665,12 +667,19 @@ refresh (CbWallboardPage *self,
       g_hash_table_iter_init (&iter, cb_board_group_get_tiles (group));
       while (g_hash_table_iter_next (&iter, &key, &tile))
         {
-          if (!tile_in_view (self, tile))
+          /* A tile never shown in full is, in view or not yet laid out:
+           * it would say only its queue's id until the next full second. */
+          gboolean shown = g_object_get_qdata (tile, shown_quark) != NULL;
+
+          if (shown && !tile_in_view (self, tile))
             continue;
-          if (full)
-            cb_queue_tile_update (tile, self->metrics,
-                                  cb_entity_model_lookup (CB_ENTITY_MODEL (queues), key),
-                                  &self->params, now_ms);
+          if (full || !shown)
+            {
+              cb_queue_tile_update (tile, self->metrics,
+                                    cb_entity_model_lookup (CB_ENTITY_MODEL (queues), key),
+                                    &self->params, now_ms);
+              g_object_set_qdata (tile, shown_quark, GINT_TO_POINTER (TRUE));
+            }
           else
             cb_queue_tile_update_now (tile, self->metrics, &self->params, now_ms);
         }
@@ -1515,6 +1524,8 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  shown_quark = g_quark_from_static_string ("cb-wallboard-tile-shown");
 
   object_class->get_property = cb_wallboard_page_get_property;
   object_class->set_property = cb_wallboard_page_set_property;
