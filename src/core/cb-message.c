@@ -483,6 +483,23 @@ cb_message_new_part (CbMessage  *parent,
 }
 
 /**
+ * cb_message_decode_cached:
+ * @text: a message the cache stored, such as a snapshot part
+ *
+ * Decodes it with the checks of cb_message_decode(), but keeps no copy of
+ * @text: the cache has it.
+ *
+ * Returns: (transfer full) (nullable): the message, or %NULL with @error set
+ */
+CbMessage *
+cb_message_decode_cached (const char  *text,
+                          gsize        length,
+                          GError     **error)
+{
+  return decode (text, length, G_MAXSIZE, FALSE, error);
+}
+
+/**
  * cb_message_decode_body:
  * @text: a cached entity's body: a message whose `data` member is the entity
  *
@@ -497,7 +514,7 @@ cb_message_decode_body (const char  *text,
                         gsize        length,
                         GError     **error)
 {
-  g_autoptr(CbMessage) message = decode (text, length, G_MAXSIZE, FALSE, error);
+  g_autoptr(CbMessage) message = cb_message_decode_cached (text, length, error);
   JsonNode *data;
 
   if (message == NULL)

@@ -100,6 +100,9 @@ CbMessage  *cb_message_decode        (const char   *text,
                                       gsize         length,
                                       gsize         max_size,
                                       GError      **error);
+CbMessage  *cb_message_decode_cached (const char   *text,
+                                      gsize         length,
+                                      GError      **error);
 CbMessage  *cb_message_decode_body   (const char   *text,
                                       gsize         length,
                                       GError      **error);

@@ -2200,11 +2200,8 @@ cold_decode (gpointer user_data)
       if (item < n_parts)
         {
           g_autofree char *text = g_ptr_array_index (open->parts, item);
-          CbMessage *m = text != NULL ? cb_message_decode (text, strlen (text), G_MAXSIZE, NULL) : NULL;
 
-          if (m != NULL)
-            g_clear_pointer (&m->text, g_free);
-          open->parts->pdata[item] = m;
+          open->parts->pdata[item] = text != NULL ? cb_message_decode_cached (text, strlen (text), NULL) : NULL;
           continue;
         }
       for (guint i = (item - n_parts) * COLD_ROWS_PER_ITEM;
@@ -2426,10 +2423,9 @@ on_history_row (gint64      seq,
 
   if (kind == CB_EVENT_UPSERT)
     {
-      m = body ? cb_message_decode (body, length, G_MAXSIZE, NULL) : NULL;
+      m = body ? cb_message_decode_cached (body, length, NULL) : NULL;
       if (m == NULL || m->type != CB_MESSAGE_EVENT || m->data == NULL)
         return;
-      g_clear_pointer (&m->text, g_free);
 
       /* A call whose last word is that it was in progress, and that the
        * cache no longer holds, vanished unseen: not a call still waiting. */
