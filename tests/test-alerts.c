@@ -127,7 +127,7 @@ put_queue (Fixture    *f,
   json_object_set_int_member (o, "sl_threshold_s", 20);
   json_object_set_double_member (o, "sl_target_pct", 80);
   json_object_set_array_member (o, "team_ids", json_array_new ());
-  cb_metrics_apply (f->metrics, T0 - 3600 * SEC, "queue", id, o);
+  cb_metrics_apply_object (f->metrics, T0 - 3600 * SEC, "queue", id, o);
 }
 
 static void
@@ -176,7 +176,7 @@ put_call (Fixture    *f,
   json_object_set_boolean_member (o, "abandoned", FALSE);
   json_object_set_boolean_member (o, "dropped", FALSE);
   json_object_set_array_member (o, "transfers", json_array_new ());
-  cb_metrics_apply (f->metrics, answered != 0 ? answered : queued, "call", id, o);
+  cb_metrics_apply_object (f->metrics, answered != 0 ? answered : queued, "call", id, o);
 }
 
 static void

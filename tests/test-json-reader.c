@@ -1,10 +1,12 @@
-/* test-json-reader.c — our JSON reader: JsonParser's trees, stricter
+/* test-json-reader.c — our JSON reader: JsonParser's trees, stricter; and
+ * the documents it reads into (cb-json-doc.c)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include "cb-json-reader.h"
+#include "cb-message.h"
 #include "cb-test-view.h"
 
 static JsonNode *
@@ -227,6 +229,197 @@ test_same_trees_as_json_parser (void)
   g_assert_cmpuint (refused, >, 1000);
 }
 
+static CbJsonValue *
+read_doc (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  CbJsonValue *doc = cb_json_read_doc (text, strlen (text), 64, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (doc);
+  return doc;
+}
+
+/* Every kind of value, found by name and by position. */
+static void
+test_doc_values (void)
+{
+  g_autofree CbJsonValue *doc = read_doc (" {\"s\":\"caf\\u00e9 \\\"q\\\"\",\"i\":-42,\"d\":1.5,\"t\":true,"
+                                          "\"f\":false,\"n\":null,\"a\":[1,[2,{\"x\":[3]}],{},\"four\"],"
+                                          "\"o\":{\"deep\":{\"er\":\"yes\"}},\"after\":\"end\","
+                                          "\"dup\":1,\"dup\":2,\"du\":3,\"dupe\":4,\"\":\"empty\"} ");
+  const CbJsonValue *a, *v;
+  CbJsonIter iter;
+  const char *name;
+  guint n = 0;
+
+  g_assert_cmpint (cb_json_value_get_kind (doc), ==, CB_JSON_OBJECT);
+  g_assert_cmpuint (cb_json_value_get_length (doc), ==, 14);
+  g_assert_cmpstr (cb_json_value_lookup_string (doc, "s"), ==, "café \"q\"");
+  g_assert_cmpint (cb_json_value_lookup_int (doc, "i", 0), ==, -42);
+  g_assert_cmpint (cb_json_value_get_kind (cb_json_value_get_member (doc, "i")), ==, CB_JSON_INT);
+  g_assert_cmpfloat (cb_json_value_lookup_double (doc, "d", 0), ==, 1.5);
+  g_assert_cmpint (cb_json_value_lookup_int (doc, "d", 0), ==, 1);
+  g_assert_cmpfloat (cb_json_value_lookup_double (doc, "i", 0), ==, -42.0);
+  g_assert_true (cb_json_value_lookup_boolean (doc, "t"));
+  g_assert_false (cb_json_value_lookup_boolean (doc, "f"));
+  g_assert_nonnull (cb_json_value_get_member (doc, "n"));
+  g_assert_cmpint (cb_json_value_get_kind (cb_json_value_get_member (doc, "n")), ==, CB_JSON_NULL);
+  g_assert_null (cb_json_value_get_member (doc, "missing"));
+  /* Members after arrays and objects: stepping over what they hold. */
+  g_assert_cmpstr (cb_json_value_lookup_string (doc, "after"), ==, "end");
+  g_assert_cmpstr (cb_json_value_lookup_string (cb_json_value_lookup_object (cb_json_value_lookup_object (doc, "o"),
+                                                                              "deep"), "er"), ==, "yes");
+  /* Of a repeated member the last counts; names of other lengths are others. */
+  g_assert_cmpint (cb_json_value_lookup_int (doc, "dup", 0), ==, 2);
+  g_assert_cmpint (cb_json_value_lookup_int (doc, "du", 0), ==, 3);
+  g_assert_cmpint (cb_json_value_lookup_int (doc, "dupe", 0), ==, 4);
+  g_assert_cmpstr (cb_json_value_lookup_string (doc, ""), ==, "empty");
+
+  /* The wrong kind gives the fallback, never a warning. */
+  g_assert_null (cb_json_value_lookup_string (doc, "i"));
+  g_assert_cmpint (cb_json_value_lookup_int (doc, "s", 7), ==, 7);
+  g_assert_null (cb_json_value_lookup_object (doc, "a"));
+  g_assert_null (cb_json_value_lookup_array (doc, "o"));
+  g_assert_null (cb_json_value_get_member (cb_json_value_get_member (doc, "s"), "x"));
+  g_assert_null (cb_json_value_get_member (NULL, "x"));
+  g_assert_cmpuint (cb_json_value_get_length (cb_json_value_get_member (doc, "s")), ==, 0);
+
+  a = cb_json_value_lookup_array (doc, "a");
+  g_assert_cmpuint (cb_json_value_get_length (a), ==, 4);
+  g_assert_cmpint (cb_json_value_get_int (cb_json_value_get_element (a, 0)), ==, 1);
+  v = cb_json_value_get_element (a, 1);
+  g_assert_cmpint (cb_json_value_get_int (cb_json_value_get_element (cb_json_value_lookup_array (
+                     cb_json_value_get_element (v, 1), "x"), 0)), ==, 3);
+  g_assert_cmpuint (cb_json_value_get_length (cb_json_value_get_element (a, 2)), ==, 0);
+  g_assert_cmpstr (cb_json_value_get_string (cb_json_value_get_element (a, 3)), ==, "four");
+  g_assert_null (cb_json_value_get_element (a, 4));
+  g_assert_true (cb_json_value_has_string (a, "four"));
+  g_assert_false (cb_json_value_has_string (a, "fou"));
+
+  /* Members in the order of the text, repeats included. */
+  cb_json_iter_init (&iter, doc);
+  while (cb_json_iter_next (&iter, &name, &v))
+    {
+      static const char * const names[] = { "s", "i", "d", "t", "f", "n", "a", "o", "after",
+                                             "dup", "dup", "du", "dupe", "" };
+
+      if (n < G_N_ELEMENTS (names))
+        g_assert_cmpstr (name, ==, names[n]);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, 14);
+  cb_json_iter_init (&iter, cb_json_value_get_member (doc, "i"));
+  g_assert_false (cb_json_iter_next (&iter, NULL, &v));
+}
+
+/* Large documents: the reader's buffers grow many times over, and every
+ * value still reads back (an array of 20,000 values of every kind). */
+static void
+test_doc_large (void)
+{
+  g_autoptr(GString) text = g_string_new ("{\"items\":[");
+  g_autofree CbJsonValue *doc = NULL;
+  const CbJsonValue *items, *item;
+  CbJsonIter iter;
+  guint i = 0;
+
+  for (guint k = 0; k < 4000; k++)
+    g_string_append_printf (text, "%s{\"n\":%u,\"s\":\"text %u\",\"b\":%s,\"d\":%u.5,\"z\":null}",
+                            k > 0 ? "," : "", k, k, k % 2 ? "true" : "false", k);
+  g_string_append (text, "],\"tail\":\"here\"}");
+  doc = read_doc (text->str);
+
+  g_assert_cmpstr (cb_json_value_lookup_string (doc, "tail"), ==, "here");
+  items = cb_json_value_lookup_array (doc, "items");
+  g_assert_cmpuint (cb_json_value_get_length (items), ==, 4000);
+  cb_json_iter_init (&iter, items);
+  while (cb_json_iter_next (&iter, NULL, &item))
+    {
+      g_autofree char *want = g_strdup_printf ("text %u", i);
+
+      g_assert_cmpint (cb_json_value_lookup_int (item, "n", -1), ==, i);
+      g_assert_cmpstr (cb_json_value_lookup_string (item, "s"), ==, want);
+      g_assert_true (cb_json_value_lookup_boolean (item, "b") == (i % 2 == 1));
+      g_assert_cmpfloat (cb_json_value_lookup_double (item, "d", 0), ==, i + 0.5);
+      i++;
+    }
+  g_assert_cmpuint (i, ==, 4000);
+  g_assert_cmpint (cb_json_value_lookup_int (cb_json_value_get_element (items, 3999), "n", -1), ==, 3999);
+
+  /* A small document after the large one: the buffers were let go or reused. */
+  {
+    g_autofree CbJsonValue *small = read_doc ("[true]");
+
+    g_assert_true (cb_json_value_get_boolean (cb_json_value_get_element (small, 0)));
+  }
+}
+
+/* The strict readers: the protocol's rules for required and optional members. */
+static void
+test_doc_strict (void)
+{
+  g_autofree CbJsonValue *doc = read_doc ("{\"s\":\"x\",\"i\":5,\"b\":true,\"o\":{},\"a\":[],\"n\":null}");
+  g_autoptr(GError) error = NULL;
+  const CbJsonValue *v = NULL;
+  const char *s = NULL;
+  gint64 i = -1;
+  gboolean b = FALSE;
+
+  g_assert_true (cb_json_value_read_string (doc, "s", TRUE, &s, &error));
+  g_assert_cmpstr (s, ==, "x");
+  g_assert_true (cb_json_value_read_int (doc, "i", TRUE, 0, &i, &error));
+  g_assert_cmpint (i, ==, 5);
+  g_assert_true (cb_json_value_read_bool (doc, "b", TRUE, &b, &error));
+  g_assert_true (b);
+  g_assert_true (cb_json_value_read_object (doc, "o", TRUE, &v, &error));
+  g_assert_nonnull (v);
+  g_assert_true (cb_json_value_read_array (doc, "a", TRUE, &v, &error));
+  g_assert_nonnull (v);
+  g_assert_no_error (error);
+
+  /* Absent or null and optional: the default stays. */
+  i = 9;
+  g_assert_true (cb_json_value_read_int (doc, "n", FALSE, 0, &i, &error));
+  g_assert_true (cb_json_value_read_int (doc, "missing", FALSE, 0, &i, &error));
+  g_assert_cmpint (i, ==, 9);
+  g_assert_true (cb_json_value_read_string (doc, "missing", FALSE, &s, &error));
+  g_assert_null (s);
+  g_assert_no_error (error);
+
+  g_assert_false (cb_json_value_read_string (doc, "n", TRUE, &s, &error));
+  g_assert_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MISSING);
+  g_clear_error (&error);
+  g_assert_false (cb_json_value_read_int (doc, "s", TRUE, 0, &i, &error));
+  g_assert_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_WRONG_TYPE);
+  g_clear_error (&error);
+  g_assert_false (cb_json_value_read_int (doc, "i", TRUE, 6, &i, &error));
+  g_assert_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_BAD_VALUE);
+  g_clear_error (&error);
+  g_assert_false (cb_json_value_read_object (doc, "a", FALSE, &v, &error));
+  g_assert_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_WRONG_TYPE);
+  g_clear_error (&error);
+  g_assert_false (cb_json_value_read_bool (doc, "i", FALSE, &b, &error));
+  g_assert_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_WRONG_TYPE);
+}
+
+/* A document and a json-glib tree say the same: both ways round. */
+static void
+test_doc_to_node (void)
+{
+  const char *text = "{\"a\":[1,2.5,\"x\",null,true,{\"b\":{}}],\"c\":\"\\u00e9\",\"dup\":1,\"dup\":2}";
+  g_autofree CbJsonValue *doc = read_doc (text);
+  g_autoptr(JsonNode) node = cb_json_value_to_node (doc);
+  g_autoptr(JsonNode) reference = parse_reference (text, strlen (text));
+  g_autofree CbJsonValue *back = cb_json_doc_new_from_node (node);
+  g_autofree char *a = cb_json_value_to_string (doc);
+  g_autofree char *b = cb_json_value_to_string (back);
+
+  g_assert_true (json_node_equal (node, reference));
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpint (cb_json_value_lookup_int (back, "dup", 0), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -237,6 +430,10 @@ main (int   argc,
   g_test_add_func ("/callboard/json-reader/refused", test_refused);
   g_test_add_func ("/callboard/json-reader/depth", test_depth);
   g_test_add_func ("/callboard/json-reader/same-trees-as-json-parser", test_same_trees_as_json_parser);
+  g_test_add_func ("/callboard/json-reader/doc/values", test_doc_values);
+  g_test_add_func ("/callboard/json-reader/doc/large", test_doc_large);
+  g_test_add_func ("/callboard/json-reader/doc/strict", test_doc_strict);
+  g_test_add_func ("/callboard/json-reader/doc/to-node", test_doc_to_node);
 
   return g_test_run ();
 }

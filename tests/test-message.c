@@ -33,7 +33,10 @@ test_event (void)
   g_assert_cmpstr (message->entity_type, ==, "agent");
   g_assert_cmpstr (message->entity_id, ==, "agent-0007");
   g_assert_cmpint (message->rev, ==, 3);
-  g_assert_cmpstr (json_object_get_string_member (message->data, "state"), ==, "on_call");
+  g_assert_cmpstr (cb_json_value_lookup_string (message->state, "state"), ==, "on_call");
+  /* An event is read as a document only. */
+  g_assert_null (message->object);
+  g_assert_null (message->data);
 }
 
 static void
@@ -46,7 +49,7 @@ test_delete_without_data (void)
 
   g_assert_no_error (error);
   g_assert_cmpint (message->kind, ==, CB_EVENT_DELETE);
-  g_assert_null (message->data);
+  g_assert_null (message->state);
 }
 
 static void

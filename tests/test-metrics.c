@@ -120,7 +120,7 @@ put_call_at (CbMetrics      *metrics,
   else
     json_object_set_null_member (o, "survey_score");
 
-  cb_metrics_apply (metrics, ts, "call", c->id, o);
+  cb_metrics_apply_object (metrics, ts, "call", c->id, o);
 }
 
 static void
@@ -147,7 +147,7 @@ put_queue (CbMetrics  *metrics,
   json_object_set_int_member (o, "sl_threshold_s", threshold_s);
   json_object_set_double_member (o, "sl_target_pct", target_pct);
   json_object_set_array_member (o, "team_ids", teams);
-  cb_metrics_apply (metrics, ts, "queue", id, o);
+  cb_metrics_apply_object (metrics, ts, "queue", id, o);
 }
 
 static void
@@ -171,7 +171,7 @@ put_agent (CbMetrics  *metrics,
   json_object_set_int_member (o, "state_since", since);
   json_object_set_array_member (o, "team_ids", teams);
   json_object_set_array_member (o, "queue_ids", queues);
-  cb_metrics_apply (metrics, since, "agent", id, o);
+  cb_metrics_apply_object (metrics, since, "agent", id, o);
 }
 
 static void
@@ -183,7 +183,7 @@ put_disposition (CbMetrics  *metrics,
 
   json_object_set_string_member (o, "id", code);
   json_object_set_string_member (o, "category", category);
-  cb_metrics_apply (metrics, DAY, "disposition", code, o);
+  cb_metrics_apply_object (metrics, DAY, "disposition", code, o);
 }
 
 static void
@@ -203,7 +203,7 @@ put_campaign (CbMetrics  *metrics,
   json_object_set_array_member (o, "team_ids", json_array_new ());
   json_object_set_int_member (stats, "leads_dialable", dialable);
   json_object_set_object_member (o, "stats", stats);
-  cb_metrics_apply (metrics, ts, "campaign", id, o);
+  cb_metrics_apply_object (metrics, ts, "campaign", id, o);
 }
 
 static void
@@ -219,7 +219,7 @@ put_rule_set (CbMetrics  *metrics,
   json_object_set_string_member (drop, "method", method);
   json_object_set_double_member (drop, "cap_pct", cap);
   json_object_set_object_member (o, "drop_rate", drop);
-  cb_metrics_apply (metrics, ts, "rule_set", id, o);
+  cb_metrics_apply_object (metrics, ts, "rule_set", id, o);
 }
 
 static CbMetrics *
@@ -621,7 +621,7 @@ test_agents (void)
   assert_value (compute (metrics, CB_METRIC_AGENTS_AVAILABLE, &queue_scope, NULL, NULL, now), 1, 0);
 
   /* Deleted: a2 leaves the floor. */
-  cb_metrics_apply (metrics, AT (11, 0, 0), "agent", "a2", NULL);
+  cb_metrics_apply_object (metrics, AT (11, 0, 0), "agent", "a2", NULL);
   assert_value (compute (metrics, CB_METRIC_AGENTS_LOGGED_IN, NULL, NULL, NULL, now), 1, 0);
   assert_value (compute (metrics, CB_METRIC_AGENTS_AVAILABLE, NULL, NULL, NULL, now), 0, 0);
 }
@@ -1137,16 +1137,16 @@ test_deletes (void)
 
   feed_service_level (metrics);
 
-  cb_metrics_apply (metrics, AT (10, 6, 40), "call", "c6", NULL);  /* ended: kept */
+  cb_metrics_apply_object (metrics, AT (10, 6, 40), "call", "c6", NULL);  /* ended: kept */
   assert_value (compute (metrics, CB_METRIC_ABANDONED, NULL, &today, NULL, now), 2, 0);
   assert_value (compute (metrics, CB_METRIC_OFFERED, NULL, &today, NULL, now), 7, 0);
 
-  cb_metrics_apply (metrics, AT (10, 7, 0), "call", "c7", NULL);   /* waiting: withdrawn */
+  cb_metrics_apply_object (metrics, AT (10, 7, 0), "call", "c7", NULL);   /* waiting: withdrawn */
   assert_value (compute (metrics, CB_METRIC_OFFERED, NULL, &today, NULL, now), 6, 0);
   assert_value (compute (metrics, CB_METRIC_CALLS_WAITING, NULL, &today, NULL, now), 0, 0);
   assert_no_data (compute (metrics, CB_METRIC_LONGEST_WAIT, NULL, &today, NULL, now));
 
-  cb_metrics_apply (metrics, AT (10, 7, 0), "call", "c1", NULL);   /* connected: withdrawn */
+  cb_metrics_apply_object (metrics, AT (10, 7, 0), "call", "c1", NULL);   /* connected: withdrawn */
   assert_value (compute (metrics, CB_METRIC_ANSWERED, NULL, &today, NULL, now), 3, 0);
   g_assert_cmpuint (cb_metrics_get_n_calls (metrics), ==, 5);
 
@@ -1156,7 +1156,7 @@ test_deletes (void)
   assert_value (compute (metrics, CB_METRIC_ABANDONED, NULL, &today, NULL, now), 2, 0);
 
   /* Unknown entity types are ignored. */
-  cb_metrics_apply (metrics, AT (10, 8, 0), "lead", "L1", NULL);
+  cb_metrics_apply_object (metrics, AT (10, 8, 0), "lead", "L1", NULL);
 }
 
 /* No data is not zero. */
@@ -1306,7 +1306,7 @@ test_model (void)
       latest = MAX (latest, e->ts);
       if (e->step == 1 && withdrawn[i])
         {
-          cb_metrics_apply (metrics, e->ts, "call", id, NULL);
+          cb_metrics_apply_object (metrics, e->ts, "call", id, NULL);
           continue;
         }
       put_call_at (metrics, e->ts,

@@ -31,7 +31,7 @@ on_message (CbConnection *c,
   if (m->type == CB_MESSAGE_EVENT && g_str_equal (m->entity_type, "call"))
     v->calls_seen++;
   if (m->type == CB_MESSAGE_EVENT && m->kind == CB_EVENT_UPSERT && g_str_equal (m->entity_type, "agent"))
-    g_hash_table_add (v->agent_states, g_strdup (json_object_get_string_member (m->data, "state")));
+    g_hash_table_add (v->agent_states, g_strdup (cb_json_value_lookup_string (m->state, "state")));
   cb_test_view_handle (v->view, m);
 }
 

@@ -796,9 +796,9 @@ test_metrics_backfilled (Fixture       *f,
   queues = cb_store_get_model (store, "queue");
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queues)); i++)
     {
-      JsonObject *stats = cb_entity_get_object (cb_entity_model_get (queues, i), "stats");
+      const CbJsonValue *stats = cb_entity_get_object (cb_entity_model_get (queues, i), "stats");
 
-      backend_offered += stats ? json_object_get_int_member (stats, "offered_today") : 0;
+      backend_offered += cb_json_value_lookup_int (stats, "offered_today", 0);
     }
   g_assert_true (cb_metrics_compute (cb_store_get_metrics (store), CB_METRIC_OFFERED, NULL, &today, NULL,
                                      cb_store_get_server_now (store), &offered));

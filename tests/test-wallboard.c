@@ -88,7 +88,7 @@ put_call (CbMetrics  *metrics,
   json_object_set_null_member (o, "disposition");
   json_object_set_array_member (o, "transfers", json_array_new ());
   json_object_set_null_member (o, "survey_score");
-  cb_metrics_apply (metrics, ended + 30 * SEC, "call", id, o);
+  cb_metrics_apply_object (metrics, ended + 30 * SEC, "call", id, o);
 }
 
 static void
@@ -102,7 +102,7 @@ put_queue (CbMetrics  *metrics,
   json_object_set_int_member (o, "sl_threshold_s", 20);
   json_object_set_double_member (o, "sl_target_pct", 80);
   json_object_set_array_member (o, "team_ids", json_array_new ());
-  cb_metrics_apply (metrics, AT (8, 0, 0), "queue", id, o);
+  cb_metrics_apply_object (metrics, AT (8, 0, 0), "queue", id, o);
 }
 
 static void
@@ -122,7 +122,7 @@ put_agent (CbMetrics  *metrics,
   json_object_set_array_member (o, "team_ids", json_array_new ());
   json_object_set_array_member (o, "queue_ids", queues);
   json_object_set_null_member (o, "campaign_id");
-  cb_metrics_apply (metrics, since, "agent", id, o);
+  cb_metrics_apply_object (metrics, since, "agent", id, o);
 }
 
 /* Three answered within 20 s and one at 30 s: SL 3 ÷ (4 + 0) = 75 %,
@@ -447,7 +447,7 @@ put_campaign (CbMetrics *metrics)
   json_object_set_array_member (o, "team_ids", json_array_new ());
   json_object_set_int_member (stats, "leads_dialable", 6120);
   json_object_set_object_member (o, "stats", stats);
-  cb_metrics_apply (metrics, AT (8, 0, 0), "campaign", "cmp-winter", o);
+  cb_metrics_apply_object (metrics, AT (8, 0, 0), "campaign", "cmp-winter", o);
 }
 
 /* Four dials, two answered by a person: ASR 50 %. */
@@ -488,7 +488,7 @@ put_dial (CbMetrics  *metrics,
   json_object_set_boolean_member (o, "dropped", FALSE);
   json_object_set_null_member (o, "disposition");
   json_object_set_array_member (o, "transfers", json_array_new ());
-  cb_metrics_apply (metrics, created + 100 * SEC, "call", id, o);
+  cb_metrics_apply_object (metrics, created + 100 * SEC, "call", id, o);
 }
 
 static void
@@ -668,22 +668,22 @@ test_against_sim (void)
     /* The sim runs 60 times faster than the clock: count up to the
      * instant its statistics were computed, as the backend did. */
     for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queues)); i++)
-      stats_at = MAX (stats_at, json_object_get_int_member (cb_entity_get_object (cb_entity_model_get (queues, i),
-                                                                                    "stats"), "stats_at"));
+      stats_at = MAX (stats_at, cb_json_value_lookup_int (cb_entity_get_object (cb_entity_model_get (queues, i),
+                                                                                  "stats"), "stats_at", 0));
     cb_wallboard_page_set_fixed_now (wp, stats_at);
     cb_wallboard_page_refresh (wp);
 
     for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queues)); i++)
       {
         CbEntity *queue = cb_entity_model_get (queues, i);
-        JsonObject *stats = cb_entity_get_object (queue, "stats");
+        const CbJsonValue *stats = cb_entity_get_object (queue, "stats");
         g_autofree char *want = NULL;
         GtkWidget *tile = NULL;
 
         g_assert_nonnull (stats);
         want = g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT,
-                                json_object_get_int_member (stats, "offered_today"),
-                                json_object_get_int_member (stats, "answered_today"));
+                                cb_json_value_lookup_int (stats, "offered_today", -1),
+                                cb_json_value_lookup_int (stats, "answered_today", -1));
         for (GtkWidget *w = page; w != NULL; )
           {
             if (CB_IS_QUEUE_TILE (w)
@@ -708,10 +708,10 @@ test_against_sim (void)
                                                                          CB_METRIC_OFFERED)));
         g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (CB_QUEUE_TILE (tile),
                                                                           CB_METRIC_OFFERED)), ==, want);
-        if (!json_object_get_null_member (stats, "sl_pct_today"))
+        if (cb_json_value_get_kind (cb_json_value_get_member (stats, "sl_pct_today")) != CB_JSON_NULL)
           {
             g_autofree char *sl = cb_format_metric (CB_METRIC_UNIT_PERCENT,
-                                                    json_object_get_double_member (stats, "sl_pct_today"), 0);
+                                                    cb_json_value_lookup_double (stats, "sl_pct_today", -1), 0);
 
             g_test_message ("%s: backend SL %s", cb_entity_get_id (queue), sl);
             g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (CB_QUEUE_TILE (tile),
@@ -844,8 +844,8 @@ test_busy_afternoon (void)
     gint64 stats_at = 0;
 
     for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queues)); i++)
-      stats_at = MAX (stats_at, json_object_get_int_member (cb_entity_get_object (cb_entity_model_get (queues, i),
-                                                                                    "stats"), "stats_at"));
+      stats_at = MAX (stats_at, cb_json_value_lookup_int (cb_entity_get_object (cb_entity_model_get (queues, i),
+                                                                                  "stats"), "stats_at", 0));
     cb_wallboard_page_set_fixed_now (CB_WALLBOARD_PAGE (page), stats_at);
   }
   cb_test_spin (200);

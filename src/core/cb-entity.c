@@ -4,9 +4,10 @@
  *
  * An agent, queue, call, campaign, … as the backend last described it: its
  * type, id, rev and the whole entity object (docs/protocol.md §10). The
- * object is immutable and owned by the decoded message it arrived in
- * (@holder), which the entity keeps alive; an update swaps the holder, so
- * the entity object itself — what list rows are bound to — stays the same.
+ * object — a CbJsonValue — is immutable and owned by the decoded message
+ * it arrived in (@holder), which the entity keeps alive; an update swaps
+ * the holder, so the entity object itself — what list rows are bound to —
+ * stays the same.
  *
  * The typed getters follow the protocol's rules for a reader: a missing
  * member or one of another type gives the fallback (clients must tolerate
@@ -32,7 +33,7 @@ struct _CbEntity
   /* borrowed references */
   const char *type;       /* interned */
   const char *topic;      /* interned */
-  JsonObject *data;       /* owned by holder */
+  const CbJsonValue *state; /* owned by holder */
 
   /* owned references */
   char       *id;
@@ -113,7 +114,7 @@ cb_entity_new (const char *type,
 {
   CbEntity *self;
 
-  g_return_val_if_fail (type != NULL && id != NULL && holder != NULL, NULL);
+  g_return_val_if_fail (type != NULL && id != NULL && holder != NULL && holder->state != NULL, NULL);
 
   self = g_object_new (CB_TYPE_ENTITY, NULL);
   self->type = g_intern_string (type);
@@ -121,7 +122,7 @@ cb_entity_new (const char *type,
   self->id = g_strdup (id);
   self->rev = rev;
   self->holder = cb_message_ref (holder);
-  self->data = holder->data;
+  self->state = holder->state;
   return self;
 }
 
@@ -154,16 +155,16 @@ cb_entity_get_rev (CbEntity *self)
 }
 
 /**
- * cb_entity_get_data:
+ * cb_entity_get_state:
  *
  * Returns: (transfer none): the entity object; immutable, valid until the
  *   next update of @self
  */
-JsonObject *
-cb_entity_get_data (CbEntity *self)
+const CbJsonValue *
+cb_entity_get_state (CbEntity *self)
 {
   g_return_val_if_fail (CB_IS_ENTITY (self), NULL);
-  return self->data;
+  return self->state;
 }
 
 /**
@@ -181,11 +182,11 @@ cb_entity_update (CbEntity  *self,
   CbMessage *old;
 
   g_return_if_fail (CB_IS_ENTITY (self));
-  g_return_if_fail (holder != NULL && holder->data != NULL);
+  g_return_if_fail (holder != NULL && holder->state != NULL);
 
   old = g_steal_pointer (&self->holder);
   self->holder = cb_message_ref (holder);
-  self->data = holder->data;
+  self->state = holder->state;
   self->rev = rev;
   if (released != NULL)
     g_ptr_array_add (released, old);
@@ -194,24 +195,13 @@ cb_entity_update (CbEntity  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REV]);
 }
 
-static JsonNode *
-member (CbEntity   *self,
-        const char *name)
-{
-  g_return_val_if_fail (CB_IS_ENTITY (self), NULL);
-  return json_object_get_member (self->data, name);
-}
-
 /* Returns: (nullable): the string member, or %NULL if absent, null or not a string */
 const char *
 cb_entity_get_string (CbEntity   *self,
                       const char *name)
 {
-  JsonNode *node = member (self, name);
-
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  g_return_val_if_fail (CB_IS_ENTITY (self), NULL);
+  return cb_json_value_lookup_string (self->state, name);
 }
 
 gint64
@@ -219,15 +209,8 @@ cb_entity_get_int (CbEntity   *self,
                    const char *name,
                    gint64      fallback)
 {
-  JsonNode *node = member (self, name);
-
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
-    return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
-  return fallback;
+  g_return_val_if_fail (CB_IS_ENTITY (self), fallback);
+  return cb_json_value_lookup_int (self->state, name, fallback);
 }
 
 double
@@ -235,45 +218,34 @@ cb_entity_get_double (CbEntity   *self,
                       const char *name,
                       double      fallback)
 {
-  JsonNode *node = member (self, name);
-
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
-    return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return (double) json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return json_node_get_double (node);
-  return fallback;
+  g_return_val_if_fail (CB_IS_ENTITY (self), fallback);
+  return cb_json_value_lookup_double (self->state, name, fallback);
 }
 
 gboolean
 cb_entity_get_bool (CbEntity   *self,
                     const char *name)
 {
-  JsonNode *node = member (self, name);
-
-  return node != NULL && JSON_NODE_TYPE (node) == JSON_NODE_VALUE
-         && json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+  g_return_val_if_fail (CB_IS_ENTITY (self), FALSE);
+  return cb_json_value_lookup_boolean (self->state, name);
 }
 
 /* Returns: (transfer none) (nullable): */
-JsonObject *
+const CbJsonValue *
 cb_entity_get_object (CbEntity   *self,
                       const char *name)
 {
-  JsonNode *node = member (self, name);
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  g_return_val_if_fail (CB_IS_ENTITY (self), NULL);
+  return cb_json_value_lookup_object (self->state, name);
 }
 
 /* Returns: (transfer none) (nullable): */
-JsonArray *
+const CbJsonValue *
 cb_entity_get_array (CbEntity   *self,
                      const char *name)
 {
-  JsonNode *node = member (self, name);
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  g_return_val_if_fail (CB_IS_ENTITY (self), NULL);
+  return cb_json_value_lookup_array (self->state, name);
 }
 
 /* Whether the array of strings @name holds @value (team_ids, queue_ids, …). */
@@ -282,17 +254,5 @@ cb_entity_has_in_array (CbEntity   *self,
                         const char *name,
                         const char *value)
 {
-  JsonArray *array = cb_entity_get_array (self, name);
-
-  if (array == NULL)
-    return FALSE;
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-
-      if (JSON_NODE_TYPE (node) == JSON_NODE_VALUE && json_node_get_value_type (node) == G_TYPE_STRING
-          && g_strcmp0 (json_node_get_string (node), value) == 0)
-        return TRUE;
-    }
-  return FALSE;
+  return cb_json_value_has_string (cb_entity_get_array (self, name), value);
 }

@@ -22,7 +22,7 @@ const char  *cb_entity_get_entity_type (CbEntity *self);
 const char  *cb_entity_get_id       (CbEntity    *self);
 const char  *cb_entity_get_topic    (CbEntity    *self);
 gint64       cb_entity_get_rev      (CbEntity    *self);
-JsonObject  *cb_entity_get_data     (CbEntity    *self);
+const CbJsonValue *cb_entity_get_state (CbEntity *self);
 void         cb_entity_update       (CbEntity    *self,
                                      gint64       rev,
                                      CbMessage   *holder,
@@ -38,10 +38,10 @@ double       cb_entity_get_double   (CbEntity    *self,
                                      double       fallback);
 gboolean     cb_entity_get_bool     (CbEntity    *self,
                                      const char  *member);
-JsonObject  *cb_entity_get_object   (CbEntity    *self,
-                                     const char  *member);
-JsonArray   *cb_entity_get_array    (CbEntity    *self,
-                                     const char  *member);
+const CbJsonValue *cb_entity_get_object (CbEntity   *self,
+                                         const char *member);
+const CbJsonValue *cb_entity_get_array  (CbEntity   *self,
+                                         const char *member);
 gboolean     cb_entity_has_in_array (CbEntity    *self,
                                      const char  *member,
                                      const char  *value);

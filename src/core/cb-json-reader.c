@@ -1,13 +1,15 @@
-/* cb-json-reader.c — JSON text to a json-glib tree, strictly and fast
+/* cb-json-reader.c — JSON text to a document, strictly and fast
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Every frame from a backend, every snapshot part and every cached entity
  * is parsed, so parsing is most of what the console's core costs. This
- * reader builds the same JsonNode tree JsonParser does, in one pass over
- * the text, without JsonParser's GScanner, its per-token signals and its
- * second copy of every string: about twice as fast on the protocol's
- * frames (bench/bench-store prints both rates).
+ * reader makes a CbJsonValue document (cb-json-doc.c: one allocation) in
+ * one pass over the text, into buffers each thread keeps; cb_json_read()
+ * turns that into the same JsonNode tree JsonParser makes, for messages
+ * read as json-glib objects. Without JsonParser's GScanner, its per-token
+ * signals and its second copy of every string, even that is about twice as
+ * fast on the protocol's frames (bench/bench-store prints the rates).
  *
  * It is stricter than JsonParser, as a reader of untrusted input should be
  * (RFC 8259): one value, nothing but white space after it; no comments,
@@ -15,9 +17,9 @@
  * without control characters, \u escapes with paired surrogates and no
  * NUL; numbers that fit a double (1e400 is refused, not made infinite, so
  * a tree never holds a number that cannot be written back as JSON).
- * Integers without a fraction or exponent become G_TYPE_INT64 nodes when
- * they fit, as with JsonParser; a duplicate member replaces the earlier
- * one. Nesting is limited by @max_depth, checked before recursing, and the
+ * Integers without a fraction or exponent are integers when they fit
+ * (G_TYPE_INT64 nodes, as with JsonParser); of a repeated member the last
+ * counts. Nesting is limited by @max_depth, checked before recursing, and the
  * text must be valid UTF-8.
  */
 #define G_LOG_DOMAIN "cb-json-reader"
@@ -31,13 +33,23 @@
 
 G_DEFINE_QUARK (cb-json-reader-error-quark, cb_json_reader_error)
 
+/* What a thread reads into: the values and the strings of the document,
+ * copied into one block at the end. */
+typedef struct
+{
+  CbJsonValue *values;
+  gsize        n_values;
+  gsize        size;
+  GString     *strings;
+} Scratch;
+
 typedef struct
 {
   const char *p;
   const char *end;
   const char *start;
   guint       max_depth;
-  GString    *buffer;      /* the string being unescaped, reused */
+  Scratch    *scratch;
   GError    **error;
 } Reader;
 
@@ -99,21 +111,21 @@ read_hex4 (Reader   *r,
   return TRUE;
 }
 
-/* Reads a string, the opening quote already consumed, into r->buffer
- * (nul-terminated). The text is known to be valid UTF-8. */
+/* Reads a string, the opening quote already consumed, and appends it to
+ * the document's strings (not nul-terminated). The text is known to be
+ * valid UTF-8. */
 static gboolean
 read_string (Reader *r)
 {
   const char *run = r->p;
 
-  g_string_truncate (r->buffer, 0);
   for (;;)
     {
       const char *p = run;
 
       while (p < r->end && *p != '"' && *p != '\\' && (guchar) *p >= 0x20)
         p++;
-      g_string_append_len (r->buffer, run, p - run);
+      g_string_append_len (r->scratch->strings, run, p - run);
       r->p = p;
       if (p >= r->end)
         return fail (r, "unterminated string");
@@ -131,14 +143,14 @@ read_string (Reader *r)
         return fail (r, "unterminated string");
       switch (*r->p++)
         {
-        case '"':  g_string_append_c (r->buffer, '"'); break;
-        case '\\': g_string_append_c (r->buffer, '\\'); break;
-        case '/':  g_string_append_c (r->buffer, '/'); break;
-        case 'b':  g_string_append_c (r->buffer, '\b'); break;
-        case 'f':  g_string_append_c (r->buffer, '\f'); break;
-        case 'n':  g_string_append_c (r->buffer, '\n'); break;
-        case 'r':  g_string_append_c (r->buffer, '\r'); break;
-        case 't':  g_string_append_c (r->buffer, '\t'); break;
+        case '"':  g_string_append_c (r->scratch->strings, '"'); break;
+        case '\\': g_string_append_c (r->scratch->strings, '\\'); break;
+        case '/':  g_string_append_c (r->scratch->strings, '/'); break;
+        case 'b':  g_string_append_c (r->scratch->strings, '\b'); break;
+        case 'f':  g_string_append_c (r->scratch->strings, '\f'); break;
+        case 'n':  g_string_append_c (r->scratch->strings, '\n'); break;
+        case 'r':  g_string_append_c (r->scratch->strings, '\r'); break;
+        case 't':  g_string_append_c (r->scratch->strings, '\t'); break;
         case 'u':
           {
             gunichar c, low;
@@ -160,7 +172,7 @@ read_string (Reader *r)
               }
             if (c == 0)
               return fail (r, "NUL in a string");
-            g_string_append_unichar (r->buffer, c);
+            g_string_append_unichar (r->scratch->strings, c);
           }
           break;
         default:
@@ -172,8 +184,8 @@ read_string (Reader *r)
 }
 
 static gboolean
-read_number (Reader   *r,
-             JsonNode *node)
+read_number (Reader      *r,
+             CbJsonValue *value)
 {
   const char *start = r->p, *p = r->p;
   gboolean negative = FALSE, integral = TRUE, overflow = FALSE;
@@ -229,12 +241,14 @@ read_number (Reader   *r,
     {
       if (!negative && magnitude <= (guint64) G_MAXINT64)
         {
-          json_node_init_int (node, (gint64) magnitude);
+          value->kind = CB_JSON_INT;
+          value->u.i = (gint64) magnitude;
           return TRUE;
         }
       if (negative && magnitude <= (guint64) G_MAXINT64 + 1)
         {
-          json_node_init_int (node, magnitude == (guint64) G_MAXINT64 + 1 ? G_MININT64 : -(gint64) magnitude);
+          value->kind = CB_JSON_INT;
+          value->u.i = magnitude == (guint64) G_MAXINT64 + 1 ? G_MININT64 : -(gint64) magnitude;
           return TRUE;
         }
     }
@@ -246,14 +260,15 @@ read_number (Reader   *r,
     g_autofree char *large = NULL;
     gsize length = (gsize) (p - start);
     char *copy = length < sizeof small ? small : (large = g_malloc (length + 1));
-    double value;
+    double d;
 
     memcpy (copy, start, length);
     copy[length] = '\0';
-    value = g_ascii_strtod (copy, NULL);
-    if (!isfinite (value))
+    d = g_ascii_strtod (copy, NULL);
+    if (!isfinite (d))
       return (r->p = start), fail (r, "number out of range");
-    json_node_init_double (node, value);
+    value->kind = CB_JSON_DOUBLE;
+    value->u.d = d;
   }
   return TRUE;
 }
@@ -269,46 +284,72 @@ match (Reader     *r,
   return TRUE;
 }
 
-static gboolean read_value (Reader *r, JsonNode *node, guint depth);
+/* Appends a value to the document being read; returns its index. */
+static inline gsize
+push (Reader     *r,
+      CbJsonKind  kind)
+{
+  Scratch *s = r->scratch;
+  CbJsonValue *value;
+
+  if (G_UNLIKELY (s->n_values == s->size))
+    {
+      s->size = MAX (64, s->size * 2);
+      s->values = g_renew (CbJsonValue, s->values, s->size);
+    }
+  value = &s->values[s->n_values];
+  value->kind = kind;
+  value->size = 0;
+  value->u.i = 0;
+  return s->n_values++;
+}
+
+/* Reads a string, the opening quote already consumed, as value @index. */
+static gboolean
+read_string_value (Reader *r,
+                   gsize   index)
+{
+  gsize offset = r->scratch->strings->len;
+
+  if (!read_string (r))
+    return FALSE;
+  r->scratch->values[index].size = (guint32) (r->scratch->strings->len - offset);
+  r->scratch->values[index].u.text = offset;
+  g_string_append_c (r->scratch->strings, '\0');
+  return TRUE;
+}
+
+static gboolean read_value (Reader *r, guint depth);
 
 static gboolean
-read_object (Reader   *r,
-             JsonNode *node,
-             guint     depth)
+read_object (Reader *r,
+             guint   depth)
 {
-  JsonObject *object = json_object_new ();
+  gsize index = push (r, CB_JSON_OBJECT);
+  guint32 members = 0;
 
-  json_node_init (node, JSON_NODE_OBJECT);
-  json_node_take_object (node, object);
   skip_space (r);
   if (r->p < r->end && *r->p == '}')
     {
       r->p++;
+      r->scratch->values[index].u.span = 1;
       return TRUE;
     }
   for (;;)
     {
-      g_autofree char *name = NULL;
-      JsonNode *member;
-
       skip_space (r);
       if (r->p >= r->end || *r->p != '"')
         return fail (r, "expected a member name");
       r->p++;
-      if (!read_string (r))
+      if (!read_string_value (r, push (r, CB_JSON_KEY)))
         return FALSE;
-      name = g_strndup (r->buffer->str, r->buffer->len);
       skip_space (r);
       if (r->p >= r->end || *r->p != ':')
         return fail (r, "expected ':'");
       r->p++;
-      member = json_node_alloc ();
-      if (!read_value (r, member, depth))
-        {
-          json_node_unref (member);
-          return FALSE;
-        }
-      json_object_set_member (object, name, member);
+      if (!read_value (r, depth))
+        return FALSE;
+      members++;
       skip_space (r);
       if (r->p < r->end && *r->p == ',')
         {
@@ -318,6 +359,8 @@ read_object (Reader   *r,
       if (r->p < r->end && *r->p == '}')
         {
           r->p++;
+          r->scratch->values[index].size = members;
+          r->scratch->values[index].u.span = r->scratch->n_values - index;
           return TRUE;
         }
       return fail (r, "expected ',' or '}'");
@@ -325,30 +368,24 @@ read_object (Reader   *r,
 }
 
 static gboolean
-read_array (Reader   *r,
-            JsonNode *node,
-            guint     depth)
+read_array (Reader *r,
+            guint   depth)
 {
-  JsonArray *array = json_array_new ();
+  gsize index = push (r, CB_JSON_ARRAY);
+  guint32 elements = 0;
 
-  json_node_init (node, JSON_NODE_ARRAY);
-  json_node_take_array (node, array);
   skip_space (r);
   if (r->p < r->end && *r->p == ']')
     {
       r->p++;
+      r->scratch->values[index].u.span = 1;
       return TRUE;
     }
   for (;;)
     {
-      JsonNode *element = json_node_alloc ();
-
-      if (!read_value (r, element, depth))
-        {
-          json_node_unref (element);
-          return FALSE;
-        }
-      json_array_add_element (array, element);
+      if (!read_value (r, depth))
+        return FALSE;
+      elements++;
       skip_space (r);
       if (r->p < r->end && *r->p == ',')
         {
@@ -358,68 +395,160 @@ read_array (Reader   *r,
       if (r->p < r->end && *r->p == ']')
         {
           r->p++;
+          r->scratch->values[index].size = elements;
+          r->scratch->values[index].u.span = r->scratch->n_values - index;
           return TRUE;
         }
       return fail (r, "expected ',' or ']'");
     }
 }
 
-/* Reads one value into @node, which json_node_alloc() made; on failure
- * @node is still safe to unref. */
+/* Reads one value and appends it (and what it holds) to the document. */
 static gboolean
-read_value (Reader   *r,
-            JsonNode *node,
-            guint     depth)
+read_value (Reader *r,
+            guint   depth)
 {
+  gsize index;
+
   skip_space (r);
   if (r->p >= r->end)
-    {
-      json_node_init_null (node);
-      return fail (r, "unexpected end of text");
-    }
+    return fail (r, "unexpected end of text");
+  if (G_UNLIKELY (r->scratch->n_values >= G_MAXUINT32 / 2))
+    return fail (r, "too many values");
   switch (*r->p)
     {
     case '{':
     case '[':
       if (depth >= r->max_depth)
-        {
-          json_node_init_null (node);
-          return fail_with (r, CB_JSON_READER_ERROR_DEPTH, "nested too deep");
-        }
+        return fail_with (r, CB_JSON_READER_ERROR_DEPTH, "nested too deep");
       if (*r->p++ == '{')
-        return read_object (r, node, depth + 1);
-      return read_array (r, node, depth + 1);
+        return read_object (r, depth + 1);
+      return read_array (r, depth + 1);
     case '"':
       r->p++;
-      if (!read_string (r))
-        {
-          json_node_init_null (node);
-          return FALSE;
-        }
-      json_node_init_string (node, r->buffer->str);
-      return TRUE;
+      return read_string_value (r, push (r, CB_JSON_STRING));
     case 't':
-      json_node_init_boolean (node, TRUE);
+      index = push (r, CB_JSON_BOOLEAN);
+      r->scratch->values[index].u.i = 1;
       return match (r, "true", 4);
     case 'f':
-      json_node_init_boolean (node, FALSE);
+      push (r, CB_JSON_BOOLEAN);
       return match (r, "false", 5);
     case 'n':
-      json_node_init_null (node);
+      push (r, CB_JSON_NULL);
       return match (r, "null", 4);
     default:
       if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
         {
-          if (!read_number (r, node))
-            {
-              json_node_init_null (node);
-              return FALSE;
-            }
-          return TRUE;
+          index = push (r, CB_JSON_NULL);
+          return read_number (r, &r->scratch->values[index]);
         }
-      json_node_init_null (node);
       return fail (r, "unexpected character");
     }
+}
+
+static void
+scratch_free (gpointer data)
+{
+  Scratch *s = data;
+
+  g_free (s->values);
+  g_string_free (s->strings, TRUE);
+  g_free (s);
+}
+
+/* Each thread reads into its own buffers, kept between documents (and let
+ * go when a huge one made them large). */
+static GPrivate scratch_key = G_PRIVATE_INIT (scratch_free);
+
+static Scratch *
+scratch_get (void)
+{
+  Scratch *s = g_private_get (&scratch_key);
+
+  if (s == NULL)
+    {
+      s = g_new0 (Scratch, 1);
+      s->strings = g_string_sized_new (1024);
+      g_private_set (&scratch_key, s);
+    }
+  s->n_values = 0;
+  g_string_truncate (s->strings, 0);
+  return s;
+}
+
+static void
+scratch_release (Scratch *s)
+{
+  if (s->size > 65536)
+    {
+      g_clear_pointer (&s->values, g_free);
+      s->size = 0;
+    }
+  if (s->strings->allocated_len > 1024 * 1024)
+    {
+      g_string_free (s->strings, TRUE);
+      s->strings = g_string_sized_new (1024);
+    }
+}
+
+/**
+ * cb_json_read_doc:
+ * @text: JSON text, not necessarily nul-terminated
+ * @length: its length in bytes
+ * @max_depth: the deepest nesting of objects and arrays accepted
+ *
+ * Reads @text into a document (see cb-json-doc.c): one allocation, its
+ * root value first.
+ *
+ * Returns: (transfer full): the root value, freed with g_free(), or %NULL
+ *   with @error set in the #CB_JSON_READER_ERROR domain
+ */
+CbJsonValue *
+cb_json_read_doc (const char  *text,
+                  gsize        length,
+                  guint        max_depth,
+                  GError     **error)
+{
+  Scratch *s;
+  CbJsonValue *doc = NULL;
+  Reader r = {
+    .p = text,
+    .end = text + length,
+    .start = text,
+    .max_depth = max_depth,
+    .error = error,
+  };
+
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  if (!g_utf8_validate_len (text, length, NULL))
+    {
+      g_set_error_literal (error, CB_JSON_READER_ERROR, CB_JSON_READER_ERROR_ENCODING,
+                           "the text is not valid UTF-8");
+      return NULL;
+    }
+
+  s = r.scratch = scratch_get ();
+  if (read_value (&r, 0))
+    {
+      skip_space (&r);
+      if (r.p != r.end)
+        fail (&r, "text after the value");
+      else
+        {
+          gsize values = s->n_values * sizeof (CbJsonValue);
+
+          doc = g_malloc (values + s->strings->len);
+          memcpy (doc, s->values, values);
+          memcpy ((char *) doc + values, s->strings->str, s->strings->len);
+          for (gsize i = 0; i < s->n_values; i++)
+            if (doc[i].kind == CB_JSON_STRING || doc[i].kind == CB_JSON_KEY)
+              doc[i].u.text += values - i * sizeof (CbJsonValue);
+        }
+    }
+  scratch_release (s);
+  return doc;
 }
 
 /**
@@ -437,37 +566,9 @@ cb_json_read (const char  *text,
               guint        max_depth,
               GError     **error)
 {
-  g_autoptr(GString) buffer = g_string_sized_new (64);
-  JsonNode *root;
-  Reader r = {
-    .p = text,
-    .end = text + length,
-    .start = text,
-    .max_depth = max_depth,
-    .buffer = buffer,
-    .error = error,
-  };
+  g_autofree CbJsonValue *doc = cb_json_read_doc (text, length, max_depth, error);
 
-  g_return_val_if_fail (text != NULL || length == 0, NULL);
-
-  if (!g_utf8_validate_len (text, length, NULL))
-    {
-      g_set_error_literal (error, CB_JSON_READER_ERROR, CB_JSON_READER_ERROR_ENCODING,
-                           "the text is not valid UTF-8");
-      return NULL;
-    }
-  root = json_node_alloc ();
-  if (!read_value (&r, root, 0))
-    {
-      json_node_unref (root);
-      return NULL;
-    }
-  skip_space (&r);
-  if (r.p != r.end)
-    {
-      fail (&r, "text after the value");
-      json_node_unref (root);
-      return NULL;
-    }
-  return root;
+  if (doc == NULL)
+    return NULL;
+  return cb_json_value_to_node (doc);
 }

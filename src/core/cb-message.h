@@ -6,6 +6,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "cb-json-doc.h"
 #include "cb-protocol.h"
 
 G_BEGIN_DECLS
@@ -51,18 +52,26 @@ typedef enum
 /**
  * CbMessage:
  *
- * One decoded message. Strings and objects are borrowed from @root and
- * live as long as the message. Which fields are set depends on @type; the
- * decoder has checked that those required for the type are present and of
- * the right JSON type.
+ * One decoded message. Strings and objects are borrowed from its document
+ * (@body) or its json-glib tree (@root) and live as long as the message.
+ * Which fields are set depends on @type; the decoder has checked that those
+ * required for the type are present and of the right JSON type.
+ *
+ * Every message has its document. Events and snapshots, the messages that
+ * carry entities, have only that (@root, @object and @data are %NULL):
+ * what the console holds of an entity is @state, a CbJsonValue object.
+ * The others also come as a json-glib tree.
  */
 typedef struct
 {
   /*< public >*/
   CbMessageType  type;
   const char    *type_name;   /* as received */
+  const CbJsonValue *body;    /* the whole message, as a document */
+  const CbJsonValue *state;   /* event data: the entity; a snapshot's or
+                               * history reply's item; a cached body's data */
   JsonNode      *root;
-  JsonObject    *object;      /* the whole message */
+  JsonObject    *object;      /* the whole message (not events, snapshots) */
 
   /* event, heartbeat, snapshot (as_of), welcome */
   gint64         seq;
@@ -74,7 +83,8 @@ typedef struct
   const char    *entity_type;
   const char    *entity_id;
   gint64         rev;
-  JsonObject    *data;        /* event data; request and response data */
+  JsonObject    *data;        /* request and response data; event data
+                               * (cb_message_decode_full () only) */
 
   /* request, response */
   const char    *id;
@@ -89,7 +99,8 @@ typedef struct
 
   /*< private >*/
   gatomicrefcount ref_count;
-  gpointer        parent;     /* CbMessage whose tree this one borrows */
+  gpointer        parent;     /* CbMessage whose document this one borrows */
+  CbJsonValue    *doc;        /* owned, unless @parent is set */
 } CbMessage;
 
 GQuark      cb_message_error_quark   (void);
@@ -100,6 +111,10 @@ CbMessage  *cb_message_decode        (const char   *text,
                                       gsize         length,
                                       gsize         max_size,
                                       GError      **error);
+CbMessage  *cb_message_decode_full   (const char   *text,
+                                      gsize         length,
+                                      gsize         max_size,
+                                      GError      **error);
 CbMessage  *cb_message_decode_cached (const char   *text,
                                       gsize         length,
                                       GError      **error);
@@ -107,7 +122,7 @@ CbMessage  *cb_message_decode_body   (const char   *text,
                                       gsize         length,
                                       GError      **error);
 CbMessage  *cb_message_new_part      (CbMessage    *parent,
-                                      JsonObject   *data);
+                                      const CbJsonValue *state);
 CbMessage  *cb_message_ref           (CbMessage    *message);
 void        cb_message_unref         (CbMessage    *message);
 gboolean    cb_json_depth_ok         (const char   *text,

@@ -709,80 +709,52 @@ horizon (CbMetrics *self)
   return self->latest_ts - self->retention_ms;
 }
 
-static JsonNode *
-get_value_node (JsonObject *o,
-                const char *member)
+static const CbJsonValue *
+get_value_node (const CbJsonValue *o,
+                const char        *member)
 {
-  JsonNode *node = json_object_get_member (o, member);
+  const CbJsonValue *value = cb_json_value_get_member (o, member);
+  CbJsonKind kind = value != NULL ? cb_json_value_get_kind (value) : CB_JSON_NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+  if (kind == CB_JSON_NULL || kind == CB_JSON_ARRAY || kind == CB_JSON_OBJECT)
     return NULL;
-  return node;
+  return value;
 }
 
 static gint64
-get_time (JsonObject *o,
-          const char *member)
+get_time (const CbJsonValue *o,
+          const char        *member)
 {
-  JsonNode *node = get_value_node (o, member);
-  GType type;
-
-  if (node == NULL)
-    return NO_TIME;
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
-    return json_node_get_int (node);
-  if (type == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
-  return NO_TIME;
+  return cb_json_value_lookup_int (o, member, NO_TIME);
 }
 
 static double
-get_double (JsonObject *o,
-            const char *member,
-            double      fallback)
+get_double (const CbJsonValue *o,
+            const char        *member,
+            double             fallback)
 {
-  JsonNode *node = get_value_node (o, member);
-  GType type;
-
-  if (node == NULL)
-    return fallback;
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64 || type == G_TYPE_DOUBLE)
-    return json_node_get_double (node);
-  return fallback;
+  return cb_json_value_lookup_double (o, member, fallback);
 }
 
 static const char *
-get_string (JsonObject *o,
-            const char *member)
+get_string (const CbJsonValue *o,
+            const char        *member)
 {
-  JsonNode *node = get_value_node (o, member);
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return cb_json_value_lookup_string (o, member);
 }
 
 static gboolean
-get_bool (JsonObject *o,
-          const char *member)
+get_bool (const CbJsonValue *o,
+          const char        *member)
 {
-  JsonNode *node = get_value_node (o, member);
-
-  return node != NULL && json_node_get_value_type (node) == G_TYPE_BOOLEAN
-         && json_node_get_boolean (node);
+  return cb_json_value_lookup_boolean (o, member);
 }
 
 static guint
-get_array_length (JsonObject *o,
-                  const char *member)
+get_array_length (const CbJsonValue *o,
+                  const char        *member)
 {
-  JsonNode *node = json_object_get_member (o, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return 0;
-  return json_array_get_length (json_node_get_array (node));
+  return cb_json_value_get_length (cb_json_value_lookup_array (o, member));
 }
 
 static guint32
@@ -836,26 +808,20 @@ atom_set (GPtrArray *array,
 
 /* Replaces @atoms with the interned strings of the array member @member. */
 static void
-read_atom_array (CbMetrics  *self,
-                 JsonObject *o,
-                 const char *member,
-                 GArray     *atoms)
+read_atom_array (CbMetrics         *self,
+                 const CbJsonValue *o,
+                 const char        *member,
+                 GArray            *atoms)
 {
-  JsonNode *node = json_object_get_member (o, member);
-  JsonArray *array;
+  const CbJsonValue *element;
+  CbJsonIter iter;
 
   g_array_set_size (atoms, 0);
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return;
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  cb_json_iter_init (&iter, cb_json_value_lookup_array (o, member));
+  while (cb_json_iter_next (&iter, NULL, &element))
     {
-      JsonNode *element = json_array_get_element (array, i);
-      guint32 atom;
+      guint32 atom = atom_intern (self, cb_json_value_get_string (element));
 
-      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
-        continue;
-      atom = atom_intern (self, json_node_get_string (element));
       if (atom != 0)
         g_array_append_val (atoms, atom);
     }
@@ -1471,7 +1437,7 @@ static void
 apply_call (CbMetrics  *self,
             gint64      ts,
             const char *id,
-            JsonObject *data)
+            const CbJsonValue *data)
 {
   gpointer value;
   guint32 slot = 0;
@@ -1641,7 +1607,7 @@ static void
 apply_agent (CbMetrics  *self,
              gint64      ts,
              const char *id,
-             JsonObject *data)
+             const CbJsonValue *data)
 {
   guint32 atom = atom_intern (self, id);
   Agent *agent = atom_get (self->agents_by_atom, atom);
@@ -1689,7 +1655,7 @@ apply_agent (CbMetrics  *self,
 static void
 apply_queue (CbMetrics  *self,
              const char *id,
-             JsonObject *data)
+             const CbJsonValue *data)
 {
   Queue *queue = queue_ensure (self, atom_intern (self, id));
   gint64 threshold_s;
@@ -1707,10 +1673,10 @@ apply_queue (CbMetrics  *self,
 static void
 apply_campaign (CbMetrics  *self,
                 const char *id,
-                JsonObject *data)
+                const CbJsonValue *data)
 {
   Campaign *campaign = campaign_ensure (self, atom_intern (self, id));
-  JsonNode *stats;
+  const CbJsonValue *stats;
 
   if (campaign == NULL)
     return;
@@ -1726,10 +1692,10 @@ apply_campaign (CbMetrics  *self,
   campaign->queue = atom_intern (self, get_string (data, "queue_id"));
   read_atom_array (self, data, "team_ids", campaign->teams);
 
-  stats = json_object_get_member (data, "stats");
-  if (stats != NULL && JSON_NODE_HOLDS_OBJECT (stats))
+  stats = cb_json_value_lookup_object (data, "stats");
+  if (stats != NULL)
     {
-      gint64 dialable = get_time (json_node_get_object (stats), "leads_dialable");
+      gint64 dialable = get_time (stats, "leads_dialable");
 
       campaign->leads_dialable = dialable != NO_TIME ? dialable : -1;
     }
@@ -1738,7 +1704,7 @@ apply_campaign (CbMetrics  *self,
 static void
 apply_disposition (CbMetrics  *self,
                    const char *id,
-                   JsonObject *data)
+                   const CbJsonValue *data)
 {
   static const char * const names[] = {
     "", "success", "contact", "no_contact", "dnc", "callback",
@@ -1766,11 +1732,11 @@ apply_disposition (CbMetrics  *self,
 static void
 apply_rule_set (CbMetrics  *self,
                 const char *id,
-                JsonObject *data)
+                const CbJsonValue *data)
 {
   guint32 atom = atom_intern (self, id);
   RuleSet *rule_set = atom_get (self->rule_sets_by_atom, atom);
-  JsonNode *drop;
+  const CbJsonValue *o;
 
   if (data == NULL || atom == 0)
     return;
@@ -1781,11 +1747,9 @@ apply_rule_set (CbMetrics  *self,
     }
   rule_set->method = CB_DROP_RATE_US;
   rule_set->has_cap = FALSE;
-  drop = json_object_get_member (data, "drop_rate");
-  if (drop != NULL && JSON_NODE_HOLDS_OBJECT (drop))
+  o = cb_json_value_lookup_object (data, "drop_rate");
+  if (o != NULL)
     {
-      JsonObject *o = json_node_get_object (drop);
-
       if (g_strcmp0 (get_string (o, "method"), "uk") == 0)
         rule_set->method = CB_DROP_RATE_UK;
       rule_set->cap_pct = get_double (o, "cap_pct", 0);
@@ -2047,7 +2011,7 @@ cb_metrics_apply (CbMetrics  *self,
                   gint64      ts_ms,
                   const char *entity_type,
                   const char *id,
-                  JsonObject *data)
+                  const CbJsonValue *data)
 {
   g_return_if_fail (self != NULL);
   g_return_if_fail (entity_type != NULL);
@@ -2071,6 +2035,31 @@ cb_metrics_apply (CbMetrics  *self,
     apply_disposition (self, id, data);
   else if (strcmp (entity_type, "rule_set") == 0)
     apply_rule_set (self, id, data);
+}
+
+/**
+ * cb_metrics_apply_object:
+ * @data: (nullable): the entity as a json-glib object; NULL for a delete
+ *
+ * cb_metrics_apply() for callers that build entities as json-glib objects
+ * (tests, benchmarks).
+ */
+void
+cb_metrics_apply_object (CbMetrics  *self,
+                         gint64      ts_ms,
+                         const char *entity_type,
+                         const char *id,
+                         JsonObject *data)
+{
+  g_autofree CbJsonValue *doc = NULL;
+
+  if (data != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), data);
+
+      doc = cb_json_doc_new_from_node (node);
+    }
+  cb_metrics_apply (self, ts_ms, entity_type, id, doc);
 }
 
 guint

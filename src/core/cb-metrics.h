@@ -24,6 +24,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "cb-json-doc.h"
+
 G_BEGIN_DECLS
 
 typedef struct _CbMetrics CbMetrics;
@@ -289,6 +291,11 @@ void                cb_metrics_set_complete_since (CbMetrics *self,
                                                    gint64     since_ms);
 gint64              cb_metrics_get_complete_since (CbMetrics *self);
 void                cb_metrics_apply          (CbMetrics  *self,
+                                               gint64      ts_ms,
+                                               const char *entity_type,
+                                               const char *id,
+                                               const CbJsonValue *data);
+void                cb_metrics_apply_object   (CbMetrics  *self,
                                                gint64      ts_ms,
                                                const char *entity_type,
                                                const char *id,

@@ -736,7 +736,7 @@ worker_apply_event (Worker     *w,
     {
       if (held != NULL && m->rev <= held->rev)
         return;
-      if (m->data == NULL)
+      if (m->state == NULL)
         return;
       if (held == NULL)
         {
@@ -951,22 +951,20 @@ worker_sweep_topic (Worker     *w,
 }
 
 static gboolean
-read_item (JsonNode    *node,
-           const char **type,
-           const char **id,
-           gint64      *rev,
-           JsonObject **data)
+read_item (const CbJsonValue  *item,
+           const char        **type,
+           const char        **id,
+           gint64             *rev,
+           const CbJsonValue **data)
 {
-  JsonObject *item, *entity;
+  const CbJsonValue *entity;
 
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return FALSE;
-  item = json_node_get_object (node);
-  return cb_json_get_object (item, "entity", TRUE, &entity, NULL)
-         && cb_json_get_object (item, "data", TRUE, data, NULL)
-         && cb_json_get_string (entity, "type", TRUE, type, NULL)
-         && cb_json_get_string (entity, "id", TRUE, id, NULL)
-         && cb_json_get_int (entity, "rev", TRUE, 0, rev, NULL);
+  return cb_json_value_get_kind (item) == CB_JSON_OBJECT
+         && cb_json_value_read_object (item, "entity", TRUE, &entity, NULL)
+         && cb_json_value_read_object (item, "data", TRUE, data, NULL)
+         && cb_json_value_read_string (entity, "type", TRUE, type, NULL)
+         && cb_json_value_read_string (entity, "id", TRUE, id, NULL)
+         && cb_json_value_read_int (entity, "rev", TRUE, 0, rev, NULL);
 }
 
 static void
@@ -991,10 +989,11 @@ worker_complete_snapshot (Worker     *w,
   for (guint p = 0; p < snapshot->parts_got->len; p++)
     {
       CbMessage *part = g_ptr_array_index (snapshot->parts_got, p);
-      JsonArray *items = NULL;
+      const CbJsonValue *items = NULL, *node;
+      CbJsonIter iter;
       gboolean stored;
 
-      if (!cb_json_get_array (part->object, "items", TRUE, &items, NULL))
+      if (!cb_json_value_read_array (part->body, "items", TRUE, &items, NULL))
         continue;
 
       /* The part is kept as it came; its entities point into it. */
@@ -1009,11 +1008,11 @@ worker_complete_snapshot (Worker     *w,
       else
         stored = FALSE;
 
-      for (guint i = 0; i < json_array_get_length (items); i++)
+      cb_json_iter_init (&iter, items);
+      for (guint i = 0; cb_json_iter_next (&iter, NULL, &node); i++)
         {
-          JsonNode *node = json_array_get_element (items, i);
           const char *type, *id;
-          JsonObject *data;
+          const CbJsonValue *data;
           gint64 rev;
           g_autofree char *key = NULL;
           g_autoptr(CbMessage) holder = NULL;
@@ -1079,15 +1078,15 @@ worker_handle_snapshot (Worker    *w,
 {
   const char *topic = NULL, *snapshot_id = NULL;
   gint64 part = 0, parts = 0;
-  JsonArray *items = NULL;
+  const CbJsonValue *items = NULL;
   g_autoptr(GError) error = NULL;
   Snapshot *snapshot;
 
-  if (!cb_json_get_string (m->object, "topic", TRUE, &topic, &error)
-      || !cb_json_get_string (m->object, "snapshot_id", TRUE, &snapshot_id, &error)
-      || !cb_json_get_int (m->object, "part", TRUE, 1, &part, &error)
-      || !cb_json_get_int (m->object, "parts", TRUE, 1, &parts, &error)
-      || !cb_json_get_array (m->object, "items", TRUE, &items, &error)
+  if (!cb_json_value_read_string (m->body, "topic", TRUE, &topic, &error)
+      || !cb_json_value_read_string (m->body, "snapshot_id", TRUE, &snapshot_id, &error)
+      || !cb_json_value_read_int (m->body, "part", TRUE, 1, &part, &error)
+      || !cb_json_value_read_int (m->body, "parts", TRUE, 1, &parts, &error)
+      || !cb_json_value_read_array (m->body, "items", TRUE, &items, &error)
       || part > parts)
     {
       cb_connection_drop (w->connection, CB_CLOSE_PROTOCOL_ERROR, "malformed snapshot");
@@ -1129,14 +1128,14 @@ worker_handle_signal (Worker    *w,
 {
   const char *signal = NULL;
 
-  if (m->data == NULL || !cb_json_get_string (m->data, "signal", TRUE, &signal, NULL))
+  if (m->state == NULL || !cb_json_value_read_string (m->state, "signal", TRUE, &signal, NULL))
     return;
 
   if (g_str_equal (signal, "backend_status"))
     {
       const char *status = NULL;
 
-      cb_json_get_string (m->data, "status", FALSE, &status, NULL);
+      cb_json_value_read_string (m->state, "status", FALSE, &status, NULL);
       g_free (w->backend_status);
       w->backend_status = g_strdup (status);
       worker_post_status (w, NULL);
@@ -1146,7 +1145,7 @@ worker_handle_signal (Worker    *w,
       SignalPost *post = g_new0 (SignalPost, 1);
 
       post->name = g_strdup (signal);
-      cb_json_get_int (m->data, "expires_at", FALSE, 0, &post->expires_at, NULL);
+      cb_json_value_read_int (m->state, "expires_at", FALSE, 0, &post->expires_at, NULL);
       post->shared = shared_ref (w->shared);
       g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_signal_post, post, NULL);
     }
@@ -1154,7 +1153,7 @@ worker_handle_signal (Worker    *w,
     {
       const char *topic = NULL;
 
-      if (cb_json_get_string (m->data, "topic", TRUE, &topic, NULL))
+      if (cb_json_value_read_string (m->state, "topic", TRUE, &topic, NULL))
         {
           g_autoptr(GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
           g_autoptr(GError) error = NULL;
@@ -1377,12 +1376,15 @@ on_backfill_page (GObject      *object,
   Backfill *backfill = user_data;
   Worker *w = backfill->w;
   g_autoptr(CbMessage) response = cb_connection_request_finish (CB_CONNECTION (object), result, NULL);
-  JsonArray *items = NULL;
+  const CbJsonValue *data = NULL, *items = NULL, *call;
   const char *cursor = NULL;
+  CbJsonIter iter;
   ChangeSet *set;
 
-  if (backfill->generation != w->generation || response == NULL || !response->ok || response->data == NULL
-      || !cb_json_get_array (response->data, "items", TRUE, &items, NULL))
+  /* The calls are read from the reply's document: they become entities. */
+  if (backfill->generation != w->generation || response == NULL || !response->ok
+      || !cb_json_value_read_object (response->body, "data", TRUE, &data, NULL)
+      || !cb_json_value_read_array (data, "items", TRUE, &items, NULL))
     {
       if (response != NULL && !response->ok)
         g_debug ("history.query refused: %s", cb_error_code_to_string (response->error_code));
@@ -1392,29 +1394,27 @@ on_backfill_page (GObject      *object,
 
   set = change_set_new (w);
   set->backfill = TRUE;
-  for (guint i = 0; i < json_array_get_length (items); i++)
+  cb_json_iter_init (&iter, items);
+  while (cb_json_iter_next (&iter, NULL, &call))
     {
-      JsonNode *node = json_array_get_element (items, i);
-      JsonObject *call;
       const char *id = NULL;
       gint64 rev = 0, ended = 0;
       g_autoptr(CbMessage) holder = NULL;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
+      if (cb_json_value_get_kind (call) != CB_JSON_OBJECT
+          || !cb_json_value_read_string (call, "id", TRUE, &id, NULL)
+          || !cb_json_value_read_int (call, "rev", TRUE, 0, &rev, NULL))
         continue;
-      call = json_node_get_object (node);
-      if (!cb_json_get_string (call, "id", TRUE, &id, NULL) || !cb_json_get_int (call, "rev", TRUE, 0, &rev, NULL))
-        continue;
-      cb_json_get_int (call, "wrap_up_ended_at", FALSE, 0, &ended, NULL);
+      cb_json_value_read_int (call, "wrap_up_ended_at", FALSE, 0, &ended, NULL);
       if (ended <= 0)
-        cb_json_get_int (call, "ended_at", FALSE, 0, &ended, NULL);
+        cb_json_value_read_int (call, "ended_at", FALSE, 0, &ended, NULL);
       holder = cb_message_new_part (response, call);
       change_set_add (set, NULL, NULL, "call", id, "calls", rev, ended > 0 ? ended : worker_server_now (w), holder);
     }
   worker_wait_for_main (w);
   g_atomic_int_add (&w->shared->pending, (gint) set->changes->len);
 
-  cb_json_get_string (response->data, "next_cursor", FALSE, &cursor, NULL);
+  cb_json_value_read_string (data, "next_cursor", FALSE, &cursor, NULL);
   set->backfill_final = cursor == NULL;
   g_main_context_invoke_full (w->shared->main_context, POST_PRIORITY, on_change_set, set,
                               (GDestroyNotify) change_set_free);
@@ -2130,6 +2130,7 @@ typedef struct
   GArray     *rows;      /* ColdRow */
   GArray     *part_ids;  /* gint64, distinct */
   GPtrArray  *parts;     /* CbMessage or NULL, beside part_ids */
+  GPtrArray  *items;     /* a part's items (see part_items ()) or NULL, beside parts */
   GHashTable *seen;      /* part id → index in part_ids */
   CbCache    *cache;
   gint        next;      /* atomic: the next piece of work to decode */
@@ -2175,6 +2176,28 @@ on_cached_entity (const char *type,
       g_array_append_val (open->part_ids, row.part);
     }
   g_array_append_val (open->rows, row);
+}
+
+static void
+ptr_array_unref_nullable (GPtrArray *array)
+{
+  if (array != NULL)
+    g_ptr_array_unref (array);
+}
+
+/* The items of a snapshot part, by index (the cache row of an entity
+ * names its item by index). */
+static GPtrArray *
+part_items (CbMessage *part)
+{
+  const CbJsonValue *items = cb_json_value_lookup_array (part->body, "items"), *item;
+  GPtrArray *index = g_ptr_array_sized_new (cb_json_value_get_length (items));
+  CbJsonIter iter;
+
+  cb_json_iter_init (&iter, items);
+  while (cb_json_iter_next (&iter, NULL, &item))
+    g_ptr_array_add (index, (gpointer) item);
+  return index;
 }
 
 /* Rows are decoded in chunks of this many, parts one by one: the work
@@ -2246,6 +2269,8 @@ worker_read_cache (Worker     *w,
           g_ptr_array_add (open.parts, cb_cache_get_part (w->cache, g_array_index (open.part_ids, gint64, i),
                                                           &length));
         }
+      open.items = g_ptr_array_new_full (open.part_ids->len, (GDestroyNotify) ptr_array_unref_nullable);
+      g_ptr_array_set_size (open.items, open.part_ids->len);
       /* …and decoded, as the rows are, on two threads. */
       helper = g_thread_new ("cb-store-open", cold_decode, &open);
       cold_decode (&open);
@@ -2261,14 +2286,15 @@ worker_read_cache (Worker     *w,
             {
               gpointer index = g_hash_table_lookup (open.seen, &row->part);
               CbMessage *m = g_ptr_array_index (open.parts, GPOINTER_TO_UINT (index));
-              JsonArray *items = NULL;
+              GPtrArray *items = g_ptr_array_index (open.items, GPOINTER_TO_UINT (index));
               const char *item_type, *item_id;
-              JsonObject *data;
+              const CbJsonValue *data;
               gint64 item_rev;
 
-              if (m != NULL && cb_json_get_array (m->object, "items", TRUE, &items, NULL)
-                  && row->item >= 0 && (guint) row->item < json_array_get_length (items)
-                  && read_item (json_array_get_element (items, row->item), &item_type, &item_id, &item_rev, &data)
+              if (items == NULL && m != NULL)
+                open.items->pdata[GPOINTER_TO_UINT (index)] = items = part_items (m);
+              if (items != NULL && row->item >= 0 && (guint) row->item < items->len
+                  && read_item (g_ptr_array_index (items, row->item), &item_type, &item_id, &item_rev, &data)
                   && g_str_equal (item_id, row->id))
                 holder = cb_message_new_part (m, data);
             }
@@ -2290,6 +2316,7 @@ worker_read_cache (Worker     *w,
   g_array_unref (open.rows);
   g_array_unref (open.part_ids);
   g_clear_pointer (&open.parts, g_ptr_array_unref);
+  g_clear_pointer (&open.items, g_ptr_array_unref);
   g_hash_table_unref (open.seen);
   return ok;
 }
@@ -2424,7 +2451,7 @@ on_history_row (gint64      seq,
   if (kind == CB_EVENT_UPSERT)
     {
       m = body ? cb_message_decode_cached (body, length, NULL) : NULL;
-      if (m == NULL || m->type != CB_MESSAGE_EVENT || m->data == NULL)
+      if (m == NULL || m->type != CB_MESSAGE_EVENT || m->state == NULL)
         return;
 
       /* A call whose last word is that it was in progress, and that the
@@ -2434,7 +2461,7 @@ on_history_row (gint64      seq,
           const char *state = NULL;
           g_autofree char *key = key_of (type, id);
 
-          cb_json_get_string (m->data, "state", FALSE, &state, NULL);
+          cb_json_value_read_string (m->state, "state", FALSE, &state, NULL);
           if (g_strcmp0 (state, "ended") != 0 && !g_hash_table_contains (w->held, key))
             return;
         }
@@ -2721,7 +2748,7 @@ feed_metrics (CbStore *self,
   else
     g_hash_table_remove (self->metrics_revs, key);
   cb_metrics_apply (self->metrics, change->ts, change->type, change->id,
-                    change->holder ? change->holder->data : NULL);
+                    change->holder ? change->holder->state : NULL);
 }
 
 static void
@@ -2753,7 +2780,7 @@ on_change_set (gpointer user_data)
           Change *change = &g_array_index (set->changes, Change, i);
 
           if (self->history_loaded)
-            cb_metrics_apply (self->metrics, change->ts, change->type, change->id, change->holder->data);
+            cb_metrics_apply (self->metrics, change->ts, change->type, change->id, change->holder->state);
           else
             keep_for_metrics (self, change);
         }
@@ -2798,7 +2825,7 @@ on_change_set (gpointer user_data)
 
       if (self->history_loaded)
         cb_metrics_apply (self->metrics, change->ts, change->type, change->id,
-                          change->holder ? change->holder->data : NULL);
+                          change->holder ? change->holder->state : NULL);
       else
         keep_for_metrics (self, change);
     }
@@ -3974,7 +4001,7 @@ cb_store_edit_async (CbStore             *self,
   if (entity_type != NULL && entity_id != NULL)
     base = cb_store_lookup (self, entity_type, entity_id);
   if (base != NULL && cb_entity_get_rev (base) == if_rev)
-    request->base = object_to_text (cb_entity_get_data (base));
+    request->base = cb_json_value_to_string (cb_entity_get_state (base));
   request->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (request->task, cb_store_edit_async);
   g_task_set_priority (request->task, POST_PRIORITY);

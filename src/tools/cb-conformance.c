@@ -78,7 +78,7 @@ on_probe_message (SoupWebsocketConnection *ws,
   gsize length;
   const char *text = g_bytes_get_data (bytes, &length);
   g_autoptr(GError) error = NULL;
-  CbMessage *m = cb_message_decode (text, length, 64 * 1024 * 1024, &error);
+  CbMessage *m = cb_message_decode_full (text, length, 64 * 1024 * 1024, &error);
 
   if (m == NULL)
     {

@@ -19,6 +19,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
@@ -179,20 +181,19 @@ command_snapshot (CbStore *store)
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queues)); i++)
     {
       CbEntity *queue = cb_entity_model_get (queues, i);
-      JsonObject *stats = cb_entity_get_object (queue, "stats");
+      const CbJsonValue *stats = cb_entity_get_object (queue, "stats");
       gint64 waiting = 0, since = 0, offered = 0;
-      JsonNode *sl = stats ? json_object_get_member (stats, "sl_pct_today") : NULL;
+      double sl = cb_json_value_lookup_double (stats, "sl_pct_today", NAN);
       g_autofree char *longest = NULL;
       g_autofree char *level = NULL;
 
       if (stats != NULL)
         {
-          cb_json_get_int (stats, "waiting", FALSE, 0, &waiting, NULL);
-          cb_json_get_int (stats, "longest_waiting_since", FALSE, 0, &since, NULL);
-          cb_json_get_int (stats, "offered_today", FALSE, 0, &offered, NULL);
+          cb_json_value_read_int (stats, "waiting", FALSE, 0, &waiting, NULL);
+          cb_json_value_read_int (stats, "longest_waiting_since", FALSE, 0, &since, NULL);
+          cb_json_value_read_int (stats, "offered_today", FALSE, 0, &offered, NULL);
         }
-      level = sl && JSON_NODE_TYPE (sl) == JSON_NODE_VALUE ? g_strdup_printf ("%.1f", json_node_get_double (sl))
-                                                           : g_strdup ("—");
+      level = !isnan (sl) ? g_strdup_printf ("%.1f", sl) : g_strdup ("—");
       longest = since > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT " s", (now - since) / 1000) : g_strdup ("—");
       printf ("  %-24s %7" G_GINT64_FORMAT " %9s %8" G_GINT64_FORMAT " %8s\n",
               cb_entity_get_string (queue, "name") ?: cb_entity_get_id (queue), waiting, longest, offered, level);
@@ -238,7 +239,9 @@ static void
 on_event (CbStore   *store,
           CbMessage *message)
 {
-  print_json (message->object);
+  g_autoptr(JsonNode) node = cb_json_value_to_node (message->body);
+
+  print_json (json_node_get_object (node));
 }
 
 typedef struct

@@ -259,13 +259,14 @@ static char *
 describe_teams (CbAgentBoard *self,
                 CbEntity     *agent)
 {
-  JsonArray *array = cb_entity_get_array (agent, "team_ids");
   g_autoptr(GString) text = g_string_new (NULL);
-  guint n = array != NULL ? json_array_get_length (array) : 0;
+  const CbJsonValue *element;
+  CbJsonIter iter;
 
-  for (guint i = 0; i < n; i++)
+  cb_json_iter_init (&iter, cb_entity_get_array (agent, "team_ids"));
+  while (cb_json_iter_next (&iter, NULL, &element))
     {
-      const char *id = json_array_get_string_element (array, i);
+      const char *id = cb_json_value_get_string (element);
 
       if (id == NULL)
         continue;
@@ -282,19 +283,18 @@ describe_work (CbAgentBoard *self,
                CbEntity     *agent)
 {
   const char *campaign_id = cb_entity_get_string (agent, "campaign_id");
-  JsonArray *array;
   g_autoptr(GString) text = NULL;
-  guint n;
+  const CbJsonValue *element;
+  CbJsonIter iter;
 
   if (campaign_id != NULL)
     return g_strdup (entity_name (self->campaigns, campaign_id, "name"));
 
-  array = cb_entity_get_array (agent, "queue_ids");
-  n = array != NULL ? json_array_get_length (array) : 0;
   text = g_string_new (NULL);
-  for (guint i = 0; i < n; i++)
+  cb_json_iter_init (&iter, cb_entity_get_array (agent, "queue_ids"));
+  while (cb_json_iter_next (&iter, NULL, &element))
     {
-      const char *id = json_array_get_string_element (array, i);
+      const char *id = cb_json_value_get_string (element);
 
       if (id == NULL)
         continue;
@@ -318,12 +318,12 @@ static char *
 describe_reason (CbAgentBoard *self,
                  CbEntity     *agent)
 {
-  JsonObject *pending = cb_entity_get_object (agent, "pending");
+  const CbJsonValue *pending = cb_entity_get_object (agent, "pending");
 
   if (pending != NULL)
     {
-      const char *state = json_object_get_string_member_with_default (pending, "state", NULL);
-      const char *code = json_object_get_string_member_with_default (pending, "reason_code", NULL);
+      const char *state = cb_json_value_lookup_string (pending, "state");
+      const char *code = cb_json_value_lookup_string (pending, "reason_code");
 
       if (g_strcmp0 (state, "paused") == 0)
         /* Translators: the agent board's reason column; a pause requested during a call,
@@ -815,12 +815,8 @@ sort_by_team (gconstpointer a,
               gpointer      user_data)
 {
   CbAgentBoard *self = user_data;
-  JsonArray *ta = cb_entity_get_array ((CbEntity *) a, "team_ids");
-  JsonArray *tb = cb_entity_get_array ((CbEntity *) b, "team_ids");
-  const char *ia = ta != NULL && json_array_get_length (ta) > 0
-                   ? json_array_get_string_element (ta, 0) : NULL;
-  const char *ib = tb != NULL && json_array_get_length (tb) > 0
-                   ? json_array_get_string_element (tb, 0) : NULL;
+  const char *ia = cb_json_value_get_string (cb_json_value_get_element (cb_entity_get_array ((CbEntity *) a, "team_ids"), 0));
+  const char *ib = cb_json_value_get_string (cb_json_value_get_element (cb_entity_get_array ((CbEntity *) b, "team_ids"), 0));
   int r = cmp_text (self, ia != NULL ? entity_name (self->teams, ia, "name") : NULL,
                     ib != NULL ? entity_name (self->teams, ib, "name") : NULL);
 
@@ -848,11 +844,11 @@ static const char *
 reason_key (CbAgentBoard *self,
             CbEntity     *agent)
 {
-  JsonObject *pending = cb_entity_get_object (agent, "pending");
+  const CbJsonValue *pending = cb_entity_get_object (agent, "pending");
   const char *code = NULL;
 
   if (pending != NULL)
-    code = json_object_get_string_member_with_default (pending, "reason_code", NULL);
+    code = cb_json_value_lookup_string (pending, "reason_code");
   else if (g_strcmp0 (cb_entity_get_string (agent, "state"), "paused") == 0)
     code = cb_entity_get_string (agent, "pause_reason");
   return reason_label (self, code);
@@ -887,14 +883,14 @@ work_key (CbAgentBoard *self,
           CbEntity     *agent)
 {
   const char *campaign_id = cb_entity_get_string (agent, "campaign_id");
-  JsonArray *queues;
+  const char *queue_id;
 
   if (campaign_id != NULL)
     return entity_name (self->campaigns, campaign_id, "name");
-  queues = cb_entity_get_array (agent, "queue_ids");
-  if (queues == NULL || json_array_get_length (queues) == 0)
+  queue_id = cb_json_value_get_string (cb_json_value_get_element (cb_entity_get_array (agent, "queue_ids"), 0));
+  if (queue_id == NULL)
     return NULL;
-  return entity_name (self->queues, json_array_get_string_element (queues, 0), "name");
+  return entity_name (self->queues, queue_id, "name");
 }
 
 static int

@@ -17,6 +17,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 
 #include "cb-campaign-tile.h"
@@ -101,15 +103,18 @@ set_status (CbCampaignTile *self,
   gtk_label_set_label (self->status_label, describe_status (status));
 }
 
+/* Whether @stats has the number @member; anything else (absent, null, a
+ * string) counts as unknown. */
 static gboolean
-stats_number (JsonObject *stats,
-              const char *member,
-              double     *out)
+stats_number (const CbJsonValue *stats,
+              const char        *member,
+              double            *out)
 {
-  if (stats == NULL || !json_object_has_member (stats, member)
-      || json_object_get_null_member (stats, member))
+  double value = cb_json_value_lookup_double (stats, member, NAN);
+
+  if (isnan (value))
     return FALSE;
-  *out = json_object_get_double_member (stats, member);
+  *out = value;
   return TRUE;
 }
 
@@ -278,10 +283,10 @@ cb_campaign_tile_update (CbCampaignTile *self,
   CbMetricParams params = CB_METRIC_PARAMS_INIT;
   const char *campaign_ids[] = { self->campaign_id, NULL };
   CbMetricScope scope = { NULL, campaign_ids, NULL };
-  JsonObject *stats = campaign != NULL ? cb_entity_get_object (campaign, "stats") : NULL;
+  const CbJsonValue *stats = campaign != NULL ? cb_entity_get_object (campaign, "stats") : NULL;
   CbMetricValue v = { 0 };
   CbDropRateMethod method = CB_DROP_RATE_US;
-  double cap = 0, theirs_pct = 0;
+  double cap = 0, theirs_pct = 0, number = 0;
   gboolean has_cap;
   g_autofree char *partial_note = NULL;
 
@@ -298,12 +303,10 @@ cb_campaign_tile_update (CbCampaignTile *self,
       gtk_label_set_label (self->name_label, name != NULL ? name : self->campaign_id);
       set_status (self, cb_entity_get_string (campaign, "status"));
 
-      if (stats != NULL && json_object_has_member (stats, "dial_level_current")
-          && !json_object_get_null_member (stats, "dial_level_current"))
+      if (stats_number (stats, "dial_level_current", &number))
         /* Translators: under the dial mode: the configured dial level and the current one,
            lines per available agent, e.g. "Level 2.5, now 1.9" */
-        detail = g_strdup_printf (_("Level %.1f, now %.1f"), level,
-                                  json_object_get_double_member (stats, "dial_level_current"));
+        detail = g_strdup_printf (_("Level %.1f, now %.1f"), level, number);
       else
         /* Translators: under the dial mode: the configured dial level, e.g. "Level 2.5" */
         detail = g_strdup_printf (_("Level %.1f"), level);
@@ -366,10 +369,9 @@ cb_campaign_tile_update (CbCampaignTile *self,
   }
 
   show_metric (self, self->leads_item, metrics, &scope, CB_METRIC_WINDOW_LIVE, &params, now_ms, &v);
-  if (stats != NULL && json_object_has_member (stats, "leads_total"))
+  if (stats_number (stats, "leads_total", &number))
     {
-      g_autofree char *total = g_strdup_printf ("%'" G_GINT64_FORMAT,
-                                                json_object_get_int_member (stats, "leads_total"));
+      g_autofree char *total = g_strdup_printf ("%'" G_GINT64_FORMAT, (gint64) number);
       /* Translators: under the leads dialable: %s is the campaign's total of leads */
       g_autofree char *detail = g_strdup_printf (_("of %s leads"), total);
 
@@ -414,10 +416,9 @@ cb_campaign_tile_update (CbCampaignTile *self,
                                 : v.value >= 0.8 * cap ? "kpi-warning" : "kpi-ok");
     apply_board_level (self, self->drop_item, &v);
 
-    if (note == NULL && stats != NULL && json_object_has_member (stats, "drop_rate_pct")
-        && !json_object_get_null_member (stats, "drop_rate_pct"))
+    if (note == NULL && stats_number (stats, "drop_rate_pct", &number))
       {
-        double pct = json_object_get_double_member (stats, "drop_rate_pct");
+        double pct = number;
         g_autofree char *theirs = cb_format_metric (CB_METRIC_UNIT_PERCENT, pct, 1);
 
         /* Translators: %s is a percentage: the dialer's own drop rate, for comparison */

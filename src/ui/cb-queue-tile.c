@@ -106,15 +106,19 @@ show_value (CbQueueTile          *self,
                                                          cb_metric_item_get_metric (item), value));
 }
 
+/* Whether @stats has the number @member; anything else (absent, null, a
+ * string) counts as unknown. */
 static gboolean
-stats_int (JsonObject *stats,
-           const char *member,
-           gint64     *out)
+stats_int (const CbJsonValue *stats,
+           const char        *member,
+           gint64            *out)
 {
-  if (stats == NULL || !json_object_has_member (stats, member)
-      || json_object_get_null_member (stats, member))
+  const CbJsonValue *value = cb_json_value_get_member (stats, member);
+  CbJsonKind kind = cb_json_value_get_kind (value);
+
+  if (kind != CB_JSON_INT && kind != CB_JSON_DOUBLE)
     return FALSE;
-  *out = json_object_get_int_member (stats, member);
+  *out = cb_json_value_get_int (value);
   return TRUE;
 }
 
@@ -128,7 +132,7 @@ gboolean
 cb_queue_counters_read (CbEntity        *queue,
                         CbQueueCounters *out)
 {
-  JsonObject *stats = queue != NULL ? cb_entity_get_object (queue, "stats") : NULL;
+  const CbJsonValue *stats = queue != NULL ? cb_entity_get_object (queue, "stats") : NULL;
   gint64 asa = 0, aht = 0;
 
   g_return_val_if_fail (out != NULL, FALSE);
@@ -586,7 +590,8 @@ cb_queue_tile_update (CbQueueTile          *self,
       const char *name = cb_entity_get_string (queue, "name");
       gint64 threshold_s = cb_entity_get_int (queue, "sl_threshold_s", 20);
       double target = cb_entity_get_double (queue, "sl_target_pct", 80);
-      JsonObject *stats = cb_entity_get_object (queue, "stats");
+      const CbJsonValue *stats = cb_entity_get_object (queue, "stats");
+      double theirs = cb_json_value_lookup_double (stats, "sl_pct_today", NAN);
       g_autofree char *target_text = NULL;
 
       gtk_label_set_label (self->name_label, name != NULL ? name : self->queue_id);
@@ -596,10 +601,8 @@ cb_queue_tile_update (CbQueueTile          *self,
       target_text = g_strdup_printf (_("Target %.0f %% in %d s"), target, (int) threshold_s);
       gtk_label_set_label (self->target_label, target_text);
 
-      if (stats != NULL && json_object_has_member (stats, "sl_pct_today")
-          && !json_object_get_null_member (stats, "sl_pct_today"))
+      if (!isnan (theirs))
         {
-          double theirs = json_object_get_double_member (stats, "sl_pct_today");
           g_autofree char *pct = cb_format_metric (CB_METRIC_UNIT_PERCENT, theirs, 0);
 
           /* Translators: %s is a percentage; the backend's own service level, for comparison */
