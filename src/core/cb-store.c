@@ -311,6 +311,7 @@ struct _Worker
   gint64           last_as_of;
   gboolean         outbox_busy;
   gint             cache_broken;     /* atomic: set by the writer */
+  gint             writes_pending;   /* atomic: batches handed to the writer, not yet written */
   char            *backend_status;
   GHashTable      *edit_tasks;       /* outbox id → GTask waiting for the backend */
   guint            generation;       /* welcomes so far: tells stale callbacks apart */
@@ -672,6 +673,7 @@ writer_main (gpointer user_data)
       db_batch_free (batch);
       if (quit)
         break;
+      g_atomic_int_add (&w->writes_pending, -1);
     }
   return NULL;
 }
@@ -793,6 +795,7 @@ worker_commit (Worker   *w,
   while (w->writer != NULL && g_async_queue_length (w->writes) >= MAX_PENDING_WRITES
          && !g_atomic_int_get (&w->shared->quitting))
     g_usleep (250);
+  g_atomic_int_inc (&w->writes_pending);
   g_async_queue_push (w->writes, batch);
 }
 
@@ -3819,6 +3822,7 @@ cb_store_get_stats (CbStore      *self,
   memset (stats, 0, sizeof *stats);
   stats->events = self->events_applied;
   stats->batches = self->batches;
+  stats->writes_pending = (guint) MAX (0, g_atomic_int_get (&self->worker->writes_pending));
   if (self->latencies->len == 0)
     return;
   sorted = g_array_copy (self->latencies);

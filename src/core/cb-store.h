@@ -42,6 +42,7 @@ typedef struct
   gint64  latency_p50_us;
   gint64  latency_p99_us;
   gint64  latency_max_us;
+  guint   writes_pending;   /* batches the cache has still to write */
 } CbStoreStats;
 
 #define CB_TYPE_STORE (cb_store_get_type ())
