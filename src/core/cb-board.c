@@ -1015,8 +1015,9 @@ read_tile (JsonNode   *node,
             return NULL;
         }
       else if (!keep_extra (&tile->extra, name, value))
-        /* Translators: %s is a member of a tile in a wallboard file, %s the tile's kind */
-        return fail (error, here, _("a “%s” tile has no member “%s”"), kind_names[kind], name), NULL;
+        /* Translators: an error in a wallboard file; %1$s is the tile's kind ("queues",
+         * "chart"), %2$s the unknown member's name, both as written in the file */
+        return fail (error, here, _("a “%1$s” tile has no member “%2$s”"), kind_names[kind], name), NULL;
     }
 
   /* The agent board filters by one team and one queue. */
@@ -1230,8 +1231,9 @@ cb_boards_from_data (const char  *data,
   version = json_node_get_int (value);
   if (version > CB_BOARD_FORMAT_VERSION)
     {
-      /* Translators: both %d are version numbers of the wallboard file format */
       g_set_error (error, CB_BOARD_ERROR, CB_BOARD_ERROR_NEWER,
+                   /* Translators: the first %d is the version of the wallboard file format the
+                    * file was written in, the second %d the one this Callboard reads */
                    _("version: written by a newer Callboard (format %d); this one reads format %d. "
                      "Update Callboard to use these boards."),
                    (int) MIN (version, G_MAXINT), CB_BOARD_FORMAT_VERSION);

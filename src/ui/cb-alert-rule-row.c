@@ -37,8 +37,9 @@ struct _CbAlertRuleRow
 
 G_DEFINE_FINAL_TYPE (CbAlertRuleRow, cb_alert_rule_row, ADW_TYPE_ACTION_ROW)
 
-/* An agent state as an alert's sentence says it: "Agent paused for …",
- * "Kadri Kask in wrap-up for 12 min". */
+/* An agent state as a raised alert says it: "Kadri Kask in wrap-up for
+ * 12 min". The rules say theirs in whole sentences, one per state: see
+ * cb_alert_rule_describe_condition(). */
 const char *
 cb_alert_state_phrase (const char *state)
 {
@@ -158,7 +159,6 @@ cb_alert_rule_describe_condition (const CbAlertRule *rule,
                                   CbStore           *store)
 {
   g_autofree char *threshold = NULL;
-  g_autofree char *state = NULL;
 
   g_return_val_if_fail (rule != NULL, NULL);
 
@@ -190,27 +190,202 @@ cb_alert_rule_describe_condition (const CbAlertRule *rule,
     {
       g_autofree char *reason = lookup_name (store, rule->reason, "pause_reason", NULL, NULL);
 
-      /* Translators: an agent state in an alert rule; %s is a pause reason ("Lunch") */
-      state = g_strdup_printf (_("paused (%s)"), reason);
+      switch (rule->comparison)
+        {
+        case CB_ALERT_ABOVE:
+          /* Translators: an alert rule: an agent has been paused for one reason for more than a
+           * duration; %1$s is the pause reason ("Lunch"), %2$s the duration ("15 min") */
+          return g_strdup_printf (_("Agent paused (%1$s) for more than %2$s"), reason, threshold);
+        case CB_ALERT_AT_LEAST:
+          /* Translators: an alert rule: an agent has been paused for one reason for at least a
+           * duration; %1$s is the pause reason ("Lunch"), %2$s the duration ("15 min") */
+          return g_strdup_printf (_("Agent paused (%1$s) for at least %2$s"), reason, threshold);
+        case CB_ALERT_BELOW:
+          /* Translators: an alert rule: an agent has been paused for one reason for less than a
+           * duration; %1$s is the pause reason ("Lunch"), %2$s the duration ("15 min") */
+          return g_strdup_printf (_("Agent paused (%1$s) for less than %2$s"), reason, threshold);
+        case CB_ALERT_AT_MOST:
+        default:
+          /* Translators: an alert rule: an agent has been paused for one reason for at most a
+           * duration; %1$s is the pause reason ("Lunch"), %2$s the duration ("15 min") */
+          return g_strdup_printf (_("Agent paused (%1$s) for at most %2$s"), reason, threshold);
+        }
     }
-  else
-    state = g_strdup (cb_alert_state_phrase (rule->agent_state));
 
+  /* One whole sentence per state, so that translations can inflect "agent"
+   * and the state together. */
+  if (g_strcmp0 (rule->agent_state, "paused") == 0)
+    {
+      switch (rule->comparison)
+        {
+        case CB_ALERT_ABOVE:
+          /* Translators: an alert rule: an agent has been paused (on a break, in a meeting…) for
+           * more than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent paused for more than %s"), threshold);
+        case CB_ALERT_AT_LEAST:
+          /* Translators: an alert rule: an agent has been paused (on a break, in a meeting…) for
+           * at least a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent paused for at least %s"), threshold);
+        case CB_ALERT_BELOW:
+          /* Translators: an alert rule: an agent has been paused (on a break, in a meeting…) for
+           * less than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent paused for less than %s"), threshold);
+        case CB_ALERT_AT_MOST:
+        default:
+          /* Translators: an alert rule: an agent has been paused (on a break, in a meeting…) for
+           * at most a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent paused for at most %s"), threshold);
+        }
+    }
+
+  if (g_strcmp0 (rule->agent_state, "wrap_up") == 0)
+    {
+      switch (rule->comparison)
+        {
+        case CB_ALERT_ABOVE:
+          /* Translators: an alert rule: an agent has been in wrap-up (after-call work) for more
+           * than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent in wrap-up for more than %s"), threshold);
+        case CB_ALERT_AT_LEAST:
+          /* Translators: an alert rule: an agent has been in wrap-up (after-call work) for at
+           * least a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent in wrap-up for at least %s"), threshold);
+        case CB_ALERT_BELOW:
+          /* Translators: an alert rule: an agent has been in wrap-up (after-call work) for less
+           * than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent in wrap-up for less than %s"), threshold);
+        case CB_ALERT_AT_MOST:
+        default:
+          /* Translators: an alert rule: an agent has been in wrap-up (after-call work) for at most
+           * a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent in wrap-up for at most %s"), threshold);
+        }
+    }
+
+  if (g_strcmp0 (rule->agent_state, "on_hold") == 0)
+    {
+      switch (rule->comparison)
+        {
+        case CB_ALERT_ABOVE:
+          /* Translators: an alert rule: an agent has been on a call with the caller on hold for
+           * more than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent on hold for more than %s"), threshold);
+        case CB_ALERT_AT_LEAST:
+          /* Translators: an alert rule: an agent has been on a call with the caller on hold for at
+           * least a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent on hold for at least %s"), threshold);
+        case CB_ALERT_BELOW:
+          /* Translators: an alert rule: an agent has been on a call with the caller on hold for
+           * less than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent on hold for less than %s"), threshold);
+        case CB_ALERT_AT_MOST:
+        default:
+          /* Translators: an alert rule: an agent has been on a call with the caller on hold for at
+           * most a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent on hold for at most %s"), threshold);
+        }
+    }
+
+  if (g_strcmp0 (rule->agent_state, "on_call") == 0)
+    {
+      switch (rule->comparison)
+        {
+        case CB_ALERT_ABOVE:
+          /* Translators: an alert rule: an agent has been on a call (talking to a customer) for
+           * more than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent on a call for more than %s"), threshold);
+        case CB_ALERT_AT_LEAST:
+          /* Translators: an alert rule: an agent has been on a call (talking to a customer) for at
+           * least a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent on a call for at least %s"), threshold);
+        case CB_ALERT_BELOW:
+          /* Translators: an alert rule: an agent has been on a call (talking to a customer) for
+           * less than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent on a call for less than %s"), threshold);
+        case CB_ALERT_AT_MOST:
+        default:
+          /* Translators: an alert rule: an agent has been on a call (talking to a customer) for at
+           * most a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent on a call for at most %s"), threshold);
+        }
+    }
+
+  if (g_strcmp0 (rule->agent_state, "ringing") == 0)
+    {
+      switch (rule->comparison)
+        {
+        case CB_ALERT_ABOVE:
+          /* Translators: an alert rule: an agent has been ringing (offered a call, not answered
+           * yet) for more than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent ringing for more than %s"), threshold);
+        case CB_ALERT_AT_LEAST:
+          /* Translators: an alert rule: an agent has been ringing (offered a call, not answered
+           * yet) for at least a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent ringing for at least %s"), threshold);
+        case CB_ALERT_BELOW:
+          /* Translators: an alert rule: an agent has been ringing (offered a call, not answered
+           * yet) for less than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent ringing for less than %s"), threshold);
+        case CB_ALERT_AT_MOST:
+        default:
+          /* Translators: an alert rule: an agent has been ringing (offered a call, not answered
+           * yet) for at most a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent ringing for at most %s"), threshold);
+        }
+    }
+
+  if (g_strcmp0 (rule->agent_state, "available") == 0)
+    {
+      switch (rule->comparison)
+        {
+        case CB_ALERT_ABOVE:
+          /* Translators: an alert rule: an agent has been available (idle, ready for a call) for
+           * more than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent available for more than %s"), threshold);
+        case CB_ALERT_AT_LEAST:
+          /* Translators: an alert rule: an agent has been available (idle, ready for a call) for
+           * at least a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent available for at least %s"), threshold);
+        case CB_ALERT_BELOW:
+          /* Translators: an alert rule: an agent has been available (idle, ready for a call) for
+           * less than a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent available for less than %s"), threshold);
+        case CB_ALERT_AT_MOST:
+        default:
+          /* Translators: an alert rule: an agent has been available (idle, ready for a call) for
+           * at most a duration; %s is the duration ("15 min") */
+          return g_strdup_printf (_("Agent available for at most %s"), threshold);
+        }
+    }
+
+  /* A state of the backend's we have no words for: its id as it is */
   switch (rule->comparison)
     {
     case CB_ALERT_ABOVE:
-      /* Translators: an alert rule; %1$s is a state ("paused", "in wrap-up"), %2$s a duration ("15 min") */
-      return g_strdup_printf (_("Agent %1$s for more than %2$s"), state, threshold);
+      /* Translators: an alert rule: an agent has been in a state the console has no name for, for
+       * more than a duration; %1$s is the state as the backend calls it ("after_call_survey"),
+       * %2$s the duration ("15 min") */
+      return g_strdup_printf (_("Agent in state “%1$s” for more than %2$s"),
+                              rule->agent_state, threshold);
     case CB_ALERT_AT_LEAST:
-      /* Translators: an alert rule; %1$s is a state ("paused", "in wrap-up"), %2$s a duration ("15 min") */
-      return g_strdup_printf (_("Agent %1$s for at least %2$s"), state, threshold);
+      /* Translators: an alert rule: an agent has been in a state the console has no name for, for
+       * at least a duration; %1$s is the state as the backend calls it ("after_call_survey"), %2$s
+       * the duration ("15 min") */
+      return g_strdup_printf (_("Agent in state “%1$s” for at least %2$s"),
+                              rule->agent_state, threshold);
     case CB_ALERT_BELOW:
-      /* Translators: an alert rule; %1$s is a state ("paused", "in wrap-up"), %2$s a duration ("15 min") */
-      return g_strdup_printf (_("Agent %1$s for less than %2$s"), state, threshold);
+      /* Translators: an alert rule: an agent has been in a state the console has no name for, for
+       * less than a duration; %1$s is the state as the backend calls it ("after_call_survey"),
+       * %2$s the duration ("15 min") */
+      return g_strdup_printf (_("Agent in state “%1$s” for less than %2$s"),
+                              rule->agent_state, threshold);
     case CB_ALERT_AT_MOST:
     default:
-      /* Translators: an alert rule; %1$s is a state ("paused", "in wrap-up"), %2$s a duration ("15 min") */
-      return g_strdup_printf (_("Agent %1$s for at most %2$s"), state, threshold);
+      /* Translators: an alert rule: an agent has been in a state the console has no name for, for
+       * at most a duration; %1$s is the state as the backend calls it ("after_call_survey"), %2$s
+       * the duration ("15 min") */
+      return g_strdup_printf (_("Agent in state “%1$s” for at most %2$s"),
+                              rule->agent_state, threshold);
     }
 }
 
@@ -265,7 +440,8 @@ cb_alert_rule_describe_scope (const CbAlertRule *rule,
       if (!limited)
         return g_strdup (_("All agents"));
       names = describe_names (rule, store, "team", "queue", "campaign");
-      /* Translators: the agents an alert rule watches; %s is a list of teams or queues */
+      /* Translators: the agents an alert rule on agent states watches; %s is a list of
+       * names of teams, queues or campaigns, possibly mixed ("North, Sales and 2 more") */
       return g_strdup_printf (_("Agents of %s"), names);
     }
 
@@ -466,7 +642,8 @@ cb_alert_rule_row_set_rule (CbAlertRuleRow    *self,
   gtk_image_set_from_icon_name (self->severity_icon,
                                 critical ? "dialog-error-symbolic" : "dialog-warning-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->severity_icon),
-                               critical ? _("Critical") : _("Warning"));
+                               critical ? C_("alert severity", "Critical")
+                                        : C_("alert severity", "Warning"));
   gtk_widget_remove_css_class (GTK_WIDGET (self->severity_icon), critical ? "warning" : "error");
   gtk_widget_add_css_class (GTK_WIDGET (self->severity_icon), critical ? "error" : "warning");
   gtk_widget_set_visible (self->sound_icon, rule->sound);

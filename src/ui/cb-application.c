@@ -726,10 +726,12 @@ cb_application_init (CbApplication *self)
          "compliance, quality or kiosk"), N_("NAME") },
     { "size", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Window size for the screenshot, for example 1280x800"), N_("WIDTHxHEIGHT") },
-    /* Translators: the help of --kiosk */
     { "kiosk", 0, 0, G_OPTION_ARG_NONE, NULL,
+      /* Translators: the help of --kiosk */
       N_("Start in kiosk mode: the wallboard full screen, dark and cycling between boards"), NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+      /* Translators: the help of --version, in “callboard --help” */
+      N_("Print the version and exit"), NULL },
     { NULL }
   };
 

@@ -547,14 +547,32 @@ add_threshold_rows (CbBoardEditor  *self,
       g_autofree char *subtitle = NULL;
 
       if (info->direction == CB_METRIC_DIRECTION_HIGHER_IS_BETTER)
-        /* Translators: under a threshold in the editor; %s is a unit ("seconds", "%") or empty */
-        subtitle = g_strdup_printf (_("Amber, then red, below (%s)"), unit);
+        {
+          if (*unit != '\0')
+            /* Translators: under a threshold in the editor, for a metric where higher is
+             * better; %s is its unit ("seconds", "%") */
+            subtitle = g_strdup_printf (_("Amber, then red, below (%s)"), unit);
+          else
+            /* Translators: under a threshold in the editor, for a metric where higher is
+             * better and that is a plain count (no unit) */
+            subtitle = g_strdup (_("Amber, then red, below"));
+        }
       else
-        /* Translators: under a threshold in the editor; %s is a unit ("seconds", "%") or empty */
-        subtitle = g_strdup_printf (_("Amber, then red, from (%s)"), unit);
-      /* Translators: a threshold's row in the editor: "Thresholds: Service level" */
+        {
+          if (*unit != '\0')
+            /* Translators: under a threshold in the editor, for a metric where lower is
+             * better; %s is its unit ("seconds", "%") */
+            subtitle = g_strdup_printf (_("Amber, then red, from (%s)"), unit);
+          else
+            /* Translators: under a threshold in the editor, for a metric where lower is
+             * better and that is a plain count (no unit) */
+            subtitle = g_strdup (_("Amber, then red, from"));
+        }
       {
-        g_autofree char *title = g_strdup_printf (_("Thresholds: %s"), cb_metric_get_name (metrics[i]));
+        g_autofree char *title = NULL;
+
+        /* Translators: a threshold's row in the editor; %s is a metric ("Thresholds: Service level") */
+        title = g_strdup_printf (_("Thresholds: %s"), cb_metric_get_name (metrics[i]));
 
         set_title_text (ADW_PREFERENCES_ROW (row), title);
       }
