@@ -332,6 +332,143 @@ test_sorted (void)
   assert_same (G_LIST_MODEL (store), G_LIST_MODEL (model));
 }
 
+/* ---- with a filter above ---------------------------------------------- */
+
+static int threshold;
+
+static gboolean
+at_least_threshold (gpointer item,
+                    gpointer user_data)
+{
+  return value_of (item) >= threshold;
+}
+
+/* The filter model shows exactly the frame model's items that pass, in its order. */
+static void
+assert_filtered (GListModel *frame,
+                 GListModel *filtered)
+{
+  guint k = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (frame); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (frame, i);
+
+      if (value_of (item) >= threshold)
+        {
+          g_autoptr(GObject) shown = g_list_model_get_item (filtered, k++);
+
+          g_assert_true (shown == item);
+        }
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (filtered), ==, k);
+}
+
+static void
+set_value (GListStore *store,
+           guint       position,
+           int         value)
+{
+  g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (store), position);
+
+  g_object_set_qdata (item, value_quark, GINT_TO_POINTER (value));
+  touch (store, position);
+}
+
+/* Updates in place reach the filter model only when they move an item
+ * in or out of it; moves as ever. */
+static void
+test_update_filter (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr(CbFrameListModel) model = NULL;
+  g_autoptr(GtkFilterListModel) filtered = NULL;
+  GtkCustomSorter *sorter = gtk_custom_sorter_new (NULL, NULL, NULL);
+  GtkCustomFilter *filter = gtk_custom_filter_new (at_least_threshold, NULL, NULL);
+  g_autoptr(GArray) log = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  value_quark = g_quark_from_static_string ("test-value");
+  threshold = 50;
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(GObject) item = g_object_new (G_TYPE_OBJECT, NULL);
+
+      g_object_set_qdata (item, value_quark, GINT_TO_POINTER (i * 100 / 40));
+      g_list_store_append (store, item);
+    }
+  model = cb_frame_list_model_new (G_LIST_MODEL (store));
+  cb_frame_list_model_set_sorter (model, GTK_SORTER (sorter));
+  cb_frame_list_model_set_update_filter (model, GTK_FILTER (filter));
+  filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (model)), g_object_ref (GTK_FILTER (filter)));
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), log);
+  assert_filtered (G_LIST_MODEL (model), G_LIST_MODEL (filtered));
+
+  /* In and staying in (60 → 70), out and staying out (10 → 20): not a word. */
+  set_value (store, 24, 70);
+  set_value (store, 4, 20);
+  cb_frame_list_model_flush (model);
+  g_assert_cmpuint (log->len, ==, 0);
+  g_assert_false (cb_frame_list_model_is_pending (model));
+  assert_filtered (G_LIST_MODEL (model), G_LIST_MODEL (filtered));
+
+  /* Out of it, and into it: each said where it is. */
+  set_value (store, 24, 10);
+  set_value (store, 4, 90);
+  cb_frame_list_model_flush (model);
+  g_assert_cmpuint (log->len, ==, 2);
+  assert_change (log, 0, 4, 1, 1);
+  assert_change (log, 1, 24, 1, 1);
+  assert_filtered (G_LIST_MODEL (model), G_LIST_MODEL (filtered));
+
+  /* Another filter: the verdicts as the filter model now sees them. */
+  threshold = 80;
+  gtk_filter_changed (GTK_FILTER (filter), GTK_FILTER_CHANGE_MORE_STRICT);
+  assert_filtered (G_LIST_MODEL (model), G_LIST_MODEL (filtered));
+  g_array_set_size (log, 0);
+  set_value (store, 4, 95);    /* 90 → 95: still in */
+  set_value (store, 30, 70);   /* 75 → 70: still out */
+  cb_frame_list_model_flush (model);
+  g_assert_cmpuint (log->len, ==, 0);
+  set_value (store, 4, 75);    /* out */
+  cb_frame_list_model_flush (model);
+  g_assert_cmpuint (log->len, ==, 1);
+  assert_filtered (G_LIST_MODEL (model), G_LIST_MODEL (filtered));
+
+  /* Sorted, and moving: a hundred rounds of random updates, the filter
+   * model always right, fewer announcements than updates. */
+  gtk_custom_sorter_set_sort_func (sorter, by_value, GINT_TO_POINTER (1), NULL);
+  assert_filtered (G_LIST_MODEL (model), G_LIST_MODEL (filtered));
+  {
+    guint updates = 0;
+
+    g_array_set_size (log, 0);
+    for (guint round = 0; round < 100; round++)
+      {
+        guint n = (guint) g_rand_int_range (rand, 1, 40);
+
+        for (guint k = 0; k < n; k++)
+          {
+            guint position = (guint) g_rand_int_range (rand, 0, 40);
+            g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (store), position);
+            /* Mostly small steps: most updates keep their place and verdict. */
+            int value = CLAMP (value_of (item) + g_rand_int_range (rand, -3, 4), 0, 100);
+
+            set_value (store, position, value);
+            updates++;
+          }
+        cb_frame_list_model_flush (model);
+        assert_filtered (G_LIST_MODEL (model), G_LIST_MODEL (filtered));
+      }
+    g_test_message ("%u updates, %u announcements", updates, log->len);
+    g_assert_cmpuint (log->len, <, updates);
+  }
+
+  cb_frame_list_model_set_update_filter (model, NULL);
+  g_object_unref (sorter);
+  g_object_unref (filter);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -340,6 +477,7 @@ main (int   argc,
 
   g_test_add_func ("/callboard/frame-list-model/follow", test_follow);
   g_test_add_func ("/callboard/frame-list-model/sorted", test_sorted);
+  g_test_add_func ("/callboard/frame-list-model/update-filter", test_update_filter);
 
   return g_test_run ();
 }

@@ -26,6 +26,11 @@
  * announcing every move as its own small change. For 80 updates a frame
  * over 2,000 agents that is some 900 comparisons instead of 22,000, and
  * the filter and the list view above see 80 rows change, not 2,000.
+ *
+ * With an update filter (cb_frame_list_model_set_update_filter ()) even
+ * those go: an item updated in place is announced only when the filter's
+ * verdict on it changed — what a GtkFilterListModel above needs to know —
+ * for a view whose rows update their cells themselves (the agent board).
  */
 #define G_LOG_DOMAIN "cb-frame-list-model"
 
@@ -47,8 +52,12 @@ struct _CbFrameListModel
   guint       reorder_ms;  /* moves at most this often; 0 at every flush */
   gint64      reordered_us;
 
+  GtkFilter  *update_filter;
+  GHashTable *verdicts;    /* with an update filter: item → its verdict as last announced (1 no, 2 yes) */
+
   gulong      handler;
   gulong      sorter_handler;
+  gulong      filter_handler;
   gboolean    structural;  /* items came or went since the last flush */
   gboolean    resort;      /* the sorter changed */
 };
@@ -130,8 +139,12 @@ cb_frame_list_model_dispose (GObject *object)
     g_clear_signal_handler (&self->handler, self->source);
   if (self->sorter != NULL)
     g_clear_signal_handler (&self->sorter_handler, self->sorter);
+  if (self->update_filter != NULL)
+    g_clear_signal_handler (&self->filter_handler, self->update_filter);
   g_clear_object (&self->source);
   g_clear_object (&self->sorter);
+  g_clear_object (&self->update_filter);
+  g_hash_table_remove_all (self->verdicts);
   g_hash_table_remove_all (self->changed);
   g_hash_table_remove_all (self->members);
   g_hash_table_remove_all (self->unsorted);
@@ -148,6 +161,7 @@ cb_frame_list_model_finalize (GObject *object)
   g_clear_pointer (&self->changed, g_hash_table_unref);
   g_clear_pointer (&self->members, g_hash_table_unref);
   g_clear_pointer (&self->unsorted, g_hash_table_unref);
+  g_clear_pointer (&self->verdicts, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cb_frame_list_model_parent_class)->finalize (object);
@@ -169,6 +183,7 @@ cb_frame_list_model_init (CbFrameListModel *self)
   self->changed = g_hash_table_new (NULL, NULL);
   self->members = g_hash_table_new (NULL, NULL);
   self->unsorted = g_hash_table_new (NULL, NULL);
+  self->verdicts = g_hash_table_new (NULL, NULL);
 }
 
 /**
@@ -249,6 +264,40 @@ static gboolean
 is_sorted (CbFrameListModel *self)
 {
   return self->sorter != NULL && gtk_sorter_get_order (self->sorter) != GTK_SORTER_ORDER_NONE;
+}
+
+/* The update filter's verdict on the items in [first, end), as the model
+ * above now sees them. */
+static void
+remember_verdicts (CbFrameListModel *self,
+                   guint             first,
+                   guint             end)
+{
+  if (self->update_filter == NULL)
+    return;
+  for (guint i = first; i < end && i < self->items->len; i++)
+    {
+      gpointer item = g_ptr_array_index (self->items, i);
+
+      g_hash_table_insert (self->verdicts, item, GINT_TO_POINTER (gtk_filter_match (self->update_filter, item) ? 2 : 1));
+    }
+}
+
+/* Whether an update in place of @item must be announced: always, or with
+ * an update filter only when its verdict changed (remembered as announced). */
+static gboolean
+must_announce (CbFrameListModel *self,
+               gpointer          item)
+{
+  int verdict;
+
+  if (self->update_filter == NULL)
+    return TRUE;
+  verdict = gtk_filter_match (self->update_filter, item) ? 2 : 1;
+  if (GPOINTER_TO_INT (g_hash_table_lookup (self->verdicts, item)) == verdict)
+    return FALSE;
+  g_hash_table_insert (self->verdicts, item, GINT_TO_POINTER (verdict));
+  return TRUE;
 }
 
 static int
@@ -353,6 +402,18 @@ flush_sorted_updates (CbFrameListModel *self)
         g_array_append_val (stays ? staying : moving, k);
     }
 
+  /* With an update filter, the items that stay and keep its verdict are
+   * not announced at all. */
+  if (self->update_filter != NULL)
+    {
+      guint kept = 0;
+
+      for (guint k = 0; k < staying->len; k++)
+        if (must_announce (self, g_ptr_array_index (self->items, g_array_index (staying, guint, k))))
+          g_array_index (staying, guint, kept++) = g_array_index (staying, guint, k);
+      g_array_set_size (staying, kept);
+    }
+
   one_range = staying->len + moving->len > MAX_SINGLE_CHANGES;
   if (one_range)
     before = g_memdup2 (self->items->pdata, n * sizeof (gpointer));
@@ -403,10 +464,14 @@ flush_sorted_updates (CbFrameListModel *self)
              && !g_hash_table_contains (self->changed, before[last - 1]))
         last--;
       g_hash_table_remove_all (self->changed);
+      remember_verdicts (self, first, last);
       if (last > first)
         g_list_model_items_changed (G_LIST_MODEL (self), first, last - first, last - first);
       return;
     }
+  /* Moved: the model above looked at them again where they went. */
+  for (guint k = 0; k < taken->len; k++)
+    must_announce (self, g_ptr_array_index (taken, k));
   g_hash_table_remove_all (self->changed);
 }
 
@@ -418,7 +483,8 @@ announce_in_place (CbFrameListModel *self)
   g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (guint));
 
   for (guint i = 0; i < self->items->len; i++)
-    if (g_hash_table_contains (self->changed, g_ptr_array_index (self->items, i)))
+    if (g_hash_table_contains (self->changed, g_ptr_array_index (self->items, i))
+        && must_announce (self, g_ptr_array_index (self->items, i)))
       g_array_append_val (positions, i);
   g_hash_table_remove_all (self->changed);
   if (positions->len == 0)
@@ -456,6 +522,8 @@ flush_all_sorted (CbFrameListModel *self)
     g_hash_table_add (self->members, g_ptr_array_index (items, i));
   g_hash_table_remove_all (self->changed);
   g_hash_table_remove_all (self->unsorted);
+  g_hash_table_remove_all (self->verdicts);
+  remember_verdicts (self, 0, n);
   self->reordered_us = g_get_monotonic_time ();
   self->structural = FALSE;
   self->resort = FALSE;
@@ -602,6 +670,46 @@ cb_frame_list_model_flush (CbFrameListModel *self)
       self->items = items;
     }
 
+  if (structural)
+    g_hash_table_remove_all (self->verdicts);
+  remember_verdicts (self, structural ? 0 : prefix, structural ? n : n - suffix);
   g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_n - prefix - suffix,
                               n - prefix - suffix);
+}
+
+static void
+on_update_filter_changed (GtkFilter        *filter,
+                          GtkFilterChange   change,
+                          CbFrameListModel *self)
+{
+  /* The model above looks at every item again. */
+  g_hash_table_remove_all (self->verdicts);
+  remember_verdicts (self, 0, self->items->len);
+}
+
+/**
+ * cb_frame_list_model_set_update_filter:
+ * @filter: (nullable): the filter of the GtkFilterListModel above
+ *
+ * Announces an item updated in place only when @filter's verdict on it
+ * changed, so that the filter model above adds or drops its row; other
+ * updates are not announced (the view above updates its rows itself).
+ * Moves, insertions and removals are announced as ever.
+ */
+void
+cb_frame_list_model_set_update_filter (CbFrameListModel *self,
+                                       GtkFilter        *filter)
+{
+  g_return_if_fail (CB_IS_FRAME_LIST_MODEL (self));
+  g_return_if_fail (filter == NULL || GTK_IS_FILTER (filter));
+
+  if (self->update_filter == filter)
+    return;
+  if (self->update_filter != NULL)
+    g_clear_signal_handler (&self->filter_handler, self->update_filter);
+  g_set_object (&self->update_filter, filter);
+  if (filter != NULL)
+    self->filter_handler = g_signal_connect (filter, "changed", G_CALLBACK (on_update_filter_changed), self);
+  g_hash_table_remove_all (self->verdicts);
+  remember_verdicts (self, 0, self->items->len);
 }

@@ -18,6 +18,8 @@ void              cb_frame_list_model_set_model   (CbFrameListModel *self,
 GtkSorter        *cb_frame_list_model_get_sorter  (CbFrameListModel *self);
 void              cb_frame_list_model_set_sorter  (CbFrameListModel *self,
                                                    GtkSorter        *sorter);
+void              cb_frame_list_model_set_update_filter (CbFrameListModel *self,
+                                                         GtkFilter        *filter);
 void              cb_frame_list_model_set_reorder_interval (CbFrameListModel *self,
                                                             guint             interval_ms);
 gboolean          cb_frame_list_model_is_pending  (CbFrameListModel *self);
