@@ -409,6 +409,21 @@ test_thresholds (void)
   /* Olena's call was answered 3 min before now. */
   g_assert_nonnull (find_widget (window, is_label_containing, "3:00"));
 
+  /* A duration ticks when its second has passed, not before. */
+  cb_agent_board_set_fixed_now (board, NOW + 999);
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (find_widget (window, is_label_with_class, "level-critical"))),
+                   ==, "6:00");
+  g_assert_nonnull (find_widget (window, is_label_containing, "3:00"));
+  cb_agent_board_set_fixed_now (board, NOW + 1000);
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (find_widget (window, is_label_with_class, "level-critical"))),
+                   ==, "6:01");
+  g_assert_nonnull (find_widget (window, is_label_containing, "3:01"));
+  cb_agent_board_set_fixed_now (board, NOW);
+  cb_agent_board_refresh (board);
+  g_assert_nonnull (find_widget (window, is_label_containing, "3:00"));
+
   /* An agent changed in place shows it at the next frame, every column,
    * without waiting for the once-a-second look at every cell. */
   put_agent (&floor_, "ag-3", "Olena Kovalenko", "1043", "t-north", "q-support", "on_call", NOW - 3 * MINUTE,

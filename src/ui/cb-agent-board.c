@@ -161,6 +161,8 @@ struct _CbAgentBoard
   guint                second_id;
   GHashTable          *touched;      /* agents whose rows changed since the last refresh */
   gboolean             all_cells;    /* every column of every row, at the next refresh */
+  GHashTable          *campaign_names; /* id → name, as the rows last showed them */
+  GHashTable          *changed;      /* agents changed since the last refresh (pointers only) */
   gint64               fixed_now;
   int                  can_control;    /* -1: ask the store */
   gboolean             dirty;
@@ -174,6 +176,7 @@ static GQuark column_quark;
 static GQuark class_quark;
 static GQuark level_quark;
 static GQuark item_quark;    /* a time cell's label → its GtkListItem */
+static GQuark next_quark;    /* a duration cell's list item → server ms its text next changes */
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -345,11 +348,13 @@ describe_reason (CbAgentBoard *self,
 static gint64
 call_duration (CbAgentBoard *self,
                CbEntity     *agent,
-               gint64        now)
+               gint64        now,
+               gboolean     *running)
 {
   CbEntity *call;
   gint64 answered, ended;
 
+  *running = FALSE;
   if (!is_in_call (cb_entity_get_string (agent, "state")))
     return -1;
   call = lookup (self->calls, cb_entity_get_string (agent, "call_id"));
@@ -359,6 +364,7 @@ call_duration (CbAgentBoard *self,
   if (answered <= 0)
     return -1;
   ended = cb_entity_get_int (call, "ended_at", 0);
+  *running = ended <= 0;
   return MAX ((ended > 0 ? ended : now) - answered, 0);
 }
 
@@ -463,6 +469,7 @@ update_cell (CbAgentBoard *self,
   CbEntity *agent = gtk_list_item_get_item (item);
   GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
   g_autofree char *text = NULL;
+  gint64 next = 0;
 
   if (agent == NULL || label == NULL)
     return;
@@ -511,6 +518,9 @@ update_cell (CbAgentBoard *self,
         CbAgentLevel level = level_at (self, agent, now, NULL);
 
         text = since > 0 ? format_duration (now - since) : g_strdup ("—");
+        /* The text and the level (thresholds are whole seconds) change
+         * next when the next whole second in the state is reached. */
+        next = since > 0 ? since + (MAX (now - since, 0) / 1000 + 1) * 1000 : G_MAXINT64;
         /* Its tooltip, which threshold was passed, is made when asked for
          * (on_time_query_tooltip ()): setting a tooltip makes GTK ask the X
          * server where the pointer is, a round trip per changed row. */
@@ -524,9 +534,15 @@ update_cell (CbAgentBoard *self,
 
     case COL_CALL:
       {
-        gint64 duration = call_duration (self, agent, now);
+        gboolean running;
+        gint64 duration = call_duration (self, agent, now, &running);
 
         text = duration >= 0 ? format_duration (duration) : NULL;
+        /* A call not (yet) found or answered is looked at every frame. */
+        if (duration < 0)
+          next = is_in_call (cb_entity_get_string (agent, "state")) ? 0 : G_MAXINT64;
+        else
+          next = running ? now + 1000 - duration % 1000 : G_MAXINT64;
       }
       break;
 
@@ -535,11 +551,25 @@ update_cell (CbAgentBoard *self,
       g_assert_not_reached ();
     }
 
+  g_object_set_qdata (G_OBJECT (item), next_quark, GSIZE_TO_POINTER ((gsize) MAX (next, 0)));
   set_text (label, text);
 }
 
+/* Whether a duration cell shows another second at @now: its next second
+ * has come, or the clock went back before the one it shows (the server's
+ * clock corrected). */
+static gboolean
+duration_due (GtkListItem *item,
+              gint64       now)
+{
+  gint64 next = (gint64) GPOINTER_TO_SIZE (g_object_get_qdata (G_OBJECT (item), next_quark));
+
+  return now >= next || (next != G_MAXINT64 && now < next - 1000);
+}
+
 /* Every bound cell, or only the durations; and, with @touched, every
- * column of the rows of those agents. */
+ * column of the rows of those agents. A duration is looked at again only
+ * once the second it shows has passed (next_quark): most frames, none. */
 static void
 update_cells (CbAgentBoard *self,
               gboolean      durations_only)
@@ -553,13 +583,16 @@ update_cells (CbAgentBoard *self,
     {
       Column column = item_column (item);
 
-      if (!durations_only || column == COL_TIME || column == COL_CALL
-          || g_hash_table_contains (self->touched, gtk_list_item_get_item (item)))
+      if (!durations_only || g_hash_table_contains (self->touched, gtk_list_item_get_item (item))
+          || ((column == COL_TIME || column == COL_CALL) && duration_due (item, now)))
         update_cell (self, item, now);
     }
 }
 
-/* Rows the flush announced: their agents changed, so all their cells. */
+/* Rows the flush announced: their agents changed, so all their cells. A
+ * long range of updates in place is not looked at row by row: the agents
+ * that changed are known (on_agent_model_changed ()); rows that came or
+ * went are bound anew. */
 static void
 on_rows_touched (GListModel   *rows,
                  guint         position,
@@ -568,10 +601,7 @@ on_rows_touched (GListModel   *rows,
                  CbAgentBoard *self)
 {
   if (added > 64)
-    {
-      self->all_cells = TRUE;
-      return;
-    }
+    return;
   for (guint i = position; i < position + added; i++)
     {
       g_autoptr(GObject) agent = g_list_model_get_item (rows, i);
@@ -617,6 +647,9 @@ update_stale (CbAgentBoard *self)
 {
   gboolean stale = self->store != NULL && cb_store_get_state (self->store) != CB_CONNECTION_LIVE;
 
+  /* The durations' clock changes (to as of when the data is current). */
+  if (stale != self->stale)
+    self->all_cells = TRUE;
   self->stale = stale;
   if (stale)
     gtk_widget_add_css_class (GTK_WIDGET (self), "stale");
@@ -651,10 +684,9 @@ on_second (gpointer user_data)
   CbAgentBoard *self = user_data;
 
   /* Stale durations stand still at the time the data is current as of.
-   * Widgets change only from the frame clock: this just asks for a frame.
-   * Once a second every cell is looked at again (a team or reason renamed);
-   * in the frames between, the agents that changed and the durations. */
-  self->all_cells = TRUE;
+   * Widgets change only from the frame clock: this just asks for a frame,
+   * in which the durations whose second has passed tick. Every cell is
+   * looked at again when a team, queue, campaign or reason is renamed. */
   if (!self->stale)
     mark_dirty (self);
   return G_SOURCE_CONTINUE;
@@ -687,7 +719,8 @@ static void
 on_thresholds_changed (CbAgentBoard *self)
 {
   load_thresholds (self);
-  update_cells (self, TRUE);
+  /* Every cell: the durations' levels change now, not at their next second. */
+  update_cells (self, FALSE);
 }
 
 /* ---- filters and sorters ----------------------------------------------- */
@@ -1490,6 +1523,25 @@ on_agents_changed (CbAgentBoard *self)
   mark_dirty (self);
 }
 
+/* The agents that changed: their rows, if shown, look again at every cell
+ * in the next frame — however the row model announces it. */
+static void
+on_agent_model_changed (CbAgentBoard *self,
+                        guint         position,
+                        guint         removed,
+                        guint         added,
+                        GListModel   *model)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GObject) agent = g_list_model_get_item (model, i);
+
+      /* Only compared, never followed: a pointer is enough. */
+      g_hash_table_add (self->changed, agent);
+    }
+  mark_dirty (self);
+}
+
 /* Whether entities updated in place at @position (an items-changed with as
  * many added as removed) still have the names the dropdown shows. */
 static gboolean
@@ -1530,6 +1582,8 @@ on_teams_changed (CbAgentBoard *self,
 {
   if (names_unchanged (self->team_ids, self->team_names, model, position, removed, added))
     return;
+  self->all_cells = TRUE;
+  mark_dirty (self);
   /* Rows and sorting show teams by name: only a change of names matters. */
   if (sync_teams (self))
     {
@@ -1547,6 +1601,8 @@ on_queues_changed (CbAgentBoard *self,
 {
   if (names_unchanged (self->queue_ids, self->queue_names, model, position, removed, added))
     return;
+  self->all_cells = TRUE;
+  mark_dirty (self);
   if (sync_queues (self))
     {
       sorters_changed (self, COL_WORK);
@@ -1554,15 +1610,39 @@ on_queues_changed (CbAgentBoard *self,
     }
 }
 
+/* A campaign's statistics change every second, its name hardly ever: the
+ * rows look again (all their cells) only when a name did. */
 static void
-on_campaigns_changed (CbAgentBoard *self)
+on_campaigns_changed (CbAgentBoard *self,
+                      guint         position,
+                      guint         removed,
+                      guint         added,
+                      GListModel   *model)
 {
+  gboolean renamed = removed != added;
+
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(CbEntity) campaign = g_list_model_get_item (model, i);
+      const char *name = cb_entity_get_string (campaign, "name");
+
+      if (g_strcmp0 (g_hash_table_lookup (self->campaign_names, cb_entity_get_id (campaign)), name) != 0)
+        {
+          g_hash_table_replace (self->campaign_names, g_strdup (cb_entity_get_id (campaign)), g_strdup (name));
+          renamed = TRUE;
+        }
+    }
+  if (!renamed)
+    return;
+  self->all_cells = TRUE;
+  sorters_changed (self, COL_WORK);
   mark_dirty (self);
 }
 
 static void
 on_reasons_changed (CbAgentBoard *self)
 {
+  self->all_cells = TRUE;
   sync_pause_menu (self);
   sorters_changed (self, COL_REASON);
   mark_dirty (self);
@@ -1727,6 +1807,8 @@ cb_agent_board_finalize (GObject *object)
 
   g_clear_pointer (&self->bound, g_hash_table_unref);
   g_clear_pointer (&self->touched, g_hash_table_unref);
+  g_clear_pointer (&self->changed, g_hash_table_unref);
+  g_clear_pointer (&self->campaign_names, g_hash_table_unref);
   g_clear_pointer (&self->collate_keys, g_hash_table_unref);
   g_clear_pointer (&self->team_ids, g_ptr_array_unref);
   g_clear_pointer (&self->queue_ids, g_ptr_array_unref);
@@ -1771,6 +1853,7 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   class_quark = g_quark_from_static_string ("cb-agent-board-state-class");
   level_quark = g_quark_from_static_string ("cb-agent-board-level-class");
   item_quark = g_quark_from_static_string ("cb-agent-board-list-item");
+  next_quark = g_quark_from_static_string ("cb-agent-board-next-change");
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/cb-agent-board.ui");
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, toast_overlay);
@@ -1833,7 +1916,7 @@ cb_agent_board_init (CbAgentBoard *self)
     GSignalGroup **group;
     GCallback      callback;
   } models[] = {
-    { &self->agent_signals, G_CALLBACK (on_agents_changed) },
+    { &self->agent_signals, G_CALLBACK (on_agent_model_changed) },
     { &self->team_signals, G_CALLBACK (on_teams_changed) },
     { &self->queue_signals, G_CALLBACK (on_queues_changed) },
     { &self->campaign_signals, G_CALLBACK (on_campaigns_changed) },
@@ -1844,6 +1927,8 @@ cb_agent_board_init (CbAgentBoard *self)
   self->can_control = -1;
   self->bound = g_hash_table_new (NULL, NULL);
   self->touched = g_hash_table_new (NULL, NULL);
+  self->changed = g_hash_table_new (NULL, NULL);
+  self->campaign_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->all_cells = TRUE;
   self->collate_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->team_ids = g_ptr_array_new_with_free_func (g_free);
@@ -1859,6 +1944,10 @@ cb_agent_board_init (CbAgentBoard *self)
   /* What an agent's row says changes at the next frame; the row moves to
    * its new place in the order at most four times a second. */
   cb_frame_list_model_set_reorder_interval (self->rows, REORDER_MS);
+  /* The cells of an agent's row are updated here (the changed set); the
+   * filter model hears of an update only when it changes a row's place in
+   * the filter (see cb_frame_list_model_set_update_filter ()). */
+  cb_frame_list_model_set_update_filter (self->rows, GTK_FILTER (self->filter));
   g_signal_connect (self->rows, "items-changed", G_CALLBACK (on_rows_touched), self);
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->rows));
 
@@ -2072,6 +2161,15 @@ cb_agent_board_refresh (CbAgentBoard *self)
               }
           }
       }
+  }
+  {
+    GHashTableIter iter;
+    gpointer agent;
+
+    g_hash_table_iter_init (&iter, self->changed);
+    while (g_hash_table_iter_next (&iter, &agent, NULL))
+      g_hash_table_add (self->touched, agent);
+    g_hash_table_remove_all (self->changed);
   }
   update_cells (self, !self->all_cells);
   self->all_cells = FALSE;
