@@ -61,6 +61,15 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* What a refresh does once a second besides the live figures: each in a
+ * frame of its own, so the second does not cost one frame all of it. */
+enum {
+  PART_DAY,        /* the floor strip's and the big figures' day figures */
+  PART_CAMPAIGNS,
+  PART_CHART,
+  N_PARTS
+};
+
 struct _CbWallboardPage
 {
   GtkWidget parent_instance;
@@ -123,7 +132,8 @@ struct _CbWallboardPage
   gint64           fixed_now;
   gint64           as_of;
   guint            n_calls;        /* the engine's, at the last refresh */
-  gint64           last_full_us;   /* monotonic time of the last full refresh */
+  gint64           last_part_us[N_PARTS]; /* monotonic time each part was last done */
+  guint            tiles_in_view;  /* queue tiles in view at the last refresh */
   guint            n_refreshes;
   gboolean         dirty;
   gboolean         stale;
@@ -135,6 +145,7 @@ struct _CbWallboardPage
 G_DEFINE_FINAL_TYPE (CbWallboardPage, cb_wallboard_page, GTK_TYPE_WIDGET)
 
 static GQuark shown_quark;   /* a tile has been updated in full once */
+static GQuark full_quark;    /* when, in monotonic ms (+1), a tile was last updated in full */
 
 static void refresh (CbWallboardPage *self,
                      gboolean         full);
@@ -604,7 +615,11 @@ refresh_kpis (CbWallboardPage *self,
  * waiting, longest waits). At most once a second, or when tiles come and
  * go: the day's figures too — a day's service level does not move within a
  * second, and recomputing it over every call 60 times a second would cost
- * the frames their budget on a large backend. */
+ * the frames their budget on a large backend. Those once-a-second parts
+ * are spread over frames, so no frame carries the whole second: one part
+ * a frame (PART_DAY, the campaigns, the chart), and of the queue tiles in
+ * view those last updated in full a second ago or more, about a sixth of
+ * them a frame. @full (or tiles coming and going) does everything now. */
 static void
 refresh (CbWallboardPage *self,
          gboolean         full)
@@ -614,9 +629,9 @@ refresh (CbWallboardPage *self,
   CbMetricScope chart_scope = { NULL, NULL, NULL };
   GHashTableIter iter;
   gpointer key, tile;
-  gboolean changed = FALSE;
-  gint64 now_ms;
-  guint n = 0;
+  gboolean changed = FALSE, due[N_PARTS], busy = FALSE, more = FALSE;
+  gint64 now_ms, now_us = g_get_monotonic_time ();
+  guint n = 0, in_view = 0;
 
   self->dirty = FALSE;
   self->n_refreshes++;
@@ -632,8 +647,6 @@ refresh (CbWallboardPage *self,
       queues = G_LIST_MODEL (cb_store_get_model (self->store, "queue"));
       campaigns = G_LIST_MODEL (cb_store_get_model (self->store, "campaign"));
     }
-  if (full || g_get_monotonic_time () - self->last_full_us >= G_USEC_PER_SEC)
-    full = TRUE;
   for (guint g = 0; g < self->groups->len; g++)
     {
       CbBoardGroup *group = g_ptr_array_index (self->groups, g);
@@ -644,9 +657,20 @@ refresh (CbWallboardPage *self,
     }
   if (changed)
     full = TRUE;
-  if (full)
-    self->last_full_us = g_get_monotonic_time ();
-  refresh_floor (self, queues, full, now_ms);
+  for (guint p = 0; p < N_PARTS; p++)
+    {
+      gboolean late = now_us - self->last_part_us[p] >= G_USEC_PER_SEC;
+
+      due[p] = full || (!busy && late);
+      if (due[p])
+        {
+          self->last_part_us[p] = now_us;
+          busy = TRUE;
+        }
+      else if (late)
+        more = TRUE;
+    }
+  refresh_floor (self, queues, due[PART_DAY], now_ms);
 
   /* Many calls at once (a snapshot bringing the day's calls): the lines
    * are refilled from the engine rather than left with the gaps of before. */
@@ -661,36 +685,47 @@ refresh (CbWallboardPage *self,
   for (guint g = 0; g < self->groups->len; g++)
     {
       CbBoardGroup *group = g_ptr_array_index (self->groups, g);
+      guint budget;
 
       if (cb_board_group_get_tile (group)->kind != CB_BOARD_TILE_QUEUES)
         continue;
+      budget = full ? G_MAXUINT : 2 + self->tiles_in_view / 6;
       g_hash_table_iter_init (&iter, cb_board_group_get_tiles (group));
       while (g_hash_table_iter_next (&iter, &key, &tile))
         {
           /* A tile never shown in full is, in view or not yet laid out:
-           * it would say only its queue's id until the next full second. */
+           * it would say only its queue's id until its turn came. */
           gboolean shown = g_object_get_qdata (tile, shown_quark) != NULL;
+          gsize last_ms = GPOINTER_TO_SIZE (g_object_get_qdata (tile, full_quark));
+          gboolean late = (gsize) (now_us / 1000) + 1 - last_ms >= 1000;
 
           if (shown && !tile_in_view (self, tile))
             continue;
-          if (full || !shown)
+          in_view++;
+          if (!shown || full || (late && budget > 0))
             {
               cb_queue_tile_update (tile, self->metrics,
                                     cb_entity_model_lookup (CB_ENTITY_MODEL (queues), key),
                                     &self->params, now_ms);
               g_object_set_qdata (tile, shown_quark, GINT_TO_POINTER (TRUE));
+              g_object_set_qdata (tile, full_quark, GSIZE_TO_POINTER ((gsize) (now_us / 1000) + 1));
+              if (budget > 0 && budget != G_MAXUINT)
+                budget--;
+              continue;
             }
-          else
-            cb_queue_tile_update_now (tile, self->metrics, &self->params, now_ms);
+          if (late)
+            more = TRUE;
+          cb_queue_tile_update_now (tile, self->metrics, &self->params, now_ms);
         }
     }
+  self->tiles_in_view = in_view;
+  /* What is due and waits for its frame: the next one, events or not. */
+  if (more)
+    mark_dirty (self);
 
-  refresh_kpis (self, full, now_ms);
+  refresh_kpis (self, due[PART_DAY], now_ms);
 
-  if (!full)
-    return;
-
-  for (guint g = 0; g < self->groups->len; g++)
+  for (guint g = 0; g < self->groups->len && due[PART_CAMPAIGNS]; g++)
     {
       CbBoardGroup *group = g_ptr_array_index (self->groups, g);
       gboolean of_campaigns = cb_board_group_get_tile (group)->kind == CB_BOARD_TILE_CAMPAIGNS;
@@ -708,7 +743,7 @@ refresh (CbWallboardPage *self,
                                  cb_entity_model_lookup (CB_ENTITY_MODEL (campaigns), key), now_ms);
     }
 
-  if (self->chart_tile == NULL)
+  if (self->chart_tile == NULL || !due[PART_CHART])
     return;
   cb_board_tile_get_scope (self->chart_tile, &chart_scope);
   intervals = cb_metrics_get_intervals_today (self->metrics, &chart_scope, &self->params, now_ms, &n);
@@ -881,7 +916,7 @@ apply_board (CbWallboardPage *self)
     }
   gtk_label_set_label (self->board_label, self->shown->name);
   self->split_auto = -1;
-  self->last_full_us = 0;
+  memset (self->last_part_us, 0, sizeof self->last_part_us);
   mark_dirty (self);
 }
 
@@ -1526,6 +1561,7 @@ cb_wallboard_page_class_init (CbWallboardPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   shown_quark = g_quark_from_static_string ("cb-wallboard-tile-shown");
+  full_quark = g_quark_from_static_string ("cb-wallboard-tile-full");
 
   object_class->get_property = cb_wallboard_page_get_property;
   object_class->set_property = cb_wallboard_page_set_property;
