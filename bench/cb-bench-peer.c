@@ -289,7 +289,7 @@ cb_bench_peer_get_parts (CbBenchPeer *peer,
  *
  * Event frames as a busy center sends them, seq @first_seq on: three in
  * five agent transitions, the rest call updates, and every tenth a queue's
- * statistics.
+ * statistics; stamped now.
  */
 GPtrArray *
 cb_bench_make_events (guint first_seq,
@@ -298,11 +298,22 @@ cb_bench_make_events (guint first_seq,
                       guint queues,
                       guint calls)
 {
+  return cb_bench_make_events_at (first_seq, n, agents, queues, calls, g_get_real_time () / 1000);
+}
+
+/* As cb_bench_make_events (), stamped @now (ms since the epoch): frames
+ * made ahead of when they are sent. */
+GPtrArray *
+cb_bench_make_events_at (guint  first_seq,
+                         guint  n,
+                         guint  agents,
+                         guint  queues,
+                         guint  calls,
+                         gint64 now)
+{
   static const char * const agent_states[] = { "available", "ringing", "on_call", "wrap_up", "paused" };
   static const char * const call_states[] = { "queued", "ringing", "connected", "on_hold", "wrap_up" };
   GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-
-  gint64 now = g_get_real_time () / 1000;
 
   for (guint k = 0; k < n; k++)
     {

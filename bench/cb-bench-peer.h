@@ -33,5 +33,11 @@ GPtrArray   *cb_bench_make_events    (guint        first_seq,
                                       guint        agents,
                                       guint        queues,
                                       guint        calls);
+GPtrArray   *cb_bench_make_events_at (guint        first_seq,
+                                      guint        n,
+                                      guint        agents,
+                                      guint        queues,
+                                      guint        calls,
+                                      gint64       now);
 
 G_END_DECLS
