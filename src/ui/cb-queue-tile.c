@@ -595,9 +595,9 @@ cb_queue_tile_update (CbQueueTile          *self,
       g_autofree char *target_text = NULL;
 
       gtk_label_set_label (self->name_label, name != NULL ? name : self->queue_id);
-      /* Translators: a queue's service-level target on its tile, e.g. "Target 80 % in 20 s" */
       if (params->sl_threshold_ms > 0)
         threshold_s = params->sl_threshold_ms / 1000;
+      /* Translators: a queue's service-level target on its tile, e.g. "Target 80 % in 20 s" */
       target_text = g_strdup_printf (_("Target %.0f %% in %d s"), target, (int) threshold_s);
       gtk_label_set_label (self->target_label, target_text);
 
@@ -620,10 +620,10 @@ cb_queue_tile_update (CbQueueTile          *self,
   partial = cb_queue_counters_read (queue, &counters) && counters.offered > (gint64) offered.value;
   if (partial)
     {
-      /* Translators: in the popover of a queue's figure of the day; both %s are counts */
       g_autofree char *mine = g_strdup_printf ("%'.0f", offered.value);
       g_autofree char *theirs = g_strdup_printf ("%'" G_GINT64_FORMAT, counters.offered);
 
+      /* Translators: in the popover of a queue's figure of the day; both %s are counts */
       partial_note = g_strdup_printf (_("Counted by the backend: the console has seen %s of the "
                                         "%s calls offered today, having connected after the day "
                                         "began."), mine, theirs);

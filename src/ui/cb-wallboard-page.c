@@ -531,11 +531,12 @@ update_page (CbWallboardPage *self)
       const char *message = cb_store_get_status_message (self->store);
       g_autofree char *text = NULL;
 
-      /* Translators: the empty wallboard while the backend cannot be reached; %s is the reason */
       if (message != NULL)
+        /* Translators: the empty wallboard while the backend cannot be reached; %s is the reason */
         text = g_strdup_printf (_("Not connected: %s Calls waiting, service level and agents by "
                                   "state appear here once the backend answers."), message);
       else
+        /* Translators: the empty wallboard while the backend cannot be reached */
         text = g_strdup (_("Not connected. Calls waiting, service level and agents by state "
                            "appear here once the backend answers."));
       adw_status_page_set_description (self->empty_page, text);
