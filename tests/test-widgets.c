@@ -110,6 +110,38 @@ test_wallboard_widgets (void)
     }
 }
 
+/* A metric item shown the same value again keeps what it says; a text in
+ * between is replaced by the value when it comes back. */
+static void
+test_metric_item (void)
+{
+  GtkWidget *item = cb_metric_item_new ();
+  CbMetricValue waiting = { TRUE, 3, 3, 1, CB_METRIC_UNIT_COUNT, 0, 0 };
+  CbMetricValue none = { FALSE, 0, 0, 0, CB_METRIC_UNIT_COUNT, 0, 0 };
+  g_autofree char *details = NULL;
+
+  g_object_ref_sink (item);
+  cb_metric_item_set_metric_key (CB_METRIC_ITEM (item), "calls-waiting");
+  cb_metric_item_show_value (CB_METRIC_ITEM (item), &waiting, NULL);
+  g_assert_cmpstr (cb_metric_item_get_text (CB_METRIC_ITEM (item)), ==, "3");
+  details = g_strdup (cb_metric_item_get_details (CB_METRIC_ITEM (item)));
+  g_assert_nonnull (details);
+  cb_metric_item_show_value (CB_METRIC_ITEM (item), &waiting, NULL);
+  g_assert_cmpstr (cb_metric_item_get_text (CB_METRIC_ITEM (item)), ==, "3");
+  g_assert_cmpstr (cb_metric_item_get_details (CB_METRIC_ITEM (item)), ==, details);
+
+  cb_metric_item_show_value (CB_METRIC_ITEM (item), &none, NULL);
+  g_assert_cmpstr (cb_metric_item_get_text (CB_METRIC_ITEM (item)), ==, "—");
+  cb_metric_item_show_text (CB_METRIC_ITEM (item), "0:00", NULL);
+  g_assert_cmpstr (cb_metric_item_get_text (CB_METRIC_ITEM (item)), ==, "0:00");
+  cb_metric_item_show_value (CB_METRIC_ITEM (item), &none, NULL);
+  g_assert_cmpstr (cb_metric_item_get_text (CB_METRIC_ITEM (item)), ==, "—");
+  waiting.value = waiting.numerator = 4;
+  cb_metric_item_show_value (CB_METRIC_ITEM (item), &waiting, NULL);
+  g_assert_cmpstr (cb_metric_item_get_text (CB_METRIC_ITEM (item)), ==, "4");
+  g_assert_finalize_object (item);
+}
+
 static void
 test_agent_board (void)
 {
@@ -223,6 +255,7 @@ main (int   argc,
   g_test_add_func ("/callboard/widgets/profile-editor", test_profile_editor);
   g_test_add_func ("/callboard/widgets/profile-row", test_profile_row);
   g_test_add_func ("/callboard/widgets/wallboard", test_wallboard_widgets);
+  g_test_add_func ("/callboard/widgets/metric-item", test_metric_item);
   g_test_add_func ("/callboard/widgets/agent-board", test_agent_board);
   g_test_add_func ("/callboard/widgets/alerts-button", test_alerts_button);
   g_test_add_func ("/callboard/widgets/application", test_application);

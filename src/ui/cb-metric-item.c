@@ -57,6 +57,8 @@ struct _CbMetricItem
   char        *note;
   char        *details;
   char        *a11y_label;
+  CbMetricValue shown;   /* the value last shown, if shown_any */
+  gboolean     shown_any;
   CbMetricId   metric;
   guint        digits;
   gboolean     compact;
@@ -261,6 +263,15 @@ update_accessible (CbMetricItem *self)
                                   -1);
 }
 
+static gboolean
+same_value (const CbMetricValue *a,
+            const CbMetricValue *b)
+{
+  return a->has_value == b->has_value && a->value == b->value && a->numerator == b->numerator
+         && a->denominator == b->denominator && a->unit == b->unit && a->from_ms == b->from_ms
+         && a->to_ms == b->to_ms;
+}
+
 static void
 update_details (CbMetricItem *self)
 {
@@ -419,6 +430,7 @@ cb_metric_item_set_property (GObject      *object,
       if (self->digits != g_value_get_uint (value))
         {
           self->digits = g_value_get_uint (value);
+          self->shown_any = FALSE;
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -555,6 +567,7 @@ cb_metric_item_set_metric_key (CbMetricItem *self,
 
   replace (&self->key, key);
   self->metric = CB_METRIC_N_METRICS;
+  self->shown_any = FALSE;
   catalog = cb_metric_get_catalog (&n);
   for (guint i = 0; key != NULL && i < n; i++)
     if (g_strcmp0 (catalog[i].key, key) == 0)
@@ -637,6 +650,14 @@ cb_metric_item_show_value (CbMetricItem         *self,
   g_return_if_fail (value != NULL);
   g_return_if_fail (self->metric < CB_METRIC_N_METRICS);
 
+  /* The same figure over the same window, with the same formula (the live
+   * ones, most frames): nothing to say again. */
+  if (self->shown_any && same_value (&self->shown, value)
+      && g_strcmp0 (self->formula, cb_metric_get_formula (self->metric, params)) == 0)
+    return;
+  self->shown = *value;
+  self->shown_any = TRUE;
+
   text = value->has_value ? cb_format_metric (value->unit, value->value, self->digits)
                           : g_strdup ("—");
   gtk_label_set_label (self->value_label, text);
@@ -666,7 +687,11 @@ cb_metric_item_show_text (CbMetricItem *self,
   g_return_if_fail (CB_IS_METRIC_ITEM (self));
 
   if (text != NULL)
-    gtk_label_set_label (self->value_label, text);
+    {
+      gtk_label_set_label (self->value_label, text);
+      /* The label no longer shows the value: the next one is shown anew. */
+      self->shown_any = FALSE;
+    }
   gtk_label_set_label (self->detail_label, detail ? detail : "");
   gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail != NULL && *detail != '\0');
   update_accessible (self);
