@@ -92,10 +92,40 @@ describe (const CbAlertRule *rule,
   g_autofree char *shown = format_value (rule, value);
 
   if (rule->kind == CB_ALERT_KIND_AGENT_STATE)
-    /* Translators: an alert; %1$s is an agent's name, %2$s a state ("paused", "in wrap-up"),
-     * %3$s a duration ("16 min") */
-    return g_strdup_printf (_("%1$s %2$s for %3$s"), subject_name, cb_alert_state_phrase (rule->agent_state),
-                            shown);
+    {
+      /* One whole sentence per state, so that translations can inflect the
+       * state with the agent's name, as the rules do (cb-alert-rule-row.c). */
+      if (g_strcmp0 (rule->agent_state, "paused") == 0)
+        /* Translators: a raised alert: an agent has been paused (on a break, in a meeting…) for
+         * a while; %1$s is the agent's name ("Kadri Kask"), %2$s the duration ("16 min") */
+        return g_strdup_printf (_("%1$s paused for %2$s"), subject_name, shown);
+      if (g_strcmp0 (rule->agent_state, "wrap_up") == 0)
+        /* Translators: a raised alert: an agent has been in wrap-up (after-call work) for a
+         * while; %1$s is the agent's name ("Kadri Kask"), %2$s the duration ("16 min") */
+        return g_strdup_printf (_("%1$s in wrap-up for %2$s"), subject_name, shown);
+      if (g_strcmp0 (rule->agent_state, "on_hold") == 0)
+        /* Translators: a raised alert: an agent has been on a call with the caller on hold for a
+         * while; %1$s is the agent's name ("Kadri Kask"), %2$s the duration ("16 min") */
+        return g_strdup_printf (_("%1$s on hold for %2$s"), subject_name, shown);
+      if (g_strcmp0 (rule->agent_state, "on_call") == 0)
+        /* Translators: a raised alert: an agent has been on a call (talking to a customer) for a
+         * while; %1$s is the agent's name ("Kadri Kask"), %2$s the duration ("16 min") */
+        return g_strdup_printf (_("%1$s on a call for %2$s"), subject_name, shown);
+      if (g_strcmp0 (rule->agent_state, "ringing") == 0)
+        /* Translators: a raised alert: an agent has been ringing (offered a call, not
+         * answered yet) for a while; %1$s is the agent's name ("Kadri Kask"), %2$s the duration
+         * ("16 min") */
+        return g_strdup_printf (_("%1$s ringing for %2$s"), subject_name, shown);
+      if (g_strcmp0 (rule->agent_state, "available") == 0)
+        /* Translators: a raised alert: an agent has been available (idle, ready for a call) for
+         * a while; %1$s is the agent's name ("Kadri Kask"), %2$s the duration ("16 min") */
+        return g_strdup_printf (_("%1$s available for %2$s"), subject_name, shown);
+      /* Translators: a raised alert: an agent has been in a state the console has no name for;
+       * %1$s is the agent's name ("Kadri Kask"), %2$s the state as the backend calls it
+       * ("after_call_survey"), %3$s the duration ("16 min") */
+      return g_strdup_printf (_("%1$s in state “%2$s” for %3$s"), subject_name, rule->agent_state,
+                              shown);
+    }
   if (subject_name != NULL)
     /* Translators: an alert; %1$s is a KPI ("Longest wait"), %2$s a queue or campaign,
      * %3$s the value ("75 s") */

@@ -49,14 +49,21 @@ G_DEFINE_FINAL_TYPE (CbCampaignTile, cb_campaign_tile, GTK_TYPE_WIDGET)
 static const char *
 describe_mode (const char *mode)
 {
-  /* Translators: the dial modes of a campaign (docs/protocol.md §10.7) */
+  /* The dial modes of a campaign (docs/protocol.md §10.7) */
   if (g_strcmp0 (mode, "preview") == 0)
+    /* Translators: a campaign's dial mode: the agent sees the lead first, then dials */
     return C_("dial mode", "Preview");
   if (g_strcmp0 (mode, "progressive") == 0)
+    /* Translators: a campaign's dial mode: the dialer calls when an agent is free, one line per
+     * agent */
     return C_("dial mode", "Progressive");
   if (g_strcmp0 (mode, "power") == 0)
+    /* Translators: a campaign's dial mode: the dialer calls a fixed number of lines per free
+     * agent */
     return C_("dial mode", "Power");
   if (g_strcmp0 (mode, "predictive") == 0)
+    /* Translators: a campaign's dial mode: the dialer adjusts the lines per agent to keep the
+     * drop rate under a target */
     return C_("dial mode", "Predictive");
   return mode != NULL ? mode : "—";
 }
@@ -64,16 +71,21 @@ describe_mode (const char *mode)
 static const char *
 describe_status (const char *status)
 {
-  /* Translators: the status of a campaign */
   if (g_strcmp0 (status, "draft") == 0)
+    /* Translators: the status of a campaign: created, not started yet */
     return C_("campaign status", "Draft");
   if (g_strcmp0 (status, "running") == 0)
+    /* Translators: the status of a campaign: started, dials within its schedule */
     return C_("campaign status", "Running");
   if (g_strcmp0 (status, "paused") == 0)
+    /* Translators: the status of a campaign: no new dials, agents finish their calls */
     return C_("campaign status", "Paused");
   if (g_strcmp0 (status, "stopped") == 0)
+    /* Translators: the status of a campaign: no new dials, agents detached; it can be
+     * started again */
     return C_("campaign status", "Stopped");
   if (g_strcmp0 (status, "completed") == 0)
+    /* Translators: the status of a campaign: finished, no dialable leads remain */
     return C_("campaign status", "Completed");
   return status != NULL ? status : "";
 }
