@@ -37,27 +37,6 @@ struct _CbAlertRuleRow
 
 G_DEFINE_FINAL_TYPE (CbAlertRuleRow, cb_alert_rule_row, ADW_TYPE_ACTION_ROW)
 
-/* An agent state as a raised alert says it: "Kadri Kask in wrap-up for
- * 12 min". The rules say theirs in whole sentences, one per state: see
- * cb_alert_rule_describe_condition(). */
-const char *
-cb_alert_state_phrase (const char *state)
-{
-  if (g_strcmp0 (state, "paused") == 0)
-    return C_("alert agent state", "paused");
-  if (g_strcmp0 (state, "wrap_up") == 0)
-    return C_("alert agent state", "in wrap-up");
-  if (g_strcmp0 (state, "on_hold") == 0)
-    return C_("alert agent state", "on hold");
-  if (g_strcmp0 (state, "on_call") == 0)
-    return C_("alert agent state", "on a call");
-  if (g_strcmp0 (state, "ringing") == 0)
-    return C_("alert agent state", "ringing");
-  if (g_strcmp0 (state, "available") == 0)
-    return C_("alert agent state", "available");
-  return state;
-}
-
 static const char *
 window_phrase (CbMetricWindowKind kind)
 {

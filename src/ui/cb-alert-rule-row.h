@@ -30,6 +30,4 @@ char       *cb_alert_rule_describe_scope       (const CbAlertRule *rule,
 char       *cb_alert_rule_describe             (const CbAlertRule *rule,
                                                 CbStore           *store);
 
-const char *cb_alert_state_phrase (const char *state);
-
 G_END_DECLS
