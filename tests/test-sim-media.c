@@ -527,10 +527,12 @@ test_pcmu (Fixture       *f,
 
   start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"pcmu\",\"l16\"]", &s);
   m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
-  wait_frames (m, 60);
+  /* Three seconds: a pause between turns lasts up to one, and words have
+   * pauses of their own, so 1.2 s could be silence. */
+  wait_frames (m, 150);
   g_assert_cmpstr (json_object_get_string_member (text_nth (m, 0), "codec"), ==, "pcmu");
   g_assert_cmpint (json_object_get_int_member (text_nth (m, 0), "sample_rate"), ==, 8000);
-  for (guint i = 0; i < 60; i++)
+  for (guint i = 0; i < 150; i++)
     {
       frame = frame_nth (m, i, &length);
       g_assert_cmpuint (frame[3], ==, 1);
