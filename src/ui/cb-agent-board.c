@@ -159,7 +159,6 @@ struct _CbAgentBoard
   char                *count_text;
   guint                tick_id;
   guint                second_id;
-  GHashTable          *touched;      /* agents whose rows changed since the last refresh */
   gboolean             all_cells;    /* every column of every row, at the next refresh */
   GHashTable          *campaign_names; /* id → name, as the rows last showed them */
   GHashTable          *changed;      /* agents changed since the last refresh (pointers only) */
@@ -567,9 +566,9 @@ duration_due (GtkListItem *item,
   return now >= next || (next != G_MAXINT64 && now < next - 1000);
 }
 
-/* Every bound cell, or only the durations; and, with @touched, every
- * column of the rows of those agents. A duration is looked at again only
- * once the second it shows has passed (next_quark): most frames, none. */
+/* Every bound cell, or only the durations and every column of the agents
+ * that changed (self->changed). A duration is looked at again only once
+ * the second it shows has passed (next_quark): most frames, none. */
 static void
 update_cells (CbAgentBoard *self,
               gboolean      durations_only)
@@ -583,30 +582,9 @@ update_cells (CbAgentBoard *self,
     {
       Column column = item_column (item);
 
-      if (!durations_only || g_hash_table_contains (self->touched, gtk_list_item_get_item (item))
+      if (!durations_only || g_hash_table_contains (self->changed, gtk_list_item_get_item (item))
           || ((column == COL_TIME || column == COL_CALL) && duration_due (item, now)))
         update_cell (self, item, now);
-    }
-}
-
-/* Rows the flush announced: their agents changed, so all their cells. A
- * long range of updates in place is not looked at row by row: the agents
- * that changed are known (on_agent_model_changed ()); rows that came or
- * went are bound anew. */
-static void
-on_rows_touched (GListModel   *rows,
-                 guint         position,
-                 guint         removed,
-                 guint         added,
-                 CbAgentBoard *self)
-{
-  if (added > 64)
-    return;
-  for (guint i = position; i < position + added; i++)
-    {
-      g_autoptr(GObject) agent = g_list_model_get_item (rows, i);
-
-      g_hash_table_add (self->touched, agent);
     }
 }
 
@@ -1806,7 +1784,6 @@ cb_agent_board_finalize (GObject *object)
   CbAgentBoard *self = CB_AGENT_BOARD (object);
 
   g_clear_pointer (&self->bound, g_hash_table_unref);
-  g_clear_pointer (&self->touched, g_hash_table_unref);
   g_clear_pointer (&self->changed, g_hash_table_unref);
   g_clear_pointer (&self->campaign_names, g_hash_table_unref);
   g_clear_pointer (&self->collate_keys, g_hash_table_unref);
@@ -1926,7 +1903,6 @@ cb_agent_board_init (CbAgentBoard *self)
 
   self->can_control = -1;
   self->bound = g_hash_table_new (NULL, NULL);
-  self->touched = g_hash_table_new (NULL, NULL);
   self->changed = g_hash_table_new (NULL, NULL);
   self->campaign_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->all_cells = TRUE;
@@ -1948,7 +1924,6 @@ cb_agent_board_init (CbAgentBoard *self)
    * filter model hears of an update only when it changes a row's place in
    * the filter (see cb_frame_list_model_set_update_filter ()). */
   cb_frame_list_model_set_update_filter (self->rows, GTK_FILTER (self->filter));
-  g_signal_connect (self->rows, "items-changed", G_CALLBACK (on_rows_touched), self);
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->rows));
 
   for (guint i = 0; i < N_COLS; i++)
@@ -2143,7 +2118,6 @@ cb_agent_board_refresh (CbAgentBoard *self)
     gpointer selected = gtk_single_selection_get_selected_item (self->selection);
     g_autoptr(GObject) kept = selected != NULL ? g_object_ref (selected) : NULL;
 
-    g_hash_table_remove_all (self->touched);
     cb_frame_list_model_flush (self->rows);
     if (kept != NULL && gtk_single_selection_get_selected_item (self->selection) != (gpointer) kept)
       {
@@ -2162,18 +2136,11 @@ cb_agent_board_refresh (CbAgentBoard *self)
           }
       }
   }
-  {
-    GHashTableIter iter;
-    gpointer agent;
-
-    g_hash_table_iter_init (&iter, self->changed);
-    while (g_hash_table_iter_next (&iter, &agent, NULL))
-      g_hash_table_add (self->touched, agent);
-    g_hash_table_remove_all (self->changed);
-  }
+  /* Rows that moved or came are bound anew; those of the agents that
+   * changed are looked at here, whether or not they moved. */
   update_cells (self, !self->all_cells);
   self->all_cells = FALSE;
-  g_hash_table_remove_all (self->touched);
+  g_hash_table_remove_all (self->changed);
   update_count (self);
   cb_agent_board_actions_update (self);
   /* Rows still to be moved: another frame will. */
