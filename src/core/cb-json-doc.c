@@ -225,11 +225,29 @@ cb_json_value_lookup_double (const CbJsonValue *object,
                              const char        *member,
                              double             fallback)
 {
+  double out;
+
+  return cb_json_value_lookup_number (object, member, &out) ? out : fallback;
+}
+
+/**
+ * cb_json_value_lookup_number:
+ * @out: (out): the number, an integer or not
+ *
+ * Returns: whether @object has the number @member; absent, null or
+ *   another kind counts as unknown
+ */
+gboolean
+cb_json_value_lookup_number (const CbJsonValue *object,
+                             const char        *member,
+                             double            *out)
+{
   const CbJsonValue *value = cb_json_value_get_member (object, member);
 
   if (value == NULL || (value->kind != CB_JSON_INT && value->kind != CB_JSON_DOUBLE))
-    return fallback;
-  return cb_json_value_get_double (value);
+    return FALSE;
+  *out = cb_json_value_get_double (value);
+  return TRUE;
 }
 
 gboolean

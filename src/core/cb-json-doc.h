@@ -79,6 +79,9 @@ gint64             cb_json_value_lookup_int     (const CbJsonValue *object,
 double             cb_json_value_lookup_double  (const CbJsonValue *object,
                                                  const char        *member,
                                                  double             fallback);
+gboolean           cb_json_value_lookup_number  (const CbJsonValue *object,
+                                                 const char        *member,
+                                                 double            *out);
 gboolean           cb_json_value_lookup_boolean (const CbJsonValue *object,
                                                  const char        *member);
 const CbJsonValue *cb_json_value_lookup_object  (const CbJsonValue *object,

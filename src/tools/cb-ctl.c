@@ -19,8 +19,6 @@
 
 #include "config.h"
 
-#include <math.h>
-
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
@@ -183,7 +181,8 @@ command_snapshot (CbStore *store)
       CbEntity *queue = cb_entity_model_get (queues, i);
       const CbJsonValue *stats = cb_entity_get_object (queue, "stats");
       gint64 waiting = 0, since = 0, offered = 0;
-      double sl = cb_json_value_lookup_double (stats, "sl_pct_today", NAN);
+      double sl = 0;
+      gboolean has_sl = cb_json_value_lookup_number (stats, "sl_pct_today", &sl);
       g_autofree char *longest = NULL;
       g_autofree char *level = NULL;
 
@@ -193,7 +192,7 @@ command_snapshot (CbStore *store)
           cb_json_value_read_int (stats, "longest_waiting_since", FALSE, 0, &since, NULL);
           cb_json_value_read_int (stats, "offered_today", FALSE, 0, &offered, NULL);
         }
-      level = !isnan (sl) ? g_strdup_printf ("%.1f", sl) : g_strdup ("—");
+      level = has_sl ? g_strdup_printf ("%.1f", sl) : g_strdup ("—");
       longest = since > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT " s", (now - since) / 1000) : g_strdup ("—");
       printf ("  %-24s %7" G_GINT64_FORMAT " %9s %8" G_GINT64_FORMAT " %8s\n",
               cb_entity_get_string (queue, "name") ?: cb_entity_get_id (queue), waiting, longest, offered, level);

@@ -17,8 +17,6 @@
 
 #include "config.h"
 
-#include <math.h>
-
 #include <glib/gi18n.h>
 
 #include "cb-campaign-tile.h"
@@ -115,22 +113,6 @@ set_status (CbCampaignTile *self,
   gtk_label_set_label (self->status_label, describe_status (status));
 }
 
-/* Whether @stats has the number @member; anything else (absent, null, a
- * string) counts as unknown. */
-static gboolean
-stats_number (const CbJsonValue *stats,
-              const char        *member,
-              double            *out)
-{
-  double value = cb_json_value_lookup_double (stats, member, NAN);
-
-  if (isnan (value))
-    return FALSE;
-  *out = value;
-  return TRUE;
-}
-
-/* The board's own thresholds, where it has some, over the catalog's. */
 static void
 apply_board_level (CbCampaignTile      *self,
                    CbMetricItem        *item,
@@ -315,7 +297,7 @@ cb_campaign_tile_update (CbCampaignTile *self,
       gtk_label_set_label (self->name_label, name != NULL ? name : self->campaign_id);
       set_status (self, cb_entity_get_string (campaign, "status"));
 
-      if (stats_number (stats, "dial_level_current", &number))
+      if (cb_json_value_lookup_number (stats, "dial_level_current", &number))
         /* Translators: under the dial mode: the configured dial level and the current one,
            lines per available agent, e.g. "Level 2.5, now 1.9" */
         detail = g_strdup_printf (_("Level %.1f, now %.1f"), level, number);
@@ -343,9 +325,9 @@ cb_campaign_tile_update (CbCampaignTile *self,
     cb_metrics_compute (metrics, CB_METRIC_DIALS, &scope, &today, &params, now_ms, &dials);
     cb_metrics_compute (metrics, CB_METRIC_CONVERSION_RATE, &scope, &today, &params, now_ms,
                         &conversion);
-    if (stats_number (stats, "dials_today", &their_dials)
-        && stats_number (stats, "contacts_today", &contacts)
-        && stats_number (stats, "successes_today", &successes)
+    if (cb_json_value_lookup_number (stats, "dials_today", &their_dials)
+        && cb_json_value_lookup_number (stats, "contacts_today", &contacts)
+        && cb_json_value_lookup_number (stats, "successes_today", &successes)
         && (their_dials > dials.value || successes > conversion.numerator))
       {
         g_autofree char *mine = NULL, *theirs = NULL;
@@ -381,7 +363,7 @@ cb_campaign_tile_update (CbCampaignTile *self,
   }
 
   show_metric (self, self->leads_item, metrics, &scope, CB_METRIC_WINDOW_LIVE, &params, now_ms, &v);
-  if (stats_number (stats, "leads_total", &number))
+  if (cb_json_value_lookup_number (stats, "leads_total", &number))
     {
       g_autofree char *total = g_strdup_printf ("%'" G_GINT64_FORMAT, (gint64) number);
       /* Translators: under the leads dialable: %s is the campaign's total of leads */
@@ -409,7 +391,7 @@ cb_campaign_tile_update (CbCampaignTile *self,
       detail = g_strdup (period);
     cb_metric_item_show_text (self->drop_item, NULL, detail);
 
-    if (partial_note != NULL && stats_number (stats, "drop_rate_pct", &theirs_pct))
+    if (partial_note != NULL && cb_json_value_lookup_number (stats, "drop_rate_pct", &theirs_pct))
       {
         /* The console's own count misses the dials before it connected. */
         v.has_value = TRUE;
@@ -428,7 +410,7 @@ cb_campaign_tile_update (CbCampaignTile *self,
                                 : v.value >= 0.8 * cap ? "kpi-warning" : "kpi-ok");
     apply_board_level (self, self->drop_item, &v);
 
-    if (note == NULL && stats_number (stats, "drop_rate_pct", &number))
+    if (note == NULL && cb_json_value_lookup_number (stats, "drop_rate_pct", &number))
       {
         double pct = number;
         g_autofree char *theirs = cb_format_metric (CB_METRIC_UNIT_PERCENT, pct, 1);

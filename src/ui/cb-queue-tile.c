@@ -106,19 +106,17 @@ show_value (CbQueueTile          *self,
                                                          cb_metric_item_get_metric (item), value));
 }
 
-/* Whether @stats has the number @member; anything else (absent, null, a
- * string) counts as unknown. */
+/* Whether @stats has the number @member (see cb_json_value_lookup_number ()). */
 static gboolean
 stats_int (const CbJsonValue *stats,
            const char        *member,
            gint64            *out)
 {
-  const CbJsonValue *value = cb_json_value_get_member (stats, member);
-  CbJsonKind kind = cb_json_value_get_kind (value);
+  double value;
 
-  if (kind != CB_JSON_INT && kind != CB_JSON_DOUBLE)
+  if (!cb_json_value_lookup_number (stats, member, &value))
     return FALSE;
-  *out = cb_json_value_get_int (value);
+  *out = (gint64) value;
   return TRUE;
 }
 
@@ -591,7 +589,7 @@ cb_queue_tile_update (CbQueueTile          *self,
       gint64 threshold_s = cb_entity_get_int (queue, "sl_threshold_s", 20);
       double target = cb_entity_get_double (queue, "sl_target_pct", 80);
       const CbJsonValue *stats = cb_entity_get_object (queue, "stats");
-      double theirs = cb_json_value_lookup_double (stats, "sl_pct_today", NAN);
+      double theirs = 0;
       g_autofree char *target_text = NULL;
 
       gtk_label_set_label (self->name_label, name != NULL ? name : self->queue_id);
@@ -601,7 +599,7 @@ cb_queue_tile_update (CbQueueTile          *self,
       target_text = g_strdup_printf (_("Target %.0f %% in %d s"), target, (int) threshold_s);
       gtk_label_set_label (self->target_label, target_text);
 
-      if (!isnan (theirs))
+      if (cb_json_value_lookup_number (stats, "sl_pct_today", &theirs))
         {
           g_autofree char *pct = cb_format_metric (CB_METRIC_UNIT_PERCENT, theirs, 0);
 
