@@ -728,28 +728,6 @@ get_time (const CbJsonValue *o,
   return cb_json_value_lookup_int (o, member, NO_TIME);
 }
 
-static double
-get_double (const CbJsonValue *o,
-            const char        *member,
-            double             fallback)
-{
-  return cb_json_value_lookup_double (o, member, fallback);
-}
-
-static const char *
-get_string (const CbJsonValue *o,
-            const char        *member)
-{
-  return cb_json_value_lookup_string (o, member);
-}
-
-static gboolean
-get_bool (const CbJsonValue *o,
-          const char        *member)
-{
-  return cb_json_value_lookup_boolean (o, member);
-}
-
 static guint
 get_array_length (const CbJsonValue *o,
                   const char        *member)
@@ -1495,8 +1473,8 @@ apply_call (CbMetrics  *self,
     }
   old = *call;
 
-  queue = atom_intern (self, get_string (data, "queue_id"));
-  campaign = atom_intern (self, get_string (data, "campaign_id"));
+  queue = atom_intern (self, cb_json_value_lookup_string (data, "queue_id"));
+  campaign = atom_intern (self, cb_json_value_lookup_string (data, "campaign_id"));
   bucket = floor_div (created_at, BUCKET_MS);
   if (exists && (queue != old.queue || campaign != old.campaign || bucket != old.bucket))
     call_unfile (self, slot);
@@ -1510,30 +1488,30 @@ apply_call (CbMetrics  *self,
   call->hold_ms = MAX (0, get_time (data, "hold_ms"));
   call->queue = queue;
   call->campaign = campaign;
-  call->agent = atom_intern (self, get_string (data, "agent_id"));
-  call->disposition = atom_intern (self, get_string (data, "disposition"));
+  call->agent = atom_intern (self, cb_json_value_lookup_string (data, "agent_id"));
+  call->disposition = atom_intern (self, cb_json_value_lookup_string (data, "disposition"));
   call->transfers = (guint16) MIN (get_array_length (data, "transfers"), G_MAXUINT16);
-  call->state = parse_call_state (get_string (data, "state"));
-  survey = get_double (data, "survey_score", -1.0);
+  call->state = parse_call_state (cb_json_value_lookup_string (data, "state"));
+  survey = cb_json_value_lookup_double (data, "survey_score", -1.0);
   call->survey = survey >= 1.0 && survey <= 5.0 ? (float) survey : -1.0f;
 
-  direction = get_string (data, "direction");
-  end_reason = get_string (data, "end_reason");
+  direction = cb_json_value_lookup_string (data, "direction");
+  end_reason = cb_json_value_lookup_string (data, "end_reason");
   call->flags &= F_USED | F_WAITING;  /* the index flags were cleared above */
   if (g_strcmp0 (direction, "out") == 0)
     call->flags |= F_OUT;
-  if (get_bool (data, "abandoned"))
+  if (cb_json_value_lookup_boolean (data, "abandoned"))
     call->flags |= F_ABANDONED;
-  if (get_bool (data, "dropped"))
+  if (cb_json_value_lookup_boolean (data, "dropped"))
     call->flags |= F_DROPPED;
   if (g_strcmp0 (end_reason, "machine") == 0)
     call->flags |= F_MACHINE;
 
   /* Repeat keys: masked numbers (digits replaced by '*') cannot be compared. */
-  number = get_string (data, "customer_number");
+  number = cb_json_value_lookup_string (data, "customer_number");
   if (number != NULL && (*number == '\0' || strchr (number, '*') != NULL))
     number = NULL;
-  lead_id = get_string (data, "lead_id");
+  lead_id = cb_json_value_lookup_string (data, "lead_id");
   g_free (call->number);
   call->number = (number != NULL && !(call->flags & F_OUT)) ? g_strdup (number) : NULL;
   g_free (call->lead_key);
@@ -1638,7 +1616,7 @@ apply_agent (CbMetrics  *self,
       atom_set (self->agents_by_atom, atom, agent);
     }
 
-  state = parse_agent_state (get_string (data, "state"));
+  state = parse_agent_state (cb_json_value_lookup_string (data, "state"));
   since = get_time (data, "state_since");
   if (since == NO_TIME)
     since = ts;
@@ -1649,7 +1627,7 @@ apply_agent (CbMetrics  *self,
   agent->seen = TRUE;
   read_atom_array (self, data, "team_ids", agent->teams);
   read_atom_array (self, data, "queue_ids", agent->queues);
-  agent->campaign = atom_intern (self, get_string (data, "campaign_id"));
+  agent->campaign = atom_intern (self, cb_json_value_lookup_string (data, "campaign_id"));
 }
 
 static void
@@ -1666,7 +1644,7 @@ apply_queue (CbMetrics  *self,
   threshold_s = get_time (data, "sl_threshold_s");
   if (threshold_s != NO_TIME && threshold_s > 0)
     queue->sl_threshold_ms = threshold_s * 1000;
-  queue->sl_target_pct = get_double (data, "sl_target_pct", queue->sl_target_pct);
+  queue->sl_target_pct = cb_json_value_lookup_double (data, "sl_target_pct", queue->sl_target_pct);
   read_atom_array (self, data, "team_ids", queue->teams);
 }
 
@@ -1687,9 +1665,9 @@ apply_campaign (CbMetrics  *self,
     }
   campaign->known = TRUE;
   campaign->deleted = FALSE;
-  campaign->amd = get_bool (data, "amd");
-  campaign->rule_set = atom_intern (self, get_string (data, "rule_set_id"));
-  campaign->queue = atom_intern (self, get_string (data, "queue_id"));
+  campaign->amd = cb_json_value_lookup_boolean (data, "amd");
+  campaign->rule_set = atom_intern (self, cb_json_value_lookup_string (data, "rule_set_id"));
+  campaign->queue = atom_intern (self, cb_json_value_lookup_string (data, "queue_id"));
   read_atom_array (self, data, "team_ids", campaign->teams);
 
   stats = cb_json_value_lookup_object (data, "stats");
@@ -1715,7 +1693,7 @@ apply_disposition (CbMetrics  *self,
 
   if (data == NULL || atom == 0)
     return;  /* deleting a code does not change history (§9.8) */
-  category = get_string (data, "category");
+  category = cb_json_value_lookup_string (data, "category");
   for (guint i = 1; category != NULL && i < G_N_ELEMENTS (names); i++)
     if (strcmp (category, names[i]) == 0)
       value = i;
@@ -1750,9 +1728,9 @@ apply_rule_set (CbMetrics  *self,
   o = cb_json_value_lookup_object (data, "drop_rate");
   if (o != NULL)
     {
-      if (g_strcmp0 (get_string (o, "method"), "uk") == 0)
+      if (g_strcmp0 (cb_json_value_lookup_string (o, "method"), "uk") == 0)
         rule_set->method = CB_DROP_RATE_UK;
-      rule_set->cap_pct = get_double (o, "cap_pct", 0);
+      rule_set->cap_pct = cb_json_value_lookup_double (o, "cap_pct", 0);
       rule_set->has_cap = get_value_node (o, "cap_pct") != NULL;
     }
 }
