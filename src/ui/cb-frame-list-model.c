@@ -593,6 +593,12 @@ cb_frame_list_model_flush (CbFrameListModel *self)
 
   if (!self->structural && g_hash_table_size (self->changed) == 0)
     return;
+  /* Updates only, told one by one, to whom the update filter says. */
+  if (!self->structural && self->update_filter != NULL)
+    {
+      announce_in_place (self);
+      return;
+    }
 
   old_n = self->items->len;
   n = self->source != NULL ? g_list_model_get_n_items (self->source) : 0;
