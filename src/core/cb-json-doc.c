@@ -29,6 +29,7 @@
 #include "cb-json-doc.h"
 #include "cb-json-reader.h"
 #include "cb-message.h"
+#include "cb-message-private.h"
 
 static inline const CbJsonValue *
 skip (const CbJsonValue *value)
@@ -309,16 +310,9 @@ find (const CbJsonValue  *object,
 
   *out = NULL;
   if (value == NULL || value->kind == CB_JSON_NULL)
-    {
-      if (required)
-        g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_MISSING, "member “%s” is missing", member);
-      return !required;
-    }
+    return required ? _cb_json_member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
   if (value->kind != kind)
-    {
-      g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_WRONG_TYPE, "member “%s” %s", member, what);
-      return FALSE;
-    }
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, what);
   *out = value;
   return TRUE;
 }
@@ -356,10 +350,7 @@ cb_json_value_read_int (const CbJsonValue  *object,
   if (value == NULL)
     return TRUE;
   if (value->u.i < minimum)
-    {
-      g_set_error (error, CB_MESSAGE_ERROR, CB_MESSAGE_ERROR_BAD_VALUE, "member “%s” is out of range", member);
-      return FALSE;
-    }
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, member, "is out of range");
   *out = value->u.i;
   return TRUE;
 }

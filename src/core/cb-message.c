@@ -16,6 +16,7 @@
 
 #include "cb-json-reader.h"
 #include "cb-message.h"
+#include "cb-message-private.h"
 
 G_DEFINE_QUARK (cb-message-error-quark, cb_message_error)
 G_DEFINE_QUARK (cb-request-error-quark, cb_request_error)
@@ -120,11 +121,13 @@ cb_json_depth_ok (const char *text,
   return TRUE;
 }
 
-static gboolean
-member_error (GError     **error,
-              int          code,
-              const char  *member,
-              const char  *what)
+/* What every strict reader says of a member it refuses, json-glib's
+ * (below) and the document's (cb-json-doc.c). Returns: FALSE */
+gboolean
+_cb_json_member_error (GError     **error,
+                       int          code,
+                       const char  *member,
+                       const char  *what)
 {
   g_set_error (error, CB_MESSAGE_ERROR, code, "member “%s” %s", member, what);
   return FALSE;
@@ -141,9 +144,9 @@ cb_json_get_string (JsonObject   *object,
 
   *out = NULL;
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+    return required ? _cb_json_member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be a string");
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be a string");
 
   *out = json_node_get_string (node);
   return TRUE;
@@ -160,13 +163,13 @@ cb_json_get_int (JsonObject  *object,
   JsonNode *node = json_object_get_member (object, member);
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+    return required ? _cb_json_member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be an integer");
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be an integer");
 
   *out = json_node_get_int (node);
   if (*out < minimum)
-    return member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, member, "is out of range");
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, member, "is out of range");
   return TRUE;
 }
 
@@ -180,9 +183,9 @@ cb_json_get_bool (JsonObject  *object,
   JsonNode *node = json_object_get_member (object, member);
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+    return required ? _cb_json_member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be true or false");
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be true or false");
 
   *out = json_node_get_boolean (node);
   return TRUE;
@@ -199,9 +202,9 @@ cb_json_get_object (JsonObject   *object,
 
   *out = NULL;
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+    return required ? _cb_json_member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be an object");
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be an object");
 
   *out = json_node_get_object (node);
   return TRUE;
@@ -218,9 +221,9 @@ cb_json_get_array (JsonObject  *object,
 
   *out = NULL;
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return required ? member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
+    return required ? _cb_json_member_error (error, CB_MESSAGE_ERROR_MISSING, member, "is missing") : TRUE;
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    return member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be an array");
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_WRONG_TYPE, member, "must be an array");
 
   *out = json_node_get_array (node);
   return TRUE;
@@ -250,11 +253,11 @@ decode_event (CbMessage  *message,
   else if (g_str_equal (kind, "signal"))
     message->kind = CB_EVENT_SIGNAL;
   else
-    return member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, "kind",
-                         "must be upsert, delete or signal");
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, "kind",
+                                  "must be upsert, delete or signal");
 
   if (*message->entity_id == '\0')
-    return member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, "entity.id", "is empty");
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, "entity.id", "is empty");
 
   /* An upsert carries the whole entity; a delete may carry nothing. */
   return cb_json_value_read_object (body, "data", message->kind == CB_EVENT_UPSERT,
@@ -294,7 +297,7 @@ decode_request (CbMessage  *message,
     return FALSE;
 
   if (*message->id == '\0')
-    return member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, "id", "is empty");
+    return _cb_json_member_error (error, CB_MESSAGE_ERROR_BAD_VALUE, "id", "is empty");
   return TRUE;
 }
 
