@@ -3,10 +3,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Shows the real wallboard page (floor strip, queue and campaign tiles,
- * interval chart, agent board) in a 1920×1080 window, bound to a CbStore
- * that follows a backend of 2,000 agents, 200 queues and 600 live calls,
- * and feeds it 5,000 events a second (agent transitions, call updates,
- * queue statistics) for a while. It prints:
+ * interval chart, agent board) in a 1920×1080 window, with the console's
+ * style sheet, bound to a CbStore that follows a backend of 2,000 agents,
+ * 200 queues and 600 live calls, and feeds it 5,000 events a second (agent
+ * transitions of any agent into any state, call updates, queue statistics)
+ * for a while; --screenshot=FILE saves what the window showed at the end.
+ * It prints:
  *
  * - frame times: the interval between frames the frame clock paints while
  *   the updates flow, p50/p95/p99/max (goals: p95 ≤ 16.7 ms, p99 ≤ 33 ms);
@@ -41,6 +43,7 @@
 #include "cb-bench-peer.h"
 #include "cb-process.h"
 #include "cb-store.h"
+#include "cb-ui-types.h"
 #include "cb-wallboard-page.h"
 
 static int opt_agents = 2000;
@@ -49,6 +52,7 @@ static int opt_calls = 600;
 static int opt_rate = 5000;
 static int opt_seconds = 10;
 static gboolean opt_no_board = FALSE;
+static char *opt_screenshot = NULL;
 
 typedef struct
 {
@@ -210,6 +214,17 @@ measure_floor (gint64 duration_us)
   return floor.intervals;
 }
 
+/* What the measured window showed, to look at. */
+static void
+save_screenshot (GtkWidget  *window,
+                 const char *path)
+{
+  g_autoptr(GdkTexture) texture = cb_widget_render_texture (window);
+
+  if (texture == NULL || !gdk_texture_save_to_png (texture, path))
+    g_printerr ("Could not write %s\n", path);
+}
+
 static void
 on_opened (GObject      *object,
            GAsyncResult *result,
@@ -239,6 +254,7 @@ main (int   argc,
     { "rate", 0, 0, G_OPTION_ARG_INT, &opt_rate, "Events per second", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "How long to measure", "S" },
     { "no-agent-board", 0, 0, G_OPTION_ARG_NONE, &opt_no_board, "Leave the agent board out", NULL },
+    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &opt_screenshot, "Save what the window showed at the end", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -272,6 +288,15 @@ main (int   argc,
   gtk_init ();
   adw_init ();
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  {
+    /* The console's own style sheet, as AdwApplication loads it: the
+     * board is measured with the type and colours it is seen with. */
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, "/io/github/callboard/Callboard/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
 
   floor_intervals = measure_floor (3 * G_USEC_PER_SEC);
 
@@ -394,6 +419,8 @@ main (int   argc,
   printf ("CPU: %.0f %% of one core; peak RSS %ld MiB\n", 100.0 * cpu / ((end - start) / 1e6),
           usage.ru_maxrss / 1024);
 
+  if (opt_screenshot != NULL)
+    save_screenshot (window, opt_screenshot);
   gtk_window_destroy (GTK_WINDOW (window));
   cb_store_shutdown (bench.store);
   g_object_unref (bench.store);

@@ -288,8 +288,8 @@ cb_bench_peer_get_parts (CbBenchPeer *peer,
  * cb_bench_make_events:
  *
  * Event frames as a busy center sends them, seq @first_seq on: three in
- * five agent transitions, the rest call updates, and every tenth a queue's
- * statistics; stamped now.
+ * five agent transitions (of any agent, into any state), the rest call
+ * updates, and every tenth a queue's statistics; stamped now.
  */
 GPtrArray *
 cb_bench_make_events (guint first_seq,
@@ -320,10 +320,13 @@ cb_bench_make_events_at (guint  first_seq,
       guint i = first_seq - 1 + k;
       gboolean queue = i % 10 == 9;
       gboolean agent = !queue && i % 5 < 3;
-      guint which = queue ? i % MAX (queues, 1) : agent ? (i * 7919) % agents : (i * 104729) % MAX (calls, 1);
+      /* Agents and their next states are picked by a multiplicative hash:
+       * every agent changes, into every state, as on a real floor. */
+      guint32 hash = (guint32) i * 2654435761u;
+      guint which = queue ? i % MAX (queues, 1) : agent ? hash % MAX (agents, 1) : (i * 104729) % MAX (calls, 1);
       gint64 rev = 2 + i;
       g_autofree char *data = queue ? cb_bench_queue_json (which, rev, i % 7)
-                              : agent ? cb_bench_agent_json (which, rev, agent_states[i % 5], now)
+                              : agent ? cb_bench_agent_json (which, rev, agent_states[(hash >> 16) % 5], now)
                                       : cb_bench_call_json (which, rev, call_states[i % 5]);
       const char *topic = queue ? "queues" : agent ? "agents" : "calls";
       const char *type = queue ? "queue" : agent ? "agent" : "call";

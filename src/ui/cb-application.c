@@ -278,27 +278,17 @@ save_screenshot (CbApplication *self,
                  GtkWidget     *window,
                  gboolean       last_try)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (window);
-  int height = gtk_widget_get_height (window);
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  g_autoptr(GdkTexture) texture = cb_widget_render_texture (window);
 
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_to_node (snapshot);
-  if ((node == NULL || renderer == NULL) && !last_try)
+  if (texture == NULL && !last_try)
     return FALSE;
-  if (node == NULL || renderer == NULL)
+  if (texture == NULL)
     {
       g_printerr (_("Could not render the window for a screenshot.\n"));
       self->exit_status = 1;
       return TRUE;
     }
 
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
   if (!gdk_texture_save_to_png (texture, self->screenshot_path))
     {
       /* Translators: %s is a file name */
