@@ -28,6 +28,7 @@
 #include "cb-queue-tile.h"
 #include "cb-sparkline.h"
 #include "cb-test-view.h"
+#include "cb-ui-types.h"
 #include "cb-wallboard-page.h"
 
 /* 2026-11-23 00:00 EET (UTC+2) */
@@ -743,6 +744,158 @@ test_against_sim (void)
   }
 }
 
+static void
+collect_queue_tiles (GtkWidget *widget,
+                     GPtrArray *tiles)
+{
+  if (CB_IS_QUEUE_TILE (widget))
+    g_ptr_array_add (tiles, widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_queue_tiles (c, tiles);
+}
+
+/* Whether @tile is in what @scroller shows. */
+static gboolean
+tile_seen (GtkWidget *tile,
+           GtkWidget *scroller)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (tile, scroller, &bounds));
+  return bounds.origin.y + bounds.size.height > 0 && bounds.origin.y < gtk_widget_get_height (scroller);
+}
+
+/* How many colours the window shows in @widget's area, as drawn now: one
+ * for an empty card or a blank hole, dozens for a tile with its figures. */
+static guint
+colours_drawn (GtkWidget *window,
+               GtkWidget *widget)
+{
+  g_autoptr(GdkTexture) texture = cb_widget_render_texture (window);
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autofree guchar *pixels = NULL;
+  int width = gtk_widget_get_width (window), height = gtk_widget_get_height (window);
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, window, &bounds));
+  g_assert_nonnull (texture);
+  pixels = g_malloc ((gsize) width * height * 4);
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  for (int y = MAX (0, (int) bounds.origin.y); y < MIN (height, (int) (bounds.origin.y + bounds.size.height)); y++)
+    for (int x = MAX (0, (int) bounds.origin.x); x < MIN (width, (int) (bounds.origin.x + bounds.size.width)); x++)
+      g_hash_table_add (seen, GUINT_TO_POINTER (((guint32 *) pixels)[(gsize) y * width + x]));
+  return g_hash_table_size (seen);
+}
+
+/* 24 queues in a window that shows a few: only the tiles in view are
+ * drawn (mapped); scrolled into view, a tile is drawn with the figures of
+ * now, the same as the backend's. */
+static void
+test_out_of_view (void)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=60", "--agents=40", "--queues=24", "--seed=5",
+                                                "--heartbeat-ms=1000", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("cb-wallboard-XXXXXX", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
+  g_autoptr(GPtrArray) tiles = g_ptr_array_new ();
+  CbStore *store = cb_store_new (cache);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = cb_wallboard_page_new ();
+  CbWallboardPage *wp = CB_WALLBOARD_PAGE (page);
+  CbEntityModel *queues;
+  GtkWidget *scroller, *last = NULL;
+  GtkAdjustment *vadj;
+  gboolean opened = FALSE;
+  guint mapped = 0;
+  gint64 stats_at = 0;
+  g_autofree char *want = NULL;
+  const CbJsonValue *stats;
+
+  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
+  cb_store_set_backoff (store, 20, 200);
+  cb_store_open_async (store, NULL, on_opened, &opened);
+  cb_test_wait (flag_is_set, &opened, 10000);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 720);
+  cb_wallboard_page_set_store (wp, store);
+  gtk_window_present (GTK_WINDOW (window));
+  cb_store_connect (store);
+  cb_test_wait (store_ready, store, 20000);
+  cb_test_spin (2000);
+
+  /* Frozen: the page and the backend's counters are of one moment. */
+  cb_test_sim_clock (sim, FALSE);
+  cb_test_spin (600);
+  queues = cb_store_get_model (store, "queue");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (queues)), ==, 24);
+  for (guint i = 0; i < 24; i++)
+    stats_at = MAX (stats_at, cb_json_value_lookup_int (cb_entity_get_object (cb_entity_model_get (queues, i),
+                                                                                "stats"), "stats_at", 0));
+  cb_wallboard_page_set_fixed_now (wp, stats_at);
+  cb_test_spin (300);
+
+  collect_queue_tiles (page, tiles);
+  g_assert_cmpuint (tiles->len, ==, 24);
+  scroller = gtk_widget_get_ancestor (g_ptr_array_index (tiles, 0), GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_nonnull (scroller);
+  for (guint i = 0; i < tiles->len; i++)
+    {
+      GtkWidget *tile = g_ptr_array_index (tiles, i);
+      graphene_rect_t bounds, lowest;
+
+      /* In view: drawn. Far out of it (the page keeps a margin): not. */
+      if (tile_seen (tile, scroller))
+        g_assert_true (gtk_widget_get_mapped (tile));
+      mapped += gtk_widget_get_mapped (tile);
+      g_assert_true (gtk_widget_compute_bounds (tile, scroller, &bounds));
+      if (bounds.origin.y > gtk_widget_get_height (scroller) + 150)
+        g_assert_false (gtk_widget_get_mapped (tile));
+      if (last == NULL || (gtk_widget_compute_bounds (last, scroller, &lowest) && bounds.origin.y > lowest.origin.y))
+        last = tile;
+    }
+  g_test_message ("%u of %u queue tiles drawn", mapped, tiles->len);
+  g_assert_cmpuint (mapped, >, 0);
+  g_assert_cmpuint (mapped, <, tiles->len);
+  g_assert_false (gtk_widget_get_mapped (last));
+
+  /* The last one, scrolled to: drawn, and up to date at once. */
+  vadj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  gtk_adjustment_set_value (vadj, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj));
+  cb_test_spin (300);
+  g_assert_true (tile_seen (last, scroller));
+  g_assert_true (gtk_widget_get_mapped (last));
+  g_test_message ("the last tile, in view: %u colours", colours_drawn (window, last));
+  g_assert_cmpuint (colours_drawn (window, last), >, 8);
+  stats = cb_entity_get_object (cb_entity_model_lookup (queues, cb_queue_tile_get_queue_id (CB_QUEUE_TILE (last))),
+                                "stats");
+  want = g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT,
+                          cb_json_value_lookup_int (stats, "offered_today", -1),
+                          cb_json_value_lookup_int (stats, "answered_today", -1));
+  g_assert_cmpstr (cb_metric_item_get_text (cb_queue_tile_get_item (CB_QUEUE_TILE (last), CB_METRIC_OFFERED)), ==,
+                   want);
+  /* And the first, scrolled away from, is no longer drawn. */
+  g_assert_false (gtk_widget_get_mapped (g_ptr_array_index (tiles, 0)));
+
+  cb_test_sim_clock (sim, TRUE);
+  cb_wallboard_page_set_store (wp, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_store_shutdown (store);
+  cb_test_spin (20);
+  g_assert_finalize_object (store);
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (dir, name, NULL);
+
+        g_remove (child);
+      }
+    g_rmdir (dir);
+  }
+}
+
 static gboolean
 window_drawn (gpointer data)
 {
@@ -1383,6 +1536,7 @@ main (int   argc,
   g_test_add_func ("/callboard/wallboard/coalesced", test_coalesced);
   g_test_add_func ("/callboard/wallboard/boards", test_boards);
   g_test_add_func ("/callboard/wallboard/against-sim", test_against_sim);
+  g_test_add_func ("/callboard/wallboard/out-of-view", test_out_of_view);
   g_test_add_func ("/callboard/wallboard/busy-afternoon", test_busy_afternoon);
 
   return g_test_run ();

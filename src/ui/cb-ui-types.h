@@ -25,6 +25,19 @@ cb_toast_new_text (const char *text)
   return adw_toast_new (escaped);
 }
 
+/* Maps or unmaps @widget in its place (it keeps its size and allocation):
+ * how the wallboard leaves out of the frame what is out of view. GTK 4.8
+ * does not redraw the parent of a widget mapped again, whose drawing it
+ * keeps from when the widget was unmapped, so that is asked for here. */
+static inline void
+cb_widget_set_drawn (GtkWidget *widget,
+                     gboolean   drawn)
+{
+  gtk_widget_set_child_visible (widget, drawn);
+  if (drawn && gtk_widget_get_parent (widget) != NULL)
+    gtk_widget_queue_draw (gtk_widget_get_parent (widget));
+}
+
 /* @widget as it draws now, its whole size; NULL if it draws nothing yet.
  * For screenshots, the benchmarks and the tests. */
 static inline GdkTexture *
