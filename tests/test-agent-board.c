@@ -191,11 +191,16 @@ is_label_with_class (GtkWidget     *widget,
   return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, css);
 }
 
+/* A cell's text: the board's cells are labels or inscriptions. */
 static gboolean
 is_label_containing (GtkWidget     *widget,
                      gconstpointer  text)
 {
-  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+  const char *shown = GTK_IS_LABEL (widget) ? gtk_label_get_label (GTK_LABEL (widget))
+                      : GTK_IS_INSCRIPTION (widget) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget))
+                                                    : NULL;
+
+  return shown != NULL && strstr (shown, text) != NULL;
 }
 
 static gboolean
@@ -596,6 +601,109 @@ test_offline_refusal (void)
 
 /* Thousands of updates, a frame every hundred: the rows stay in order, the
  * count stays right, and a frame's work is what changed. */
+static gboolean
+is_mapped_cell_containing (GtkWidget     *widget,
+                           gconstpointer  text)
+{
+  return gtk_widget_get_mapped (widget) && is_label_containing (widget, text);
+}
+
+static gboolean
+is_name_cell (GtkWidget     *widget,
+              gconstpointer  unused)
+{
+  return gtk_widget_has_css_class (widget, "agent-name");
+}
+
+static void
+collect (GtkWidget *widget,
+         gboolean  (*match) (GtkWidget *widget, gconstpointer data),
+         GPtrArray *found)
+{
+  if (match (widget, NULL))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect (child, match, found);
+}
+
+/* 300 agents in a window that shows a few dozen rows: only the cells in
+ * view are drawn (mapped) and kept current; an agent that changed out of
+ * view shows the change when scrolled to. */
+static void
+test_in_view (void)
+{
+  g_auto(Floor) floor_ = { 0 };
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  CbAgentBoard *board;
+  GtkWidget *window, *scroller, *cell, *row;
+  GtkAdjustment *vadj;
+  guint mapped = 0;
+
+  floor_init (&floor_);
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("iv-%03u", i);
+      g_autofree char *name = g_strdup_printf ("Agent %03u", i);
+
+      put_agent (&floor_, id, name, "1", "t-north", "q-sales", "available", NOW - MINUTE, NULL);
+    }
+  board = board_new (&floor_);
+  g_assert_true (cb_agent_board_sort_by (board, "name", GTK_SORT_ASCENDING));
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 600);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
+  gtk_window_present (GTK_WINDOW (window));
+  run_for (300);
+  cb_agent_board_refresh (board);
+
+  scroller = gtk_widget_get_ancestor (find_widget (GTK_WIDGET (board), is_name_cell, NULL), GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_nonnull (scroller);
+  vadj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  gtk_adjustment_set_value (vadj, 0);
+  run_for (300);
+  g_assert_nonnull (find_widget (window, is_mapped_cell_containing, "Agent 000"));
+  collect (window, is_name_cell, names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      GtkWidget *name = g_ptr_array_index (names, i);
+      graphene_rect_t bounds;
+
+      /* GTK keeps spare rows it does not show. */
+      if (!gtk_widget_get_mapped (gtk_widget_get_parent (name)))
+        continue;
+      g_assert_true (gtk_widget_compute_bounds (name, scroller, &bounds));
+      /* Drawn exactly when in view. */
+      g_assert_cmpint (gtk_widget_get_mapped (name), ==,
+                       bounds.origin.y + bounds.size.height > 0
+                       && bounds.origin.y < gtk_widget_get_height (scroller));
+      mapped += gtk_widget_get_mapped (name);
+    }
+  g_test_message ("%u of %u bound rows drawn", mapped, names->len);
+  g_assert_cmpuint (mapped, >, 10);
+  g_assert_cmpuint (mapped, <, 60);
+  g_assert_null (find_widget (window, is_mapped_cell_containing, "Agent 290"));
+
+  /* Out of view, Agent 290 goes on a break. */
+  put_agent (&floor_, "iv-290", "Agent 290", "1", "t-north", "q-sales", "paused", NOW - MINUTE,
+             "\"pause_reason\":\"BREAK\"");
+  cb_agent_board_refresh (board);
+  run_for (100);
+
+  /* Scrolled to the end: the row says so. */
+  gtk_adjustment_set_value (vadj, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj));
+  run_for (300);
+  cell = find_widget (window, is_mapped_cell_containing, "Agent 290");
+  g_assert_nonnull (cell);
+  row = gtk_widget_get_parent (gtk_widget_get_parent (cell));
+  g_assert_nonnull (find_widget (row, is_mapped_cell_containing, "Paused"));
+  g_assert_nonnull (find_widget (row, is_mapped_cell_containing, "Break"));
+  g_assert_null (find_widget (window, is_mapped_cell_containing, "Agent 000"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (board);
+}
+
 static void
 test_flood (void)
 {
@@ -950,6 +1058,7 @@ main (int   argc,
   g_test_add_func ("/callboard/agent-board/actions", test_actions);
   g_test_add_func ("/callboard/agent-board/offline-refusal", test_offline_refusal);
   g_test_add_func ("/callboard/agent-board/flood", test_flood);
+  g_test_add_func ("/callboard/agent-board/in-view", test_in_view);
   g_test_add_func ("/callboard/agent-board/against-sim", test_against_sim);
   g_test_add_func ("/callboard/agent-board/screenshot", test_screenshot);
 

@@ -120,6 +120,7 @@ struct _CbAgentBoard
   GtkStringList       *state_names;
   GtkMenuButton       *pause_button;
   GtkColumnView       *column_view;
+  GtkWidget           *scroller;
   GtkSingleSelection  *selection;
   GtkFilterListModel  *filter_model;
   GtkCustomFilter     *filter;
@@ -144,7 +145,7 @@ struct _CbAgentBoard
   GSignalGroup        *call_signals;
   GSettings           *settings;
   GCancellable        *cancellable;
-  GHashTable          *bound;          /* GtkListItem set: the rows on screen */
+  GHashTable          *bound;          /* GtkListItem → CellFlags: the cells bound to an agent */
   GHashTable          *collate_keys;   /* text → g_utf8_collate_key () */
   GPtrArray           *team_ids;       /* by dropdown position; [0] NULL = all */
   GPtrArray           *queue_ids;
@@ -159,6 +160,8 @@ struct _CbAgentBoard
   char                *count_text;
   guint                tick_id;
   guint                second_id;
+  GdkFrameClock       *clock;          /* while mapped: its layout phase shows what came into view */
+  gulong               layout_id;
   gboolean             all_cells;    /* every column of every row, at the next refresh */
   GHashTable          *campaign_names; /* id → name, as the rows last showed them */
   GHashTable          *changed;      /* agents changed since the last refresh (pointers only) */
@@ -171,11 +174,19 @@ struct _CbAgentBoard
 
 G_DEFINE_FINAL_TYPE (CbAgentBoard, cb_agent_board, GTK_TYPE_WIDGET)
 
+/* A bound cell's state (the values of self->bound). */
+typedef enum
+{
+  CELL_CURRENT = 1,   /* shows its agent as of the last update */
+  CELL_STALE,         /* out of view when its agent changed, or just bound */
+} CellFlags;
+
 static GQuark column_quark;
 static GQuark class_quark;
 static GQuark level_quark;
 static GQuark item_quark;    /* a time cell's label → its GtkListItem */
 static GQuark next_quark;    /* a duration cell's list item → server ms its text next changes */
+static GQuark markup_quark;  /* a name cell → the markup it was given */
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -454,6 +465,20 @@ set_text (GtkLabel   *label,
     gtk_label_set_label (label, text != NULL ? text : "");
 }
 
+/* A cell's text: a label (the chips of the state and the time in state,
+ * which fit their text) or an inscription (the rest). An inscription's
+ * size does not depend on its text, so a new text only redraws it; a
+ * label's makes GTK measure the window again. */
+static void
+set_cell_text (GtkWidget  *cell,
+               const char *text)
+{
+  if (GTK_IS_LABEL (cell))
+    set_text (GTK_LABEL (cell), text);
+  else if (g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (cell)), text) != 0)
+    gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
+}
+
 static Column
 item_column (GtkListItem *item)
 {
@@ -466,11 +491,11 @@ update_cell (CbAgentBoard *self,
              gint64        now)
 {
   CbEntity *agent = gtk_list_item_get_item (item);
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
+  GtkWidget *cell = gtk_list_item_get_child (item);
   g_autofree char *text = NULL;
   gint64 next = 0;
 
-  if (agent == NULL || label == NULL)
+  if (agent == NULL || cell == NULL)
     return;
 
   switch (item_column (item))
@@ -487,8 +512,12 @@ update_cell (CbAgentBoard *self,
                                           extension);
         else
           text = g_markup_escape_text (name != NULL ? name : cb_entity_get_id (agent), -1);
-        if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-          gtk_label_set_markup (label, text);
+        /* The markup last set: an inscription keeps only its text. */
+        if (g_strcmp0 (g_object_get_qdata (G_OBJECT (cell), markup_quark), text) != 0)
+          {
+            gtk_inscription_set_markup (GTK_INSCRIPTION (cell), text);
+            g_object_set_qdata_full (G_OBJECT (cell), markup_quark, g_steal_pointer (&text), g_free);
+          }
         return;
       }
 
@@ -501,8 +530,8 @@ update_cell (CbAgentBoard *self,
         const char *state = cb_entity_get_string (agent, "state");
         int i = state_index (state);
 
-        set_text (label, state_label (state));
-        set_class (GTK_WIDGET (label), class_quark, i >= 0 ? states[i].css : NULL);
+        set_text (GTK_LABEL (cell), state_label (state));
+        set_class (cell, class_quark, i >= 0 ? states[i].css : NULL);
         return;
       }
 
@@ -523,7 +552,7 @@ update_cell (CbAgentBoard *self,
         /* Its tooltip, which threshold was passed, is made when asked for
          * (on_time_query_tooltip ()): setting a tooltip makes GTK ask the X
          * server where the pointer is, a round trip per changed row. */
-        set_class (GTK_WIDGET (label), level_quark, levels[level]);
+        set_class (cell, level_quark, levels[level]);
       }
       break;
 
@@ -551,7 +580,7 @@ update_cell (CbAgentBoard *self,
     }
 
   g_object_set_qdata (G_OBJECT (item), next_quark, GSIZE_TO_POINTER ((gsize) MAX (next, 0)));
-  set_text (label, text);
+  set_cell_text (cell, text);
 }
 
 /* Whether a duration cell shows another second at @now: its next second
@@ -566,26 +595,78 @@ duration_due (GtkListItem *item,
   return now >= next || (next != G_MAXINT64 && now < next - 1000);
 }
 
-/* Every bound cell, or only the durations and every column of the agents
- * that changed (self->changed). A duration is looked at again only once
- * the second it shows has passed (next_quark): most frames, none. */
+/* Whether the row showing @agent is in view of the board's scroller (an
+ * agent's cells share a row: @rows remembers the answer for this pass).
+ * A cell not laid out yet counts as in view. */
+static gboolean
+row_in_view (CbAgentBoard *self,
+             GHashTable   *rows,
+             gpointer      agent,
+             GtkWidget    *cell)
+{
+  gpointer known = g_hash_table_lookup (rows, agent);
+  graphene_rect_t bounds;
+  gboolean in_view = TRUE;
+
+  if (known != NULL)
+    return GPOINTER_TO_INT (known) == 1;
+  if (gtk_widget_get_height (cell) > 0
+      && gtk_widget_compute_bounds (cell, self->scroller, &bounds))
+    in_view = bounds.origin.y + bounds.size.height > 0
+              && bounds.origin.y < gtk_widget_get_height (self->scroller);
+  g_hash_table_insert (rows, agent, GINT_TO_POINTER (in_view ? 1 : 2));
+  return in_view;
+}
+
+/* The cells in view, and only those, are drawn and kept up to date. GTK
+ * 4.8's column view keeps some 200 rows bound, whatever it shows, and its
+ * cairo renderer draws all of them every frame anything changes: the 30
+ * rows one sees are a seventh of that. A cell out of view is unmapped and
+ * marked stale when its agent changes; it is brought up to date when it
+ * comes into view, before it is drawn (on_layout ()).
+ *
+ * Updated: every cell (@all), or those stale, those of the agents that
+ * changed (self->changed), and the durations whose shown second has
+ * passed (next_quark): most frames, a handful. */
 static void
 update_cells (CbAgentBoard *self,
-              gboolean      durations_only)
+              gboolean      all)
 {
+  g_autoptr(GHashTable) rows = g_hash_table_new (NULL, NULL);
   gint64 now = current_now (self);
   GHashTableIter iter;
-  gpointer item;
+  gpointer item, flags;
 
   g_hash_table_iter_init (&iter, self->bound);
-  while (g_hash_table_iter_next (&iter, &item, NULL))
+  while (g_hash_table_iter_next (&iter, &item, &flags))
     {
+      gpointer agent = gtk_list_item_get_item (item);
+      GtkWidget *cell = gtk_list_item_get_child (item);
       Column column = item_column (item);
+      gboolean due, in_view;
 
-      if (!durations_only || g_hash_table_contains (self->changed, gtk_list_item_get_item (item))
-          || ((column == COL_TIME || column == COL_CALL) && duration_due (item, now)))
+      if (agent == NULL || cell == NULL)
+        continue;
+      due = all || GPOINTER_TO_UINT (flags) == CELL_STALE || g_hash_table_contains (self->changed, agent)
+            || ((column == COL_TIME || column == COL_CALL) && duration_due (item, now));
+      in_view = row_in_view (self, rows, agent, cell);
+      if (gtk_widget_get_child_visible (cell) != in_view)
+        cb_widget_set_drawn (cell, in_view);
+      if (!due)
+        continue;
+      if (in_view)
         update_cell (self, item, now);
+      g_hash_table_iter_replace (&iter, GUINT_TO_POINTER (in_view ? CELL_CURRENT : CELL_STALE));
     }
+}
+
+/* After GTK laid the rows out, before they are drawn: the cells that came
+ * into view (scrolled, or bound to another agent) show what is current. */
+static void
+on_layout (GdkFrameClock *clock,
+           CbAgentBoard  *self)
+{
+  update_cells (self, FALSE);
 }
 
 static void
@@ -698,7 +779,7 @@ on_thresholds_changed (CbAgentBoard *self)
 {
   load_thresholds (self);
   /* Every cell: the durations' levels change now, not at their next second. */
-  update_cells (self, FALSE);
+  update_cells (self, TRUE);
 }
 
 /* ---- filters and sorters ----------------------------------------------- */
@@ -1187,33 +1268,48 @@ on_cell_setup (GtkSignalListItemFactory *factory,
                CbAgentBoard             *self)
 {
   Column column = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (factory), column_quark)) - 1;
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *cell;
 
   g_object_set_qdata (G_OBJECT (item), column_quark, GUINT_TO_POINTER (column + 1));
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (label, "agent-cell");
+
+  /* The chips, which fit their text, are labels; the rest inscriptions
+   * (see set_cell_text ()). */
+  if (column == COL_STATE || column == COL_TIME)
+    {
+      cell = gtk_label_new (NULL);
+      gtk_label_set_ellipsize (GTK_LABEL (cell), PANGO_ELLIPSIZE_END);
+    }
+  else
+    {
+      cell = gtk_inscription_new (NULL);
+      gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), 0);
+    }
+  gtk_widget_add_css_class (cell, "agent-cell");
 
   switch (column)
     {
     case COL_NAME:
-      gtk_label_set_use_markup (GTK_LABEL (label), TRUE);
-      gtk_widget_add_css_class (label, "agent-name");
+      gtk_widget_add_css_class (cell, "agent-name");
       break;
     case COL_STATE:
-      gtk_widget_set_halign (label, GTK_ALIGN_START);
-      gtk_widget_add_css_class (label, "agent-state");
+      gtk_label_set_xalign (GTK_LABEL (cell), 0);
+      gtk_widget_set_halign (cell, GTK_ALIGN_START);
+      gtk_widget_add_css_class (cell, "agent-state");
       break;
     case COL_TIME:
-      g_object_set_qdata (G_OBJECT (label), item_quark, item);
-      gtk_widget_set_has_tooltip (label, TRUE);
-      g_signal_connect (label, "query-tooltip", G_CALLBACK (on_time_query_tooltip), self);
-      G_GNUC_FALLTHROUGH;
+      g_object_set_qdata (G_OBJECT (cell), item_quark, item);
+      gtk_widget_set_has_tooltip (cell, TRUE);
+      g_signal_connect (cell, "query-tooltip", G_CALLBACK (on_time_query_tooltip), self);
+      gtk_label_set_xalign (GTK_LABEL (cell), 1);
+      gtk_widget_set_halign (cell, GTK_ALIGN_END);
+      gtk_widget_add_css_class (cell, "numeric");
+      gtk_widget_add_css_class (cell, "agent-duration");
+      break;
     case COL_CALL:
-      gtk_label_set_xalign (GTK_LABEL (label), 1);
-      gtk_widget_set_halign (label, GTK_ALIGN_END);
-      gtk_widget_add_css_class (label, "numeric");
-      gtk_widget_add_css_class (label, "agent-duration");
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), 1);
+      gtk_widget_add_css_class (cell, "numeric");
+      gtk_widget_add_css_class (cell, "agent-duration");
       break;
     case COL_TEAM:
     case COL_REASON:
@@ -1224,7 +1320,7 @@ on_cell_setup (GtkSignalListItemFactory *factory,
       g_assert_not_reached ();
     }
 
-  gtk_list_item_set_child (item, label);
+  gtk_list_item_set_child (item, cell);
 }
 
 static void
@@ -1232,7 +1328,14 @@ on_cell_bind (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               CbAgentBoard             *self)
 {
-  g_hash_table_add (self->bound, item);
+  /* Mapped, it is shown at the next update of the cells if in view then;
+   * not, now (nothing else would). */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      g_hash_table_insert (self->bound, item, GUINT_TO_POINTER (CELL_STALE));
+      return;
+    }
+  g_hash_table_insert (self->bound, item, GUINT_TO_POINTER (CELL_CURRENT));
   update_cell (self, item, current_now (self));
 }
 
@@ -1680,6 +1783,10 @@ cb_agent_board_map (GtkWidget *widget)
 
   if (self->second_id == 0)
     self->second_id = g_timeout_add_seconds (1, on_second, self);
+  /* Connected after GTK's own handler (the surface's, from when it was
+   * made): the rows are laid out when it runs. */
+  self->clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  self->layout_id = g_signal_connect (self->clock, "layout", G_CALLBACK (on_layout), self);
   mark_dirty (self);
 }
 
@@ -1692,6 +1799,8 @@ cb_agent_board_unmap (GtkWidget *widget)
     gtk_widget_remove_tick_callback (widget, self->tick_id);
   self->tick_id = 0;
   g_clear_handle_id (&self->second_id, g_source_remove);
+  g_clear_signal_handler (&self->layout_id, self->clock);
+  g_clear_object (&self->clock);
 
   GTK_WIDGET_CLASS (cb_agent_board_parent_class)->unmap (widget);
 }
@@ -1831,6 +1940,7 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   level_quark = g_quark_from_static_string ("cb-agent-board-level-class");
   item_quark = g_quark_from_static_string ("cb-agent-board-list-item");
   next_quark = g_quark_from_static_string ("cb-agent-board-next-change");
+  markup_quark = g_quark_from_static_string ("cb-agent-board-markup");
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/cb-agent-board.ui");
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, toast_overlay);
@@ -1847,6 +1957,7 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, state_names);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, pause_button);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, column_view);
+  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, scroller);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, selection);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, filter_model);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, filter);
@@ -2138,7 +2249,7 @@ cb_agent_board_refresh (CbAgentBoard *self)
   }
   /* Rows that moved or came are bound anew; those of the agents that
    * changed are looked at here, whether or not they moved. */
-  update_cells (self, !self->all_cells);
+  update_cells (self, self->all_cells);
   self->all_cells = FALSE;
   g_hash_table_remove_all (self->changed);
   update_count (self);
