@@ -184,23 +184,27 @@ find_widget (GtkWidget  *widget,
   return NULL;
 }
 
+/* A cell's text: the board's cells are inscriptions; the rest, labels. */
+static const char *
+text_of (GtkWidget *widget)
+{
+  return GTK_IS_LABEL (widget) ? gtk_label_get_label (GTK_LABEL (widget))
+         : GTK_IS_INSCRIPTION (widget) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget))
+                                       : NULL;
+}
+
 static gboolean
 is_label_with_class (GtkWidget     *widget,
                      gconstpointer  css)
 {
-  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, css);
+  return text_of (widget) != NULL && gtk_widget_has_css_class (widget, css);
 }
 
-/* A cell's text: the board's cells are labels or inscriptions. */
 static gboolean
 is_label_containing (GtkWidget     *widget,
                      gconstpointer  text)
 {
-  const char *shown = GTK_IS_LABEL (widget) ? gtk_label_get_label (GTK_LABEL (widget))
-                      : GTK_IS_INSCRIPTION (widget) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget))
-                                                    : NULL;
-
-  return shown != NULL && strstr (shown, text) != NULL;
+  return text_of (widget) != NULL && strstr (text_of (widget), text) != NULL;
 }
 
 static gboolean
@@ -396,10 +400,10 @@ test_thresholds (void)
 
   label = find_widget (window, is_label_with_class, "level-critical");
   g_assert_nonnull (label);
-  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, "6:00");
+  g_assert_cmpstr (text_of (label), ==, "6:00");
   label = find_widget (window, is_label_with_class, "level-warning");
   g_assert_nonnull (label);
-  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, "11:00");
+  g_assert_cmpstr (text_of (label), ==, "11:00");
   /* The tooltip, made when GTK asks for it, names the threshold passed. */
   g_assert_true (gtk_widget_get_has_tooltip (label));
   {
@@ -417,12 +421,12 @@ test_thresholds (void)
   /* A duration ticks when its second has passed, not before. */
   cb_agent_board_set_fixed_now (board, NOW + 999);
   cb_agent_board_refresh (board);
-  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (find_widget (window, is_label_with_class, "level-critical"))),
+  g_assert_cmpstr (text_of (find_widget (window, is_label_with_class, "level-critical")),
                    ==, "6:00");
   g_assert_nonnull (find_widget (window, is_label_containing, "3:00"));
   cb_agent_board_set_fixed_now (board, NOW + 1000);
   cb_agent_board_refresh (board);
-  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (find_widget (window, is_label_with_class, "level-critical"))),
+  g_assert_cmpstr (text_of (find_widget (window, is_label_with_class, "level-critical")),
                    ==, "6:01");
   g_assert_nonnull (find_widget (window, is_label_containing, "3:01"));
   cb_agent_board_set_fixed_now (board, NOW);

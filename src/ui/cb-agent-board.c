@@ -147,6 +147,7 @@ struct _CbAgentBoard
   GCancellable        *cancellable;
   GHashTable          *bound;          /* GtkListItem → CellFlags: the cells bound to an agent */
   GHashTable          *collate_keys;   /* text → g_utf8_collate_key () */
+  GHashTable          *sort_keys;      /* CbEntity → SortKey, until the agent changes */
   GPtrArray           *team_ids;       /* by dropdown position; [0] NULL = all */
   GPtrArray           *queue_ids;
 
@@ -162,6 +163,7 @@ struct _CbAgentBoard
   guint                second_id;
   GdkFrameClock       *clock;          /* while mapped: its layout phase shows what came into view */
   gulong               layout_id;
+  guint                n_binds;        /* cells bound, ever */
   gboolean             all_cells;    /* every column of every row, at the next refresh */
   GHashTable          *campaign_names; /* id → name, as the rows last showed them */
   GHashTable          *changed;      /* agents changed since the last refresh (pointers only) */
@@ -199,6 +201,19 @@ state_index (const char *state)
     if (g_str_equal (states[i].id, state))
       return (int) i;
   return -1;
+}
+
+/* The length, in characters, of the longest state's name as translated. */
+static int
+longest_state_label (void)
+{
+  static int longest;
+
+  if (longest == 0)
+    for (guint i = 0; i < N_STATES; i++)
+      longest = MAX (longest, (int) g_utf8_strlen (g_dpgettext2 (GETTEXT_PACKAGE, "agent state",
+                                                                  states[i].label), -1));
+  return longest;
 }
 
 static const char *
@@ -465,17 +480,14 @@ set_text (GtkLabel   *label,
     gtk_label_set_label (label, text != NULL ? text : "");
 }
 
-/* A cell's text: a label (the chips of the state and the time in state,
- * which fit their text) or an inscription (the rest). An inscription's
- * size does not depend on its text, so a new text only redraws it; a
- * label's makes GTK measure the window again. */
+/* A cell's text. The cells are inscriptions, whose size does not depend
+ * on their text: a new text only redraws them, where a label's would make
+ * GTK measure the whole window again. */
 static void
 set_cell_text (GtkWidget  *cell,
                const char *text)
 {
-  if (GTK_IS_LABEL (cell))
-    set_text (GTK_LABEL (cell), text);
-  else if (g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (cell)), text) != 0)
+  if (g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (cell)), text) != 0)
     gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
 }
 
@@ -530,7 +542,7 @@ update_cell (CbAgentBoard *self,
         const char *state = cb_entity_get_string (agent, "state");
         int i = state_index (state);
 
-        set_text (GTK_LABEL (cell), state_label (state));
+        set_cell_text (cell, state_label (state));
         set_class (cell, class_quark, i >= 0 ? states[i].css : NULL);
         return;
       }
@@ -662,11 +674,21 @@ update_cells (CbAgentBoard *self,
 
 /* After GTK laid the rows out, before they are drawn: the cells that came
  * into view (scrolled, or bound to another agent) show what is current. */
+/* The cells due: every one (all_cells), or those of the agents that
+ * changed, the stale ones and the durations due. */
+static void
+update_changed_cells (CbAgentBoard *self)
+{
+  update_cells (self, self->all_cells);
+  self->all_cells = FALSE;
+  g_hash_table_remove_all (self->changed);
+}
+
 static void
 on_layout (GdkFrameClock *clock,
            CbAgentBoard  *self)
 {
-  update_cells (self, FALSE);
+  update_changed_cells (self);
 }
 
 static void
@@ -860,12 +882,51 @@ collate_key (CbAgentBoard *self,
 
   if (key == NULL)
     {
-      if (g_hash_table_size (self->collate_keys) > 20000)
-        g_hash_table_remove_all (self->collate_keys);
       key = g_utf8_collate_key (text, -1);
       g_hash_table_insert (self->collate_keys, g_strdup (text), (gpointer) key);
     }
   return key;
+}
+
+/* What every sort compares, read once per agent and kept until it changes
+ * (on_agent_model_changed ()): a reorder puts hundreds of agents back by
+ * binary search, some 20 comparisons each. */
+typedef struct
+{
+  int         state;      /* index in states[], N_STATES if unknown */
+  gint64      since;
+  const char *name_key;   /* in collate_keys; NULL for no name */
+} SortKey;
+
+static const SortKey *
+sort_key (CbAgentBoard *self,
+          CbEntity     *agent)
+{
+  SortKey *key = g_hash_table_lookup (self->sort_keys, agent);
+
+  if (key == NULL)
+    {
+      const char *name = cb_entity_get_string (agent, "name");
+      int state = state_index (cb_entity_get_string (agent, "state"));
+
+      key = g_new (SortKey, 1);
+      key->state = state < 0 ? (int) N_STATES : state;
+      key->since = cb_entity_get_int (agent, "state_since", 0);
+      key->name_key = name != NULL && *name != '\0' ? collate_key (self, name) : NULL;
+      g_hash_table_insert (self->sort_keys, agent, key);
+    }
+  return key;
+}
+
+/* Between sorts: the caches do not grow without end. The sort keys point
+ * into the collation keys, so they go together. */
+static void
+trim_sort_caches (CbAgentBoard *self)
+{
+  if (g_hash_table_size (self->collate_keys) <= 20000)
+    return;
+  g_hash_table_remove_all (self->sort_keys);
+  g_hash_table_remove_all (self->collate_keys);
 }
 
 static int
@@ -887,8 +948,14 @@ cmp_tie (CbAgentBoard *self,
          CbEntity     *a,
          CbEntity     *b)
 {
-  int r = cmp_text (self, cb_entity_get_string (a, "name"), cb_entity_get_string (b, "name"));
+  const char *ka = sort_key (self, a)->name_key, *kb = sort_key (self, b)->name_key;
+  int r;
 
+  /* Without a name last, whichever way; as cmp_text (). */
+  if (ka == NULL || kb == NULL)
+    r = ka == kb ? 0 : ka == NULL ? 1 : -1;
+  else
+    r = strcmp (ka, kb);
   return r != 0 ? r : g_strcmp0 (cb_entity_get_id (a), cb_entity_get_id (b));
 }
 
@@ -920,14 +987,11 @@ sort_by_state (gconstpointer a,
                gconstpointer b,
                gpointer      user_data)
 {
-  int sa = state_index (cb_entity_get_string ((CbEntity *) a, "state"));
-  int sb = state_index (cb_entity_get_string ((CbEntity *) b, "state"));
-  int r = cmp_int (sa < 0 ? (int) N_STATES : sa, sb < 0 ? (int) N_STATES : sb);
-
+  const SortKey *ka = sort_key (user_data, (CbEntity *) a);
+  const SortKey *kb = sort_key (user_data, (CbEntity *) b);
   /* Within a state, the longest in it first. */
-  if (r == 0)
-    r = cmp_int (cb_entity_get_int ((CbEntity *) a, "state_since", 0),
-                 cb_entity_get_int ((CbEntity *) b, "state_since", 0));
+  int r = ka->state != kb->state ? cmp_int (ka->state, kb->state) : cmp_int (ka->since, kb->since);
+
   return r != 0 ? r : cmp_tie (user_data, (CbEntity *) a, (CbEntity *) b);
 }
 
@@ -963,8 +1027,7 @@ sort_by_time (gconstpointer a,
               gconstpointer b,
               gpointer      user_data)
 {
-  int r = cmp_int (cb_entity_get_int ((CbEntity *) b, "state_since", 0),
-                   cb_entity_get_int ((CbEntity *) a, "state_since", 0));
+  int r = cmp_int (sort_key (user_data, (CbEntity *) b)->since, sort_key (user_data, (CbEntity *) a)->since);
 
   return r != 0 ? r : cmp_tie (user_data, (CbEntity *) a, (CbEntity *) b);
 }
@@ -1272,19 +1335,9 @@ on_cell_setup (GtkSignalListItemFactory *factory,
 
   g_object_set_qdata (G_OBJECT (item), column_quark, GUINT_TO_POINTER (column + 1));
 
-  /* The chips, which fit their text, are labels; the rest inscriptions
-   * (see set_cell_text ()). */
-  if (column == COL_STATE || column == COL_TIME)
-    {
-      cell = gtk_label_new (NULL);
-      gtk_label_set_ellipsize (GTK_LABEL (cell), PANGO_ELLIPSIZE_END);
-    }
-  else
-    {
-      cell = gtk_inscription_new (NULL);
-      gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
-      gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), 0);
-    }
+  cell = gtk_inscription_new (NULL);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), 0);
   gtk_widget_add_css_class (cell, "agent-cell");
 
   switch (column)
@@ -1293,7 +1346,11 @@ on_cell_setup (GtkSignalListItemFactory *factory,
       gtk_widget_add_css_class (cell, "agent-name");
       break;
     case COL_STATE:
-      gtk_label_set_xalign (GTK_LABEL (cell), 0);
+      /* Chips of one width, the longest state's: a column of them reads
+       * at a glance, and a new state does not change the row's size. */
+      gtk_inscription_set_min_chars (GTK_INSCRIPTION (cell), longest_state_label ());
+      gtk_inscription_set_nat_chars (GTK_INSCRIPTION (cell), longest_state_label ());
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), 0.5);
       gtk_widget_set_halign (cell, GTK_ALIGN_START);
       gtk_widget_add_css_class (cell, "agent-state");
       break;
@@ -1301,11 +1358,11 @@ on_cell_setup (GtkSignalListItemFactory *factory,
       g_object_set_qdata (G_OBJECT (cell), item_quark, item);
       gtk_widget_set_has_tooltip (cell, TRUE);
       g_signal_connect (cell, "query-tooltip", G_CALLBACK (on_time_query_tooltip), self);
-      gtk_label_set_xalign (GTK_LABEL (cell), 1);
+      /* Room for 10:00:00, the chip as wide whatever it says. */
+      gtk_inscription_set_min_chars (GTK_INSCRIPTION (cell), 8);
+      gtk_inscription_set_nat_chars (GTK_INSCRIPTION (cell), 8);
       gtk_widget_set_halign (cell, GTK_ALIGN_END);
-      gtk_widget_add_css_class (cell, "numeric");
-      gtk_widget_add_css_class (cell, "agent-duration");
-      break;
+      G_GNUC_FALLTHROUGH;
     case COL_CALL:
       gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), 1);
       gtk_widget_add_css_class (cell, "numeric");
@@ -1328,6 +1385,7 @@ on_cell_bind (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               CbAgentBoard             *self)
 {
+  self->n_binds++;
   /* Mapped, it is shown at the next update of the cells if in view then;
    * not, now (nothing else would). */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
@@ -1613,12 +1671,16 @@ on_agent_model_changed (CbAgentBoard *self,
                         guint         added,
                         GListModel   *model)
 {
+  /* Agents gone: their pointers may come back as other agents. */
+  if (removed != added)
+    g_hash_table_remove_all (self->sort_keys);
   for (guint i = position; i < position + added; i++)
     {
       g_autoptr(GObject) agent = g_list_model_get_item (model, i);
 
       /* Only compared, never followed: a pointer is enough. */
       g_hash_table_add (self->changed, agent);
+      g_hash_table_remove (self->sort_keys, agent);
     }
   mark_dirty (self);
 }
@@ -1754,6 +1816,8 @@ apply_models (CbAgentBoard  *self,
               CbEntityModel *reasons,
               CbEntityModel *calls)
 {
+  /* Other agents: none of the sort keys holds. */
+  g_hash_table_remove_all (self->sort_keys);
   set_model (&self->agents, agents, self->agent_signals);
   set_model (&self->teams, teams, self->team_signals);
   set_model (&self->queues, queues, self->queue_signals);
@@ -1895,6 +1959,7 @@ cb_agent_board_finalize (GObject *object)
   g_clear_pointer (&self->bound, g_hash_table_unref);
   g_clear_pointer (&self->changed, g_hash_table_unref);
   g_clear_pointer (&self->campaign_names, g_hash_table_unref);
+  g_clear_pointer (&self->sort_keys, g_hash_table_unref);
   g_clear_pointer (&self->collate_keys, g_hash_table_unref);
   g_clear_pointer (&self->team_ids, g_ptr_array_unref);
   g_clear_pointer (&self->queue_ids, g_ptr_array_unref);
@@ -2018,6 +2083,7 @@ cb_agent_board_init (CbAgentBoard *self)
   self->campaign_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->all_cells = TRUE;
   self->collate_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->sort_keys = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->team_ids = g_ptr_array_new_with_free_func (g_free);
   self->queue_ids = g_ptr_array_new_with_free_func (g_free);
   self->cancellable = g_cancellable_new ();
@@ -2220,9 +2286,13 @@ cb_agent_board_actions_update (CbAgentBoard *self)
 void
 cb_agent_board_refresh (CbAgentBoard *self)
 {
+  guint binds;
+
   g_return_if_fail (CB_IS_AGENT_BOARD (self));
 
   self->dirty = FALSE;
+  trim_sort_caches (self);
+  binds = self->n_binds;
   {
     /* An agent whose row moves is taken out and put back, which drops the
      * selection: it stays on them. */
@@ -2247,11 +2317,13 @@ cb_agent_board_refresh (CbAgentBoard *self)
           }
       }
   }
-  /* Rows that moved or came are bound anew; those of the agents that
-   * changed are looked at here, whether or not they moved. */
-  update_cells (self, self->all_cells);
-  self->all_cells = FALSE;
-  g_hash_table_remove_all (self->changed);
+  /* Rows bound anew (moved, or another agent's) are laid out later in
+   * this frame: their cells, and those of the agents that changed, are
+   * updated once, after that (on_layout ()). Otherwise, here. */
+  if (self->n_binds != binds && self->clock != NULL)
+    gdk_frame_clock_request_phase (self->clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
+  else
+    update_changed_cells (self);
   update_count (self);
   cb_agent_board_actions_update (self);
   /* Rows still to be moved: another frame will. */
