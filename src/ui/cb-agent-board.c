@@ -58,7 +58,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 /* The least time between two reorderings of the rows. */
-#define REORDER_MS 250
+#define REORDER_MS 1000
 
 typedef enum
 {
@@ -161,6 +161,7 @@ struct _CbAgentBoard
   char                *count_text;
   guint                tick_id;
   guint                second_id;
+  guint                reorder_id;     /* the rows move between frames: on_reorder () */
   GdkFrameClock       *clock;          /* while mapped: its layout phase shows what came into view */
   gulong               layout_id;
   guint                n_binds;        /* cells bound, ever */
@@ -189,6 +190,10 @@ static GQuark level_quark;
 static GQuark item_quark;    /* a time cell's label → its GtkListItem */
 static GQuark next_quark;    /* a duration cell's list item → server ms its text next changes */
 static GQuark markup_quark;  /* a name cell → the markup it was given */
+
+static void refresh (CbAgentBoard *self,
+                     gboolean      in_frame);
+static void flush_rows (CbAgentBoard *self);
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -746,7 +751,7 @@ on_tick (GtkWidget     *widget,
   CbAgentBoard *self = CB_AGENT_BOARD (widget);
 
   self->tick_id = 0;
-  cb_agent_board_refresh (self);
+  refresh (self, TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -1863,6 +1868,7 @@ cb_agent_board_unmap (GtkWidget *widget)
     gtk_widget_remove_tick_callback (widget, self->tick_id);
   self->tick_id = 0;
   g_clear_handle_id (&self->second_id, g_source_remove);
+  g_clear_handle_id (&self->reorder_id, g_source_remove);
   g_clear_signal_handler (&self->layout_id, self->clock);
   g_clear_object (&self->clock);
 
@@ -1922,6 +1928,7 @@ cb_agent_board_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->second_id, g_source_remove);
+  g_clear_handle_id (&self->reorder_id, g_source_remove);
   for (guint i = 0; i < G_N_ELEMENTS (groups); i++)
     {
       if (*groups[i] != NULL)
@@ -2095,7 +2102,9 @@ cb_agent_board_init (CbAgentBoard *self)
   self->rows = cb_frame_list_model_new (NULL);
   cb_frame_list_model_set_sorter (self->rows, gtk_column_view_get_sorter (self->column_view));
   /* What an agent's row says changes at the next frame; the row moves to
-   * its new place in the order at most four times a second. */
+   * its new place in the order at most once a second, between frames
+   * (on_reorder ()): a table that reshuffles faster cannot be read, and
+   * a reorder of 2,000 agents binds hundreds of cells again. */
   cb_frame_list_model_set_reorder_interval (self->rows, REORDER_MS);
   /* The cells of an agent's row are updated here (the changed set); the
    * filter model hears of an update only when it changes a row's place in
@@ -2283,52 +2292,88 @@ cb_agent_board_actions_update (CbAgentBoard *self)
  * Brings the rows on screen, the count and the actions up to date now
  * (the frame clock does it after changes; tests call it directly).
  */
-void
-cb_agent_board_refresh (CbAgentBoard *self)
+/* Moves the rows between frames: a reorder binds hundreds of cells again,
+ * which would take most of a frame's time. Run after a frame was drawn,
+ * it uses the time the frame left; the next frame lays the rows out. */
+static gboolean
+on_reorder (gpointer user_data)
 {
-  guint binds;
+  CbAgentBoard *self = user_data;
 
-  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+  self->reorder_id = 0;
+  flush_rows (self);
+  update_count (self);
+  cb_agent_board_actions_update (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The rows in the sorter's order and the filter's, the selection kept on
+ * its agent; the cells of rows bound anew wait for the layout phase. */
+static void
+flush_rows (CbAgentBoard *self)
+{
+  guint binds = self->n_binds;
+  /* An agent whose row moves is taken out and put back, which drops the
+   * selection: it stays on them. */
+  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+  g_autoptr(GObject) kept = selected != NULL ? g_object_ref (selected) : NULL;
+
+  cb_frame_list_model_flush (self->rows);
+  if (kept != NULL && gtk_single_selection_get_selected_item (self->selection) != (gpointer) kept)
+    {
+      GListModel *rows = G_LIST_MODEL (self->selection);
+      guint n = g_list_model_get_n_items (rows);
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GObject) row = g_list_model_get_item (rows, i);
+
+          if (row == kept)
+            {
+              gtk_single_selection_set_selected (self->selection, i);
+              break;
+            }
+        }
+    }
+  /* Rows bound anew (moved, or another agent's) are laid out later: their
+   * cells, and those of the agents that changed, are updated once, after
+   * that (on_layout ()). */
+  if (self->n_binds != binds && self->clock != NULL)
+    gdk_frame_clock_request_phase (self->clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
+}
+
+/* @in_frame: called from the frame clock, which a reorder is kept out of
+ * (on_reorder ()) */
+static void
+refresh (CbAgentBoard *self,
+         gboolean      in_frame)
+{
+  guint binds = self->n_binds;
 
   self->dirty = FALSE;
   trim_sort_caches (self);
-  binds = self->n_binds;
-  {
-    /* An agent whose row moves is taken out and put back, which drops the
-     * selection: it stays on them. */
-    gpointer selected = gtk_single_selection_get_selected_item (self->selection);
-    g_autoptr(GObject) kept = selected != NULL ? g_object_ref (selected) : NULL;
-
-    cb_frame_list_model_flush (self->rows);
-    if (kept != NULL && gtk_single_selection_get_selected_item (self->selection) != (gpointer) kept)
-      {
-        GListModel *rows = G_LIST_MODEL (self->selection);
-        guint n = g_list_model_get_n_items (rows);
-
-        for (guint i = 0; i < n; i++)
-          {
-            g_autoptr(GObject) row = g_list_model_get_item (rows, i);
-
-            if (row == kept)
-              {
-                gtk_single_selection_set_selected (self->selection, i);
-                break;
-              }
-          }
-      }
-  }
-  /* Rows bound anew (moved, or another agent's) are laid out later in
-   * this frame: their cells, and those of the agents that changed, are
-   * updated once, after that (on_layout ()). Otherwise, here. */
-  if (self->n_binds != binds && self->clock != NULL)
-    gdk_frame_clock_request_phase (self->clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
+  if (in_frame && cb_frame_list_model_is_reorder_due (self->rows))
+    {
+      if (self->reorder_id == 0)
+        self->reorder_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_reorder, self, NULL);
+    }
   else
+    flush_rows (self);
+  if (self->n_binds == binds || self->clock == NULL)
     update_changed_cells (self);
   update_count (self);
   cb_agent_board_actions_update (self);
   /* Rows still to be moved: another frame will. */
   if (cb_frame_list_model_is_pending (self->rows))
     mark_dirty (self);
+}
+
+void
+cb_agent_board_refresh (CbAgentBoard *self)
+{
+  g_return_if_fail (CB_IS_AGENT_BOARD (self));
+
+  refresh (self, FALSE);
 }
 
 const char *

@@ -266,6 +266,22 @@ is_sorted (CbFrameListModel *self)
   return self->sorter != NULL && gtk_sorter_get_order (self->sorter) != GTK_SORTER_ORDER_NONE;
 }
 
+/* Returns: whether the next flush moves rows or takes everything again,
+ * the expensive kind, rather than telling of updates where they are */
+gboolean
+cb_frame_list_model_is_reorder_due (CbFrameListModel *self)
+{
+  g_return_val_if_fail (CB_IS_FRAME_LIST_MODEL (self), FALSE);
+
+  if (self->sorter == NULL || self->structural || self->resort)
+    return self->structural || self->resort;
+  if (!is_sorted (self) || (g_hash_table_size (self->changed) == 0 && g_hash_table_size (self->unsorted) == 0))
+    return FALSE;
+  return self->reorder_ms == 0
+         || g_get_monotonic_time () - self->reordered_us >= (gint64) self->reorder_ms * 1000;
+}
+
+
 /* The update filter's verdict on the items in [first, end), as the model
  * above now sees them. */
 static void

@@ -23,6 +23,7 @@ void              cb_frame_list_model_set_update_filter (CbFrameListModel *self,
 void              cb_frame_list_model_set_reorder_interval (CbFrameListModel *self,
                                                             guint             interval_ms);
 gboolean          cb_frame_list_model_is_pending  (CbFrameListModel *self);
+gboolean          cb_frame_list_model_is_reorder_due (CbFrameListModel *self);
 void              cb_frame_list_model_flush       (CbFrameListModel *self);
 
 G_END_DECLS
