@@ -755,6 +755,7 @@ test_reorder_between_frames (void)
   CbAgentBoard *board;
   GtkWidget *window;
   GdkFrameClock *clock;
+  GtkAdjustment *vadj;
   GListModel *rows;
   gint64 until;
 
@@ -775,6 +776,12 @@ test_reorder_between_frames (void)
   gtk_window_present (GTK_WINDOW (window));
   run_for (300);
 
+  /* At its top, as a supervisor opens it. */
+  vadj = gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (find_widget (GTK_WIDGET (board), is_name_cell, NULL),
+                                                  GTK_TYPE_SCROLLED_WINDOW)));
+  gtk_adjustment_set_value (vadj, 0);
+  run_for (100);
   clock = gtk_widget_get_frame_clock (window);
   g_signal_connect (clock, "before-paint", G_CALLBACK (on_frame_begins), &watch);
   g_signal_connect_after (clock, "after-paint", G_CALLBACK (on_frame_ends), &watch);
@@ -822,6 +829,15 @@ test_reorder_between_frames (void)
       if (ra == rb)
         g_assert_cmpint (cb_entity_get_int (a, "state_since", 0), <=, cb_entity_get_int (b, "state_since", 0));
     }
+
+  /* The view stayed at the top, which shows the first agent: GTK alone
+   * would have followed the agent at the top wherever its row went. */
+  g_assert_cmpfloat (gtk_adjustment_get_value (vadj), ==, 0);
+  {
+    g_autoptr(CbEntity) first = g_list_model_get_item (rows, 0);
+
+    g_assert_nonnull (find_widget (window, is_mapped_cell_containing, cb_entity_get_string (first, "name")));
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (board);

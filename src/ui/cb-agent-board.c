@@ -696,6 +696,20 @@ on_layout (GdkFrameClock *clock,
   update_changed_cells (self);
 }
 
+/* The position of the row at the top of the view: rows are as tall as
+ * each other. */
+static guint
+top_row (CbAgentBoard *self)
+{
+  GtkAdjustment *vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  double upper = gtk_adjustment_get_upper (vadj);
+
+  if (n == 0 || upper <= 0)
+    return 0;
+  return (guint) (gtk_adjustment_get_value (vadj) / (upper / n) + 0.5);
+}
+
 static void
 update_count (CbAgentBoard *self)
 {
@@ -2318,7 +2332,19 @@ flush_rows (CbAgentBoard *self)
   gpointer selected = gtk_single_selection_get_selected_item (self->selection);
   g_autoptr(GObject) kept = selected != NULL ? g_object_ref (selected) : NULL;
 
+  guint top = top_row (self);
+
   cb_frame_list_model_flush (self->rows);
+  /* GTK keeps its view on the agent at the top, wherever its row went: a
+   * board at its top would follow that agent down, a reorder at a time.
+   * The view stays on the same rows, by position. */
+  if (self->n_binds != binds && top < g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
+    {
+      GtkWidget *list_view = gtk_widget_get_last_child (GTK_WIDGET (self->column_view));
+
+      if (GTK_IS_LIST_VIEW (list_view))
+        gtk_widget_activate_action (list_view, "list.scroll-to-item", "u", top);
+    }
   if (kept != NULL && gtk_single_selection_get_selected_item (self->selection) != (gpointer) kept)
     {
       GListModel *rows = G_LIST_MODEL (self->selection);
