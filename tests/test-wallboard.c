@@ -1518,6 +1518,212 @@ test_boards (void)
   g_rmdir (dir);
 }
 
+/* The filter lists of the editor, with more queues than fit: a search
+ * entry over them hides the rows whose name and id lack what was typed
+ * (case aside), says when none has it, and never changes what is ticked;
+ * a tick while searching edits the tile, and the search survives the
+ * rebuild that follows. The teams, none known, keep the plain look. */
+static void
+test_board_editor_search (void)
+{
+  static const char * const queues[][2] = {
+    { "q-sales-ee", "Sales EE" }, { "q-sales-lv", "Sales LV" }, { "q-sales-fi", "Sales FI" },
+    { "q-support", "Support" }, { "q-billing", "Billing & Co <EE>" }, { "q-0042", "Night shift" },
+    { "q-ueber", "Überweisungen" }, { "q-retention", "Retention" }, { "q-vip", "VIP line" },
+    { "q-collections", "Collections" },
+  };
+  static const struct
+  {
+    const char *query;          /* typed; NULL: as the step before left it */
+    const char *shown[4];       /* the rows left, by title; all when none and !none */
+    gboolean    none;           /* "No queue matches …" */
+    const char *tick;           /* the row then clicked */
+    const char *ids;            /* the tile's queues after the step */
+  } steps[] = {
+    { "sales", { "Sales EE", "Sales LV", "Sales FI" }, FALSE, NULL, "q-sales-ee q-elsewhere" },
+    { "LV", { "Sales LV" }, FALSE, NULL, "q-sales-ee q-elsewhere" },
+    { "0042", { "Night shift" }, FALSE, NULL, "q-sales-ee q-elsewhere" },
+    { "co <ee", { "Billing & Co <EE>" }, FALSE, NULL, "q-sales-ee q-elsewhere" },
+    { "ÜBER", { "Überweisungen" }, FALSE, NULL, "q-sales-ee q-elsewhere" },
+    { "elsewhere", { "q-elsewhere" }, FALSE, NULL, "q-sales-ee q-elsewhere" },
+    { "zzz", { NULL }, TRUE, NULL, "q-sales-ee q-elsewhere" },
+    { "", { NULL }, FALSE, NULL, "q-sales-ee q-elsewhere" },
+    { "sales", { "Sales EE", "Sales LV", "Sales FI" }, FALSE, "Sales LV",
+      "q-sales-ee q-elsewhere q-sales-lv" },
+    { NULL, { "Sales EE", "Sales LV", "Sales FI" }, FALSE, NULL, "q-sales-ee q-elsewhere q-sales-lv" },
+    { "support", { "Support" }, FALSE, NULL, "q-sales-ee q-elsewhere q-sales-lv" },
+    { "", { NULL }, FALSE, NULL, "q-sales-ee q-elsewhere q-sales-lv" },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("cb-editor-search-XXXXXX", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
+  CbStore *store = cb_store_new (cache);
+  g_autoptr(CbBoard) board = cb_board_new ("b-search", "Two hundred queues");
+  CbBoardTile *tile = cb_board_tile_new (CB_BOARD_TILE_QUEUES);
+  const char *ticked[] = { "q-sales-ee", "q-elsewhere", NULL };
+  const char *typed = "";
+  GtkWidget *editor;
+
+  for (guint i = 0; i < G_N_ELEMENTS (queues); i++)
+    put_queue_entity (cb_store_get_model (store, "queue"), queues[i][0], queues[i][1], "t-north");
+  cb_board_tile_set_ids (tile, CB_BOARD_FILTER_QUEUES, ticked);
+  cb_board_add_tile (board, tile);
+  editor = cb_board_editor_new (NULL, board, store);
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
+  gtk_window_set_default_size (GTK_WINDOW (editor), 720, 1000);
+  gtk_window_present (GTK_WINDOW (editor));
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (cb_board_editor_get_tile_row (CB_BOARD_EDITOR (editor), 0)),
+                                 TRUE);
+
+  for (guint s = 0; s < G_N_ELEMENTS (steps); s++)
+    {
+      /* The tile's widgets as they are now: a tick rebuilds them. */
+      g_autoptr(GPtrArray) all = g_ptr_array_new ();
+      g_autoptr(GPtrArray) checks = g_ptr_array_new ();
+      g_autofree char *no_match = NULL;
+      g_autofree char *placeholder = NULL;
+      g_auto(GStrv) held = g_strsplit (s > 0 ? steps[s - 1].ids : "q-sales-ee q-elsewhere", " ", -1);
+      g_auto(GStrv) ids = g_strsplit (steps[s].ids, " ", -1);
+      const CbBoardTile *edited;
+      GtkWidget *entry = NULL;
+      GtkWidget *tick = NULL;
+      guint n_entries = 0, n_shown = 0, n_no_match = 0;
+
+      g_test_message ("step %u: “%s”", s, steps[s].query != NULL ? steps[s].query : "(as it was)");
+      g_ptr_array_add (all, cb_board_editor_get_tile_row (CB_BOARD_EDITOR (editor), 0));
+      for (guint i = 0; i < all->len; i++)
+        for (GtkWidget *c = gtk_widget_get_first_child (all->pdata[i]); c != NULL;
+             c = gtk_widget_get_next_sibling (c))
+          g_ptr_array_add (all, c);
+      for (guint i = 0; i < all->len; i++)
+        {
+          GtkWidget *w = all->pdata[i];
+
+          if (GTK_IS_SEARCH_ENTRY (w))
+            {
+              entry = w;
+              n_entries++;
+            }
+          else if (ADW_IS_ACTION_ROW (w)
+                   && GTK_IS_CHECK_BUTTON (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (w))))
+            g_ptr_array_add (checks, w);
+        }
+      /* One search, the queues'; the teams (none known) have none. */
+      g_assert_cmpuint (n_entries, ==, 1);
+      g_assert_cmpuint (checks->len, ==, G_N_ELEMENTS (queues) + 1);
+      g_object_get (entry, "placeholder-text", &placeholder, NULL);
+      g_assert_cmpstr (placeholder, ==, "Search queues");
+
+      if (steps[s].query != NULL)
+        {
+          /* As typed: the rows follow once the entry says the search
+           * changed, after its delay — at once when emptied. */
+          gpointer pending = *steps[s].query != '\0' ? entry : NULL;
+          gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+          gtk_editable_set_text (GTK_EDITABLE (entry), steps[s].query);
+          g_signal_connect_swapped (entry, "search-changed", G_CALLBACK (g_nullify_pointer), &pending);
+          while (pending != NULL)
+            {
+              g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+              g_main_context_iteration (NULL, FALSE);
+              g_usleep (500);
+            }
+          g_signal_handlers_disconnect_by_func (entry, g_nullify_pointer, &pending);
+          typed = steps[s].query;
+        }
+      g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, typed);
+
+      for (guint i = 0; i < checks->len; i++)
+        {
+          AdwActionRow *row = checks->pdata[i];
+          GtkCheckButton *check = GTK_CHECK_BUTTON (adw_action_row_get_activatable_widget (row));
+          const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+          const char *id = NULL;
+          gboolean expected = steps[s].shown[0] == NULL && !steps[s].none;
+
+          for (guint q = 0; q < G_N_ELEMENTS (queues) && id == NULL; q++)
+            {
+              g_autofree char *escaped = g_markup_escape_text (queues[q][1], -1);
+
+              if (g_strcmp0 (escaped, title) == 0)
+                id = queues[q][0];
+            }
+          if (id == NULL)
+            id = title;   /* the one missing on this backend, by its id */
+          for (guint k = 0; k < G_N_ELEMENTS (steps[s].shown) && steps[s].shown[k] != NULL; k++)
+            {
+              g_autofree char *escaped = g_markup_escape_text (steps[s].shown[k], -1);
+
+              expected |= g_strcmp0 (escaped, title) == 0;
+            }
+          g_assert_cmpint (gtk_widget_get_visible (GTK_WIDGET (row)), ==, expected);
+          n_shown += expected;
+          /* Shown or hidden, a box says what the tile holds. */
+          g_assert_cmpint (gtk_check_button_get_active (check), ==,
+                           g_strv_contains ((const char * const *) held, id));
+          if (steps[s].tick != NULL && g_strcmp0 (steps[s].tick, title) == 0)
+            tick = GTK_WIDGET (row);
+        }
+      g_assert_cmpuint (n_shown, ==, steps[s].none ? 0 : steps[s].shown[0] == NULL ? checks->len
+                                                       : g_strv_length ((char **) steps[s].shown));
+
+      no_match = g_strdup_printf ("No queue matches “%s”", typed);
+      for (guint i = 0; i < all->len; i++)
+        if (ADW_IS_PREFERENCES_ROW (all->pdata[i]) && gtk_widget_get_visible (all->pdata[i])
+            && g_str_has_prefix (adw_preferences_row_get_title (all->pdata[i]), "No queue matches"))
+          {
+            g_autofree char *escaped = g_markup_escape_text (no_match, -1);
+
+            g_assert_cmpstr (adw_preferences_row_get_title (all->pdata[i]), ==, escaped);
+            n_no_match++;
+          }
+      g_assert_cmpuint (n_no_match, ==, steps[s].none ? 1 : 0);
+
+      /* CB_BOARD_EDITOR_SEARCH_SHOT=PREFIX: the editor drawn after each
+       * step, PREFIX-<step>.png, to look at it. */
+      if (g_getenv ("CB_BOARD_EDITOR_SEARCH_SHOT") != NULL)
+        {
+          g_autofree char *path = g_strdup_printf ("%s-%u.png", g_getenv ("CB_BOARD_EDITOR_SEARCH_SHOT"),
+                                                   s);
+          g_autoptr(GdkPaintable) paintable = NULL;
+          g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+          g_autoptr(GskRenderNode) node = NULL;
+          g_autoptr(GdkTexture) texture = NULL;
+          int width, height;
+
+          cb_test_spin (400);
+          width = gtk_widget_get_width (editor);
+          height = gtk_widget_get_height (editor);
+          paintable = gtk_widget_paintable_new (editor);
+          gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+          node = gtk_snapshot_to_node (snapshot);
+          texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (editor)), node,
+                                                 &GRAPHENE_RECT_INIT (0, 0, width, height));
+          g_assert_true (gdk_texture_save_to_png (texture, path));
+        }
+
+      /* A click on a row that the search left: the tile has the queue. */
+      if (steps[s].tick != NULL)
+        {
+          g_assert_nonnull (tick);
+          g_assert_true (gtk_widget_get_visible (tick));
+          adw_action_row_activate (ADW_ACTION_ROW (tick));
+          spin ();
+        }
+      edited = cb_board_editor_get_board (CB_BOARD_EDITOR (editor))->tiles->pdata[0];
+      g_assert_true (g_strv_equal ((const char * const *) edited->queue_ids, (const char * const *) ids));
+    }
+
+  gtk_window_destroy (GTK_WINDOW (editor));
+  spin ();
+  g_assert_null (editor);
+  cb_store_shutdown (store);
+  cb_test_spin (20);
+  g_assert_finalize_object (store);
+  g_remove (cache);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1535,6 +1741,7 @@ main (int   argc,
   g_test_add_func ("/callboard/wallboard/floor-and-stale", test_floor_and_stale);
   g_test_add_func ("/callboard/wallboard/coalesced", test_coalesced);
   g_test_add_func ("/callboard/wallboard/boards", test_boards);
+  g_test_add_func ("/callboard/wallboard/board-editor-search", test_board_editor_search);
   g_test_add_func ("/callboard/wallboard/against-sim", test_against_sim);
   g_test_add_func ("/callboard/wallboard/out-of-view", test_out_of_view);
   g_test_add_func ("/callboard/wallboard/busy-afternoon", test_busy_afternoon);

@@ -10,6 +10,11 @@
  * amber and red thresholds for the figures it shows. Tiles move up and
  * down, go, and come from the add button.
  *
+ * A filter list longer than a screenful (200 queues) opens on a search
+ * entry: typing hides the rows whose name and id lack what was typed,
+ * and only hides them — what is ticked stays ticked, shown or not. What
+ * was typed outlives the rebuilds that every tick causes.
+ *
  * No Apply button: every change is checked (cb_board_validate ()) and
  * emitted as #CbBoardEditor::changed, and the page saves and shows it at
  * once, so the board on screen is the preview.
@@ -20,6 +25,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "cb-board-editor.h"
 #include "cb-entity-model.h"
@@ -46,6 +52,7 @@ struct _CbBoardEditor
   CbBoard              *board;
   CbStore              *store;
   GPtrArray            *rows;        /* AdwExpanderRow in tiles_group, one per tile */
+  GHashTable           *queries;     /* query_key () → what a filter's search entry holds */
   guint                 expanded;    /* the tile whose row stays open across rebuilds */
   gboolean              building;
 };
@@ -63,6 +70,9 @@ static const CbMetricId queue_metrics[] = {
 static const CbMetricId campaign_metrics[] = {
   CB_METRIC_DROP_RATE, CB_METRIC_ASR, CB_METRIC_CONVERSION_RATE,
 };
+
+/* A filter list with more rows than this opens on a search entry. */
+#define SEARCH_FROM 8
 
 static void build_rows (CbBoardEditor *self);
 
@@ -207,6 +217,134 @@ tag (gpointer object,
   g_object_set_data (G_OBJECT (object), "tile-index", GUINT_TO_POINTER (index));
 }
 
+/* What a filter's search entry holds is kept by tile, which a move does
+ * not change, and by filter. */
+static char *
+query_key (const CbBoardTile *tile,
+           CbBoardFilters     filter)
+{
+  return g_strdup_printf ("%p/%u", tile, filter);
+}
+
+static void
+forget_queries (CbBoardEditor     *self,
+                const CbBoardTile *tile)
+{
+  static const CbBoardFilters filters[] = {
+    CB_BOARD_FILTER_QUEUES, CB_BOARD_FILTER_TEAMS, CB_BOARD_FILTER_CAMPAIGNS,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+    {
+      g_autofree char *key = query_key (tile, filters[i]);
+
+      g_hash_table_remove (self->queries, key);
+    }
+}
+
+/* Case and composition do not count; accents do. */
+static char *
+search_fold (const char *text)
+{
+  g_autofree char *folded = g_utf8_casefold (text, -1);
+
+  return g_utf8_normalize (folded, -1, G_NORMALIZE_ALL);
+}
+
+static const char *
+search_placeholder (CbBoardFilters filter)
+{
+  switch (filter)
+    {
+    case CB_BOARD_FILTER_QUEUES:
+      /* Translators: the search entry over a tile's queues in the wallboard editor */
+      return _("Search queues");
+    case CB_BOARD_FILTER_TEAMS:
+      /* Translators: the search entry over a tile's teams in the wallboard editor */
+      return _("Search teams");
+    case CB_BOARD_FILTER_CAMPAIGNS:
+    default:
+      /* Translators: the search entry over a tile's campaigns in the wallboard editor */
+      return _("Search campaigns");
+    }
+}
+
+static char *
+search_no_match (CbBoardFilters  filter,
+                 const char     *query)
+{
+  switch (filter)
+    {
+    case CB_BOARD_FILTER_QUEUES:
+      /* Translators: in a tile's filters, when no queue's name or id has what
+       * was typed; %s is what was typed */
+      return g_strdup_printf (_("No queue matches “%s”"), query);
+    case CB_BOARD_FILTER_TEAMS:
+      /* Translators: in a tile's filters, when no team's name or id has what
+       * was typed; %s is what was typed */
+      return g_strdup_printf (_("No team matches “%s”"), query);
+    case CB_BOARD_FILTER_CAMPAIGNS:
+    default:
+      /* Translators: in a tile's filters, when no campaign's name or id has
+       * what was typed; %s is what was typed */
+      return g_strdup_printf (_("No campaign matches “%s”"), query);
+    }
+}
+
+/* Shows the rows of @entry's list that have what it holds, and the
+ * no-match row when none has; hides, never unticks. */
+static void
+filter_id_rows (CbBoardEditor  *self,
+                GtkSearchEntry *entry)
+{
+  GPtrArray *checks = g_object_get_data (G_OBJECT (entry), "rows");
+  GtkWidget *empty = g_object_get_data (G_OBJECT (entry), "empty");
+  CbBoardFilters filter = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (entry), "filter"));
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+  g_autofree char *query = search_fold (text);
+  guint shown = 0;
+
+  for (guint i = 0; i < checks->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (checks, i);
+      const char *key = g_object_get_data (G_OBJECT (row), "search-key");
+      gboolean match = *query == '\0' || strstr (key, query) != NULL;
+
+      gtk_widget_set_visible (row, match);
+      shown += match;
+    }
+  if (*query != '\0' && shown == 0)
+    {
+      g_autofree char *title = search_no_match (filter, text);
+
+      set_title_text (ADW_PREFERENCES_ROW (empty), title);
+    }
+  gtk_widget_set_visible (empty, *query != '\0' && shown == 0);
+}
+
+/* Kept as typed, before the search delay, so a tick right after typing
+ * (which rebuilds the rows) keeps it too. */
+static void
+remember_query (CbBoardEditor  *self,
+                GtkSearchEntry *entry)
+{
+  CbBoardFilters filter = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (entry), "filter"));
+  guint index = row_index (GTK_WIDGET (entry));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+  char *key;
+
+  if (index >= self->board->tiles->len)
+    return;
+  key = query_key (tile_at (self, index), filter);
+  if (*text != '\0')
+    g_hash_table_replace (self->queries, key, g_strdup (text));
+  else
+    {
+      g_hash_table_remove (self->queries, key);
+      g_free (key);
+    }
+}
+
 /* ---- what the rows do ----------------------------------------------------- */
 
 static void
@@ -302,6 +440,28 @@ on_id_toggled (GtkCheckButton *check,
   cb_board_editor_toggle_id (self, row_index (GTK_WIDGET (check)),
                              GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (check), "filter")),
                              g_object_get_data (G_OBJECT (check), "id"));
+}
+
+static void
+on_id_search_changed (GtkSearchEntry *entry,
+                      CbBoardEditor  *self)
+{
+  filter_id_rows (self, entry);
+}
+
+static void
+on_id_search_edited (GtkSearchEntry *entry,
+                     CbBoardEditor  *self)
+{
+  remember_query (self, entry);
+}
+
+/* Escape empties the entry first. */
+static void
+on_id_search_stopped (GtkSearchEntry *entry,
+                      CbBoardEditor  *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
 }
 
 static void
@@ -438,6 +598,8 @@ add_id_rows (CbBoardEditor  *self,
   CbEntityModel *model = self->store != NULL ? cb_store_get_model (self->store, type) : NULL;
   guint n = model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (model)) : 0;
   g_autoptr(GPtrArray) listed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) checks = NULL;
+  GtkWidget *entry = NULL;
 
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (listed, g_strdup (cb_entity_get_id (cb_entity_model_get (model, i))));
@@ -445,6 +607,28 @@ add_id_rows (CbBoardEditor  *self,
   for (guint i = 0; ids[i] != NULL; i++)
     if (model == NULL || cb_entity_model_lookup (model, ids[i]) == NULL)
       g_ptr_array_add (listed, g_strdup (ids[i]));
+
+  if (listed->len > SEARCH_FROM)
+    {
+      GtkWidget *row = (adw_preferences_row_new ());
+      const char *placeholder = search_placeholder (filter);
+
+      entry = gtk_search_entry_new ();
+      g_object_set (entry, "placeholder-text", placeholder, NULL);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, placeholder,
+                                      -1);
+      gtk_widget_set_hexpand (entry, TRUE);
+      gtk_widget_set_margin_top (entry, 6);
+      gtk_widget_set_margin_bottom (entry, 6);
+      gtk_widget_set_margin_start (entry, 6);
+      gtk_widget_set_margin_end (entry, 6);
+      set_title_text (ADW_PREFERENCES_ROW (row), placeholder);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), entry);
+      adw_expander_row_add_row (expander, row);
+      checks = g_ptr_array_new_with_free_func (g_object_unref);
+    }
 
   for (guint i = 0; i < listed->len; i++)
     {
@@ -472,6 +656,37 @@ add_id_rows (CbBoardEditor  *self,
       g_object_set_data_full (G_OBJECT (check), "id", g_strdup (id), g_free);
       g_signal_connect_object (check, "toggled", G_CALLBACK (on_id_toggled), self, 0);
       adw_expander_row_add_row (expander, row);
+      if (checks != NULL)
+        {
+          g_autofree char *key = g_strdup_printf ("%s\n%s", name != NULL ? name : "", id);
+
+          g_object_set_data_full (G_OBJECT (row), "search-key", search_fold (key), g_free);
+          g_ptr_array_add (checks, g_object_ref (row));
+        }
+    }
+  if (entry != NULL)
+    {
+      GtkWidget *empty = (adw_action_row_new ());
+      g_autofree char *key = query_key (tile, filter);
+      const char *query = g_hash_table_lookup (self->queries, key);
+
+      gtk_widget_add_css_class (empty, "dim-label");
+      gtk_widget_set_visible (empty, FALSE);
+      adw_expander_row_add_row (expander, empty);
+      tag (entry, index);
+      g_object_set_data (G_OBJECT (entry), "filter", GUINT_TO_POINTER (filter));
+      g_object_set_data (G_OBJECT (entry), "empty", empty);
+      g_object_set_data_full (G_OBJECT (entry), "rows", g_steal_pointer (&checks),
+                              (GDestroyNotify) g_ptr_array_unref);
+      /* What was typed before the rows were rebuilt, still applied. */
+      if (query != NULL)
+        {
+          gtk_editable_set_text (GTK_EDITABLE (entry), query);
+          filter_id_rows (self, GTK_SEARCH_ENTRY (entry));
+        }
+      g_signal_connect_object (entry, "changed", G_CALLBACK (on_id_search_edited), self, 0);
+      g_signal_connect_object (entry, "search-changed", G_CALLBACK (on_id_search_changed), self, 0);
+      g_signal_connect_object (entry, "stop-search", G_CALLBACK (on_id_search_stopped), self, 0);
     }
   if (listed->len == 0)
     {
@@ -752,6 +967,7 @@ cb_board_editor_finalize (GObject *object)
 
   g_clear_pointer (&self->board, cb_board_unref);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->queries, g_hash_table_unref);
 
   G_OBJECT_CLASS (cb_board_editor_parent_class)->finalize (object);
 }
@@ -793,6 +1009,7 @@ cb_board_editor_init (CbBoardEditor *self)
   self->building = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
   self->rows = g_ptr_array_new ();
+  self->queries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->expanded = G_MAXUINT;
 
   for (CbServiceLevelVariant v = CB_SL_PROTOCOL; v <= CB_SL_ABANDON_NEUTRAL; v++)
@@ -915,6 +1132,7 @@ cb_board_editor_remove_tile (CbBoardEditor *self,
 
   if (index >= self->board->tiles->len)
     return;
+  forget_queries (self, tile_at (self, index));
   g_ptr_array_remove_index (self->board->tiles, index);
   self->expanded = G_MAXUINT;
   build_rows (self);
