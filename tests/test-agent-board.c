@@ -671,16 +671,18 @@ test_in_view (void)
   for (guint i = 0; i < names->len; i++)
     {
       GtkWidget *name = g_ptr_array_index (names, i);
+      GtkWidget *its_row = gtk_widget_get_parent (gtk_widget_get_parent (name));
+      GtkWidget *list = gtk_widget_get_parent (its_row);
       graphene_rect_t bounds;
 
       /* GTK keeps spare rows it does not show. */
       if (!gtk_widget_get_mapped (gtk_widget_get_parent (name)))
         continue;
-      g_assert_true (gtk_widget_compute_bounds (name, scroller, &bounds));
-      /* Drawn exactly when in view. */
+      /* Drawn exactly when its row is in the list's view. */
+      g_assert_true (gtk_widget_compute_bounds (its_row, list, &bounds));
       g_assert_cmpint (gtk_widget_get_mapped (name), ==,
                        bounds.origin.y + bounds.size.height > 0
-                       && bounds.origin.y < gtk_widget_get_height (scroller));
+                       && bounds.origin.y < gtk_widget_get_height (list));
       mapped += gtk_widget_get_mapped (name);
     }
   g_test_message ("%u of %u bound rows drawn", mapped, names->len);

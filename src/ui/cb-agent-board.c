@@ -612,27 +612,26 @@ duration_due (GtkListItem *item,
   return now >= next || (next != G_MAXINT64 && now < next - 1000);
 }
 
-/* Whether the row showing @agent is in view of the board's scroller (an
- * agent's cells share a row: @rows remembers the answer for this pass).
- * A cell not laid out yet counts as in view. */
-static gboolean
-row_in_view (CbAgentBoard *self,
-             GHashTable   *rows,
-             gpointer      agent,
-             GtkWidget    *cell)
+/* The positions of the rows in view, [*first, *last]: rows are as tall as
+ * each other, and the adjustment is the height of them all. Before the
+ * column view is laid out, all of them. */
+static void
+rows_in_view (CbAgentBoard *self,
+              guint        *first,
+              guint        *last)
 {
-  gpointer known = g_hash_table_lookup (rows, agent);
-  graphene_rect_t bounds;
-  gboolean in_view = TRUE;
+  GtkAdjustment *vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  double upper = gtk_adjustment_get_upper (vadj), page = gtk_adjustment_get_page_size (vadj);
+  double row, value = gtk_adjustment_get_value (vadj);
 
-  if (known != NULL)
-    return GPOINTER_TO_INT (known) == 1;
-  if (gtk_widget_get_height (cell) > 0
-      && gtk_widget_compute_bounds (cell, self->scroller, &bounds))
-    in_view = bounds.origin.y + bounds.size.height > 0
-              && bounds.origin.y < gtk_widget_get_height (self->scroller);
-  g_hash_table_insert (rows, agent, GINT_TO_POINTER (in_view ? 1 : 2));
-  return in_view;
+  *first = 0;
+  *last = G_MAXUINT;
+  if (n == 0 || upper <= 0 || page <= 0)
+    return;
+  row = upper / n;
+  *first = (guint) MAX (0, floor (value / row));
+  *last = (guint) MAX (0, floor ((value + page - 1) / row));
 }
 
 /* The cells in view, and only those, are drawn and kept up to date. GTK
@@ -640,7 +639,8 @@ row_in_view (CbAgentBoard *self,
  * cairo renderer draws all of them every frame anything changes: the 30
  * rows one sees are a seventh of that. A cell out of view is unmapped and
  * marked stale when its agent changes; it is brought up to date when it
- * comes into view, before it is drawn (on_layout ()).
+ * comes into view: at the update after a reorder or a scroll, or at the
+ * latest after GTK laid the rows out, before it is drawn (on_layout ()).
  *
  * Updated: every cell (@all), or those stale, those of the agents that
  * changed (self->changed), and the durations whose shown second has
@@ -649,11 +649,14 @@ static void
 update_cells (CbAgentBoard *self,
               gboolean      all)
 {
-  g_autoptr(GHashTable) rows = g_hash_table_new (NULL, NULL);
   gint64 now = current_now (self);
   GHashTableIter iter;
   gpointer item, flags;
+  guint first, last;
 
+  /* By position: a row bound anew knows where it goes before GTK lays it
+   * out there. */
+  rows_in_view (self, &first, &last);
   g_hash_table_iter_init (&iter, self->bound);
   while (g_hash_table_iter_next (&iter, &item, &flags))
     {
@@ -666,7 +669,7 @@ update_cells (CbAgentBoard *self,
         continue;
       due = all || GPOINTER_TO_UINT (flags) == CELL_STALE || g_hash_table_contains (self->changed, agent)
             || ((column == COL_TIME || column == COL_CALL) && duration_due (item, now));
-      in_view = row_in_view (self, rows, agent, cell);
+      in_view = gtk_list_item_get_position (item) >= first && gtk_list_item_get_position (item) <= last;
       if (gtk_widget_get_child_visible (cell) != in_view)
         cb_widget_set_drawn (cell, in_view);
       if (!due)
@@ -677,8 +680,6 @@ update_cells (CbAgentBoard *self,
     }
 }
 
-/* After GTK laid the rows out, before they are drawn: the cells that came
- * into view (scrolled, or bound to another agent) show what is current. */
 /* The cells due: every one (all_cells), or those of the agents that
  * changed, the stale ones and the durations due. */
 static void
@@ -689,6 +690,9 @@ update_changed_cells (CbAgentBoard *self)
   g_hash_table_remove_all (self->changed);
 }
 
+/* After GTK laid the rows out, before they are drawn: the cells that came
+ * into view in between (a kinetic scroll moves in its own tick) show what
+ * is current. */
 static void
 on_layout (GdkFrameClock *clock,
            CbAgentBoard  *self)
@@ -2316,6 +2320,7 @@ on_reorder (gpointer user_data)
 
   self->reorder_id = 0;
   flush_rows (self);
+  update_changed_cells (self);
   update_count (self);
   cb_agent_board_actions_update (self);
   return G_SOURCE_REMOVE;
@@ -2361,11 +2366,6 @@ flush_rows (CbAgentBoard *self)
             }
         }
     }
-  /* Rows bound anew (moved, or another agent's) are laid out later: their
-   * cells, and those of the agents that changed, are updated once, after
-   * that (on_layout ()). */
-  if (self->n_binds != binds && self->clock != NULL)
-    gdk_frame_clock_request_phase (self->clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
 }
 
 /* @in_frame: called from the frame clock, which a reorder is kept out of
@@ -2374,8 +2374,6 @@ static void
 refresh (CbAgentBoard *self,
          gboolean      in_frame)
 {
-  guint binds = self->n_binds;
-
   self->dirty = FALSE;
   trim_sort_caches (self);
   if (in_frame && cb_frame_list_model_is_reorder_due (self->rows))
@@ -2385,8 +2383,7 @@ refresh (CbAgentBoard *self,
     }
   else
     flush_rows (self);
-  if (self->n_binds == binds || self->clock == NULL)
-    update_changed_cells (self);
+  update_changed_cells (self);
   update_count (self);
   cb_agent_board_actions_update (self);
   /* Rows still to be moved: another frame will. */
