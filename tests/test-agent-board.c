@@ -154,6 +154,19 @@ board_new (Floor *floor_)
   return board;
 }
 
+/* @board in a window of 1400×600, its rows bound. */
+static GtkWidget *
+show_board (CbAgentBoard *board)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 600);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
+  gtk_window_present (GTK_WINDOW (window));
+  run_for (300);
+  return window;
+}
+
 static const char *
 row_id (CbAgentBoard *board,
         guint         position)
@@ -391,11 +404,7 @@ test_thresholds (void)
   cb_agent_board_set_fixed_now (board, NOW);
 
   /* On screen: the cell carries the class. */
-  window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 600);
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
-  gtk_window_present (GTK_WINDOW (window));
-  run_for (300);
+  window = show_board (board);
   cb_agent_board_refresh (board);
 
   label = find_widget (window, is_label_with_class, "level-critical");
@@ -654,11 +663,7 @@ test_in_view (void)
     }
   board = board_new (&floor_);
   g_assert_true (cb_agent_board_sort_by (board, "name", GTK_SORT_ASCENDING));
-  window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 600);
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
-  gtk_window_present (GTK_WINDOW (window));
-  run_for (300);
+  window = show_board (board);
   cb_agent_board_refresh (board);
 
   scroller = gtk_widget_get_ancestor (find_widget (GTK_WIDGET (board), is_name_cell, NULL), GTK_TYPE_SCROLLED_WINDOW);
@@ -772,11 +777,7 @@ test_reorder_between_frames (void)
     }
   board = board_new (&floor_);
   g_assert_true (cb_agent_board_sort_by (board, "state", GTK_SORT_ASCENDING));
-  window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 600);
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (board));
-  gtk_window_present (GTK_WINDOW (window));
-  run_for (300);
+  window = show_board (board);
 
   /* At its top, as a supervisor opens it. */
   vadj = gtk_scrolled_window_get_vadjustment (

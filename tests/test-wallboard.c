@@ -598,6 +598,58 @@ flag_is_set (gpointer data)
 
 /* Against the demo contact center: a tile per queue, and the floor strip
  * agrees with the agents the store holds. */
+/* The start of a test of a page against the sim: @store follows it, its
+ * cache open; @wp shows it in @window, presented at @width × @height. */
+static void
+open_page (CbTestSim       *sim,
+           CbWallboardPage *wp,
+           GtkWidget       *window,
+           CbStore         *store,
+           int              width,
+           int              height)
+{
+  gboolean opened = FALSE;
+
+  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
+  cb_store_set_backoff (store, 20, 200);
+  cb_store_open_async (store, NULL, on_opened, &opened);
+  cb_test_wait (flag_is_set, &opened, 10000);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (wp));
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  cb_wallboard_page_set_store (wp, store);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* The end of a test of a page against the sim: the clock runs again, the
+ * page lets go of the store, which is shut down and finalized, and its
+ * cache goes. */
+static void
+close_page (CbTestSim       *sim,
+            CbWallboardPage *wp,
+            GtkWidget       *window,
+            CbStore         *store,
+            const char      *dir)
+{
+  cb_test_sim_clock (sim, TRUE);
+  cb_wallboard_page_set_store (wp, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_store_shutdown (store);
+  cb_test_spin (20);
+  g_assert_finalize_object (store);
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (dir, name, NULL);
+
+        g_remove (child);
+      }
+    g_rmdir (dir);
+  }
+}
+
 static void
 test_against_sim (void)
 {
@@ -610,7 +662,6 @@ test_against_sim (void)
   GtkWidget *page = cb_wallboard_page_new ();
   CbWallboardPage *wp = CB_WALLBOARD_PAGE (page);
   CbEntityModel *agents;
-  gboolean opened = FALSE;
   guint logged_in = 0, on_call = 0;
   g_autofree char *expected = NULL, *expected_on_call = NULL;
 
@@ -618,15 +669,7 @@ test_against_sim (void)
    * calls that ended a minute before it subscribed would be history the
    * console never saw, and the backend's counters would rightly differ. */
   cb_test_sim_clock (sim, FALSE);
-  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
-  cb_store_set_backoff (store, 20, 200);
-  cb_store_open_async (store, NULL, on_opened, &opened);
-  cb_test_wait (flag_is_set, &opened, 10000);
-
-  gtk_window_set_child (GTK_WINDOW (window), page);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1600, 1000);
-  cb_wallboard_page_set_store (wp, store);
-  gtk_window_present (GTK_WINDOW (window));
+  open_page (sim, wp, window, store, 1600, 1000);
   g_assert_true (cb_wallboard_page_get_stale (wp) || cb_wallboard_page_get_n_refreshes (wp) == 0);
 
   cb_store_connect (store);
@@ -724,24 +767,7 @@ test_against_sim (void)
     g_assert_true (GTK_IS_FLOW_BOX (queue_box));
   }
 
-  cb_test_sim_clock (sim, TRUE);
-  cb_wallboard_page_set_store (wp, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
-  cb_store_shutdown (store);
-  cb_test_spin (20);
-  g_assert_finalize_object (store);
-  {
-    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-
-    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (dir, name, NULL);
-
-        g_remove (child);
-      }
-    g_rmdir (dir);
-  }
+  close_page (sim, wp, window, store, dir);
 }
 
 static void
@@ -805,20 +831,12 @@ test_out_of_view (void)
   CbEntityModel *queues;
   GtkWidget *scroller, *last = NULL;
   GtkAdjustment *vadj;
-  gboolean opened = FALSE;
   guint mapped = 0;
   gint64 stats_at = 0;
   g_autofree char *want = NULL;
   const CbJsonValue *stats;
 
-  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
-  cb_store_set_backoff (store, 20, 200);
-  cb_store_open_async (store, NULL, on_opened, &opened);
-  cb_test_wait (flag_is_set, &opened, 10000);
-  gtk_window_set_child (GTK_WINDOW (window), page);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 720);
-  cb_wallboard_page_set_store (wp, store);
-  gtk_window_present (GTK_WINDOW (window));
+  open_page (sim, wp, window, store, 1280, 720);
   cb_store_connect (store);
   cb_test_wait (store_ready, store, 20000);
   cb_test_spin (2000);
@@ -876,24 +894,7 @@ test_out_of_view (void)
   /* And the first, scrolled away from, is no longer drawn. */
   g_assert_false (gtk_widget_get_mapped (g_ptr_array_index (tiles, 0)));
 
-  cb_test_sim_clock (sim, TRUE);
-  cb_wallboard_page_set_store (wp, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
-  cb_store_shutdown (store);
-  cb_test_spin (20);
-  g_assert_finalize_object (store);
-  {
-    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-
-    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (dir, name, NULL);
-
-        g_remove (child);
-      }
-    g_rmdir (dir);
-  }
+  close_page (sim, wp, window, store, dir);
 }
 
 static gboolean
@@ -1484,23 +1485,13 @@ test_boards (void)
   if (g_getenv ("CB_BOARD_EDITOR_SHOT") != NULL)
     {
       GtkWidget *editor = GTK_WIDGET (cb_wallboard_page_get_editor (wp));
-      g_autoptr(GdkPaintable) paintable = NULL;
-      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-      g_autoptr(GskRenderNode) node = NULL;
       g_autoptr(GdkTexture) texture = NULL;
-      int width, height;
 
       adw_expander_row_set_expanded (ADW_EXPANDER_ROW (cb_board_editor_get_tile_row (CB_BOARD_EDITOR (editor), 0)),
                                      TRUE);
       cb_test_spin (800);
-      width = gtk_widget_get_width (editor);
-      height = gtk_widget_get_height (editor);
-      paintable = gtk_widget_paintable_new (editor);
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_to_node (snapshot);
-      texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (editor)), node,
-                                             &GRAPHENE_RECT_INIT (0, 0, width, height));
-      g_assert_true (gdk_texture_save_to_png (texture, g_getenv ("CB_BOARD_EDITOR_SHOT")));
+      texture = cb_widget_render_texture (editor);
+      g_assert_true (texture != NULL && gdk_texture_save_to_png (texture, g_getenv ("CB_BOARD_EDITOR_SHOT")));
     }
 
   cb_wallboard_page_set_store (wp, NULL);
@@ -1685,21 +1676,11 @@ test_board_editor_search (void)
         {
           g_autofree char *path = g_strdup_printf ("%s-%u.png", g_getenv ("CB_BOARD_EDITOR_SEARCH_SHOT"),
                                                    s);
-          g_autoptr(GdkPaintable) paintable = NULL;
-          g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-          g_autoptr(GskRenderNode) node = NULL;
           g_autoptr(GdkTexture) texture = NULL;
-          int width, height;
 
           cb_test_spin (400);
-          width = gtk_widget_get_width (editor);
-          height = gtk_widget_get_height (editor);
-          paintable = gtk_widget_paintable_new (editor);
-          gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-          node = gtk_snapshot_to_node (snapshot);
-          texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (editor)), node,
-                                                 &GRAPHENE_RECT_INIT (0, 0, width, height));
-          g_assert_true (gdk_texture_save_to_png (texture, path));
+          texture = cb_widget_render_texture (editor);
+          g_assert_true (texture != NULL && gdk_texture_save_to_png (texture, path));
         }
 
       /* A click on a row that the search left: the tile has the queue. */
