@@ -1884,6 +1884,82 @@ test_scale (void)
   g_assert_cmpuint (cb_sim_engine_get_n_live_calls (engine), >, 1000);
 }
 
+/* The demo's day (callboard-sim --warm-up): the center where it is late
+ * morning, its day lived from local midnight up to now, campaign-01 on the
+ * demo's US rule set (08:00–21:00 in the lead's time, every day) with a
+ * schedule open all day in Chicago. Its agents come on shift from 07:00 in
+ * the center, so a list whose leads are all in one region has its window
+ * closed all through the warm-up at some hours of the day: the leads are
+ * spread over time zones, and the dialer dials all through the warm-up
+ * and after, never outside a lead's window. */
+static void
+test_demo_day_dials (void)
+{
+  static const guint start_min[7] = { 480, 480, 480, 480, 480, 480, 480 };
+  static const guint end_min[7] = { 1260, 1260, 1260, 1260, 1260, 1260, 1260 };
+  static const CbSimAttemptLimit limits[] = {
+    { .window_ms = 24 * HOUR_MS, .max = 3, .per_number = FALSE },
+    { .window_ms = 168 * HOUR_MS, .max = 7, .per_number = TRUE },
+  };
+  static const CbSimScheduleWindow all_day = { 0x7f, 0, 1440 };
+  static const guint exclude[] = { 20261225, 20270101 };
+
+  /* Started at a quarter past every hour of a December day (UTC), with the
+   * center where it is then about 11:00, as callboard-sim picks it. */
+  for (int hour = 0; hour < 24; hour++)
+    {
+      g_autoptr(CbSimEngine) engine = NULL;
+      g_autoptr(GHashTable) dials = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                           (GDestroyNotify) g_ptr_array_unref);
+      DialLog log = { dials, 0, 0, 8 * 60, 21 * 60 };
+      CbSimSchedule schedule = { "America/Chicago", &all_day, 1, 0, 0, NULL, 0 };
+      const CbSimCampaign *campaign;
+      CbSimConfig config;
+      gint64 now = cb_sim_local_time_ms ("UTC", 2026, 12, 2, hour, 15);
+      int offset_h = (11 - hour + 36) % 24 - 12;   /* −12 … +11 */
+      g_autofree char *center = g_strdup_printf ("Etc/GMT%+d", -offset_h);
+      gint64 local = now + offset_h * HOUR_MS;
+      guint warm_dials;
+
+      /* As the world makes it. */
+      cb_sim_config_init_demo (&config);
+      config.seed = 1;
+      config.n_agents = 40;
+      config.n_queues = 4;
+      config.n_campaigns = 2;
+      config.time_zone = center;
+      config.start_ms = local - local % DAY_MS - offset_h * HOUR_MS;
+      engine = cb_sim_engine_new (&config);
+
+      /* As the demo's configuration sets it up. */
+      g_assert_cmpint (cb_sim_engine_set_campaign_windows (engine, "campaign-01", start_min, end_min), ==, CB_SIM_OK);
+      g_assert_cmpint (cb_sim_engine_set_campaign_attempt_limits (engine, "campaign-01", limits, G_N_ELEMENTS (limits)),
+                       ==, CB_SIM_OK);
+      g_assert_cmpint (cb_sim_engine_set_campaign_exclude_dates (engine, "campaign-01", exclude, G_N_ELEMENTS (exclude)),
+                       ==, CB_SIM_OK);
+      g_assert_cmpint (cb_sim_engine_set_campaign_schedule (engine, "campaign-01", &schedule), ==, CB_SIM_OK);
+      g_assert_cmpint (cb_sim_engine_pause_campaign (engine, "campaign-02"), ==, CB_SIM_OK);
+      cb_sim_engine_add_listener (engine, on_change_dials, &log, NULL);
+
+      /* The warm-up, then ten minutes of the live demo. */
+      cb_sim_engine_advance_to (engine, now);
+      campaign = cb_sim_engine_get_campaign (engine, "campaign-01");
+      g_assert_nonnull (campaign);
+      g_assert_cmpint (campaign->status, ==, CB_SIM_CAMPAIGN_RUNNING);
+      g_assert_true (campaign->in_schedule);
+      warm_dials = campaign->stats.dials;
+      g_test_message ("%02d:15 UTC, center in %s: %u dials, %u persons, %u conversions in the warm-up",
+                      hour, center, warm_dials, campaign->stats.humans, campaign->stats.conversions);
+      g_assert_cmpuint (warm_dials, >, 0);
+      g_assert_cmpuint (campaign->stats.humans, >, 0);
+
+      cb_sim_engine_advance_to (engine, now + 10 * MINUTE_MS);
+      g_assert_cmpuint (campaign->stats.dials, >, warm_dials);
+      g_assert_cmpuint (log.n_dials, ==, campaign->stats.dials);
+      g_assert_cmpuint (log.outside_window, ==, 0);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1906,6 +1982,7 @@ main (int   argc,
   g_test_add_func ("/callboard/sim-engine/agent-states", test_agent_states);
   g_test_add_func ("/callboard/sim-engine/agent-commands", test_agent_commands);
   g_test_add_func ("/callboard/sim-engine/campaign-commands", test_campaign_commands);
+  g_test_add_func ("/callboard/sim-engine/demo-day-dials", test_demo_day_dials);
   g_test_add_func ("/callboard/sim-engine/scale", test_scale);
 
   return g_test_run ();

@@ -5249,7 +5249,7 @@ seed_demo (CbSimConfigStore *cfg)
           if (el == NULL)
             g_snprintf (number, sizeof number, "+1%03u%07u", 512 + c, 5550000 + l);
           seed_lead (cfg, &rng, list_id, lead_id, el ? el->phone : number, el ? el->country : "US",
-                     el ? NULL : seed_zones[l % G_N_ELEMENTS (seed_zones)]);
+                     el ? el->time_zone : seed_zones[l % G_N_ELEMENTS (seed_zones)]);
           /* Some customers asked not to be called again. */
           if (l % 97 == 13)
             seed_dnc (cfg, "dnc-internal", el ? el->phone : number, "agent");

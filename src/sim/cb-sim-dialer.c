@@ -1324,9 +1324,20 @@ _cb_sim_dialer_setup (CbSimEngine *self)
       for (guint l = 0; l < config->n_leads; l++)
         {
           CbSimLeadPriv *lead = &campaign->leads[l];
-          CbSimCountry country = cb_sim_names_pick_country (&self->setup_rng);
+          CbSimCountry country;
           int offset;
 
+          g_snprintf (lead->pub.id, sizeof lead->pub.id, "lead-%02u-%06u", i + 1, l + 1);
+          if (n_zones == 0 && config->worldwide_leads)
+            {
+              /* The demo's: each lead in its own market's zone. */
+              cb_sim_names_lead (&self->setup_rng, lead->pub.phone, sizeof lead->pub.phone,
+                                 &lead->pub.country, &lead->pub.time_zone, &lead->pub.utc_offset_min);
+              lead_place (self, campaign, lead, own);
+              continue;
+            }
+
+          country = cb_sim_names_pick_country (&self->setup_rng);
           if (n_zones > 0)
             {
               guint z = cb_sim_random_weighted (&self->setup_rng, config->lead_zone_weights,
@@ -1339,7 +1350,6 @@ _cb_sim_dialer_setup (CbSimEngine *self)
               offset = cb_sim_country_utc_offset_min (country);
             }
 
-          g_snprintf (lead->pub.id, sizeof lead->pub.id, "lead-%02u-%06u", i + 1, l + 1);
           cb_sim_names_phone (&self->setup_rng, country, lead->pub.phone, sizeof lead->pub.phone);
           lead->pub.country = cb_sim_country_code (country);
           lead->pub.utc_offset_min = offset;

@@ -488,6 +488,21 @@ cb_sim_config_init_default (CbSimConfig *config)
   config->history_capacity = 200000;
 }
 
+/**
+ * cb_sim_config_init_demo:
+ *
+ * The demo's contact center (callboard-sim): the defaults, with leads
+ * spread over time zones around the world, as a list bought for a
+ * campaign would be, so that a demo started at any hour of the day has
+ * leads inside their calling window, and a warm-up has dialed some.
+ */
+void
+cb_sim_config_init_demo (CbSimConfig *config)
+{
+  cb_sim_config_init_default (config);
+  config->campaign.worldwide_leads = TRUE;
+}
+
 /* Time ---------------------------------------------------------------------- */
 
 /* Local midnight of the day holding @t_ms, moved by @day_delta calendar days. */

@@ -252,6 +252,8 @@ typedef struct
   int            lead_zones_min[CB_SIM_MAX_LEAD_ZONES];   /* leads' UTC offsets; none: by country */
   double         lead_zone_weights[CB_SIM_MAX_LEAD_ZONES];
   guint          n_lead_zones;
+  gboolean       worldwide_leads;   /* without lead zones: leads in the home countries and
+                                     * abroad (the demo's), else in the home countries */
 } CbSimCampaignConfig;
 
 /**
@@ -504,6 +506,7 @@ typedef struct
   char             phone[CB_SIM_NUMBER_SIZE];
   const char      *country;             /* "EE" */
   int              utc_offset_min;      /* the lead's local time is UTC + this */
+  const char      *time_zone;           /* where it is, when known: "America/Chicago" */
   CbSimLeadStatus  status;
   guint            attempts;
   gint64           last_attempt_ms;
@@ -546,6 +549,7 @@ typedef gboolean (*CbSimDialCheckFunc) (CbSimEngine     *engine,
                                         gpointer         user_data);
 
 void                 cb_sim_config_init_default        (CbSimConfig       *config);
+void                 cb_sim_config_init_demo           (CbSimConfig       *config);
 gint64               cb_sim_local_time_ms              (const char        *time_zone,
                                                         int                year,
                                                         int                month,

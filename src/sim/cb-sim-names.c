@@ -244,6 +244,76 @@ cb_sim_names_phone (CbSimRandom  *rng,
   buf[len] = '\0';
 }
 
+/* Where the demo's leads are: the home countries (as many as the callers, by
+ * their weights), and customers in the US, Brazil, India, Japan and
+ * Australia, so that a list has leads inside a daytime calling window at
+ * every hour of the UTC day. Fixed winter offsets, as for the countries. */
+typedef struct
+{
+  const char *code;
+  const char *time_zone;
+  int         utc_offset_min;
+  double      weight;
+  const char *phone_prefix;         /* NULL: the home country's numbers */
+  guint       phone_digits;
+  CbSimCountry home;
+} LeadMarket;
+
+static const LeadMarket lead_markets[] = {
+  { "EE", "Europe/Tallinn", 120, 0.30 * 0.55, NULL, 0, CB_SIM_COUNTRY_EE },
+  { "SK", "Europe/Bratislava", 60, 0.15 * 0.55, NULL, 0, CB_SIM_COUNTRY_SK },
+  { "HR", "Europe/Zagreb", 60, 0.15 * 0.55, NULL, 0, CB_SIM_COUNTRY_HR },
+  { "BA", "Europe/Sarajevo", 60, 0.10 * 0.55, NULL, 0, CB_SIM_COUNTRY_BA },
+  { "UA", "Europe/Kyiv", 120, 0.15 * 0.55, NULL, 0, CB_SIM_COUNTRY_UA },
+  { "PL", "Europe/Warsaw", 60, 0.15 * 0.55, NULL, 0, CB_SIM_COUNTRY_PL },
+  { "US", "America/New_York", -300, 0.09, "+1212", 7, 0 },
+  { "US", "America/Chicago", -360, 0.07, "+1312", 7, 0 },
+  { "US", "America/Denver", -420, 0.03, "+1303", 7, 0 },
+  { "US", "America/Los_Angeles", -480, 0.06, "+1213", 7, 0 },
+  { "BR", "America/Sao_Paulo", -180, 0.04, "+55119", 8, 0 },
+  { "IN", "Asia/Kolkata", 330, 0.05, "+919", 9, 0 },
+  { "JP", "Asia/Tokyo", 540, 0.06, "+8190", 8, 0 },
+  { "AU", "Australia/Brisbane", 600, 0.05, "+614", 8, 0 },
+};
+
+/* A lead of the demo: its number, country and zone. */
+void
+cb_sim_names_lead (CbSimRandom  *rng,
+                   char         *phone,
+                   gsize         size,
+                   const char  **country,
+                   const char  **time_zone,
+                   int          *utc_offset_min)
+{
+  double weights[G_N_ELEMENTS (lead_markets)];
+  const LeadMarket *m;
+  gsize len;
+
+  g_return_if_fail (phone != NULL && size > 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (lead_markets); i++)
+    weights[i] = lead_markets[i].weight;
+  m = &lead_markets[cb_sim_random_weighted (rng, weights, G_N_ELEMENTS (lead_markets))];
+  *country = m->code;
+  *time_zone = m->time_zone;
+  *utc_offset_min = m->utc_offset_min;
+  if (m->phone_prefix == NULL)
+    {
+      cb_sim_names_phone (rng, m->home, phone, size);
+      return;
+    }
+
+  len = g_strlcpy (phone, m->phone_prefix, size);
+  for (guint i = 0; i < m->phone_digits && len + 1 < size; i++)
+    {
+      /* No leading zero or one after the prefix (US exchanges start 2–9). */
+      guint digit = i == 0 ? 2 + cb_sim_random_below (rng, 8) : cb_sim_random_below (rng, 10);
+
+      phone[len++] = (char) ('0' + digit);
+    }
+  phone[len] = '\0';
+}
+
 /* "Sales", …, then "Sales EE", "Support EE", …, then numbered. Unique for any index. */
 char *
 cb_sim_names_queue (guint index)

@@ -28,6 +28,12 @@ void          cb_sim_names_phone            (CbSimRandom  *rng,
                                              CbSimCountry  country,
                                              char         *buf,
                                              gsize         size);
+void          cb_sim_names_lead             (CbSimRandom  *rng,
+                                             char         *phone,
+                                             gsize         size,
+                                             const char  **country,
+                                             const char  **time_zone,
+                                             int          *utc_offset_min);
 char         *cb_sim_names_queue            (guint         index);
 char         *cb_sim_names_campaign         (guint         index);
 char         *cb_sim_names_team             (guint         index);

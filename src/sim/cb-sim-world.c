@@ -592,7 +592,7 @@ cb_sim_world_new (const CbSimWorldConfig *config,
   world->server = server;
   world->dirty_queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  cb_sim_config_init_default (&engine_config);
+  cb_sim_config_init_demo (&engine_config);
   engine_config.seed = config->seed;
   engine_config.n_agents = config->n_agents;
   engine_config.n_queues = config->n_queues;
