@@ -120,7 +120,6 @@ struct _CbAgentBoard
   GtkStringList       *state_names;
   GtkMenuButton       *pause_button;
   GtkColumnView       *column_view;
-  GtkWidget           *scroller;
   GtkSingleSelection  *selection;
   GtkFilterListModel  *filter_model;
   GtkCustomFilter     *filter;
@@ -2047,7 +2046,6 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, state_names);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, pause_button);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, column_view);
-  gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, scroller);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, selection);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, filter_model);
   gtk_widget_class_bind_template_child (widget_class, CbAgentBoard, filter);
