@@ -699,20 +699,6 @@ on_layout (GdkFrameClock *clock,
   update_changed_cells (self);
 }
 
-/* The position of the row at the top of the view: rows are as tall as
- * each other. */
-static guint
-top_row (CbAgentBoard *self)
-{
-  GtkAdjustment *vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
-  double upper = gtk_adjustment_get_upper (vadj);
-
-  if (n == 0 || upper <= 0)
-    return 0;
-  return (guint) (gtk_adjustment_get_value (vadj) / (upper / n) + 0.5);
-}
-
 static void
 update_count (CbAgentBoard *self)
 {
@@ -2317,15 +2303,12 @@ on_reorder (gpointer user_data)
   CbAgentBoard *self = user_data;
 
   self->reorder_id = 0;
-  flush_rows (self);
-  update_changed_cells (self);
-  update_count (self);
-  cb_agent_board_actions_update (self);
+  refresh (self, FALSE);
   return G_SOURCE_REMOVE;
 }
 
 /* The rows in the sorter's order and the filter's, the selection kept on
- * its agent; the cells of rows bound anew wait for the layout phase. */
+ * its agent and the view on its rows. */
 static void
 flush_rows (CbAgentBoard *self)
 {
@@ -2335,8 +2318,9 @@ flush_rows (CbAgentBoard *self)
   gpointer selected = gtk_single_selection_get_selected_item (self->selection);
   g_autoptr(GObject) kept = selected != NULL ? g_object_ref (selected) : NULL;
 
-  guint top = top_row (self);
+  guint top, last;
 
+  rows_in_view (self, &top, &last);
   cb_frame_list_model_flush (self->rows);
   /* GTK keeps its view on the agent at the top, wherever its row went: a
    * board at its top would follow that agent down, a reorder at a time.
