@@ -398,6 +398,52 @@ test_welcome (Fixture       *f,
 }
 
 static void
+count_phase_change (CbConnection *client,
+                    GParamSpec   *pspec,
+                    guint        *changes)
+{
+  (*changes)++;
+}
+
+static gboolean
+is_positive (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+
+/* A stalled main loop — a busy machine, a slow build — is not a dead
+ * peer: what the other side sent meanwhile waits unread in the socket.
+ * Server and client share this loop, so both checks run 3 s late; neither
+ * may close (§6.3). A server that then really goes quiet is still caught
+ * within 2.5 heartbeat intervals. */
+static void
+test_stall_is_not_silence (Fixture       *f,
+                           gconstpointer  data)
+{
+  CbSimFaults faults = { .stall_after_s = 6 };
+  guint changes = 0;
+  gint64 welcome, quiet;
+
+  cb_sim_server_set_faults (f->server, &faults);
+  connect_as (f, SUPERVISOR_TOKEN);
+  welcome = g_get_monotonic_time ();
+  spin_for (1300);   /* heartbeats both ways */
+  g_signal_connect (f->client, "notify::phase", G_CALLBACK (count_phase_change), &changes);
+
+  g_usleep (3200 * 1000);
+  spin_for (1000);
+  g_assert_cmpuint (changes, ==, 0);
+  g_assert_true (is_ready (f));
+  g_assert_cmpuint (cb_sim_server_get_n_sessions (f->server), ==, 1);
+
+  cb_test_wait (is_positive, &changes, 8000);
+  quiet = (g_get_monotonic_time () - welcome) / 1000 - 6000;
+  g_test_message ("a quiet server found after %" G_GINT64_FORMAT " ms", quiet);
+  g_assert_cmpint (quiet, <=, 2500 + 250 + 500);
+  g_signal_handlers_disconnect_by_func (f->client, count_phase_change, &changes);
+}
+
+static void
 check_refused (Fixture             *f,
                const char          *token,
                CbConnectionFailure  failure)
@@ -1190,6 +1236,7 @@ main (int   argc,
   g_test_add ("/callboard/sim-server/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("welcome", test_welcome);
+  ADD ("stall-is-not-silence", test_stall_is_not_silence);
   ADD ("bad-token", test_bad_token);
   ADD ("no-role", test_no_role);
   ADD ("snapshot-in-parts", test_snapshot_in_parts);

@@ -80,7 +80,7 @@ struct _CbConnection
   guint                    request_counter;
   guint                    heartbeat_ms;
   gsize                    max_message;
-  gint64                   last_rx_us;
+  CbSilence                silence;
   gint64                   ready_since_us;
   gint64                   skew_ms;           /* server clock − local clock */
   gushort                  local_close_code;  /* why libsoup closed the socket itself */
@@ -400,11 +400,18 @@ update_skew (CbConnection *self,
 
 /* Checked four times per heartbeat interval, so a dead peer is found
  * within 2.5 intervals (§6.3), not up to a whole interval later. */
+static guint
+liveness_ms (CbConnection *self)
+{
+  return MAX (self->heartbeat_ms / 4, 100);
+}
+
 static gboolean
 on_liveness (gpointer user_data)
 {
   CbConnection *self = CB_CONNECTION (user_data);
-  gint64 silent_us = g_get_monotonic_time () - self->last_rx_us;
+  gint64 silent_us = cb_silence_check (&self->silence, (gint64) liveness_ms (self) * 1000,
+                                       g_get_monotonic_time ());
 
   if (silent_us > (gint64) (DEAD_FACTOR * self->heartbeat_ms * 1000))
     {
@@ -464,7 +471,7 @@ handle_welcome (CbConnection *self,
   remove_source (self, &self->heartbeat_source);
   self->heartbeat_source = add_timeout (self, self->heartbeat_ms, on_heartbeat);
   remove_source (self, &self->liveness_source);
-  self->liveness_source = add_timeout (self, MAX (self->heartbeat_ms / 4, 100), on_liveness);
+  self->liveness_source = add_timeout (self, liveness_ms (self), on_liveness);
 
   set_phase (self, CB_PHASE_READY);
   g_signal_emit (self, signals[WELCOME], 0, message);
@@ -497,7 +504,7 @@ on_socket_message (SoupWebsocketConnection *socket,
   gsize length;
   const char *text = g_bytes_get_data (bytes, &length);
 
-  self->last_rx_us = g_get_monotonic_time ();
+  cb_silence_heard (&self->silence, g_get_monotonic_time ());
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
@@ -764,7 +771,7 @@ on_connected (GObject      *object,
   g_signal_connect (socket, "closed", G_CALLBACK (on_socket_closed), self);
   g_signal_connect (socket, "error", G_CALLBACK (on_socket_error), self);
 
-  self->last_rx_us = g_get_monotonic_time ();
+  cb_silence_heard (&self->silence, g_get_monotonic_time ());
   set_phase (self, CB_PHASE_HANDSHAKE);
   self->handshake_source = add_timeout (self, HANDSHAKE_TIMEOUT_MS, on_handshake_timeout);
 
@@ -1094,7 +1101,7 @@ cb_connection_receive_text (CbConnection *self,
   g_return_if_fail (CB_IS_CONNECTION (self));
   g_return_if_fail (self->phase == CB_PHASE_READY);
 
-  self->last_rx_us = g_get_monotonic_time ();
+  cb_silence_heard (&self->silence, g_get_monotonic_time ());
   handle_text (self, text, length);
 }
 

@@ -65,4 +65,42 @@ typedef enum
 const char  *cb_error_code_to_string   (CbErrorCode  code);
 CbErrorCode  cb_error_code_from_string (const char  *string);
 
+/**
+ * CbSilence:
+ * @last_rx_us: when anything last arrived from the peer (monotonic)
+ * @last_check_us: when the dead-peer check last ran
+ *
+ * How long a peer has been silent (§6.3), reckoned on our own running
+ * time. When our main loop was itself stalled — a busy machine, a slow
+ * build — whatever the peer sent may be waiting unread in the socket, so
+ * a check that runs late does not count its lateness against the peer.
+ */
+typedef struct
+{
+  gint64 last_rx_us;
+  gint64 last_check_us;
+} CbSilence;
+
+static inline void
+cb_silence_heard (CbSilence *silence,
+                  gint64     now_us)
+{
+  silence->last_rx_us = now_us;
+}
+
+/* Returns how long the peer has been silent, for a check meant to run
+ * every @interval_us, not counting the time the check ran late. */
+static inline gint64
+cb_silence_check (CbSilence *silence,
+                  gint64     interval_us,
+                  gint64     now_us)
+{
+  gint64 late_us = now_us - MAX (silence->last_check_us, silence->last_rx_us) - interval_us;
+
+  if (late_us > interval_us / 2)
+    silence->last_rx_us = MIN (silence->last_rx_us + late_us, now_us);
+  silence->last_check_us = now_us;
+  return now_us - silence->last_rx_us;
+}
+
 G_END_DECLS

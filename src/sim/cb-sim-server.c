@@ -89,7 +89,7 @@ struct _Connection
   GQueue                   snapshots;   /* SnapshotJob */
   GQueue                   limited;     /* gint64 µs of rate-limited answers */
   char                    *held;        /* reorder fault: an event waiting */
-  gint64                   last_rx_us;
+  CbSilence                silence;
   gint64                   bucket_at_us;
   double                   bucket;
   gsize                    client_max;
@@ -790,7 +790,8 @@ on_heartbeat (gpointer user_data)
   CbSimServer *self = c->server;
   g_autofree char *text = NULL;
 
-  if (g_get_monotonic_time () - c->last_rx_us > (gint64) (2.5 * self->heartbeat_ms * 1000))
+  if (cb_silence_check (&c->silence, (gint64) self->heartbeat_ms * 1000, g_get_monotonic_time ())
+      > (gint64) (2.5 * self->heartbeat_ms * 1000))
     {
       c->heartbeat_source = 0;
       connection_close (c, CB_CLOSE_HELLO_TIMEOUT, "heartbeat timeout");
@@ -1712,7 +1713,7 @@ on_ws_message (SoupWebsocketConnection *ws,
   gsize length;
   const char *text = g_bytes_get_data (bytes, &length);
 
-  c->last_rx_us = g_get_monotonic_time ();
+  cb_silence_heard (&c->silence, g_get_monotonic_time ());
 
   /* A refused connection (version, token, role), or one whose session was
    * let go (takeover, restart, heartbeat timeout), is closing: whatever the
@@ -1819,9 +1820,9 @@ on_websocket (SoupServer              *server,
 
   c->server = self;
   c->ws = g_object_ref (ws);
-  c->last_rx_us = g_get_monotonic_time ();
+  cb_silence_heard (&c->silence, g_get_monotonic_time ());
   c->bucket = RATE_BURST;
-  c->bucket_at_us = c->last_rx_us;
+  c->bucket_at_us = c->silence.last_rx_us;
   c->client_max = CB_PROTOCOL_DEFAULT_MAX_MESSAGE;
   g_queue_init (&c->snapshots);
   g_queue_init (&c->limited);
