@@ -497,6 +497,55 @@ test_snapshot_in_parts (Fixture       *f,
   assert_converged (f);
 }
 
+typedef struct
+{
+  Fixture *f;
+  guint    turn;
+} Churn;
+
+/* A backend that always has an event to send: one agent changes state on
+ * every turn of the main loop. */
+static gboolean
+churn_agents (gpointer data)
+{
+  Churn *churn = data;
+  g_autofree char *id = g_strdup_printf ("ag-%05u", churn->turn % 4000);
+
+  put_agent (churn->f, id, churn->turn++ % 2 ? "paused" : "available", "t-north");
+  g_usleep (200);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The parts of a snapshot still go out while events never stop: at idle
+ * priority they did not, and the console waited forever. */
+static void
+test_snapshot_on_a_busy_server (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(CbMessage) res = NULL;
+  Churn churn = { f, 0 };
+  guint source;
+
+  for (guint i = 0; i < 4000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("ag-%05u", i);
+
+      put_agent (f, id, "available", "t-north");
+    }
+  connect_as (f, SUPERVISOR_TOKEN);
+  source = g_idle_add_full (G_PRIORITY_DEFAULT, churn_agents, &churn, NULL);
+  res = subscribe (f, "agents", NULL);
+  g_assert_true (res->ok);
+  g_assert_cmpint (json_object_get_int_member (res->data, "parts"), >, 1);
+
+  wait_until (f, synced, 10000);
+  g_test_message ("%u parts while %u agents changed", f->view->snapshot_parts, churn.turn);
+  g_source_remove (source);
+  spin_for (300);
+  g_assert_cmpuint (churn.turn, >, 0);
+  assert_converged (f);
+}
+
 static gboolean got_two_events (Fixture *f) { return f->view->events >= 2; }
 
 static void
@@ -1240,6 +1289,7 @@ main (int   argc,
   ADD ("bad-token", test_bad_token);
   ADD ("no-role", test_no_role);
   ADD ("snapshot-in-parts", test_snapshot_in_parts);
+  ADD ("snapshot-on-a-busy-server", test_snapshot_on_a_busy_server);
   ADD ("events-and-filters", test_events_and_filters);
   ADD ("subscribe-errors", test_subscribe_errors);
   ADD ("resume-replays", test_resume_replays);

@@ -1280,8 +1280,11 @@ start_snapshot (Connection   *c,
   send_text (c, res_text);
 
   g_queue_push_tail (&c->snapshots, job);
+  /* At the priority of the events, one part per turn of the main loop:
+   * at idle priority a busy sim, always with an event to send, never
+   * sent a part, and the client waited for its snapshot forever. */
   if (c->snapshot_source == 0)
-    c->snapshot_source = g_idle_add (on_snapshot_part, c);
+    c->snapshot_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_snapshot_part, c, NULL);
 }
 
 static void
