@@ -230,7 +230,12 @@ main (int   argc,
   store = cb_sim_config_store_new (state, server, db, cb_sim_world_get_engine (world), (guint64) opt_seed);
   cb_sim_world_set_ended_call_func (world, on_ended_call, store);
   if (opt_warm_up)
-    cb_sim_world_warm_up (world);
+    {
+      cb_sim_world_warm_up (world);
+      /* The leads and campaign figures of the morning, before the first
+       * console takes its snapshot: not a second later. */
+      cb_sim_config_store_flush (store);
+    }
 
   if (!cb_sim_server_listen (server, opt_host, (guint) opt_port, certificate, &error))
     {
