@@ -759,11 +759,33 @@ on_rows_moved (GListModel *rows,
     }
 }
 
+static gboolean
+is_column_view (GtkWidget     *widget,
+                gconstpointer  unused)
+{
+  return GTK_IS_COLUMN_VIEW (widget);
+}
+
+static void
+count_view_changes (GListModel *model,
+                    guint       position,
+                    guint       removed,
+                    guint       added,
+                    guint      *changes)
+{
+  (*changes)++;
+}
+
 /* A busy floor on screen: the rows move between frames, not in them, at
- * most once a second, and end up in order. */
+ * most once a second, and end up in order. The view's own rows never
+ * move (GTK would bind hundreds of cells again at each reorder), and the
+ * selection stays on its agent wherever the agent goes. */
 static void
 test_reorder_between_frames (void)
 {
+  GListModel *view_rows;
+  guint view_changes = 0;
+  g_autoptr(CbEntity) chosen = NULL;
   g_auto(Floor) floor_ = { 0 };
   g_autoptr(GRand) rand = g_rand_new_with_seed (5);
   FrameWatch watch = { 0 };
@@ -800,6 +822,12 @@ test_reorder_between_frames (void)
   g_signal_connect_after (clock, "after-paint", G_CALLBACK (on_frame_ends), &watch);
   rows = cb_agent_board_get_rows (board);
   g_signal_connect (rows, "items-changed", G_CALLBACK (on_rows_moved), &watch);
+  view_rows = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (board),
+                                                                                     is_column_view, NULL))));
+  g_signal_connect (view_rows, "items-changed", G_CALLBACK (count_view_changes), &view_changes);
+  /* An agent the churn below moves about. */
+  chosen = g_list_model_get_item (rows, 10);
+  g_assert_true (cb_agent_board_select (board, cb_entity_get_id (chosen)));
 
   /* 2.5 s of agents changing state, a few every 20 ms. */
   until = g_get_monotonic_time () + 2500 * 1000;
@@ -819,6 +847,15 @@ test_reorder_between_frames (void)
   run_for (1300);
   g_signal_handlers_disconnect_by_data (rows, &watch);
   g_signal_handlers_disconnect_by_data (clock, &watch);
+  g_signal_handlers_disconnect_by_data (view_rows, &view_changes);
+  g_assert_cmpuint (view_changes, ==, 0);
+  {
+    guint selected = gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (view_rows));
+    g_autoptr(CbEntity) shown = g_list_model_get_item (rows, selected);
+
+    g_test_message ("the selected agent went from row 10 to row %u", selected);
+    g_assert_true (shown == chosen);
+  }
 
   g_test_message ("reorders between frames: %u; row moves in frames: %u", watch.reorders, watch.moves_in_frame);
   g_assert_cmpuint (watch.moves_in_frame, ==, 0);

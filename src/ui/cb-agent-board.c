@@ -46,6 +46,7 @@
 
 #include "cb-agent-board.h"
 #include "cb-frame-list-model.h"
+#include "cb-slot-list-model.h"
 #include "cb-ui-types.h"
 
 enum {
@@ -129,6 +130,9 @@ struct _CbAgentBoard
   /* owned references */
   CbStore             *store;
   CbFrameListModel    *rows;           /* the agents, as of the last frame */
+  GtkFilterListModel  *shown;          /* the agents shown, in order (the filter model) */
+  CbSlotListModel     *slots;          /* the view's rows, which stay while agents move */
+  CbEntity            *selected;       /* the agent selected, whose slot the selection follows */
   CbEntityModel       *agents;
   CbEntityModel       *teams;
   CbEntityModel       *queues;
@@ -163,13 +167,13 @@ struct _CbAgentBoard
   guint                reorder_id;     /* the rows move between frames: on_reorder () */
   GdkFrameClock       *clock;          /* while mapped: its layout phase shows what came into view */
   gulong               layout_id;
-  guint                n_binds;        /* cells bound, ever */
   gboolean             all_cells;    /* every column of every row, at the next refresh */
   GHashTable          *campaign_names; /* id → name, as the rows last showed them */
   GHashTable          *changed;      /* agents changed since the last refresh (pointers only) */
   gint64               fixed_now;
   int                  can_control;    /* -1: ask the store */
   gboolean             dirty;
+  gboolean             following;      /* the slots change under the selection */
   gboolean             stale;
   gboolean             syncing_dropdowns;
 };
@@ -193,6 +197,19 @@ static GQuark markup_quark;  /* a name cell → the markup it was given */
 static void refresh (CbAgentBoard *self,
                      gboolean      in_frame);
 static void flush_rows (CbAgentBoard *self);
+
+/* The agent whose row @item is in: a row is a slot, which shows the agent
+ * at its position (cb-slot-list-model.c). */
+static CbEntity *
+cell_agent (CbAgentBoard *self,
+            GtkListItem  *item)
+{
+  CbSlot *slot = gtk_list_item_get_item (item);
+
+  if (slot == NULL || self->slots == NULL)
+    return NULL;
+  return cb_slot_list_model_get_source_item (self->slots, cb_slot_get_position (slot));
+}
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -506,7 +523,7 @@ update_cell (CbAgentBoard *self,
              GtkListItem  *item,
              gint64        now)
 {
-  CbEntity *agent = gtk_list_item_get_item (item);
+  CbEntity *agent = cell_agent (self, item);
   GtkWidget *cell = gtk_list_item_get_child (item);
   g_autofree char *text = NULL;
   gint64 next = 0;
@@ -659,7 +676,7 @@ update_cells (CbAgentBoard *self,
   g_hash_table_iter_init (&iter, self->bound);
   while (g_hash_table_iter_next (&iter, &item, &flags))
     {
-      gpointer agent = gtk_list_item_get_item (item);
+      gpointer agent = cell_agent (self, item);
       GtkWidget *cell = gtk_list_item_get_child (item);
       Column column = item_column (item);
       gboolean due, in_view;
@@ -1393,7 +1410,6 @@ on_cell_bind (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               CbAgentBoard             *self)
 {
-  self->n_binds++;
   /* Mapped, it is shown at the next update of the cells if in view then;
    * not, now (nothing else would). */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
@@ -1426,7 +1442,9 @@ on_cell_teardown (GtkSignalListItemFactory *factory,
 static CbEntity *
 selected_agent (CbAgentBoard *self)
 {
-  return gtk_single_selection_get_selected_item (self->selection);
+  guint position = gtk_single_selection_get_selected (self->selection);
+
+  return self->slots != NULL ? cb_slot_list_model_get_source_item (self->slots, position) : NULL;
 }
 
 static gboolean
@@ -1653,13 +1671,52 @@ agent_search (GtkWidget  *widget,
 static void
 on_selection_changed (CbAgentBoard *self)
 {
+  /* While the rows change under it, the selection is put back on its
+   * agent afterwards (on_rows_changed ()). */
+  if (self->following)
+    return;
+  g_set_object (&self->selected, selected_agent (self));
   cb_agent_board_actions_update (self);
 }
 
+/* The agents shown changed (moved, came, went): the rows from @position
+ * show other agents, their cells are stale, and the selection goes where
+ * its agent went — or nowhere when it is no longer shown. */
 static void
-on_rows_changed (CbAgentBoard *self)
+on_rows_changed (CbAgentBoard *self,
+                 guint         position,
+                 guint         removed,
+                 guint         added,
+                 GListModel   *model)
 {
+  g_autoptr(CbEntity) kept = self->selected != NULL ? g_object_ref (self->selected) : NULL;
+  GHashTableIter iter;
+  gpointer item;
+  guint end, now_at;
+
   mark_dirty (self);
+  if (self->slots == NULL)
+    return;
+
+  self->following = TRUE;
+  cb_slot_list_model_splice (self->slots, position, removed, added, &end);
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    {
+      guint at = gtk_list_item_get_position (item);
+
+      if (at >= position && at < end)
+        g_hash_table_iter_replace (&iter, GUINT_TO_POINTER (CELL_STALE));
+    }
+
+  now_at = cb_slot_list_model_find (self->slots, kept);
+  if (now_at != gtk_single_selection_get_selected (self->selection))
+    gtk_single_selection_set_selected (self->selection, now_at);
+  self->following = FALSE;
+  if (now_at == GTK_INVALID_LIST_POSITION)
+    g_clear_object (&self->selected);
+  if (kept != NULL && self->selected == NULL)
+    cb_agent_board_actions_update (self);
 }
 
 /* ---- models ------------------------------------------------------------ */
@@ -1948,6 +2005,9 @@ cb_agent_board_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_AGENT_BOARD);
 
   g_clear_object (&self->store);
+  g_clear_object (&self->selected);
+  g_clear_object (&self->slots);
+  g_clear_object (&self->shown);
   g_clear_object (&self->rows);
   g_clear_object (&self->agents);
   g_clear_object (&self->teams);
@@ -2106,13 +2166,18 @@ cb_agent_board_init (CbAgentBoard *self)
   /* What an agent's row says changes at the next frame; the row moves to
    * its new place in the order at most once a second, between frames
    * (on_reorder ()): a table that reshuffles faster cannot be read, and
-   * a reorder of 2,000 agents binds hundreds of cells again. */
+   * a reorder of 2,000 agents re-sorts hundreds of them. */
   cb_frame_list_model_set_reorder_interval (self->rows, REORDER_MS);
   /* The cells of an agent's row are updated here (the changed set); the
    * filter model hears of an update only when it changes a row's place in
    * the filter (see cb_frame_list_model_set_update_filter ()). */
   cb_frame_list_model_set_update_filter (self->rows, GTK_FILTER (self->filter));
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->rows));
+  /* The view's rows are slots over the agents shown: a reorder changes
+   * what some rows show, not the rows (see cb-slot-list-model.c). */
+  self->shown = g_object_ref (self->filter_model);
+  self->slots = cb_slot_list_model_new (G_LIST_MODEL (self->filter_model));
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->slots));
 
   for (guint i = 0; i < N_COLS; i++)
     {
@@ -2307,47 +2372,14 @@ on_reorder (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The rows in the sorter's order and the filter's, the selection kept on
- * its agent and the view on its rows. */
+/* The rows in the sorter's order and the filter's. GTK sees no move: its
+ * rows are slots, which show the agents at their positions, so its view
+ * stays on the same rows and binds nothing again; the selection follows
+ * its agent (on_rows_changed ()). */
 static void
 flush_rows (CbAgentBoard *self)
 {
-  guint binds = self->n_binds;
-  /* An agent whose row moves is taken out and put back, which drops the
-   * selection: it stays on them. */
-  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
-  g_autoptr(GObject) kept = selected != NULL ? g_object_ref (selected) : NULL;
-
-  guint top, last;
-
-  rows_in_view (self, &top, &last);
   cb_frame_list_model_flush (self->rows);
-  /* GTK keeps its view on the agent at the top, wherever its row went: a
-   * board at its top would follow that agent down, a reorder at a time.
-   * The view stays on the same rows, by position. */
-  if (self->n_binds != binds && top < g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
-    {
-      GtkWidget *list_view = gtk_widget_get_last_child (GTK_WIDGET (self->column_view));
-
-      if (GTK_IS_LIST_VIEW (list_view))
-        gtk_widget_activate_action (list_view, "list.scroll-to-item", "u", top);
-    }
-  if (kept != NULL && gtk_single_selection_get_selected_item (self->selection) != (gpointer) kept)
-    {
-      GListModel *rows = G_LIST_MODEL (self->selection);
-      guint n = g_list_model_get_n_items (rows);
-
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr(GObject) row = g_list_model_get_item (rows, i);
-
-          if (row == kept)
-            {
-              gtk_single_selection_set_selected (self->selection, i);
-              break;
-            }
-        }
-    }
 }
 
 /* @in_frame: called from the frame clock, which a reorder is kept out of
@@ -2400,7 +2432,7 @@ GListModel *
 cb_agent_board_get_rows (CbAgentBoard *self)
 {
   g_return_val_if_fail (CB_IS_AGENT_BOARD (self), NULL);
-  return G_LIST_MODEL (self->selection);
+  return G_LIST_MODEL (self->filter_model);
 }
 
 static void
@@ -2491,7 +2523,7 @@ cb_agent_board_select (CbAgentBoard *self,
 
   g_return_val_if_fail (CB_IS_AGENT_BOARD (self), FALSE);
 
-  rows = G_LIST_MODEL (self->selection);
+  rows = G_LIST_MODEL (self->filter_model);
   n = g_list_model_get_n_items (rows);
   for (guint i = 0; i < n; i++)
     {
@@ -2576,5 +2608,5 @@ cb_agent_board_get_cell_tooltip (CbAgentBoard *self,
   g_return_val_if_fail (GTK_IS_WIDGET (cell), NULL);
 
   item = g_object_get_qdata (G_OBJECT (cell), item_quark);
-  return item != NULL ? time_tooltip (self, gtk_list_item_get_item (item)) : NULL;
+  return item != NULL ? time_tooltip (self, cell_agent (self, item)) : NULL;
 }

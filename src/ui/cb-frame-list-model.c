@@ -377,9 +377,11 @@ cb_frame_list_model_set_sorter (CbFrameListModel *self,
 
 /* Updates in place, in sorted order: the changed items still in order
  * between their unchanged neighbours stay where they are; the others are
- * taken out, then put back where they now belong. A few are announced one
- * by one; a burst as one range, from the first row that changed to the
- * last. */
+ * taken out, then put back where they now belong. A few updates in place
+ * are announced one by one; moves, and a burst, as one range from the
+ * first row that changed to the last: a move told as a removal and an
+ * insertion would change the number of rows in between, which a view over
+ * slots (cb-slot-list-model.c) takes for rows going and coming. */
 static void
 flush_sorted_updates (CbFrameListModel *self)
 {
@@ -430,7 +432,7 @@ flush_sorted_updates (CbFrameListModel *self)
       g_array_set_size (staying, kept);
     }
 
-  one_range = staying->len + moving->len > MAX_SINGLE_CHANGES;
+  one_range = moving->len > 0 || staying->len > MAX_SINGLE_CHANGES;
   if (one_range)
     before = g_memdup2 (self->items->pdata, n * sizeof (gpointer));
   else
