@@ -187,11 +187,21 @@ typedef enum
   CELL_STALE,         /* out of view when its agent changed, or just bound */
 } CellFlags;
 
+/* What the board knows of a bound cell, so that the look at every cell in
+ * each frame asks GTK nothing. */
+typedef struct
+{
+  CellFlags flags;
+  guint     column;     /* a Column */
+  guint     position;   /* its slot's, which it keeps while bound */
+  gboolean  drawn;      /* as last set by cb_widget_set_drawn () */
+  gint64    next;       /* a duration: the server ms its text next changes */
+} Cell;
+
 static GQuark column_quark;
 static GQuark class_quark;
 static GQuark level_quark;
 static GQuark item_quark;    /* a time cell's label → its GtkListItem */
-static GQuark next_quark;    /* a duration cell's list item → server ms its text next changes */
 static GQuark markup_quark;  /* a name cell → the markup it was given */
 
 static void refresh (CbAgentBoard *self,
@@ -521,9 +531,10 @@ item_column (GtkListItem *item)
 static void
 update_cell (CbAgentBoard *self,
              GtkListItem  *item,
+             Cell         *info,
              gint64        now)
 {
-  CbEntity *agent = cell_agent (self, item);
+  CbEntity *agent = cb_slot_list_model_get_source_item (self->slots, info->position);
   GtkWidget *cell = gtk_list_item_get_child (item);
   g_autofree char *text = NULL;
   gint64 next = 0;
@@ -531,7 +542,7 @@ update_cell (CbAgentBoard *self,
   if (agent == NULL || cell == NULL)
     return;
 
-  switch (item_column (item))
+  switch ((Column) info->column)
     {
     case COL_NAME:
       {
@@ -612,7 +623,7 @@ update_cell (CbAgentBoard *self,
       g_assert_not_reached ();
     }
 
-  g_object_set_qdata (G_OBJECT (item), next_quark, GSIZE_TO_POINTER ((gsize) MAX (next, 0)));
+  info->next = MAX (next, 0);
   set_cell_text (cell, text);
 }
 
@@ -620,12 +631,10 @@ update_cell (CbAgentBoard *self,
  * has come, or the clock went back before the one it shows (the server's
  * clock corrected). */
 static gboolean
-duration_due (GtkListItem *item,
-              gint64       now)
+duration_due (const Cell *info,
+              gint64      now)
 {
-  gint64 next = (gint64) GPOINTER_TO_SIZE (g_object_get_qdata (G_OBJECT (item), next_quark));
-
-  return now >= next || (next != G_MAXINT64 && now < next - 1000);
+  return now >= info->next || (info->next != G_MAXINT64 && now < info->next - 1000);
 }
 
 /* The positions of the rows in view, [*first, *last]: rows are as tall as
@@ -660,39 +669,45 @@ rows_in_view (CbAgentBoard *self,
  *
  * Updated: every cell (@all), or those stale, those of the agents that
  * changed (self->changed), and the durations whose shown second has
- * passed (next_quark): most frames, a handful. */
+ * passed (Cell.next): most frames, a handful. */
 static void
 update_cells (CbAgentBoard *self,
               gboolean      all)
 {
   gint64 now = current_now (self);
   GHashTableIter iter;
-  gpointer item, flags;
+  gpointer item, value;
   guint first, last;
 
   /* By position: a row bound anew knows where it goes before GTK lays it
    * out there. */
   rows_in_view (self, &first, &last);
   g_hash_table_iter_init (&iter, self->bound);
-  while (g_hash_table_iter_next (&iter, &item, &flags))
+  while (g_hash_table_iter_next (&iter, &item, &value))
     {
-      gpointer agent = cell_agent (self, item);
-      GtkWidget *cell = gtk_list_item_get_child (item);
-      Column column = item_column (item);
+      Cell *info = value;
+      gpointer agent = cb_slot_list_model_get_source_item (self->slots, info->position);
       gboolean due, in_view;
 
-      if (agent == NULL || cell == NULL)
+      if (agent == NULL)
         continue;
-      due = all || GPOINTER_TO_UINT (flags) == CELL_STALE || g_hash_table_contains (self->changed, agent)
-            || ((column == COL_TIME || column == COL_CALL) && duration_due (item, now));
-      in_view = gtk_list_item_get_position (item) >= first && gtk_list_item_get_position (item) <= last;
-      if (gtk_widget_get_child_visible (cell) != in_view)
-        cb_widget_set_drawn (cell, in_view);
+      due = all || info->flags == CELL_STALE || g_hash_table_contains (self->changed, agent)
+            || ((info->column == COL_TIME || info->column == COL_CALL) && duration_due (info, now));
+      in_view = info->position >= first && info->position <= last;
+      if (info->drawn != in_view)
+        {
+          GtkWidget *cell = gtk_list_item_get_child (item);
+
+          if (cell == NULL)
+            continue;
+          cb_widget_set_drawn (cell, in_view);
+          info->drawn = in_view;
+        }
       if (!due)
         continue;
       if (in_view)
-        update_cell (self, item, now);
-      g_hash_table_iter_replace (&iter, GUINT_TO_POINTER (in_view ? CELL_CURRENT : CELL_STALE));
+        update_cell (self, item, info, now);
+      info->flags = in_view ? CELL_CURRENT : CELL_STALE;
     }
 }
 
@@ -1410,15 +1425,22 @@ on_cell_bind (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               CbAgentBoard             *self)
 {
+  Cell *info = g_new0 (Cell, 1);
+  GtkWidget *child = gtk_list_item_get_child (item);
+
+  info->column = item_column (item);
+  info->position = cb_slot_get_position (gtk_list_item_get_item (item));
+  info->drawn = child != NULL && gtk_widget_get_child_visible (child);
+  g_hash_table_insert (self->bound, item, info);
   /* Mapped, it is shown at the next update of the cells if in view then;
    * not, now (nothing else would). */
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
-      g_hash_table_insert (self->bound, item, GUINT_TO_POINTER (CELL_STALE));
+      info->flags = CELL_STALE;
       return;
     }
-  g_hash_table_insert (self->bound, item, GUINT_TO_POINTER (CELL_CURRENT));
-  update_cell (self, item, current_now (self));
+  info->flags = CELL_CURRENT;
+  update_cell (self, item, info, current_now (self));
 }
 
 static void
@@ -1691,7 +1713,7 @@ on_rows_changed (CbAgentBoard *self,
 {
   g_autoptr(CbEntity) kept = self->selected != NULL ? g_object_ref (self->selected) : NULL;
   GHashTableIter iter;
-  gpointer item;
+  gpointer value;
   guint end, now_at;
 
   mark_dirty (self);
@@ -1701,12 +1723,12 @@ on_rows_changed (CbAgentBoard *self,
   self->following = TRUE;
   cb_slot_list_model_splice (self->slots, position, removed, added, &end);
   g_hash_table_iter_init (&iter, self->bound);
-  while (g_hash_table_iter_next (&iter, &item, NULL))
+  while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      guint at = gtk_list_item_get_position (item);
+      Cell *info = value;
 
-      if (at >= position && at < end)
-        g_hash_table_iter_replace (&iter, GUINT_TO_POINTER (CELL_STALE));
+      if (info->position >= position && info->position < end)
+        info->flags = CELL_STALE;
     }
 
   now_at = cb_slot_list_model_find (self->slots, kept);
@@ -2074,7 +2096,6 @@ cb_agent_board_class_init (CbAgentBoardClass *klass)
   class_quark = g_quark_from_static_string ("cb-agent-board-state-class");
   level_quark = g_quark_from_static_string ("cb-agent-board-level-class");
   item_quark = g_quark_from_static_string ("cb-agent-board-list-item");
-  next_quark = g_quark_from_static_string ("cb-agent-board-next-change");
   markup_quark = g_quark_from_static_string ("cb-agent-board-markup");
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/cb-agent-board.ui");
@@ -2147,7 +2168,7 @@ cb_agent_board_init (CbAgentBoard *self)
   };
 
   self->can_control = -1;
-  self->bound = g_hash_table_new (NULL, NULL);
+  self->bound = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->changed = g_hash_table_new (NULL, NULL);
   self->campaign_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->all_cells = TRUE;
