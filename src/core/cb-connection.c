@@ -26,7 +26,6 @@
 #define CLIENT_MAX_MESSAGE     (16 * 1024 * 1024)
 #define HANDSHAKE_TIMEOUT_MS   15000     /* §2.7 */
 #define DEFAULT_HEARTBEAT_MS   15000
-#define DEAD_FACTOR            2.5       /* §6.3 */
 #define STABLE_AFTER_MS        60000     /* §14.4: n resets after 60 s up */
 #define RATE_LIMIT_MIN_MS      30000     /* §14.3, 4429 */
 #define GOING_AWAY_SPREAD_MS   3000      /* §14.3, 4503 */
@@ -413,7 +412,7 @@ on_liveness (gpointer user_data)
   gint64 silent_us = cb_silence_check (&self->silence, (gint64) liveness_ms (self) * 1000,
                                        g_get_monotonic_time ());
 
-  if (silent_us > (gint64) (DEAD_FACTOR * self->heartbeat_ms * 1000))
+  if (silent_us > (gint64) (CB_PROTOCOL_DEAD_FACTOR * self->heartbeat_ms * 1000))
     {
       /* Half-open: nothing arrives, and a close handshake would never be
        * answered. Drop the stream and resume elsewhere in time. */

@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 
 /* The largest frame a peer accepts before `welcome` raises it. */
 #define CB_PROTOCOL_DEFAULT_MAX_MESSAGE (1024 * 1024)
+/* A peer that sends nothing for this many heartbeat intervals is dead (§6.3). */
+#define CB_PROTOCOL_DEAD_FACTOR         2.5
 /* Snapshot parts are at most this large. */
 #define CB_PROTOCOL_MAX_SNAPSHOT_PART   (256 * 1024)
 /* Deeper JSON than this is refused before it is parsed. */

@@ -791,7 +791,7 @@ on_heartbeat (gpointer user_data)
   g_autofree char *text = NULL;
 
   if (cb_silence_check (&c->silence, (gint64) self->heartbeat_ms * 1000, g_get_monotonic_time ())
-      > (gint64) (2.5 * self->heartbeat_ms * 1000))
+      > (gint64) (CB_PROTOCOL_DEAD_FACTOR * self->heartbeat_ms * 1000))
     {
       c->heartbeat_source = 0;
       connection_close (c, CB_CLOSE_HELLO_TIMEOUT, "heartbeat timeout");

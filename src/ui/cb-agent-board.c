@@ -130,7 +130,6 @@ struct _CbAgentBoard
   /* owned references */
   CbStore             *store;
   CbFrameListModel    *rows;           /* the agents, as of the last frame */
-  GtkFilterListModel  *shown;          /* the agents shown, in order (the filter model) */
   CbSlotListModel     *slots;          /* the view's rows, which stay while agents move */
   CbEntity            *selected;       /* the agent selected, whose slot the selection follows */
   CbEntityModel       *agents;
@@ -206,7 +205,6 @@ static GQuark markup_quark;  /* a name cell → the markup it was given */
 
 static void refresh (CbAgentBoard *self,
                      gboolean      in_frame);
-static void flush_rows (CbAgentBoard *self);
 
 /* The agent whose row @item is in: a row is a slot, which shows the agent
  * at its position (cb-slot-list-model.c). */
@@ -2029,7 +2027,6 @@ cb_agent_board_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->selected);
   g_clear_object (&self->slots);
-  g_clear_object (&self->shown);
   g_clear_object (&self->rows);
   g_clear_object (&self->agents);
   g_clear_object (&self->teams);
@@ -2194,9 +2191,9 @@ cb_agent_board_init (CbAgentBoard *self)
    * the filter (see cb_frame_list_model_set_update_filter ()). */
   cb_frame_list_model_set_update_filter (self->rows, GTK_FILTER (self->filter));
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->rows));
-  /* The view's rows are slots over the agents shown: a reorder changes
+  /* The view's rows are slots over the agents shown, which keep the
+   * filter model alive once the selection is theirs: a reorder changes
    * what some rows show, not the rows (see cb-slot-list-model.c). */
-  self->shown = g_object_ref (self->filter_model);
   self->slots = cb_slot_list_model_new (G_LIST_MODEL (self->filter_model));
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->slots));
 
@@ -2393,16 +2390,6 @@ on_reorder (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The rows in the sorter's order and the filter's. GTK sees no move: its
- * rows are slots, which show the agents at their positions, so its view
- * stays on the same rows and binds nothing again; the selection follows
- * its agent (on_rows_changed ()). */
-static void
-flush_rows (CbAgentBoard *self)
-{
-  cb_frame_list_model_flush (self->rows);
-}
-
 /* @in_frame: called from the frame clock, which a reorder is kept out of
  * (on_reorder ()) */
 static void
@@ -2417,7 +2404,10 @@ refresh (CbAgentBoard *self,
         self->reorder_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_reorder, self, NULL);
     }
   else
-    flush_rows (self);
+    /* The rows in the sorter's order and the filter's. GTK sees no move:
+     * its rows are slots, so its view stays on the same rows and binds
+     * nothing again; the selection follows its agent (on_rows_changed ()). */
+    cb_frame_list_model_flush (self->rows);
   update_changed_cells (self);
   update_count (self);
   cb_agent_board_actions_update (self);
