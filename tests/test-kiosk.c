@@ -4,11 +4,16 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+#include <math.h>
+
 #include "cb-agent-board.h"
 #include "cb-application.h"
 #include "cb-board.h"
 #include "cb-board-group.h"
 #include "cb-kiosk-window.h"
+#include "cb-test-view.h"
+#include "cb-ui-types.h"
 #include "cb-wallboard-page.h"
 #include "cb-window.h"
 
@@ -440,6 +445,172 @@ test_pages (void)
   g_settings_reset (settings, "kiosk-cycle-seconds");
 }
 
+/* The tiles and headings of a board, in the scrolled content's coordinates. */
+static void
+collect_cards (GtkWidget *widget,
+               GtkWidget *content,
+               GPtrArray *cards,
+               GArray    *bounds)
+{
+  /* Tiles out of view are not drawn (not child-visible), but have their place. */
+  if (!gtk_widget_get_visible (widget))
+    return;
+  if (gtk_widget_has_css_class (widget, "card") || gtk_widget_has_css_class (widget, "wallboard-heading"))
+    {
+      graphene_rect_t rect;
+
+      g_assert_true (gtk_widget_compute_bounds (widget, content, &rect));
+      g_ptr_array_add (cards, widget);
+      g_array_append_val (bounds, rect);
+      return;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_cards (c, content, cards, bounds);
+}
+
+static void
+on_opened (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_assert_true (cb_store_open_finish (CB_STORE (object), result, NULL));
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+has_queue_tiles (gpointer data)
+{
+  GPtrArray *groups = cb_wallboard_page_get_groups (data);
+
+  for (guint i = 0; i < groups->len; i++)
+    if (cb_board_group_get_tile (g_ptr_array_index (groups, i))->kind == CB_BOARD_TILE_QUEUES
+        && cb_board_group_get_n_tiles (g_ptr_array_index (groups, i)) >= 10)
+      return TRUE;
+  return FALSE;
+}
+
+/* Ten queues on a screen that holds a few rows of tiles: each screenful
+ * starts at a tile or its heading, tiles the screen's edges cut are hidden
+ * until a screenful shows them whole, and every tile is shown whole on one
+ * of them. */
+static void
+test_screenfuls (void)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=20", "--agents=40", "--queues=10", "--seed=3",
+                                                "--heartbeat-ms=1000", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("cb-kiosk-XXXXXX", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
+  GSettings *settings = cb_application_get_settings (app);
+  const char *boards[] = { "queues", NULL };
+  CbStore *store = cb_store_new (cache);
+  g_autoptr(GHashTable) seen_whole = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) cards = NULL;
+  CbKioskWindow *kiosk;
+  CbWallboardPage *page;
+  GtkWidget *scroller, *content;
+  GtkAdjustment *adjustment;
+  guint pages = 0, hidden_first = 0;
+  double last_value = -1;
+  gboolean opened = FALSE;
+
+  g_settings_set_strv (settings, "kiosk-boards", boards);
+  g_settings_set_uint (settings, "kiosk-cycle-seconds", 0);
+  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
+  cb_store_open_async (store, NULL, on_opened, &opened);
+  cb_test_wait (flag_is_set, &opened, 10000);
+
+  kiosk = cb_kiosk_window_new (app, NULL);
+  cb_kiosk_window_set_store (kiosk, store);
+  gtk_window_unfullscreen (GTK_WINDOW (kiosk));
+  gtk_window_set_default_size (GTK_WINDOW (kiosk), 1600, 900);
+  gtk_window_present (GTK_WINDOW (kiosk));
+  cb_store_connect (store);
+  page = visible_page (kiosk);
+  g_assert_nonnull (page);
+  cb_test_wait (has_queue_tiles, page, 20000);
+  /* Laid out, and the fold found (twice a second). */
+  cb_test_spin (1200);
+
+  scroller = gtk_widget_get_ancestor (g_ptr_array_index (cb_wallboard_page_get_groups (page), 0),
+                                      GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_nonnull (scroller);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  content = gtk_viewport_get_child (GTK_VIEWPORT (gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller))));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, 1.5 * gtk_adjustment_get_page_size (adjustment));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
+
+  for (;;)
+    {
+      g_autoptr(GArray) bounds = g_array_new (FALSE, FALSE, sizeof (graphene_rect_t));
+      double value = gtk_adjustment_get_value (adjustment);
+      double bottom = value + gtk_adjustment_get_page_size (adjustment);
+      /* The first screenful, and the last, which ends where the board does. */
+      gboolean aligned = value == 0 || fabs (bottom - gtk_adjustment_get_upper (adjustment)) < 0.5;
+
+      g_clear_pointer (&cards, g_ptr_array_unref);
+      cards = g_ptr_array_new ();
+      collect_cards (content, content, cards, bounds);
+      g_assert_cmpuint (cards->len, >=, 12);   /* the floor, the heading, ten tiles, … */
+      for (guint i = 0; i < cards->len; i++)
+        {
+          GtkWidget *card = g_ptr_array_index (cards, i);
+          const graphene_rect_t *r = &g_array_index (bounds, graphene_rect_t, i);
+          gboolean whole = r->origin.y >= value - 0.5 && r->origin.y + r->size.height <= bottom + 0.5;
+
+          /* Shown if and only if whole on this screenful. */
+          g_assert_cmpfloat (gtk_widget_get_opacity (card), ==, whole ? 1 : 0);
+          if (whole)
+            g_hash_table_add (seen_whole, card);
+          else if (pages == 0)
+            hidden_first++;
+          /* A screenful starts at a tile or heading, a margin above it. */
+          if (fabs (r->origin.y - 12 - value) < 0.5)
+            aligned = TRUE;
+        }
+      if (!aligned)
+        g_test_message ("screenful %u at %.0f–%.0f of %.0f", pages, value, bottom, gtk_adjustment_get_upper (adjustment));
+      g_assert_true (aligned);
+      /* CB_KIOSK_SHOT=PREFIX saves each screenful, to look at. */
+      if (g_getenv ("CB_KIOSK_SHOT") != NULL)
+        {
+          g_autoptr(GdkTexture) texture = cb_widget_render_texture (GTK_WIDGET (kiosk));
+          g_autofree char *path = g_strdup_printf ("%s-%u.png", g_getenv ("CB_KIOSK_SHOT"), pages + 1);
+
+          g_assert_true (texture != NULL && gdk_texture_save_to_png (texture, path));
+        }
+      pages++;
+      g_assert_cmpuint (pages, <, 20);
+
+      last_value = value;
+      cb_kiosk_window_cycle (kiosk);
+      cb_test_spin (100);
+      if (gtk_adjustment_get_value (adjustment) <= last_value)
+        break;
+    }
+  /* The first screenful hid the tiles it cut; all came round whole. */
+  g_assert_cmpuint (pages, >=, 2);
+  g_assert_cmpuint (hidden_first, >, 0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
+  for (guint i = 0; i < cards->len; i++)
+    g_assert_true (g_hash_table_contains (seen_whole, g_ptr_array_index (cards, i)));
+
+  gtk_window_destroy (GTK_WINDOW (kiosk));
+  cb_test_spin (50);
+  cb_store_shutdown (store);
+  cb_test_spin (20);
+  g_assert_finalize_object (store);
+  g_remove (cache);
+  g_rmdir (dir);
+  g_settings_reset (settings, "kiosk-boards");
+  g_settings_reset (settings, "kiosk-cycle-seconds");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -457,6 +628,7 @@ main (int   argc,
   g_test_add_func ("/callboard/kiosk/open-and-leave", test_open_and_leave);
   g_test_add_func ("/callboard/kiosk/cycle", test_cycle);
   g_test_add_func ("/callboard/kiosk/pages", test_pages);
+  g_test_add_func ("/callboard/kiosk/screenfuls", test_screenfuls);
   g_test_add_func ("/callboard/kiosk/saved-boards", test_saved_boards);
 
   ret = g_test_run ();

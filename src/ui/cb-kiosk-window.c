@@ -13,8 +13,15 @@
  * lower pane), "queues" (the active wallboard without its agent board, the
  * tiles given the whole screen) and "agents" (the agent board alone). A
  * page is made for each saved board named, and follows its changes. The
- * cursor hides
- * after a few seconds without motion; Escape or a double-click closes it.
+ * cursor hides after a few seconds without motion; Escape or a
+ * double-click closes it.
+ *
+ * Nobody scrolls a TV: a board taller than the screen is shown a screenful
+ * at a time, each cycle the next one, before the next board. Screenfuls
+ * end at the fold: above the first tile the bottom of the screen would cut
+ * (with the heading just above it). Tiles cut by the screen's edges are
+ * hidden until the screenful that shows them whole, so the wall never
+ * shows half a tile (update_fold ()).
  *
  * Dark: AdwStyleManager's colour scheme is application-wide, so forcing it
  * would turn a supervisor's normal windows dark too (and whatever we set
@@ -37,6 +44,17 @@
 
 /* Seconds without motion before the cursor hides. */
 #define CURSOR_HIDE_SECONDS 3
+
+/* How often the tiles cut by the screen's edges are looked for again, as
+ * tiles come, go and grow (and at once at each turn of a page). */
+#define FOLD_INTERVAL_MS 500
+
+/* A heading belongs to the tiles this close under it: a screenful never
+ * ends between them. */
+#define HEADING_REACH 48
+
+/* What a screenful shows above its first tile. */
+#define PAGE_MARGIN 12
 
 enum {
   PROP_0,
@@ -64,6 +82,7 @@ struct _CbKioskWindow
 
   guint            cycle_source;
   guint            cursor_source;
+  guint            fold_source;
   double           last_x;
   double           last_y;
   gboolean         fullscreen_requested;
@@ -85,10 +104,10 @@ hide_scrollbars (GtkWidget *widget)
     hide_scrollbars (child);
 }
 
-/* The vertical scrolling of a board: its first scrolled window (the tiles',
- * or the agent list's). */
-static GtkAdjustment *
-find_vadjustment (GtkWidget *widget)
+/* The scrolling of a board: its first scrolled window (the tiles', or the
+ * agent list's). */
+static GtkScrolledWindow *
+find_scroller (GtkWidget *widget)
 {
   /* Only what shows: not a stack's other pages. */
   if (!gtk_widget_get_visible (widget) || !gtk_widget_get_child_visible (widget))
@@ -97,19 +116,202 @@ find_vadjustment (GtkWidget *widget)
   if (ADW_IS_STATUS_PAGE (widget))
     return NULL;
   if (GTK_IS_SCROLLED_WINDOW (widget))
-    return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (widget));
+    return GTK_SCROLLED_WINDOW (widget);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkAdjustment *adjustment = find_vadjustment (child);
+      GtkScrolledWindow *scroller = find_scroller (child);
 
-      if (adjustment != NULL)
-        return adjustment;
+      if (scroller != NULL)
+        return scroller;
     }
 
   return NULL;
+}
+
+/* ---- the fold ------------------------------------------------------------ */
+
+typedef struct
+{
+  GtkWidget       *widget;
+  graphene_rect_t  bounds;    /* in the scrolled content's coordinates */
+  gboolean         heading;
+} Block;
+
+/* The tiles (cards) and headings under @widget, where they are in @content.
+ * A card's insides are the card's. */
+static void
+collect_blocks (GtkWidget *widget,
+                GtkWidget *content,
+                GArray    *blocks)
+{
+  gboolean card = gtk_widget_has_css_class (widget, "card");
+  gboolean heading = gtk_widget_has_css_class (widget, "wallboard-heading");
+
+  /* Tiles out of view are not drawn (not child-visible; cb-wallboard-page.c)
+   * but keep their place. */
+  if (!gtk_widget_get_visible (widget))
+    return;
+  if (card || heading)
+    {
+      Block block = { .widget = widget, .heading = heading };
+
+      if (gtk_widget_compute_bounds (widget, content, &block.bounds))
+        g_array_append_val (blocks, block);
+      return;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_blocks (child, content, blocks);
+}
+
+static double
+block_top (const Block *block)
+{
+  return block->bounds.origin.y;
+}
+
+static double
+block_bottom (const Block *block)
+{
+  return block->bounds.origin.y + block->bounds.size.height;
+}
+
+static gboolean
+overlaps_across (const Block *a,
+                 const Block *b)
+{
+  return a->bounds.origin.x < b->bounds.origin.x + b->bounds.size.width
+         && b->bounds.origin.x < a->bounds.origin.x + a->bounds.size.width;
+}
+
+/* The heading just above @card, if any. */
+static const Block *
+heading_of (GArray      *blocks,
+            const Block *card)
+{
+  for (guint i = 0; i < blocks->len; i++)
+    {
+      const Block *heading = &g_array_index (blocks, Block, i);
+
+      if (heading->heading && block_bottom (heading) <= block_top (card) + 0.5
+          && block_bottom (heading) > block_top (card) - HEADING_REACH && overlaps_across (heading, card))
+        return heading;
+    }
+  return NULL;
+}
+
+/* Whether @block is not whole on the screenful [top, bottom) but would be
+ * on another: cut by an edge, no taller than a screen. */
+static gboolean
+is_cut (const Block *block,
+        double       top,
+        double       bottom)
+{
+  return block->bounds.size.height <= bottom - top
+         && (block_top (block) < top - 0.5 || block_bottom (block) > bottom + 0.5);
+}
+
+/* The content that scrolls in @scroller, and the blocks in it. */
+static GtkWidget *
+scroller_blocks (GtkScrolledWindow *scroller,
+                 GArray            *blocks)
+{
+  GtkWidget *content = gtk_scrolled_window_get_child (scroller);
+
+  if (GTK_IS_VIEWPORT (content) && gtk_viewport_get_child (GTK_VIEWPORT (content)) != NULL)
+    content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+  if (content != NULL)
+    collect_blocks (content, content, blocks);
+  return content;
+}
+
+/* Where the screenful after the one at @value starts: at the first tile
+ * the bottom of the screen cuts, or its heading, or else a screen lower. */
+static double
+next_page_top (GtkScrolledWindow *scroller)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+  double value = gtk_adjustment_get_value (adjustment);
+  double page = gtk_adjustment_get_page_size (adjustment);
+  double upper = gtk_adjustment_get_upper (adjustment);
+  double next = value + page;
+  g_autoptr(GArray) blocks = g_array_new (FALSE, FALSE, sizeof (Block));
+
+  scroller_blocks (scroller, blocks);
+  for (guint i = 0; i < blocks->len; i++)
+    {
+      const Block *block = &g_array_index (blocks, Block, i);
+      const Block *heading;
+      double top;
+
+      if (block->heading || block_bottom (block) <= value + page + 0.5 || block_top (block) <= value + 0.5)
+        continue;
+      heading = heading_of (blocks, block);
+      top = heading != NULL && block_top (heading) > value + 0.5 ? block_top (heading) : block_top (block);
+      next = MIN (next, MAX (top - PAGE_MARGIN, value + 1));
+    }
+  return MIN (next, upper - page);
+}
+
+/* Hides the tiles the screen's edges cut on the visible board (and the
+ * headings of tiles all hidden), and shows the others. */
+static void
+update_fold (CbKioskWindow *self)
+{
+  GtkWidget *visible = gtk_stack_get_visible_child (self->stack);
+  GtkScrolledWindow *scroller = visible != NULL ? find_scroller (visible) : NULL;
+  g_autoptr(GArray) blocks = g_array_new (FALSE, FALSE, sizeof (Block));
+  g_autoptr(GArray) hide = g_array_new (FALSE, TRUE, sizeof (gboolean));
+  GtkAdjustment *adjustment;
+  double top, bottom;
+
+  if (scroller == NULL || scroller_blocks (scroller, blocks) == NULL)
+    return;
+  adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+  top = gtk_adjustment_get_value (adjustment);
+  bottom = top + gtk_adjustment_get_page_size (adjustment);
+  g_array_set_size (hide, blocks->len);
+
+  /* Tiles, and headings cut themselves… */
+  for (guint i = 0; i < blocks->len; i++)
+    g_array_index (hide, gboolean, i) = bottom > top && is_cut (&g_array_index (blocks, Block, i), top, bottom);
+  /* …and headings over nothing but hidden tiles. */
+  for (guint i = 0; i < blocks->len; i++)
+    {
+      const Block *heading = &g_array_index (blocks, Block, i);
+      gboolean under = FALSE, shown = FALSE;
+
+      if (!heading->heading)
+        continue;
+      for (guint k = 0; k < blocks->len; k++)
+        if (!g_array_index (blocks, Block, k).heading && heading_of (blocks, &g_array_index (blocks, Block, k)) == heading)
+          {
+            under = TRUE;
+            shown |= !g_array_index (hide, gboolean, k);
+          }
+      if (under && !shown)
+        g_array_index (hide, gboolean, i) = TRUE;
+    }
+
+  for (guint i = 0; i < blocks->len; i++)
+    {
+      GtkWidget *widget = g_array_index (blocks, Block, i).widget;
+      double opacity = g_array_index (hide, gboolean, i) ? 0 : 1;
+
+      if (gtk_widget_get_opacity (widget) != opacity)
+        gtk_widget_set_opacity (widget, opacity);
+    }
+}
+
+static gboolean
+on_fold_timeout (gpointer user_data)
+{
+  update_fold (CB_KIOSK_WINDOW (user_data));
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -371,6 +573,7 @@ cb_kiosk_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->cycle_source, g_source_remove);
   g_clear_handle_id (&self->cursor_source, g_source_remove);
+  g_clear_handle_id (&self->fold_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_KIOSK_WINDOW);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
@@ -455,6 +658,7 @@ cb_kiosk_window_init (CbKioskWindow *self)
   load_boards (self, FALSE);
   restart_cycle (self);
   show_cursor (self);
+  self->fold_source = g_timeout_add (FOLD_INTERVAL_MS, on_fold_timeout, self);
 }
 
 /**
@@ -532,7 +736,8 @@ cb_kiosk_window_get_fullscreen_requested (CbKioskWindow *self)
  *
  * Shows the next of the chosen boards, crossfading unless animations are
  * off. A board taller than the screen (more tiles, more agents than fit)
- * first shows its next screenful: nobody scrolls a TV.
+ * first shows its next screenful, from the first tile the last one cut:
+ * nobody scrolls a TV.
  */
 void
 cb_kiosk_window_cycle (CbKioskWindow *self)
@@ -540,20 +745,22 @@ cb_kiosk_window_cycle (CbKioskWindow *self)
   const char *current;
   guint n, next = 0;
   gboolean animate = TRUE;
-  GtkAdjustment *adjustment;
+  GtkScrolledWindow *scroller;
 
   g_return_if_fail (CB_IS_KIOSK_WINDOW (self));
 
-  adjustment = find_vadjustment (gtk_stack_get_visible_child (self->stack));
-  if (adjustment != NULL)
+  scroller = find_scroller (gtk_stack_get_visible_child (self->stack));
+  if (scroller != NULL)
     {
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
       double value = gtk_adjustment_get_value (adjustment);
       double page = gtk_adjustment_get_page_size (adjustment);
       double upper = gtk_adjustment_get_upper (adjustment);
 
       if (page > 0 && value + page < upper - 1)
         {
-          gtk_adjustment_set_value (adjustment, MIN (value + page, upper - page));
+          gtk_adjustment_set_value (adjustment, next_page_top (scroller));
+          update_fold (self);
           return;
         }
     }
@@ -569,7 +776,12 @@ cb_kiosk_window_cycle (CbKioskWindow *self)
                                                       : GTK_STACK_TRANSITION_TYPE_NONE);
   gtk_stack_set_visible_child_name (self->stack, self->boards[next]);
 
-  adjustment = find_vadjustment (gtk_stack_get_visible_child (self->stack));
-  if (adjustment != NULL)
-    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
+  scroller = find_scroller (gtk_stack_get_visible_child (self->stack));
+  if (scroller != NULL)
+    {
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
+    }
+  update_fold (self);
 }
