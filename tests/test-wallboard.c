@@ -1511,7 +1511,8 @@ test_boards (void)
 
 /* The filter lists of the editor, with more queues than fit: a search
  * entry over them hides the rows whose name and id lack what was typed
- * (case aside), says when none has it, and never changes what is ticked;
+ * (case aside) unless they are ticked, says when none has it, and never
+ * changes what is ticked;
  * a tick while searching edits the tile, and the search survives the
  * rebuild that follows. The teams, none known, keep the plain look. */
 static void
@@ -1526,7 +1527,8 @@ test_board_editor_search (void)
   static const struct
   {
     const char *query;          /* typed; NULL: as the step before left it */
-    const char *shown[4];       /* the rows left, by title; all when none and !none */
+    const char *shown[4];       /* the rows that match, by title; all when none and !none (the
+                                 * ticked ones show too) */
     gboolean    none;           /* "No queue matches …" */
     const char *tick;           /* the row then clicked */
     const char *ids;            /* the tile's queues after the step */
@@ -1631,6 +1633,7 @@ test_board_editor_search (void)
           const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
           const char *id = NULL;
           gboolean expected = steps[s].shown[0] == NULL && !steps[s].none;
+          gboolean matched = expected;
 
           for (guint q = 0; q < G_N_ELEMENTS (queues) && id == NULL; q++)
             {
@@ -1645,10 +1648,12 @@ test_board_editor_search (void)
             {
               g_autofree char *escaped = g_markup_escape_text (steps[s].shown[k], -1);
 
-              expected |= g_strcmp0 (escaped, title) == 0;
+              matched |= g_strcmp0 (escaped, title) == 0;
             }
+          /* What the tile holds stays in sight. */
+          expected = matched || g_strv_contains ((const char * const *) held, id);
           g_assert_cmpint (gtk_widget_get_visible (GTK_WIDGET (row)), ==, expected);
-          n_shown += expected;
+          n_shown += matched;
           /* Shown or hidden, a box says what the tile holds. */
           g_assert_cmpint (gtk_check_button_get_active (check), ==,
                            g_strv_contains ((const char * const *) held, id));

@@ -292,7 +292,9 @@ search_no_match (CbBoardFilters  filter,
 }
 
 /* Shows the rows of @entry's list that have what it holds, and the
- * no-match row when none has; hides, never unticks. */
+ * no-match row when none has; hides, never unticks. The ticked rows stay
+ * in sight whatever was typed: what the tile already holds is what one
+ * searches beside. */
 static void
 filter_id_rows (CbBoardEditor  *self,
                 GtkSearchEntry *entry)
@@ -308,9 +310,10 @@ filter_id_rows (CbBoardEditor  *self,
     {
       GtkWidget *row = g_ptr_array_index (checks, i);
       const char *key = g_object_get_data (G_OBJECT (row), "search-key");
+      GtkWidget *check = adw_action_row_get_activatable_widget (ADW_ACTION_ROW (row));
       gboolean match = *query == '\0' || strstr (key, query) != NULL;
 
-      gtk_widget_set_visible (row, match);
+      gtk_widget_set_visible (row, match || gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
       shown += match;
     }
   if (*query != '\0' && shown == 0)
