@@ -1166,6 +1166,52 @@ test_stall (Fixture       *f,
   g_assert_cmpfloat (gap_samples / 16000.0, <, 2.0);
 }
 
+/* The client's `buffer` report, as the console sends it every second. */
+static gboolean
+send_buffer (gpointer data)
+{
+  Media *m = data;
+
+  if (m->ws != NULL && soup_websocket_connection_get_state (m->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (m->ws, "{\"type\":\"buffer\",\"level_ms\":80,"
+                                                "\"underruns\":0,\"late_frames\":0}");
+  return G_SOURCE_CONTINUE;
+}
+
+/* The loop the sim and its client share stalls for longer than the
+ * client may be silent: its reports wait unread in the socket, so that is
+ * not silence (§6.3), and the socket plays on. A client that then really
+ * says nothing is closed 4408. */
+static void
+test_stall_is_not_silence (Fixture       *f,
+                           gconstpointer  data)
+{
+  const char *call_id = call_in_state (f, CB_SIM_CALL_CONNECTED);
+  g_auto(Started) s = { 0 };
+  g_autoptr(Media) m = NULL;
+  guint reports, before;
+  gint64 quiet_since;
+
+  cb_sim_media_set_client_silence (cb_sim_world_get_media (f->world), 1500);
+  start (f, SUPERVISOR_TOKEN, call_id, "listen", "[\"l16\"]", &s);
+  m = media_open (s.url, SUPERVISOR_TOKEN, "callboard.media.v1");
+  wait_frames (m, 5);
+  reports = g_timeout_add (300, send_buffer, m);
+  cb_test_spin (1200);
+
+  g_usleep (3200 * 1000);
+  before = m->n_frames;
+  wait_frames (m, before + 100);   /* two more seconds of audio */
+  g_assert_false (m->closed);
+
+  g_source_remove (reports);
+  quiet_since = g_get_monotonic_time ();
+  cb_test_wait (media_closed, m, 5000);
+  g_assert_cmpuint (m->close_code, ==, CB_CLOSE_HELLO_TIMEOUT);
+  g_test_message ("closed %.1f s after the client went quiet", (g_get_monotonic_time () - quiet_since) / 1e6);
+  g_assert_cmpint (g_get_monotonic_time () - quiet_since, >=, 1500 * 1000);
+}
+
 /* The call ends: stop with call_ended, then close 1000. */
 static void
 test_call_ended (Fixture       *f,
@@ -2251,6 +2297,7 @@ main (int   argc,
   ADD ("congestion", test_congestion);
   ADD ("pause", test_pause);
   ADD ("stall", test_stall);
+  ADD ("stall-is-not-silence", test_stall_is_not_silence);
   ADD ("recording-ranges", test_recording_ranges);
   ADD ("recording-duration", test_recording_duration);
   ADD ("recording-sound", test_recording_sound);

@@ -64,6 +64,9 @@
 #define DETACHED_MS         30000
 #define ENDED_LINGER_MS     30000
 #define CLIENT_SILENCE_MS   10000
+/* How often a socket's silence is looked at (§6.3's reckoning: a look that
+ * comes late, the sim's loop stalled, does not count against the client). */
+#define SILENCE_CHECK_MS    1000
 #define SEND_BUFFER_BYTES   16384
 #define HEADER_LEN          24
 #define MAX_TEXT_BYTES      65536   /* the largest message, text or binary: beyond it 1009 */
@@ -123,7 +126,7 @@ typedef struct
   guint64                  frames;          /* frames of the timeline sent or covered by gaps */
   guint32                  seq;
   guint32                  uplink_seq;
-  gint64                   last_rx_us;
+  CbSilence                silence;         /* since the client's last message */
   guint                    queued;          /* frames sent while the socket was full */
   guint64                  dropped_from;    /* first frame of a congestion gap, when dropping */
   gboolean                 dropping;
@@ -180,6 +183,7 @@ struct _CbSimMedia
   guint        tick_source;
   guint        ticket_ms;
   guint        ended_linger_ms;
+  guint        client_silence_ms;
 };
 
 static gint64
@@ -844,7 +848,9 @@ on_tick (gpointer user_data)
           continue;
         }
 
-      if (now - m->socket->last_rx_us > (gint64) CLIENT_SILENCE_MS * 1000)
+      if (now - m->socket->silence.last_check_us >= (gint64) SILENCE_CHECK_MS * 1000
+          && cb_silence_check (&m->socket->silence, (gint64) SILENCE_CHECK_MS * 1000, now)
+             > (gint64) self->client_silence_ms * 1000)
         {
           retire_socket (m->socket, "timeout", CB_CLOSE_HELLO_TIMEOUT);
           m->state = STATE_CONNECTING;
@@ -1335,7 +1341,7 @@ on_media_message (SoupWebsocketConnection *ws,
   /* Closing (a protocol error, a flood): what else comes is not acted on. */
   if (s->monitor == NULL || soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
-  s->last_rx_us = g_get_monotonic_time ();
+  cb_silence_heard (&s->silence, g_get_monotonic_time ());
   if (length > MAX_TEXT_BYTES)
     {
       if (soup_websocket_connection_get_state (s->ws) == SOUP_WEBSOCKET_STATE_OPEN)
@@ -1510,14 +1516,15 @@ on_media_socket (SoupServer              *server,
   s->monitor = m;
   s->ws = g_object_ref (ws);
   s->socket = soup_server_message_get_socket (msg) ? g_object_ref (soup_server_message_get_socket (msg)) : NULL;
-  s->last_rx_us = g_get_monotonic_time ();
+  cb_silence_heard (&s->silence, g_get_monotonic_time ());
+  s->silence.last_check_us = s->silence.last_rx_us;
   s->discontinuity = TRUE;
   s->timeline_base = m->timeline_pos;
   s->uplink.rate = m->rate;
   s->uplink.tokens = m->rate * (MAX_QUEUE_MS + UPLINK_MAX_FRAME_MS) / 1000.0;
-  s->uplink.tokens_us = s->last_rx_us;
+  s->uplink.tokens_us = s->silence.last_rx_us;
   s->text_tokens = TEXT_BURST;
-  s->text_tokens_us = s->last_rx_us;
+  s->text_tokens_us = s->silence.last_rx_us;
   if (s->socket != NULL)
     setsockopt (g_socket_get_fd (s->socket), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
   soup_websocket_connection_set_keepalive_interval (ws, 0);
@@ -1551,6 +1558,7 @@ cb_sim_media_new (CbSimEngine *engine,
   self->seed = seed;
   self->ticket_ms = TICKET_MS;
   self->ended_linger_ms = ENDED_LINGER_MS;
+  self->client_silence_ms = CLIENT_SILENCE_MS;
   self->monitors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) monitor_free);
   self->closing = g_ptr_array_new_with_free_func ((GDestroyNotify) media_socket_free);
 
@@ -1616,6 +1624,15 @@ cb_sim_media_set_timeouts (CbSimMedia *self,
 {
   self->ticket_ms = ticket_ms;
   self->ended_linger_ms = ended_linger_ms;
+}
+
+/* For tests: how long a media socket may be silent (10 s). */
+void
+cb_sim_media_set_client_silence (CbSimMedia *self,
+                                 guint       silence_ms)
+{
+  g_return_if_fail (self != NULL);
+  self->client_silence_ms = silence_ms;
 }
 
 guint64

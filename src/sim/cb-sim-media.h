@@ -27,6 +27,8 @@ JsonArray  *cb_sim_media_monitor_ids_for_call (CbSimMedia  *self,
 void        cb_sim_media_set_timeouts         (CbSimMedia  *self,
                                                guint        ticket_ms,
                                                guint        ended_linger_ms);
+void        cb_sim_media_set_client_silence   (CbSimMedia  *self,
+                                               guint        silence_ms);
 guint64     cb_sim_media_get_uplink_frames    (CbSimMedia  *self,
                                                const char  *monitor_id);
 
