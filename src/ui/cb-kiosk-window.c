@@ -279,23 +279,26 @@ update_fold (CbKioskWindow *self)
   /* Tiles, and headings cut themselves… */
   for (guint i = 0; i < blocks->len; i++)
     g_array_index (hide, gboolean, i) = bottom > top && is_cut (&g_array_index (blocks, Block, i), top, bottom);
-  /* …and headings over nothing but hidden tiles. */
-  for (guint i = 0; i < blocks->len; i++)
-    {
-      const Block *heading = &g_array_index (blocks, Block, i);
-      gboolean under = FALSE, shown = FALSE;
+  /* …and headings over nothing but hidden tiles: each tile says, once,
+   * whether its heading has a tile in sight (bit 1: a tile under it, bit 2:
+   * one shown). */
+  {
+    g_autoptr(GArray) under = g_array_new (FALSE, TRUE, sizeof (guint8));
 
-      if (!heading->heading)
-        continue;
-      for (guint k = 0; k < blocks->len; k++)
-        if (!g_array_index (blocks, Block, k).heading && heading_of (blocks, &g_array_index (blocks, Block, k)) == heading)
-          {
-            under = TRUE;
-            shown |= !g_array_index (hide, gboolean, k);
-          }
-      if (under && !shown)
+    g_array_set_size (under, blocks->len);
+    for (guint k = 0; k < blocks->len; k++)
+      {
+        const Block *block = &g_array_index (blocks, Block, k);
+        const Block *heading = block->heading ? NULL : heading_of (blocks, block);
+
+        if (heading != NULL)
+          g_array_index (under, guint8, heading - (const Block *) blocks->data)
+            |= 1 | (g_array_index (hide, gboolean, k) ? 0 : 2);
+      }
+    for (guint i = 0; i < blocks->len; i++)
+      if (g_array_index (under, guint8, i) == 1)
         g_array_index (hide, gboolean, i) = TRUE;
-    }
+  }
 
   for (guint i = 0; i < blocks->len; i++)
     {
