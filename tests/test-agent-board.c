@@ -367,6 +367,18 @@ test_sort (void)
   g_assert_true (cb_agent_board_sort_by (board, "work", GTK_SORT_ASCENDING));
   g_assert_false (cb_agent_board_sort_by (board, "nonsense", GTK_SORT_ASCENDING));
 
+  /* Numbers in names go by their value: "Agent 2" before "Agent 10". */
+  put_agent (&floor_, "ag-10", "Agent 10", "3010", "t-south", "q-sales", "available", NOW, NULL);
+  put_agent (&floor_, "ag-9", "Agent 9", "3009", "t-south", "q-sales", "available", NOW, NULL);
+  put_agent (&floor_, "ag-2b", "Agent 2", "3002", "t-south", "q-sales", "available", NOW, NULL);
+  cb_agent_board_refresh (board);
+  g_assert_true (cb_agent_board_sort_by (board, "name", GTK_SORT_ASCENDING));
+  g_assert_cmpuint (g_list_model_get_n_items (cb_agent_board_get_rows (board)), ==, n + 3);
+  g_assert_cmpstr (row_id (board, 0), ==, "ag-2b");
+  g_assert_cmpstr (row_id (board, 1), ==, "ag-9");
+  g_assert_cmpstr (row_id (board, 2), ==, "ag-10");
+  g_assert_cmpstr (row_id (board, 3), ==, "ag-6");   /* Emir */
+
   g_assert_finalize_object (board);
 }
 

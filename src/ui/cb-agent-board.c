@@ -148,7 +148,7 @@ struct _CbAgentBoard
   GSettings           *settings;
   GCancellable        *cancellable;
   GHashTable          *bound;          /* GtkListItem → CellFlags: the cells bound to an agent */
-  GHashTable          *collate_keys;   /* text → g_utf8_collate_key () */
+  GHashTable          *collate_keys;   /* text → its collation key */
   GHashTable          *sort_keys;      /* CbEntity → SortKey, until the agent changes */
   GPtrArray           *team_ids;       /* by dropdown position; [0] NULL = all */
   GPtrArray           *queue_ids;
@@ -911,7 +911,8 @@ cmp_int (gint64 a,
 }
 
 /* Collation keys by string, so sorting 2,000 agents a frame compares bytes,
- * not normalized copies. Few distinct strings: names, teams, queues, reasons. */
+ * not normalized copies. Few distinct strings: names, teams, queues, reasons.
+ * Numbers go by their value, as people read them: "Agent 2", "Agent 10". */
 static const char *
 collate_key (CbAgentBoard *self,
              const char   *text)
@@ -920,7 +921,7 @@ collate_key (CbAgentBoard *self,
 
   if (key == NULL)
     {
-      key = g_utf8_collate_key (text, -1);
+      key = g_utf8_collate_key_for_filename (text, -1);
       g_hash_table_insert (self->collate_keys, g_strdup (text), (gpointer) key);
     }
   return key;
@@ -1143,8 +1144,11 @@ compare_choices (gconstpointer a,
                  gconstpointer b)
 {
   const Choice *ca = a, *cb = b;
+  g_autofree char *ka = g_utf8_collate_key_for_filename (ca->name, -1);
+  g_autofree char *kb = g_utf8_collate_key_for_filename (cb->name, -1);
 
-  return g_utf8_collate (ca->name, cb->name);
+  /* In the order of the board's sort: "Queue 2" before "Queue 10". */
+  return strcmp (ka, kb);
 }
 
 /* Mirrors @model into @names as "All …" then the names in order, keeping
