@@ -385,8 +385,43 @@ put_agent (CbEntityModel *agents,
   cb_entity_model_upsert (agents, id, "agents", 1, message, NULL);
 }
 
+/* The agent list's rows in view, in the list's coordinates (top of the
+ * screenful = 0): whether each is shown (opacity 1) and whole. */
+typedef struct
+{
+  double   top;
+  double   bottom;
+  gboolean shown;
+} RowSeen;
+
+static GArray *
+rows_in_view (GtkWidget *board,
+              double     page)
+{
+  GtkWidget *columns = find_child_of_type (board, GTK_TYPE_COLUMN_VIEW);
+  GtkWidget *list = find_child_of_type (columns, GTK_TYPE_LIST_VIEW);
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (RowSeen));
+
+  g_assert_nonnull (list);
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      graphene_rect_t rect;
+      RowSeen seen;
+
+      if (g_strcmp0 (gtk_widget_get_css_name (row), "row") != 0 || !gtk_widget_get_child_visible (row)
+          || !gtk_widget_compute_bounds (row, list, &rect))
+        continue;
+      seen = (RowSeen) { rect.origin.y, rect.origin.y + rect.size.height, gtk_widget_get_opacity (row) > 0.5 };
+      if (seen.bottom > 0.5 && seen.top < page - 0.5)
+        g_array_append_val (rows, seen);
+    }
+  return rows;
+}
+
 /* A board taller than the screen shows its next screenful before the next
- * board, then starts again from the top. */
+ * board, then starts again from the top. The agent board alone pages by
+ * its rows: each screenful starts with the row the last one cut, and a row
+ * an edge cuts is not shown. */
 static void
 test_pages (void)
 {
@@ -402,6 +437,8 @@ test_pages (void)
   GtkWidget *board;
   GtkAdjustment *adjustment;
   GtkWidget *scroller;
+  double next_top = 0;
+  guint pages = 0, cut = 0;
 
   g_settings_set_strv (settings, "kiosk-boards", boards);
   g_settings_set_uint (settings, "kiosk-cycle-seconds", 0);
@@ -417,7 +454,8 @@ test_pages (void)
   for (guint i = 0; i < 200; i++)
     put_agent (agents, i);
   cb_agent_board_set_models (CB_AGENT_BOARD (board), agents, teams, queues, campaigns, reasons, calls);
-  spin_for (300);
+  /* The fold is looked for twice a second as rows come. */
+  spin_for (700);
 
   scroller = find_child_of_type (board, GTK_TYPE_SCROLLED_WINDOW);
   g_assert_nonnull (scroller);
@@ -426,17 +464,63 @@ test_pages (void)
   g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, 2 * gtk_adjustment_get_page_size (adjustment));
   g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
 
-  cb_kiosk_window_cycle (kiosk);
-  spin_for (100);
-  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >, 0);
-  g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "agents");
-
-  /* At the end, round to the top. */
-  for (guint i = 0; i < 100 && gtk_adjustment_get_value (adjustment) > 0; i++)
+  /* Screenful by screenful to the end, then round to the top. */
+  for (;;)
     {
+      double value = gtk_adjustment_get_value (adjustment);
+      double page = gtk_adjustment_get_page_size (adjustment);
+      gboolean last = value + page >= gtk_adjustment_get_upper (adjustment) - 1;
+      g_autoptr(GArray) rows = rows_in_view (board, page);
+      double first_top = G_MAXDOUBLE;
+
+      g_assert_cmpstr (cb_kiosk_window_get_board (kiosk), ==, "agents");
+      g_assert_cmpuint (rows->len, >, 5);
+      for (guint i = 0; i < rows->len; i++)
+        {
+          const RowSeen *row = &g_array_index (rows, RowSeen, i);
+          gboolean whole = row->top >= -0.5 && row->bottom <= page + 0.5;
+
+          /* Shown if and only if whole. */
+          if (row->shown != whole)
+            g_error ("screenful %u at %.0f: a row at %.1f–%.1f of %.0f is %s", pages + 1, value, row->top,
+                     row->bottom, page, row->shown ? "shown cut" : "hidden whole");
+          if (!whole)
+            cut++;
+          if (row->shown)
+            first_top = MIN (first_top, row->top);
+        }
+      /* Each screenful but the last starts with a whole row, the one the
+       * screenful before cut (nothing is skipped). */
+      if (!last)
+        {
+          g_assert_cmpfloat_with_epsilon (first_top, 0, 0.5);
+          g_assert_cmpfloat_with_epsilon (value, next_top, 0.5);
+        }
+      next_top = value + page;
+      for (guint i = 0; i < rows->len; i++)
+        if (!g_array_index (rows, RowSeen, i).shown && g_array_index (rows, RowSeen, i).bottom > page)
+          next_top = value + g_array_index (rows, RowSeen, i).top;
+
+      /* CB_KIOSK_SHOT=PREFIX saves the first screenfuls, to look at. */
+      if (g_getenv ("CB_KIOSK_SHOT") != NULL && pages < 3)
+        {
+          g_autoptr(GdkTexture) texture = cb_widget_render_texture (GTK_WIDGET (kiosk));
+          g_autofree char *path = g_strdup_printf ("%s-agents-%u.png", g_getenv ("CB_KIOSK_SHOT"), pages + 1);
+
+          g_assert_true (texture != NULL && gdk_texture_save_to_png (texture, path));
+        }
+      pages++;
+      g_assert_cmpuint (pages, <, 100);
+
       cb_kiosk_window_cycle (kiosk);
-      spin_for (20);
+      spin_for (50);
+      if (last)
+        break;
+      g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >, value);
     }
+  g_assert_cmpuint (pages, >, 2);
+  /* The window is not a whole number of rows high: edges did cut rows. */
+  g_assert_cmpuint (cut, >, 0);
   g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
 
   gtk_window_destroy (GTK_WINDOW (kiosk));

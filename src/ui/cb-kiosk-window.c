@@ -21,7 +21,9 @@
  * end at the fold: above the first tile the bottom of the screen would cut
  * (with the heading just above it). Tiles cut by the screen's edges are
  * hidden until the screenful that shows them whole, so the wall never
- * shows half a tile (update_fold ()).
+ * shows half a tile (update_fold ()). The agent board alone pages the same
+ * way by its rows: each screenful starts with a whole row, and a row the
+ * bottom edge cuts waits for the next one.
  *
  * Dark: AdwStyleManager's colour scheme is application-wide, so forcing it
  * would turn a supervisor's normal windows dark too (and whatever we set
@@ -83,6 +85,8 @@ struct _CbKioskWindow
   guint            cycle_source;
   guint            cursor_source;
   guint            fold_source;
+  GdkFrameClock   *fold_clock;    /* weak: whose layout ends with a fold */
+  gboolean         fold_pending;
   double           last_x;
   double           last_y;
   gboolean         fullscreen_requested;
@@ -138,6 +142,7 @@ typedef struct
   GtkWidget       *widget;
   graphene_rect_t  bounds;    /* in the scrolled content's coordinates */
   gboolean         heading;
+  gboolean         row;       /* a row of the agent list */
 } Block;
 
 /* The tiles (cards) and headings under @widget, where they are in @content.
@@ -215,6 +220,34 @@ is_cut (const Block *block,
          && (block_top (block) < top - 0.5 || block_bottom (block) > bottom + 0.5);
 }
 
+/* The rows a list (the agent board's column view) holds, where they are
+ * in the list as it scrolls: a list places its rows in view, so a row's
+ * place in the list is its place on screen plus @scrolled. */
+static void
+collect_rows (GtkWidget *list,
+              double     scrolled,
+              GArray    *blocks)
+{
+  GtkWidget *view = list;
+
+  /* A column view's rows are its list view's; the titles stay on top. */
+  for (GtkWidget *child = gtk_widget_get_first_child (list); GTK_IS_COLUMN_VIEW (list) && child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      view = child;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (view); row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      Block block = { .widget = row, .row = TRUE };
+
+      if (!gtk_widget_get_visible (row) || g_strcmp0 (gtk_widget_get_css_name (row), "row") != 0
+          || !gtk_widget_compute_bounds (row, view, &block.bounds))
+        continue;
+      block.bounds.origin.y += scrolled;
+      g_array_append_val (blocks, block);
+    }
+}
+
 /* The content that scrolls in @scroller, and the blocks in it. */
 static GtkWidget *
 scroller_blocks (GtkScrolledWindow *scroller,
@@ -224,13 +257,16 @@ scroller_blocks (GtkScrolledWindow *scroller,
 
   if (GTK_IS_VIEWPORT (content) && gtk_viewport_get_child (GTK_VIEWPORT (content)) != NULL)
     content = gtk_viewport_get_child (GTK_VIEWPORT (content));
-  if (content != NULL)
+  if (GTK_IS_COLUMN_VIEW (content) || GTK_IS_LIST_VIEW (content))
+    collect_rows (content, gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (scroller)), blocks);
+  else if (content != NULL)
     collect_blocks (content, content, blocks);
   return content;
 }
 
 /* Where the screenful after the one at @value starts: at the first tile
- * the bottom of the screen cuts, or its heading, or else a screen lower. */
+ * the bottom of the screen cuts, or its heading, or at the first row it
+ * cuts, or else a screen lower. */
 static double
 next_page_top (GtkScrolledWindow *scroller)
 {
@@ -252,7 +288,7 @@ next_page_top (GtkScrolledWindow *scroller)
         continue;
       heading = heading_of (blocks, block);
       top = heading != NULL && block_top (heading) > value + 0.5 ? block_top (heading) : block_top (block);
-      next = MIN (next, MAX (top - PAGE_MARGIN, value + 1));
+      next = MIN (next, MAX (top - (block->row ? 0 : PAGE_MARGIN), value + 1));
     }
   return MIN (next, upper - page);
 }
@@ -315,6 +351,36 @@ on_fold_timeout (gpointer user_data)
 {
   update_fold (CB_KIOSK_WINDOW (user_data));
   return G_SOURCE_CONTINUE;
+}
+
+/* After the frame's layout, before its paint: a list places its rows for
+ * a new scroll position only when laid out. */
+static void
+on_layout (CbKioskWindow *self)
+{
+  if (!self->fold_pending || self->stack == NULL)
+    return;
+  self->fold_pending = FALSE;
+  update_fold (self);
+}
+
+/* The fold once the next frame has been laid out: a new screenful's rows
+ * are only where they show then. */
+static void
+fold_after_layout (CbKioskWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (clock == NULL)
+    return;
+  if (clock != self->fold_clock)
+    {
+      /* The root connects its own layout while one is due; ours runs after. */
+      g_signal_connect_object (clock, "layout", G_CALLBACK (on_layout), self, G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+      g_set_weak_pointer (&self->fold_clock, clock);
+    }
+  self->fold_pending = TRUE;
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
 }
 
 static void
@@ -577,6 +643,7 @@ cb_kiosk_window_dispose (GObject *object)
   g_clear_handle_id (&self->cycle_source, g_source_remove);
   g_clear_handle_id (&self->cursor_source, g_source_remove);
   g_clear_handle_id (&self->fold_source, g_source_remove);
+  g_clear_weak_pointer (&self->fold_clock);
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_KIOSK_WINDOW);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
@@ -764,6 +831,7 @@ cb_kiosk_window_cycle (CbKioskWindow *self)
         {
           gtk_adjustment_set_value (adjustment, next_page_top (scroller));
           update_fold (self);
+          fold_after_layout (self);
           return;
         }
     }
@@ -787,4 +855,5 @@ cb_kiosk_window_cycle (CbKioskWindow *self)
       gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
     }
   update_fold (self);
+  fold_after_layout (self);
 }
