@@ -11,7 +11,9 @@
 #include "cb-application.h"
 #include "cb-board.h"
 #include "cb-board-group.h"
+#include "cb-interval-chart.h"
 #include "cb-kiosk-window.h"
+#include "cb-queue-tile.h"
 #include "cb-test-view.h"
 #include "cb-ui-types.h"
 #include "cb-wallboard-page.h"
@@ -567,14 +569,21 @@ flag_is_set (gpointer data)
   return *(gboolean *) data;
 }
 
+typedef struct
+{
+  CbWallboardPage *page;
+  guint            n;
+} TilesWanted;
+
 static gboolean
 has_queue_tiles (gpointer data)
 {
-  GPtrArray *groups = cb_wallboard_page_get_groups (data);
+  const TilesWanted *wanted = data;
+  GPtrArray *groups = cb_wallboard_page_get_groups (wanted->page);
 
   for (guint i = 0; i < groups->len; i++)
     if (cb_board_group_get_tile (g_ptr_array_index (groups, i))->kind == CB_BOARD_TILE_QUEUES
-        && cb_board_group_get_n_tiles (g_ptr_array_index (groups, i)) >= 10)
+        && cb_board_group_get_n_tiles (g_ptr_array_index (groups, i)) >= wanted->n)
       return TRUE;
   return FALSE;
 }
@@ -617,7 +626,7 @@ test_screenfuls (void)
   cb_store_connect (store);
   page = visible_page (kiosk);
   g_assert_nonnull (page);
-  cb_test_wait (has_queue_tiles, page, 20000);
+  cb_test_wait (has_queue_tiles, &(TilesWanted) { page, 10 }, 20000);
   /* Laid out, and the fold found (twice a second). */
   cb_test_spin (1200);
 
@@ -695,6 +704,88 @@ test_screenfuls (void)
   g_settings_reset (settings, "kiosk-cycle-seconds");
 }
 
+/* Full HD, the TV of most walls, with the demo's four queues: they are
+ * four to a line, whatever their names' length, each name whole; and the
+ * first screenful holds today's chart as well. */
+static void
+test_four_across (void)
+{
+  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=20", "--agents=40", "--queues=4", "--seed=3",
+                                                "--heartbeat-ms=1000", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("cb-kiosk-XXXXXX", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
+  GSettings *settings = cb_application_get_settings (app);
+  const char *boards[] = { "queues", NULL };
+  CbStore *store = cb_store_new (cache);
+  g_autoptr(GPtrArray) cards = g_ptr_array_new ();
+  g_autoptr(GArray) bounds = g_array_new (FALSE, FALSE, sizeof (graphene_rect_t));
+  CbKioskWindow *kiosk;
+  CbWallboardPage *page;
+  GtkWidget *scroller, *content;
+  double line_top = -1;
+  guint queues = 0;
+  gboolean opened = FALSE, long_name = FALSE, chart_shown = FALSE;
+
+  g_settings_set_strv (settings, "kiosk-boards", boards);
+  g_settings_set_uint (settings, "kiosk-cycle-seconds", 0);
+  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
+  cb_store_open_async (store, NULL, on_opened, &opened);
+  cb_test_wait (flag_is_set, &opened, 10000);
+
+  kiosk = cb_kiosk_window_new (app, NULL);
+  cb_kiosk_window_set_store (kiosk, store);
+  gtk_window_unfullscreen (GTK_WINDOW (kiosk));
+  gtk_window_set_default_size (GTK_WINDOW (kiosk), 1920, 1080);
+  gtk_window_present (GTK_WINDOW (kiosk));
+  cb_store_connect (store);
+  page = visible_page (kiosk);
+  g_assert_nonnull (page);
+  cb_test_wait (has_queue_tiles, &(TilesWanted) { page, 4 }, 20000);
+  cb_test_spin (1200);
+
+  scroller = gtk_widget_get_ancestor (g_ptr_array_index (cb_wallboard_page_get_groups (page), 0),
+                                      GTK_TYPE_SCROLLED_WINDOW);
+  content = gtk_viewport_get_child (GTK_VIEWPORT (gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller))));
+  collect_cards (content, content, cards, bounds);
+  for (guint i = 0; i < cards->len; i++)
+    {
+      GtkWidget *card = g_ptr_array_index (cards, i);
+      GtkWidget *tile = gtk_widget_get_parent (card);
+      GtkWidget *name;
+
+      if (find_descendant (card, CB_TYPE_INTERVAL_CHART) != NULL)
+        chart_shown = gtk_widget_get_opacity (card) > 0.5;
+      if (!CB_IS_QUEUE_TILE (tile))
+        continue;
+      g_assert_cmpfloat (gtk_widget_get_opacity (card), ==, 1);
+      /* All on one line. */
+      if (line_top < 0)
+        line_top = g_array_index (bounds, graphene_rect_t, i).origin.y;
+      g_assert_cmpfloat_with_epsilon (g_array_index (bounds, graphene_rect_t, i).origin.y, line_top, 0.5);
+      /* The name whole. */
+      name = find_descendant (card, GTK_TYPE_LABEL);
+      g_assert_true (gtk_widget_has_css_class (name, "tile-title"));
+      g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (name))));
+      if (strlen (gtk_label_get_label (GTK_LABEL (name))) > 12)
+        long_name = TRUE;
+      queues++;
+    }
+  g_assert_cmpuint (queues, ==, 4);
+  g_assert_true (long_name);   /* "Technical Support" */
+  /* Below them, today's chart (and a campaign tile beside it). */
+  g_assert_true (chart_shown);
+
+  gtk_window_destroy (GTK_WINDOW (kiosk));
+  cb_test_spin (50);
+  cb_store_shutdown (store);
+  cb_test_spin (20);
+  g_assert_finalize_object (store);
+  g_remove (cache);
+  g_rmdir (dir);
+  g_settings_reset (settings, "kiosk-boards");
+  g_settings_reset (settings, "kiosk-cycle-seconds");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -713,6 +804,7 @@ main (int   argc,
   g_test_add_func ("/callboard/kiosk/cycle", test_cycle);
   g_test_add_func ("/callboard/kiosk/pages", test_pages);
   g_test_add_func ("/callboard/kiosk/screenfuls", test_screenfuls);
+  g_test_add_func ("/callboard/kiosk/four-across", test_four_across);
   g_test_add_func ("/callboard/kiosk/saved-boards", test_saved_boards);
 
   ret = g_test_run ();

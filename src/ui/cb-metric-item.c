@@ -447,7 +447,7 @@ cb_metric_item_set_property (GObject      *object,
           self->compact = g_value_get_boolean (value);
           /* In a tile's narrow columns captions give way to the numbers. */
           gtk_label_set_max_width_chars (self->caption_label, self->compact ? 10 : -1);
-          gtk_label_set_max_width_chars (self->detail_label, self->compact ? 12 : -1);
+          gtk_label_set_max_width_chars (self->detail_label, self->compact ? 16 : -1);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
