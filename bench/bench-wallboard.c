@@ -10,8 +10,13 @@
  * for a while; --screenshot=FILE saves what the window showed at the end.
  * It prints:
  *
- * - frame times: the interval between frames the frame clock paints while
- *   the updates flow, p50/p95/p99/max (goals: p95 ≤ 16.7 ms, p99 ≤ 33 ms);
+ * - frame times (goals: p95 ≤ 16.7 ms, p99 ≤ 33 ms), three ways:
+ *   the interval between the frame clock's frame times, GDK's own figure
+ *   (gdk_frame_clock_get_frame_time (): the time a frame is for, on the
+ *   clock's grid of refreshes; a frame that is late moves it on by whole
+ *   refreshes), which the goals are judged by;
+ *   the interval between frames the frame clock paints while the updates
+ *   flow, from the end of one to the end of the next, p50/p95/p99/max;
  *   and the intervals a 60 Hz display would show them at, each frame at
  *   the first refresh of the frame clock's grid after it was drawn (Xvfb
  *   has no refresh: its pixels change when drawn, so the first figure is
@@ -68,6 +73,8 @@ typedef struct
 {
   CbStore  *store;
   GArray   *intervals;    /* gint64 µs between painted frames */
+  GArray   *clock_intervals; /* gint64 µs between their frame times */
+  gint64    last_clock_time;
   GArray   *presented;    /* gint64 µs between the refreshes that would show them */
   gint64    frame_time;   /* this frame's time on the frame clock's grid */
   gint64    last_shown_us;
@@ -144,8 +151,20 @@ on_after_paint (GdkFrameClock *clock,
   if (!bench->measuring)
     {
       bench->last_paint_us = now;
+      bench->last_clock_time = gdk_frame_clock_get_frame_time (clock);
       return;
     }
+  {
+    gint64 frame_time = gdk_frame_clock_get_frame_time (clock);
+
+    if (bench->last_clock_time > 0)
+      {
+        gint64 interval = frame_time - bench->last_clock_time;
+
+        g_array_append_val (bench->clock_intervals, interval);
+      }
+    bench->last_clock_time = frame_time;
+  }
   if (bench->last_paint_us > 0)
     {
       gint64 interval = now - bench->last_paint_us;
@@ -211,10 +230,12 @@ on_floor_tick (GtkWidget     *widget,
 }
 
 static GArray *
-measure_floor (gint64 duration_us)
+measure_floor (gint64   duration_us,
+               GArray **clock_intervals)
 {
   /* Its intervals are counted as the wallboard's are (on_after_paint ()). */
-  Bench floor = { .intervals = g_array_new (FALSE, FALSE, sizeof (gint64)), .measuring = TRUE };
+  Bench floor = { .intervals = g_array_new (FALSE, FALSE, sizeof (gint64)),
+                  .clock_intervals = g_array_new (FALSE, FALSE, sizeof (gint64)), .measuring = TRUE };
   GtkWidget *window = gtk_window_new ();
   GtkWidget *label = gtk_label_new ("0");
   GdkFrameClock *clock;
@@ -235,6 +256,7 @@ measure_floor (gint64 duration_us)
     g_main_context_iteration (NULL, TRUE);
   g_signal_handler_disconnect (clock, handler);
   gtk_window_destroy (GTK_WINDOW (window));
+  *clock_intervals = floor.clock_intervals;
   return floor.intervals;
 }
 
@@ -296,6 +318,7 @@ main (int   argc,
   double cpu0, cpu;
   struct rusage usage;
   g_autoptr(GArray) floor_intervals = NULL;
+  g_autoptr(GArray) floor_clock_intervals = NULL;
   g_autoptr(GPtrArray) feed = NULL;
 
   /* As the console runs: the system malloc, and GTK's cairo renderer on a
@@ -322,7 +345,7 @@ main (int   argc,
                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   }
 
-  floor_intervals = measure_floor (3 * G_USEC_PER_SEC);
+  floor_intervals = measure_floor (3 * G_USEC_PER_SEC, &floor_clock_intervals);
 
   peer = cb_bench_peer_start ((guint) opt_agents, (guint) opt_queues, (guint) opt_calls);
   bench.store = cb_store_new (path);
@@ -352,6 +375,7 @@ main (int   argc,
   gtk_window_present (GTK_WINDOW (window));
 
   bench.intervals = g_array_new (FALSE, FALSE, sizeof (gint64));
+  bench.clock_intervals = g_array_new (FALSE, FALSE, sizeof (gint64));
   bench.presented = g_array_new (FALSE, FALSE, sizeof (gint64));
   bench.work = g_array_new (FALSE, FALSE, sizeof (gint64));
   for (guint i = 0; i < 3; i++)
@@ -390,6 +414,7 @@ main (int   argc,
   refreshes = cb_wallboard_page_get_n_refreshes (CB_WALLBOARD_PAGE (page));
   /* The first interval counted ends at a frame painted while measuring. */
   bench.last_paint_us = 0;
+  bench.last_clock_time = 0;
   bench.measuring = TRUE;
   base = cb_store_get_events_applied (bench.store);
   cpu0 = cpu_seconds ();
@@ -417,8 +442,13 @@ main (int   argc,
   bench.measuring = FALSE;
 
   printf ("renderer: %s\n", g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "GTK's choice");
-  printf ("frames: %u painted in %.1f s; interval p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms "
-          "(goals p95 ≤ 16.7, p99 ≤ 33)\n",
+  printf ("frame times, the frame clock's (between frames' times on its grid): p50 %.1f ms, p95 %.1f ms, "
+          "p99 %.1f ms, max %.1f ms (goals p95 ≤ 16.7, p99 ≤ 33); the floor's p95 %.1f ms, p99 %.1f ms\n",
+          percentile_ms (bench.clock_intervals, 0.5), percentile_ms (bench.clock_intervals, 0.95),
+          percentile_ms (bench.clock_intervals, 0.99), percentile_ms (bench.clock_intervals, 1.0),
+          percentile_ms (floor_clock_intervals, 0.95), percentile_ms (floor_clock_intervals, 0.99));
+  printf ("frames: %u painted in %.1f s; from the end of one to the end of the next: interval p50 %.1f ms, "
+          "p95 %.1f ms, p99 %.1f ms, max %.1f ms\n",
           bench.intervals->len + 1, (end - start) / 1e6, percentile_ms (bench.intervals, 0.5),
           percentile_ms (bench.intervals, 0.95), percentile_ms (bench.intervals, 0.99),
           percentile_ms (bench.intervals, 1.0));
@@ -427,9 +457,10 @@ main (int   argc,
           percentile_ms (bench.presented, 0.5), percentile_ms (bench.presented, 0.95),
           percentile_ms (bench.presented, 0.99));
   printf ("the floor, a window that only redraws a label: interval p50 %.1f ms, p95 %.1f ms, p99 %.1f ms "
-          "(%u frames in 3 s, before the wallboard opened)\n",
+          "(%u frames in 3 s, before the wallboard opened); the wallboard's p95 is %.2f× the floor's\n",
           percentile_ms (floor_intervals, 0.5), percentile_ms (floor_intervals, 0.95),
-          percentile_ms (floor_intervals, 0.99), floor_intervals->len + 1);
+          percentile_ms (floor_intervals, 0.99), floor_intervals->len + 1,
+          percentile_ms (bench.intervals, 0.95) / MAX (0.001, percentile_ms (floor_intervals, 0.95)));
   printf ("work per frame (update → painted): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms\n",
           percentile_ms (bench.work, 0.5), percentile_ms (bench.work, 0.95), percentile_ms (bench.work, 0.99));
   printf ("  its phases, p50 / p99: update %.1f / %.1f ms, layout %.1f / %.1f ms, paint %.1f / %.1f ms\n",
@@ -447,6 +478,15 @@ main (int   argc,
   getrusage (RUSAGE_SELF, &usage);
   printf ("CPU: %.0f %% of one core; peak RSS %ld MiB\n", 100.0 * cpu / ((end - start) / 1e6),
           usage.ru_maxrss / 1024);
+  {
+    /* 16.7 ms is the 60 Hz refresh, 16.667 ms, rounded. */
+    gboolean p95 = percentile_ms (bench.clock_intervals, 0.95) <= 16.7;
+    gboolean p99 = percentile_ms (bench.clock_intervals, 0.99) <= 33.0;
+    gboolean e2p = percentile_ms (bench.latencies, 0.99) / 16.7 <= 2.0;
+
+    printf ("goals: frame time p95 ≤ 16.7 ms %s, p99 ≤ 33 ms %s; event to pixel p99 ≤ 2 frames %s\n",
+            p95 ? "met" : "MISSED", p99 ? "met" : "MISSED", e2p ? "met" : "MISSED");
+  }
 
   if (opt_screenshot != NULL)
     save_screenshot (window, opt_screenshot);
@@ -455,6 +495,7 @@ main (int   argc,
   g_object_unref (bench.store);
   cb_bench_peer_stop (peer);
   g_array_unref (bench.intervals);
+  g_array_unref (bench.clock_intervals);
   g_array_unref (bench.presented);
   g_array_unref (bench.work);
   for (guint i = 0; i < 3; i++)
