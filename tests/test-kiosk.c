@@ -588,6 +588,78 @@ has_queue_tiles (gpointer data)
   return FALSE;
 }
 
+/* A kiosk showing the "queues" board of a sim with @queues queues, in a
+ * window of @width × @height, once the tiles are laid out and the fold
+ * found (twice a second). */
+typedef struct
+{
+  CbTestSim       *sim;
+  char            *dir;
+  char            *cache;
+  CbStore         *store;
+  CbKioskWindow   *kiosk;
+  CbWallboardPage *page;
+  GtkWidget       *scroller;
+  GtkWidget       *content;   /* what scrolls */
+} KioskOnSim;
+
+static void
+kiosk_on_sim_open (KioskOnSim *self,
+                   guint       queues,
+                   int         width,
+                   int         height)
+{
+  g_autofree char *queues_arg = g_strdup_printf ("--queues=%u", queues);
+  GSettings *settings = cb_application_get_settings (app);
+  const char *boards[] = { "queues", NULL };
+  gboolean opened = FALSE;
+
+  self->sim = cb_test_sim_start ("--speed=20", "--agents=40", queues_arg, "--seed=3", "--heartbeat-ms=1000", NULL);
+  self->dir = g_dir_make_tmp ("cb-kiosk-XXXXXX", NULL);
+  self->cache = g_build_filename (self->dir, "cache.sqlite", NULL);
+  self->store = cb_store_new (self->cache);
+  g_settings_set_strv (settings, "kiosk-boards", boards);
+  g_settings_set_uint (settings, "kiosk-cycle-seconds", 0);
+  cb_store_set_backend (self->store, self->sim->url, CB_TEST_ADMIN_TOKEN, NULL);
+  cb_store_open_async (self->store, NULL, on_opened, &opened);
+  cb_test_wait (flag_is_set, &opened, 10000);
+
+  self->kiosk = cb_kiosk_window_new (app, NULL);
+  cb_kiosk_window_set_store (self->kiosk, self->store);
+  gtk_window_unfullscreen (GTK_WINDOW (self->kiosk));
+  gtk_window_set_default_size (GTK_WINDOW (self->kiosk), width, height);
+  gtk_window_present (GTK_WINDOW (self->kiosk));
+  cb_store_connect (self->store);
+  self->page = visible_page (self->kiosk);
+  g_assert_nonnull (self->page);
+  cb_test_wait (has_queue_tiles, &(TilesWanted) { self->page, queues }, 20000);
+  cb_test_spin (1200);
+
+  self->scroller = gtk_widget_get_ancestor (g_ptr_array_index (cb_wallboard_page_get_groups (self->page), 0),
+                                            GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_nonnull (self->scroller);
+  self->content = gtk_viewport_get_child (GTK_VIEWPORT (gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (self->scroller))));
+}
+
+static void
+kiosk_on_sim_close (KioskOnSim *self)
+{
+  GSettings *settings = cb_application_get_settings (app);
+
+  gtk_window_destroy (GTK_WINDOW (self->kiosk));
+  cb_test_spin (50);
+  cb_store_shutdown (self->store);
+  cb_test_spin (20);
+  g_assert_finalize_object (self->store);
+  g_remove (self->cache);
+  g_rmdir (self->dir);
+  g_clear_pointer (&self->cache, g_free);
+  g_clear_pointer (&self->dir, g_free);
+  g_clear_pointer (&self->sim, cb_test_sim_stop);
+  g_settings_reset (settings, "kiosk-boards");
+  g_settings_reset (settings, "kiosk-cycle-seconds");
+}
+
 /* Ten queues on a screen that holds a few rows of tiles: each screenful
  * starts at a tile or its heading, tiles the screen's edges cut are hidden
  * until a screenful shows them whole, and every tile is shown whole on one
@@ -595,46 +667,19 @@ has_queue_tiles (gpointer data)
 static void
 test_screenfuls (void)
 {
-  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=20", "--agents=40", "--queues=10", "--seed=3",
-                                                "--heartbeat-ms=1000", NULL);
-  g_autofree char *dir = g_dir_make_tmp ("cb-kiosk-XXXXXX", NULL);
-  g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
-  GSettings *settings = cb_application_get_settings (app);
-  const char *boards[] = { "queues", NULL };
-  CbStore *store = cb_store_new (cache);
+  KioskOnSim on = { 0 };
   g_autoptr(GHashTable) seen_whole = g_hash_table_new (NULL, NULL);
   g_autoptr(GPtrArray) cards = NULL;
   CbKioskWindow *kiosk;
-  CbWallboardPage *page;
-  GtkWidget *scroller, *content;
+  GtkWidget *content;
   GtkAdjustment *adjustment;
   guint pages = 0, hidden_first = 0;
   double last_value = -1;
-  gboolean opened = FALSE;
 
-  g_settings_set_strv (settings, "kiosk-boards", boards);
-  g_settings_set_uint (settings, "kiosk-cycle-seconds", 0);
-  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
-  cb_store_open_async (store, NULL, on_opened, &opened);
-  cb_test_wait (flag_is_set, &opened, 10000);
-
-  kiosk = cb_kiosk_window_new (app, NULL);
-  cb_kiosk_window_set_store (kiosk, store);
-  gtk_window_unfullscreen (GTK_WINDOW (kiosk));
-  gtk_window_set_default_size (GTK_WINDOW (kiosk), 1600, 900);
-  gtk_window_present (GTK_WINDOW (kiosk));
-  cb_store_connect (store);
-  page = visible_page (kiosk);
-  g_assert_nonnull (page);
-  cb_test_wait (has_queue_tiles, &(TilesWanted) { page, 10 }, 20000);
-  /* Laid out, and the fold found (twice a second). */
-  cb_test_spin (1200);
-
-  scroller = gtk_widget_get_ancestor (g_ptr_array_index (cb_wallboard_page_get_groups (page), 0),
-                                      GTK_TYPE_SCROLLED_WINDOW);
-  g_assert_nonnull (scroller);
-  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
-  content = gtk_viewport_get_child (GTK_VIEWPORT (gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller))));
+  kiosk_on_sim_open (&on, 10, 1600, 900);
+  kiosk = on.kiosk;
+  content = on.content;
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (on.scroller));
   g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, 1.5 * gtk_adjustment_get_page_size (adjustment));
   g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
 
@@ -693,15 +738,7 @@ test_screenfuls (void)
   for (guint i = 0; i < cards->len; i++)
     g_assert_true (g_hash_table_contains (seen_whole, g_ptr_array_index (cards, i)));
 
-  gtk_window_destroy (GTK_WINDOW (kiosk));
-  cb_test_spin (50);
-  cb_store_shutdown (store);
-  cb_test_spin (20);
-  g_assert_finalize_object (store);
-  g_remove (cache);
-  g_rmdir (dir);
-  g_settings_reset (settings, "kiosk-boards");
-  g_settings_reset (settings, "kiosk-cycle-seconds");
+  kiosk_on_sim_close (&on);
 }
 
 /* Full HD, the TV of most walls, with the demo's four queues: they are
@@ -710,43 +747,15 @@ test_screenfuls (void)
 static void
 test_four_across (void)
 {
-  g_autoptr(CbTestSim) sim = cb_test_sim_start ("--speed=20", "--agents=40", "--queues=4", "--seed=3",
-                                                "--heartbeat-ms=1000", NULL);
-  g_autofree char *dir = g_dir_make_tmp ("cb-kiosk-XXXXXX", NULL);
-  g_autofree char *cache = g_build_filename (dir, "cache.sqlite", NULL);
-  GSettings *settings = cb_application_get_settings (app);
-  const char *boards[] = { "queues", NULL };
-  CbStore *store = cb_store_new (cache);
+  KioskOnSim on = { 0 };
   g_autoptr(GPtrArray) cards = g_ptr_array_new ();
   g_autoptr(GArray) bounds = g_array_new (FALSE, FALSE, sizeof (graphene_rect_t));
-  CbKioskWindow *kiosk;
-  CbWallboardPage *page;
-  GtkWidget *scroller, *content;
   double line_top = -1;
   guint queues = 0;
-  gboolean opened = FALSE, long_name = FALSE, chart_shown = FALSE;
+  gboolean long_name = FALSE, chart_shown = FALSE;
 
-  g_settings_set_strv (settings, "kiosk-boards", boards);
-  g_settings_set_uint (settings, "kiosk-cycle-seconds", 0);
-  cb_store_set_backend (store, sim->url, CB_TEST_ADMIN_TOKEN, NULL);
-  cb_store_open_async (store, NULL, on_opened, &opened);
-  cb_test_wait (flag_is_set, &opened, 10000);
-
-  kiosk = cb_kiosk_window_new (app, NULL);
-  cb_kiosk_window_set_store (kiosk, store);
-  gtk_window_unfullscreen (GTK_WINDOW (kiosk));
-  gtk_window_set_default_size (GTK_WINDOW (kiosk), 1920, 1080);
-  gtk_window_present (GTK_WINDOW (kiosk));
-  cb_store_connect (store);
-  page = visible_page (kiosk);
-  g_assert_nonnull (page);
-  cb_test_wait (has_queue_tiles, &(TilesWanted) { page, 4 }, 20000);
-  cb_test_spin (1200);
-
-  scroller = gtk_widget_get_ancestor (g_ptr_array_index (cb_wallboard_page_get_groups (page), 0),
-                                      GTK_TYPE_SCROLLED_WINDOW);
-  content = gtk_viewport_get_child (GTK_VIEWPORT (gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller))));
-  collect_cards (content, content, cards, bounds);
+  kiosk_on_sim_open (&on, 4, 1920, 1080);
+  collect_cards (on.content, on.content, cards, bounds);
   for (guint i = 0; i < cards->len; i++)
     {
       GtkWidget *card = g_ptr_array_index (cards, i);
@@ -775,15 +784,7 @@ test_four_across (void)
   /* Below them, today's chart (and a campaign tile beside it). */
   g_assert_true (chart_shown);
 
-  gtk_window_destroy (GTK_WINDOW (kiosk));
-  cb_test_spin (50);
-  cb_store_shutdown (store);
-  cb_test_spin (20);
-  g_assert_finalize_object (store);
-  g_remove (cache);
-  g_rmdir (dir);
-  g_settings_reset (settings, "kiosk-boards");
-  g_settings_reset (settings, "kiosk-cycle-seconds");
+  kiosk_on_sim_close (&on);
 }
 
 int
