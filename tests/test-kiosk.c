@@ -701,8 +701,27 @@ test_screenfuls (void)
           const graphene_rect_t *r = &g_array_index (bounds, graphene_rect_t, i);
           gboolean whole = r->origin.y >= value - 0.5 && r->origin.y + r->size.height <= bottom + 0.5;
 
-          /* Shown if and only if whole on this screenful. */
-          g_assert_cmpfloat (gtk_widget_get_opacity (card), ==, whole ? 1 : 0);
+          gboolean heading = gtk_widget_has_css_class (card, "wallboard-heading");
+          gboolean shown = gtk_widget_get_opacity (card) == 1;
+
+          /* Shown if and only if whole on this screenful; but a heading
+           * whose tiles are all hidden is hidden too. */
+          if (heading && whole && !shown)
+            for (guint k = 0; k < cards->len; k++)
+              {
+                const graphene_rect_t *under = &g_array_index (bounds, graphene_rect_t, k);
+
+                if (k != i && gtk_widget_get_opacity (g_ptr_array_index (cards, k)) == 1
+                    && under->origin.y >= r->origin.y + r->size.height - 0.5
+                    && under->origin.y < r->origin.y + r->size.height + 48
+                    && under->origin.x < r->origin.x + r->size.width && r->origin.x < under->origin.x + under->size.width)
+                  g_error ("screenful %u: a heading at %.0f is hidden over a tile shown at %.0f", pages + 1,
+                           r->origin.y, under->origin.y);
+              }
+          else if (shown != whole)
+            g_error ("screenful %u at %.0f–%.0f: %s at %.0f–%.0f is %s", pages + 1, value, bottom,
+                     heading ? "a heading" : "a tile", r->origin.y, r->origin.y + r->size.height,
+                     whole ? "whole but hidden" : "cut but shown");
           if (whole)
             g_hash_table_add (seen_whole, card);
           else if (pages == 0)
@@ -755,6 +774,7 @@ test_four_across (void)
   gboolean long_name = FALSE, chart_shown = FALSE;
 
   kiosk_on_sim_open (&on, 4, 1920, 1080);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (on.kiosk), "kiosk-compact"));
   collect_cards (on.content, on.content, cards, bounds);
   for (guint i = 0; i < cards->len; i++)
     {
@@ -787,6 +807,33 @@ test_four_across (void)
   kiosk_on_sim_close (&on);
 }
 
+/* A screen of 1366 × 768 gets the smaller kiosk type: its first screenful
+ * holds the floor and a line of queue tiles, not the floor alone. */
+static void
+test_compact (void)
+{
+  KioskOnSim on = { 0 };
+  g_autoptr(GPtrArray) cards = g_ptr_array_new ();
+  g_autoptr(GArray) bounds = g_array_new (FALSE, FALSE, sizeof (graphene_rect_t));
+  guint shown = 0;
+
+  kiosk_on_sim_open (&on, 4, 1366, 768);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (on.kiosk), "kiosk-compact"));
+  collect_cards (on.content, on.content, cards, bounds);
+  for (guint i = 0; i < cards->len; i++)
+    if (CB_IS_QUEUE_TILE (gtk_widget_get_parent (g_ptr_array_index (cards, i)))
+        && gtk_widget_get_opacity (g_ptr_array_index (cards, i)) == 1)
+      shown++;
+  g_assert_cmpuint (shown, >=, 3);
+
+  /* On a bigger screen, the kiosk's own type again. */
+  gtk_window_set_default_size (GTK_WINDOW (on.kiosk), 1920, 1080);
+  cb_test_spin (300);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (on.kiosk), "kiosk-compact"));
+
+  kiosk_on_sim_close (&on);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -806,6 +853,7 @@ main (int   argc,
   g_test_add_func ("/callboard/kiosk/pages", test_pages);
   g_test_add_func ("/callboard/kiosk/screenfuls", test_screenfuls);
   g_test_add_func ("/callboard/kiosk/four-across", test_four_across);
+  g_test_add_func ("/callboard/kiosk/compact", test_compact);
   g_test_add_func ("/callboard/kiosk/saved-boards", test_saved_boards);
 
   ret = g_test_run ();

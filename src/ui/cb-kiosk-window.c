@@ -32,7 +32,10 @@
  * cannot be scoped to a widget, so the kiosk window carries a `kiosk-dark`
  * class whose rules (data/style.css, the kiosk section) paint its own
  * surfaces, cards and text dark, whatever the rest of the application uses.
- * The `kiosk` class scales the page's type up for reading across a room.
+ * The `kiosk` class scales the page's type up for reading across a room;
+ * on a screen less than KIOSK_COMPACT_HEIGHT pixels high, `kiosk-compact`
+ * sets it three quarters the size, so the first screenful holds the floor
+ * and a line of tiles rather than the floor alone.
  */
 #define G_LOG_DOMAIN "cb-kiosk-window"
 
@@ -57,6 +60,9 @@
 
 /* What a screenful shows above its first tile. */
 #define PAGE_MARGIN 12
+
+/* Screens less high than this get the smaller kiosk type. */
+#define KIOSK_COMPACT_HEIGHT 1000
 
 enum {
   PROP_0,
@@ -87,6 +93,8 @@ struct _CbKioskWindow
   guint            fold_source;
   GdkFrameClock   *fold_clock;    /* weak: whose layout ends with a fold */
   gboolean         fold_pending;
+  guint            compact_source;
+  gboolean         compact;
   double           last_x;
   double           last_y;
   gboolean         fullscreen_requested;
@@ -635,6 +643,39 @@ cb_kiosk_window_set_property (GObject      *object,
     }
 }
 
+/* The type follows the screen's height (KIOSK_COMPACT_HEIGHT): set after
+ * the allocation that found it, since a change of style lays out again. */
+static void
+apply_compact (gpointer user_data)
+{
+  CbKioskWindow *self = user_data;
+
+  self->compact_source = 0;
+  if (self->compact)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "kiosk-compact");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "kiosk-compact");
+}
+
+static void
+cb_kiosk_window_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  CbKioskWindow *self = CB_KIOSK_WINDOW (widget);
+  gboolean compact = height > 0 && height < KIOSK_COMPACT_HEIGHT;
+
+  GTK_WIDGET_CLASS (cb_kiosk_window_parent_class)->size_allocate (widget, width, height, baseline);
+
+  if (compact != self->compact)
+    {
+      self->compact = compact;
+      if (self->compact_source == 0)
+        self->compact_source = g_idle_add_once (apply_compact, self);
+    }
+}
+
 static void
 cb_kiosk_window_dispose (GObject *object)
 {
@@ -643,6 +684,7 @@ cb_kiosk_window_dispose (GObject *object)
   g_clear_handle_id (&self->cycle_source, g_source_remove);
   g_clear_handle_id (&self->cursor_source, g_source_remove);
   g_clear_handle_id (&self->fold_source, g_source_remove);
+  g_clear_handle_id (&self->compact_source, g_source_remove);
   g_clear_weak_pointer (&self->fold_clock);
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_KIOSK_WINDOW);
   g_clear_object (&self->store);
@@ -672,6 +714,7 @@ cb_kiosk_window_class_init (CbKioskWindowClass *klass)
   object_class->set_property = cb_kiosk_window_set_property;
   object_class->dispose = cb_kiosk_window_dispose;
   object_class->finalize = cb_kiosk_window_finalize;
+  widget_class->size_allocate = cb_kiosk_window_size_allocate;
 
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL, CB_TYPE_STORE,
