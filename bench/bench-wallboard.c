@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
+#include "cb-agent-board.h"
 #include "cb-application.h"
 #include "cb-bench-peer.h"
 #include "cb-process.h"
@@ -61,6 +62,7 @@ static int opt_calls = 600;
 static int opt_rate = 5000;
 static int opt_seconds = 10;
 static gboolean opt_no_board = FALSE;
+static char *opt_sort = NULL;
 static char *opt_screenshot = NULL;
 
 typedef struct
@@ -86,6 +88,8 @@ typedef struct
   GQueue    chunks;       /* Chunk, in flight */
   gint64    last_paint_us;
   gint64    update_us;
+  gint64    worst_interval;   /* the longest interval, and that frame's phases */
+  gint64    worst_phase[3];
   gboolean  measuring;
 } Bench;
 
@@ -170,6 +174,14 @@ on_after_paint (GdkFrameClock *clock,
       gint64 interval = now - bench->last_paint_us;
 
       g_array_append_val (bench->intervals, interval);
+      if (interval > bench->worst_interval && bench->update_us > 0 && bench->layout_us >= bench->update_us
+          && bench->paint_us >= bench->layout_us)
+        {
+          bench->worst_interval = interval;
+          bench->worst_phase[0] = bench->layout_us - bench->update_us;
+          bench->worst_phase[1] = bench->paint_us - bench->layout_us;
+          bench->worst_phase[2] = now - bench->paint_us;
+        }
     }
   if (bench->update_us > 0)
     {
@@ -300,6 +312,7 @@ main (int   argc,
     { "rate", 0, 0, G_OPTION_ARG_INT, &opt_rate, "Events per second", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "How long to measure", "S" },
     { "no-agent-board", 0, 0, G_OPTION_ARG_NONE, &opt_no_board, "Leave the agent board out", NULL },
+    { "sort", 0, 0, G_OPTION_ARG_STRING, &opt_sort, "Sort the agent board by this column (state)", "COLUMN" },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &opt_screenshot, "Save what the window showed at the end", "FILE" },
     { NULL }
   };
@@ -364,6 +377,8 @@ main (int   argc,
   cb_wallboard_page_set_store (CB_WALLBOARD_PAGE (page), bench.store);
   /* The page holds the agent board; leaving it out measures the rest. */
   board = gtk_widget_get_first_child (GTK_WIDGET (cb_wallboard_page_get_agent_board_slot (CB_WALLBOARD_PAGE (page))));
+  if (opt_sort != NULL && board != NULL && !cb_agent_board_sort_by (CB_AGENT_BOARD (board), opt_sort, GTK_SORT_ASCENDING))
+    g_printerr ("No column %s\n", opt_sort);
   if (opt_no_board && board != NULL)
     gtk_box_remove (cb_wallboard_page_get_agent_board_slot (CB_WALLBOARD_PAGE (page)), board);
   {
@@ -467,6 +482,9 @@ main (int   argc,
           percentile_ms (bench.phases[0], 0.5), percentile_ms (bench.phases[0], 0.99),
           percentile_ms (bench.phases[1], 0.5), percentile_ms (bench.phases[1], 0.99),
           percentile_ms (bench.phases[2], 0.5), percentile_ms (bench.phases[2], 0.99));
+  printf ("  the longest interval, %.1f ms, ended a frame of update %.1f ms, layout %.1f ms, paint %.1f ms\n",
+          bench.worst_interval / 1000.0, bench.worst_phase[0] / 1000.0, bench.worst_phase[1] / 1000.0,
+          bench.worst_phase[2] / 1000.0);
   printf ("event to pixel: p50 %.1f ms (%.1f frames), p99 %.1f ms (%.1f frames) over %u batches "
           "(goal ≤ 2 frames)\n",
           percentile_ms (bench.latencies, 0.5), percentile_ms (bench.latencies, 0.5) / 16.7,
