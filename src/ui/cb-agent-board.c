@@ -1139,16 +1139,17 @@ typedef struct
   const char *name;
 } Choice;
 
+/* In the order of the board's sort, by its collation keys: "Queue 2"
+ * before "Queue 10". */
 static int
 compare_choices (gconstpointer a,
-                 gconstpointer b)
+                 gconstpointer b,
+                 gpointer      user_data)
 {
+  CbAgentBoard *self = user_data;
   const Choice *ca = a, *cb = b;
-  g_autofree char *ka = g_utf8_collate_key_for_filename (ca->name, -1);
-  g_autofree char *kb = g_utf8_collate_key_for_filename (cb->name, -1);
 
-  /* In the order of the board's sort: "Queue 2" before "Queue 10". */
-  return strcmp (ka, kb);
+  return strcmp (collate_key (self, ca->name), collate_key (self, cb->name));
 }
 
 /* Mirrors @model into @names as "All …" then the names in order, keeping
@@ -1178,7 +1179,7 @@ sync_choices (CbAgentBoard  *self,
         choice.name = choice.id;
       g_array_append_val (choices, choice);
     }
-  g_array_sort (choices, compare_choices);
+  g_array_sort_with_data (choices, compare_choices, self);
 
   g_ptr_array_set_size (ids, 0);
   g_ptr_array_add (ids, NULL);
