@@ -239,10 +239,10 @@ collect_rows (GtkWidget *list,
   GtkWidget *view = list;
 
   /* A column view's rows are its list view's; the titles stay on top. */
-  for (GtkWidget *child = gtk_widget_get_first_child (list); GTK_IS_COLUMN_VIEW (list) && child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (GTK_IS_LIST_VIEW (child))
-      view = child;
+  if (GTK_IS_COLUMN_VIEW (list))
+    for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL; child = gtk_widget_get_next_sibling (child))
+      if (GTK_IS_LIST_VIEW (child))
+        view = child;
 
   for (GtkWidget *row = gtk_widget_get_first_child (view); row != NULL; row = gtk_widget_get_next_sibling (row))
     {
