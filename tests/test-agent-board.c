@@ -305,6 +305,14 @@ test_filters (void)
              "\"pause_reason\":\"BREAK\"");
   cb_agent_board_refresh (board);
   g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "3 of 6 agents");
+  /* …and leaves it as it arrives: the verdict kept for her is not. */
+  put_agent (&floor_, "ag-1", "Maris Tamm", "1041", "t-north", "q-sales", "available", NOW, NULL);
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "2 of 6 agents");
+  /* The same agents under another filter: their verdicts are new. */
+  cb_agent_board_set_state_filter (board, "available");
+  cb_agent_board_refresh (board);
+  g_assert_cmpstr (cb_agent_board_get_count_text (board), ==, "1 of 6 agents");
 
   /* A new agent counts at once. */
   cb_agent_board_set_state_filter (board, NULL);

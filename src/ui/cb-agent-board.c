@@ -150,6 +150,7 @@ struct _CbAgentBoard
   GHashTable          *bound;          /* GtkListItem → CellFlags: the cells bound to an agent */
   GHashTable          *collate_keys;   /* text → its collation key */
   GHashTable          *sort_keys;      /* CbEntity → SortKey, until the agent changes */
+  guint                filter_serial;  /* counts the filters set: a SortKey's verdict is for one */
   GPtrArray           *team_ids;       /* by dropdown position; [0] NULL = all */
   GPtrArray           *queue_ids;
 
@@ -856,13 +857,13 @@ contains_folded (const char *haystack,
   return strstr (folded, needle_folded) != NULL;
 }
 
-static gboolean
-filter_agent (gpointer item,
-              gpointer user_data)
-{
-  CbAgentBoard *self = user_data;
-  CbEntity *agent = item;
+static gboolean filter_agent (gpointer item,
+                              gpointer user_data);
 
+static gboolean
+match_agent (CbAgentBoard *self,
+             CbEntity     *agent)
+{
   if (self->team_filter != NULL && !cb_entity_has_in_array (agent, "team_ids", self->team_filter))
     return FALSE;
   if (self->queue_filter != NULL
@@ -896,6 +897,8 @@ filter_changed (CbAgentBoard *self)
   gboolean any = self->team_filter != NULL || self->queue_filter != NULL || self->state_filter != NULL
                  || self->search_folded != NULL;
 
+  /* The verdicts kept are for the filters before. */
+  self->filter_serial++;
   if (any)
     gtk_custom_filter_set_filter_func (self->filter, filter_agent, self, NULL);
   else
@@ -927,14 +930,17 @@ collate_key (CbAgentBoard *self,
   return key;
 }
 
-/* What every sort compares, read once per agent and kept until it changes
- * (on_agent_model_changed ()): a reorder puts hundreds of agents back by
- * binary search, some 20 comparisons each. */
-typedef struct
+/* What every sort compares, and the filter's verdict, read once per agent
+ * and kept until it changes (on_agent_model_changed ()): a reorder of a
+ * busy floor puts nearly every agent back by binary search, some 20
+ * comparisons each, and the filter model above looks at each again. */
+typedef struct _SortKey
 {
   int         state;      /* index in states[], N_STATES if unknown */
   gint64      since;
   const char *name_key;   /* in collate_keys; NULL for no name */
+  guint       verdict_serial;  /* the filters (filter_serial) the verdict is for; 0 for none */
+  gboolean    verdict;
 } SortKey;
 
 static const SortKey *
@@ -945,16 +951,49 @@ sort_key (CbAgentBoard *self,
 
   if (key == NULL)
     {
-      const char *name = cb_entity_get_string (agent, "name");
-      int state = state_index (cb_entity_get_string (agent, "state"));
+      /* The three members in one pass over the agent; the last of a name
+       * counts, as cb_json_value_get_member () has it. */
+      const CbJsonValue *state_value = NULL, *name_value = NULL, *since_value = NULL;
+      const char *member, *name;
+      const CbJsonValue *value;
+      CbJsonIter iter;
+      int state;
 
-      key = g_new (SortKey, 1);
+      cb_json_iter_init (&iter, cb_entity_get_state (agent));
+      while (cb_json_iter_next (&iter, &member, &value))
+        if (g_str_equal (member, "state"))
+          state_value = value;
+        else if (g_str_equal (member, "name"))
+          name_value = value;
+        else if (g_str_equal (member, "state_since"))
+          since_value = value;
+      state = state_index (cb_json_value_get_string (state_value));
+      name = cb_json_value_get_string (name_value);
+
+      key = g_new0 (SortKey, 1);
       key->state = state < 0 ? (int) N_STATES : state;
-      key->since = cb_entity_get_int (agent, "state_since", 0);
+      key->since = cb_json_value_get_int (since_value);
       key->name_key = name != NULL && *name != '\0' ? collate_key (self, name) : NULL;
       g_hash_table_insert (self->sort_keys, agent, key);
     }
   return key;
+}
+
+/* The filter, whose verdict is kept with the sort key until the agent or
+ * the filters change. */
+static gboolean
+filter_agent (gpointer item,
+              gpointer user_data)
+{
+  CbAgentBoard *self = user_data;
+  SortKey *key = (SortKey *) sort_key (self, item);
+
+  if (key->verdict_serial != self->filter_serial)
+    {
+      key->verdict = match_agent (self, item);
+      key->verdict_serial = self->filter_serial;
+    }
+  return key->verdict;
 }
 
 /* Between sorts: the caches do not grow without end. The sort keys point
@@ -2176,6 +2215,7 @@ cb_agent_board_init (CbAgentBoard *self)
   self->all_cells = TRUE;
   self->collate_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->sort_keys = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->filter_serial = 1;
   self->team_ids = g_ptr_array_new_with_free_func (g_free);
   self->queue_ids = g_ptr_array_new_with_free_func (g_free);
   self->cancellable = g_cancellable_new ();
