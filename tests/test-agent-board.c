@@ -1254,6 +1254,93 @@ test_screenshot (void)
 }
 
 
+/* Counts the border nodes under @node, and those whose sides differ in
+ * colour: GTK 4.8's cairo renderer draws each of those as a mesh. */
+static void
+count_borders (GskRenderNode *node,
+               guint         *borders,
+               guint         *mixed)
+{
+  switch (gsk_render_node_get_node_type (node))
+    {
+    case GSK_CONTAINER_NODE:
+      for (guint i = 0; i < gsk_container_node_get_n_children (node); i++)
+        count_borders (gsk_container_node_get_child (node, i), borders, mixed);
+      break;
+    case GSK_TRANSFORM_NODE:
+      count_borders (gsk_transform_node_get_child (node), borders, mixed);
+      break;
+    case GSK_CLIP_NODE:
+      count_borders (gsk_clip_node_get_child (node), borders, mixed);
+      break;
+    case GSK_ROUNDED_CLIP_NODE:
+      count_borders (gsk_rounded_clip_node_get_child (node), borders, mixed);
+      break;
+    case GSK_OPACITY_NODE:
+      count_borders (gsk_opacity_node_get_child (node), borders, mixed);
+      break;
+    case GSK_COLOR_MATRIX_NODE:
+      count_borders (gsk_color_matrix_node_get_child (node), borders, mixed);
+      break;
+    case GSK_SHADOW_NODE:
+      count_borders (gsk_shadow_node_get_child (node), borders, mixed);
+      break;
+    case GSK_BORDER_NODE:
+      {
+        const GdkRGBA *colors = gsk_border_node_get_colors (node);
+
+        (*borders)++;
+        for (guint i = 1; i < 4; i++)
+          if (!gdk_rgba_equal (&colors[0], &colors[i]))
+            {
+              (*mixed)++;
+              break;
+            }
+      }
+      break;
+    default:
+      break;
+    }
+}
+
+/* The rows are redrawn whenever they reorder; with libadwaita's column
+ * view borders as they are, each cell drew an invisible border as a mesh. */
+static void
+test_plain_borders (void)
+{
+  g_auto(Floor) floor_ = { 0 };
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  GtkSnapshot *snapshot;
+  CbAgentBoard *board;
+  GtkWidget *window;
+  guint borders = 0, mixed = 0;
+
+  gtk_css_provider_load_from_resource (css, RESOURCE_PATH "/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  floor_init (&floor_);
+  board = board_new (&floor_);
+  cb_agent_board_set_state_filter (board, NULL);
+  window = show_board (board);
+
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (board));
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (GTK_WIDGET (board)),
+                          gtk_widget_get_height (GTK_WIDGET (board)));
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  count_borders (node, &borders, &mixed);
+  /* The rows' separators are drawn, each in one colour. */
+  g_assert_cmpuint (borders, >=, 6);
+  g_assert_cmpuint (mixed, ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css));
+  g_assert_finalize_object (board);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1271,6 +1358,7 @@ main (int   argc,
   g_test_add_func ("/callboard/agent-board/reorder-between-frames", test_reorder_between_frames);
   g_test_add_func ("/callboard/agent-board/against-sim", test_against_sim);
   g_test_add_func ("/callboard/agent-board/screenshot", test_screenshot);
+  g_test_add_func ("/callboard/agent-board/plain-borders", test_plain_borders);
 
   return g_test_run ();
 }
