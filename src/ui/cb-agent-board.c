@@ -943,7 +943,7 @@ typedef struct _SortKey
   gboolean    verdict;
 } SortKey;
 
-static const SortKey *
+static SortKey *
 sort_key (CbAgentBoard *self,
           CbEntity     *agent)
 {
@@ -986,7 +986,7 @@ filter_agent (gpointer item,
               gpointer user_data)
 {
   CbAgentBoard *self = user_data;
-  SortKey *key = (SortKey *) sort_key (self, item);
+  SortKey *key = sort_key (self, item);
 
   if (key->verdict_serial != self->filter_serial)
     {
